@@ -1,0 +1,84 @@
+"""The composition root: the one place that reads the clock and wires store, services and UI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import datetime
+
+from counter.model.clock import HALL_TZ
+from counter.model.errors import CounterError
+
+QT_LIBRARIES = {
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libgthread-2.0.so.0": "libglib2.0-0",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+}
+
+
+def system_clock() -> datetime:
+    return datetime.now(HALL_TZ)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="counter", description="政务服务大厅综合窗口 Counter")
+    parser.add_argument(
+        "--data-dir", help="本机数据文件夹（默认：系统用户数据目录，或 COUNTER_DATA_DIR）"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="以演示值班长身份在屏幕外渲染主窗口，保存截图后退出（用于 CI 和审阅）",
+    )
+    parser.add_argument("--page", type=int, default=0, help="截图时显示第几个页面（从 0 起）")
+    parser.add_argument("--query", default="", help="截图时在事项目录中输入的查询")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    return parser.parse_args(argv)
+
+
+def missing_library_message(error: ImportError) -> str | None:
+    """Turn Qt's 'cannot open shared object file' into the exact command that fixes it."""
+    text = str(error)
+    for library, package in QT_LIBRARIES.items():
+        if library in text:
+            return (
+                f"Qt 缺少系统库 {library}。请运行：\n"
+                f"  sudo apt-get install -y {package}\n"
+                f"(Qt needs the system library {library}: apt-get install {package})"
+            )
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        from counter.ui.application import run
+    except ImportError as exc:
+        message = missing_library_message(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 3
+    try:
+        return run(args, system_clock)
+    except CounterError as exc:
+        print(getattr(exc, "message", str(exc)), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""The holiday file the supervisor imports each November from the State Council notice.
+
+One line per day that differs from Monday–Friday::
+
+    # 2027 年部分节假日安排
+    2027-01-01,holiday,元旦
+    2027-02-06,workday,春节调休
+
+Every year that appears is declared complete: importing a year says "this is the
+whole official table", which is what turns provisional deadlines into firm ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from counter.model.errors import ValidationError
+
+KINDS = {"holiday": "holiday", "放假": "holiday", "workday": "workday", "上班": "workday"}
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    day: date
+    kind: str
+    name: str = ""
+
+
+def parse_holiday_file(text: str) -> tuple[list[HolidayRow], set[int]]:
+    rows: dict[date, HolidayRow] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip().lstrip("\ufeff")
+        if not line:
+            continue
+        parts = [p.strip() for p in line.replace("，", ",").split(",")]
+        if len(parts) < 2:
+            raise ValidationError(
+                "holiday_file", f"第 {number} 行应为“日期,类型[,名称]”，如 2027-01-01,holiday,元旦"
+            )
+        try:
+            day = date.fromisoformat(parts[0])
+        except ValueError:
+            raise ValidationError(
+                "holiday_file", f"第 {number} 行的日期“{parts[0]}”无效，应为 YYYY-MM-DD"
+            ) from None
+        kind = KINDS.get(parts[1].lower())
+        if kind is None:
+            raise ValidationError(
+                "holiday_file",
+                f"第 {number} 行的类型“{parts[1]}”无效，应为 holiday（放假）或 workday（调休上班）",
+            )
+        if kind == "workday" and day.weekday() < 5:
+            raise ValidationError(
+                "holiday_file", f"第 {number} 行：{day.isoformat()} 本来就是工作日，不是调休上班日"
+            )
+        if day in rows and rows[day].kind != kind:
+            raise ValidationError("holiday_file", f"第 {number} 行：{day.isoformat()} 前后矛盾")
+        rows[day] = HolidayRow(day, kind, ",".join(parts[2:]))
+    if not rows:
+        raise ValidationError("holiday_file", "文件中没有任何日期")
+    return sorted(rows.values(), key=lambda r: r.day), {d.year for d in rows}

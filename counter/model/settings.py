@@ -1,0 +1,150 @@
+"""Every setting declared once: name, type, default, Chinese label and description.
+
+The settings file, the environment overrides, the settings dialog and the docs are all
+generated from :data:`SETTINGS`, so a setting cannot exist in one place and not another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from counter.model.errors import ValidationError
+from counter.model.workdays import WorkingHours
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("应为文字")
+    return value.strip()
+
+
+def _nonempty(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        raise ValueError("不能为空")
+    return text
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on", "是"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off", "否"}:
+        return False
+    raise ValueError("应为 是/否（true/false）")
+
+
+def _window(value: Any) -> str:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 999:
+        raise ValueError("窗口号应为 1–999 的数字")
+    return str(int(text))
+
+
+def _hours(value: Any) -> str:
+    WorkingHours.parse(_text(value))
+    return _text(value)
+
+
+def _url(value: Any) -> str:
+    text = _text(value)
+    if text and not re.match(r"^https?://[^\s/]+(:\d+)?(/\S*)?$", text):
+        raise ValueError("地址应形如 https://中心地址:端口，留空表示不连接中心")
+    return text
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = _text(value)
+        if text not in allowed:
+            raise ValueError(f"应为以下之一：{' / '.join(allowed)}")
+        return text
+
+    return check
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    description: str
+    default: Any
+    parse: Callable[[Any], Any] = field(repr=False)
+    kind: str = "text"  # how the dialog edits it: text, bool, choice
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env_var(self) -> str:
+        return f"COUNTER_{self.key.upper()}"
+
+    def check(self, value: Any) -> Any:
+        """Parse one value, or raise ValidationError naming this setting in Chinese."""
+        try:
+            return self.parse(value)
+        except (ValueError, ValidationError) as exc:
+            message = exc.message if isinstance(exc, ValidationError) else str(exc)
+            raise ValidationError(self.key, f"“{self.label}”设置无效：{message}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("hall_name", "大厅名称", "印在小票、通知书上和叫号屏上的政务服务大厅名称。",
+            "示范市政务服务中心", _nonempty),
+    Setting("window_number", "本机窗口号", "本机默认的窗口号，登录时可以改。", "1", _window),
+    Setting("working_hours", "工作时间", "用于半天时限的计算，格式 09:00-12:00,13:30-17:30。",
+            "09:00-12:00,13:30-17:30", _hours),
+    Setting("holiday_source", "节假日表来源",
+            "chinesecalendar：随程序提供的国务院安排；file：只用值班长导入或编辑的表。",
+            "chinesecalendar", _choice("chinesecalendar", "file"), "choice",
+            ("chinesecalendar", "file")),
+    Setting("mask_id", "屏幕和单据隐藏证件号", "默认只显示身份证号前 6 位和后 4 位。",
+            True, _boolean, "bool"),
+    Setting("mask_phone", "屏幕和单据隐藏手机号", "默认显示为 138****5678。",
+            True, _boolean, "bool"),
+    Setting("data_dir", "数据文件夹", "本机数据库所在文件夹；留空使用系统默认位置。",
+            "", _text),
+    Setting("central_url", "中心地址", "数据同步中心的地址；留空表示单机使用。", "", _url),
+    Setting("ticket_printer", "小票打印机", "打印排队小票和回执的打印机；留空则输出 PDF 文件。",
+            "", _text),
+    Setting("document_printer", "文书打印机",
+            "打印通知书和领取确认单的打印机；留空则输出 PDF 文件。", "", _text),
+)  # fmt: skip
+
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def setting(key: str) -> Setting:
+    return _BY_KEY[key]
+
+
+class Settings(Mapping[str, Any]):
+    """A checked, complete set of values: defaults filled in, unknown keys refused."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        values = dict(values or {})
+        unknown = sorted(set(values) - _BY_KEY.keys())
+        if unknown:
+            raise ValidationError(unknown[0], f"未知的设置项“{unknown[0]}”")
+        self._values = {s.key: s.check(values.get(s.key, s.default)) for s in SETTINGS}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def changed(self, **updates: Any) -> Settings:
+        return Settings({**self._values, **updates})
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        return WorkingHours.parse(self["working_hours"])
+
+    def non_defaults(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if v != setting(k).default}

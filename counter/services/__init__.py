@@ -1,0 +1,1 @@
+"""Use cases: one call per user action, one transaction per call; no Qt, no clock reads."""

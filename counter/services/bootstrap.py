@@ -1,0 +1,80 @@
+"""First start: a store that works out of the box, on demo data marked as such."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from counter.assets import demo_catalog_text
+from counter.log import store as log
+from counter.model.catalog_file import parse_catalog
+from counter.model.staff import Role, Staff, hash_password
+from counter.store import catalog_store, holidays, outbox, staff_store
+from counter.store.db import DB_FILE, open_store
+
+DEMO_PASSWORD = "counter-demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    login: str
+    name: str
+    role: Role
+    certificate_no: str
+    certificate_expiry: date | None
+
+
+# Printed in README.md as the demo credentials; one account has an expired certificate
+# so the refusal can be seen.
+DEMO_ACCOUNTS = (
+    DemoAccount("zhangwei", "张伟", Role.SUPERVISOR, "ZW-2024-0001", date(2028, 6, 30)),
+    DemoAccount("lina", "李娜", Role.CLERK, "ZW-2024-0107", date(2028, 6, 30)),
+    DemoAccount("wangqiang", "王强", Role.SPECIALIST, "", None),
+    DemoAccount("zhaolei", "赵磊", Role.CLERK, "ZW-2021-0033", date(2024, 12, 31)),
+    DemoAccount("admin", "系统管理员", Role.ADMIN, "", None),
+)
+
+
+def seed_demo_staff(db: Database, now: datetime) -> None:
+    for n, account in enumerate(DEMO_ACCOUNTS, start=1):
+        staff_store.save_staff(
+            db,
+            Staff(
+                id=f"demo-{n:03d}",
+                login=account.login,
+                name=account.name,
+                role=account.role,
+                password_hash=hash_password(DEMO_PASSWORD),
+                certificate_no=account.certificate_no,
+                certificate_expiry=account.certificate_expiry,
+            ),
+            now,
+        )
+
+
+def prepare_store(db: Database, now: datetime) -> None:
+    """Give a new store its identity, holiday table, demo catalog and demo staff."""
+    outbox.ensure_device(db, now)
+    if not holidays.is_seeded(db):
+        count = holidays.seed_from_package(db, now)
+        log.info("seeded %d holiday rows from chinesecalendar", count)
+    if catalog_store.current_version(db) is None:
+        catalog = parse_catalog(demo_catalog_text())
+        catalog_store.save_catalog(db, catalog, source="demo", now=now)
+        log.info("seeded demo catalog %s (%d items)", catalog.version, len(catalog.items))
+    if staff_store.count(db) == 0:
+        seed_demo_staff(db, now)
+        log.info("seeded %d demo staff accounts", len(DEMO_ACCOUNTS))
+
+
+def open_counter_store(data_dir: Path, now: datetime) -> Database:
+    db = open_store(data_dir / DB_FILE)
+    try:
+        prepare_store(db, now)
+    except BaseException:
+        db.close()
+        raise
+    return db

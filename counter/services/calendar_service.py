@@ -1,0 +1,52 @@
+"""Deadlines in working days over the hall's own holiday table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from counter.model.holiday_file import parse_holiday_file
+from counter.model.staff import Role
+from counter.model.workdays import Deadline, HolidayCalendar, WorkingHours, add_working_days
+from counter.services.session import Session
+from counter.store import holidays
+
+
+class CalendarService:
+    def __init__(self, db: Database, hours: WorkingHours) -> None:
+        self.db = db
+        self.hours = hours
+        self.calendar: HolidayCalendar = holidays.load_calendar(db)
+
+    def deadline(self, start: datetime, days: float) -> Deadline:
+        return add_working_days(start, days, self.calendar, self.hours)
+
+    def missing_table_year(self, today: date) -> int | None:
+        """From November on, next year's table is due (the State Council notice comes out)."""
+        last = self.calendar.last_known_year
+        wanted = today.year + 1 if today.month >= 11 else today.year
+        return None if last is not None and last >= wanted else wanted
+
+    def missing_table_warning(self, today: date) -> str | None:
+        wanted = self.missing_table_year(today)
+        if wanted is None:
+            return None
+        return (
+            f"尚未录入 {wanted} 年节假日安排：跨入该年的期限按周末推算并标注“暂定”。"
+            "请值班长在国务院通知发布后导入节假日表。"
+        )
+
+    def import_file(self, session: Session, text: str, now: datetime) -> int:
+        session.require(Role.SUPERVISOR)
+        rows, years = parse_holiday_file(text)
+        count = holidays.import_rows(self.db, rows, years, source="file", now=now)
+        self.calendar = holidays.load_calendar(self.db)
+        return count
+
+    def set_day(
+        self, session: Session, day: date, kind: str | None, name: str, now: datetime
+    ) -> None:
+        session.require(Role.SUPERVISOR)
+        holidays.set_day(self.db, day, kind, name, now)
+        self.calendar = holidays.load_calendar(self.db)

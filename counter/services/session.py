@@ -1,0 +1,44 @@
+"""Signing in at a window: who, in which role, at which window, since when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.staff import Role, Staff, check_login, check_window, password_matches
+from counter.store import staff_store
+
+
+@dataclass(frozen=True)
+class Session:
+    staff: Staff
+    window: str
+    signed_in_at: datetime
+
+    def require(self, *roles: Role) -> None:
+        """Refuse a service call to a role that may not make it (checked in services, not UI)."""
+        if self.staff.role not in roles and self.staff.role is not Role.ADMIN:
+            allowed = "、".join(r.label for r in roles)
+            raise NotAllowedError(
+                f"只有{allowed}可以进行此操作，当前登录的是{self.staff.description}"
+            )
+
+
+def sign_in(db: Database, login: str, password: str, window: str, now: datetime) -> Session:
+    """Check every field and say precisely which one is wrong."""
+    login = check_login(login)
+    window = check_window(window)
+    if not password:
+        raise ValidationError("password", "请输入密码")
+    staff = staff_store.find_by_login(db, login)
+    if staff is None:
+        raise ValidationError("login", f"没有工号为“{login}”的人员，请核对或联系值班长")
+    if not password_matches(staff.password_hash, password):
+        raise ValidationError("password", "密码不正确")
+    staff.check_can_open_window(now.date())
+    if not staff.active:
+        raise NotAllowedError(f"{staff.name} 的账号已停用")
+    return Session(staff=staff, window=window, signed_in_at=now)

@@ -1,0 +1,1 @@
+"""The counter's local SQLite store: schema, migrations, the outbox, and typed access."""

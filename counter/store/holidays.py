@@ -1,0 +1,99 @@
+"""The hall's holiday table: seeded from ``chinesecalendar``, edited and imported locally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import chinese_calendar.constants as official
+from sqlite_utils import Database
+
+from counter.model.clock import iso
+from counter.model.holiday_file import HolidayRow
+from counter.model.workdays import HolidayCalendar
+from counter.store import outbox
+
+PACKAGE_SOURCE = "chinesecalendar"
+
+
+def package_rows() -> tuple[list[HolidayRow], set[int]]:
+    """The official table as the ``chinesecalendar`` package ships it."""
+    rows = [HolidayRow(d, "holiday", str(name)) for d, name in official.holidays.items()]
+    rows += [HolidayRow(d, "workday", str(name)) for d, name in official.workdays.items()]
+    years = {d.year for d in official.holidays} | {d.year for d in official.workdays}
+    return sorted(rows, key=lambda r: r.day), years
+
+
+def is_seeded(db: Database) -> bool:
+    return db.execute("SELECT 1 FROM holiday_years LIMIT 1").fetchone() is not None
+
+
+def import_rows(
+    db: Database, rows: Iterable[HolidayRow], years: set[int], *, source: str, now: datetime
+) -> int:
+    """Replace the named years wholly with these rows, in one transaction."""
+    rows = list(rows)
+    with db.atomic():
+        for year in sorted(years):
+            db.execute(
+                "DELETE FROM holidays WHERE day >= ? AND day <= ?",
+                [f"{year:04d}-01-01", f"{year:04d}-12-31"],
+            )
+            db["holiday_years"].upsert(
+                {"year": year, "source": source, "entered_at": iso(now)}, pk="year"
+            )
+        db["holidays"].upsert_all(
+            [
+                {"day": r.day.isoformat(), "kind": r.kind, "name": r.name, "source": source}
+                for r in rows
+            ],
+            pk="day",
+        )
+        if source != PACKAGE_SOURCE:
+            outbox.record(
+                db,
+                table="holiday_years",
+                row_id=",".join(str(y) for y in sorted(years)),
+                kind="upsert",
+                payload={
+                    "years": sorted(years),
+                    "rows": [[r.day.isoformat(), r.kind, r.name] for r in rows],
+                    "source": source,
+                },
+                now=now,
+            )
+    return len(rows)
+
+
+def seed_from_package(db: Database, now: datetime) -> int:
+    rows, years = package_rows()
+    return import_rows(db, rows, years, source=PACKAGE_SOURCE, now=now)
+
+
+def set_day(db: Database, day: date, kind: str | None, name: str, now: datetime) -> None:
+    """One supervisor edit: mark a day as holiday or make-up workday, or clear it (None)."""
+    with db.atomic():
+        if kind is None:
+            db.execute("DELETE FROM holidays WHERE day = ?", [day.isoformat()])
+        else:
+            db["holidays"].upsert(
+                {"day": day.isoformat(), "kind": kind, "name": name, "source": "manual"},
+                pk="day",
+            )
+        outbox.record(
+            db,
+            table="holidays",
+            row_id=day.isoformat(),
+            kind="delete" if kind is None else "upsert",
+            payload={"day": day.isoformat(), "kind": kind, "name": name},
+            now=now,
+        )
+
+
+def load_calendar(db: Database) -> HolidayCalendar:
+    rows = [
+        (date.fromisoformat(day), kind)
+        for day, kind in db.execute("SELECT day, kind FROM holidays ORDER BY day").fetchall()
+    ]
+    years = [y for (y,) in db.execute("SELECT year FROM holiday_years").fetchall()]
+    return HolidayCalendar.from_rows(rows, years)

@@ -1,0 +1,166 @@
+"""The outbox: every write the central must see, appended in the same transaction.
+
+An op carries a device-made id (UUIDv7, so ids sort by time), the device's next
+sequence number and a hybrid-clock reading. Callers must already be inside a write
+transaction; :func:`record` refuses otherwise, because an op committed apart from its
+change is exactly the lost or phantom write the outbox exists to prevent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter.model.clock import Hlc, iso, to_ms
+from counter.store.migrations import SCHEMA_VERSION
+
+KINDS = ("insert", "upsert", "delete", "event")
+
+
+class OutsideTransactionError(RuntimeError):
+    """A bug: an outbox op written outside the transaction of its change."""
+
+
+@dataclass(frozen=True)
+class Op:
+    seq: int
+    op_id: str
+    table_name: str
+    row_id: str
+    kind: str
+    payload: dict[str, Any]
+    hlc: str
+    schema_version: int
+    created_at: str
+    state: str = "pending"
+    refused_reason: str | None = None
+
+
+def uuid7(now_ms: int) -> str:
+    """RFC 9562 UUIDv7 from a given time: sortable ids made on the device, offline."""
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (now_ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= (rand >> 68 & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
+
+
+def ensure_device(db: Database, now: datetime) -> str:
+    """The device's identity, made once when the store is first created."""
+    row = db.execute("SELECT device_id FROM device WHERE id = 1").fetchone()
+    if row:
+        return str(row[0])
+    device_id = uuid7(to_ms(now))
+    with db.atomic():
+        db["device"].insert({"id": 1, "device_id": device_id, "created_at": iso(now)})
+    return device_id
+
+
+def device_id(db: Database) -> str:
+    row = db.execute("SELECT device_id FROM device WHERE id = 1").fetchone()
+    if row is None:
+        raise RuntimeError("store has no device identity; open it through the store service")
+    return str(row[0])
+
+
+def record(
+    db: Database,
+    *,
+    table: str,
+    row_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Op:
+    """Append one op for a change made in the current transaction."""
+    if not db.conn.in_transaction:
+        raise OutsideTransactionError("outbox.record() must run inside the change's transaction")
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    seq, last = db.execute("SELECT next_seq, hlc FROM device WHERE id = 1").fetchone()
+    now_ms = to_ms(now)
+    hlc = Hlc.decode(last).tick(now_ms).encode()
+    op = Op(
+        seq=seq,
+        op_id=uuid7(now_ms),
+        table_name=table,
+        row_id=row_id,
+        kind=kind,
+        payload=payload,
+        hlc=hlc,
+        schema_version=SCHEMA_VERSION,
+        created_at=iso(now),
+    )
+    db.execute("UPDATE device SET next_seq = ?, hlc = ? WHERE id = 1", [seq + 1, hlc])
+    db.execute(
+        "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
+        " schema_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            op.seq,
+            op.op_id,
+            op.table_name,
+            op.row_id,
+            op.kind,
+            json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
+            op.hlc,
+            op.schema_version,
+            op.created_at,
+        ],
+    )
+    return op
+
+
+def _op(row: tuple[Any, ...]) -> Op:
+    return Op(
+        seq=row[0],
+        op_id=row[1],
+        table_name=row[2],
+        row_id=row[3],
+        kind=row[4],
+        payload=json.loads(row[5]),
+        hlc=row[6],
+        schema_version=row[7],
+        created_at=row[8],
+        state=row[9],
+        refused_reason=row[10],
+    )
+
+
+_COLUMNS = (
+    "seq, op_id, table_name, row_id, kind, payload, hlc, schema_version, created_at,"
+    " state, refused_reason"
+)
+
+
+def pending(db: Database, limit: int = 500) -> list[Op]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?", [limit]
+    ).fetchall()
+    return [_op(r) for r in rows]
+
+
+def refused(db: Database) -> list[Op]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state = 'refused' ORDER BY seq"
+    ).fetchall()
+    return [_op(r) for r in rows]
+
+
+def pending_count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
+
+
+def has_pending(db: Database, table: str, row_id: str) -> bool:
+    """A row with local ops not yet acked must not be overwritten by a pulled copy."""
+    found = db.execute(
+        "SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ? LIMIT 1", [table, row_id]
+    ).fetchone()
+    return found is not None

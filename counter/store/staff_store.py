@@ -1,0 +1,63 @@
+"""Staff accounts in the store (central-authoritative once sync runs)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter.model.clock import iso
+from counter.model.staff import Role, Staff
+
+
+def _staff(row: dict[str, Any]) -> Staff:
+    expiry = row["certificate_expiry"]
+    return Staff(
+        id=row["id"],
+        login=row["login"],
+        name=row["name"],
+        role=Role(row["role"]),
+        password_hash=row["password_hash"],
+        certificate_no=row["certificate_no"],
+        certificate_expiry=date.fromisoformat(expiry) if expiry else None,
+        active=bool(row["active"]),
+    )
+
+
+def save_staff(db: Database, staff: Staff, now: datetime) -> None:
+    with db.atomic():
+        db["staff"].upsert(
+            {
+                "id": staff.id,
+                "login": staff.login,
+                "name": staff.name,
+                "role": staff.role.value,
+                "password_hash": staff.password_hash,
+                "certificate_no": staff.certificate_no,
+                "certificate_expiry": (
+                    staff.certificate_expiry.isoformat() if staff.certificate_expiry else None
+                ),
+                "active": int(staff.active),
+                "updated_at": iso(now),
+            },
+            pk="id",
+        )
+
+
+def find_by_login(db: Database, login: str) -> Staff | None:
+    rows = list(db.query("SELECT * FROM staff WHERE login = ?", [login]))
+    return _staff(rows[0]) if rows else None
+
+
+def find_by_id(db: Database, staff_id: str) -> Staff | None:
+    rows = list(db.query("SELECT * FROM staff WHERE id = ?", [staff_id]))
+    return _staff(rows[0]) if rows else None
+
+
+def all_staff(db: Database) -> list[Staff]:
+    return [_staff(r) for r in db.query("SELECT * FROM staff ORDER BY login")]
+
+
+def count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM staff").fetchone()[0])

@@ -1,0 +1,106 @@
+"""Starting the desktop: font, translations, store, sign-in, main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlite_utils import Database
+
+from counter.model.errors import CounterError
+from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD, open_counter_store
+from counter.services.calendar_service import CalendarService
+from counter.services.catalog_service import CatalogService
+from counter.services.session import Session, sign_in
+from counter.services.settings_service import SettingsService
+from counter.store.db import DB_FILE
+from counter.store.paths import config_file, data_dir
+from counter.ui.catalog_page import CatalogPage
+from counter.ui.fonts import install_font
+from counter.ui.main_window import MainWindow
+from counter.ui.sign_in import SignInDialog
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Counter")
+    app.setOrganizationName("Counter")
+    install_font(app)
+    translator = QTranslator(app)
+    # Qt's own dialogs (file pickers, message boxes) in Chinese.
+    if translator.load(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China),
+        "qtbase",
+        "_",
+        QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+    ):
+        app.installTranslator(translator)
+    return app
+
+
+def build_pages(db: Database, settings: SettingsService) -> list[QWidget]:
+    """Only pages that work; later capabilities add theirs here."""
+    catalog = CatalogService(db)
+    return [CatalogPage(catalog)]
+
+
+def build_main_window(
+    db: Database, session: Session, settings: SettingsService, store_path: str
+) -> MainWindow:
+    return MainWindow(
+        session,
+        build_pages(db, settings),
+        settings=settings,
+        store_path=store_path,
+        hall_name=settings.settings["hall_name"],
+    )
+
+
+def demo_session(db: Database, window: str, now: datetime) -> Session:
+    supervisor = next(a for a in DEMO_ACCOUNTS if a.role.value == "supervisor")
+    return sign_in(db, supervisor.login, DEMO_PASSWORD, window, now)
+
+
+def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    app = make_application()
+    settings = SettingsService(config_file())
+    folder = data_dir(args.data_dir or settings.settings["data_dir"] or None)
+    try:
+        db = open_counter_store(folder, clock())
+    except CounterError as exc:
+        message = getattr(exc, "message", str(exc))
+        if not args.screenshot:
+            QMessageBox.critical(None, "Counter 无法启动", message)
+        raise
+    window_no = settings.settings["window_number"]
+    if args.screenshot:
+        session = demo_session(db, window_no, clock())
+    else:
+        dialog = SignInDialog(db, clock, hall_name=settings.settings["hall_name"], window=window_no)
+        if not dialog.exec() or dialog.session is None:
+            return 0
+        session = dialog.session
+    window = build_main_window(db, session, settings, str(folder / DB_FILE))
+    calendar = CalendarService(db, settings.settings.working_hours)
+    missing = calendar.missing_table_year(clock().date())
+    if missing is not None:
+        window.show_warning(
+            window.tr("缺 {} 年节假日表，期限暂定").format(missing),
+            calendar.missing_table_warning(clock().date()) or "",
+        )
+    window.show()
+    if args.screenshot:
+        window.show_page(args.page)
+        page = window.pages[args.page]
+        if args.query and isinstance(page, CatalogPage):
+            page.search.setText(args.query)
+        app.processEvents()
+        ok = window.grab().save(args.screenshot)
+        return 0 if ok else 1
+    QTimer.singleShot(0, window.raise_)
+    return app.exec()

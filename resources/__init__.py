@@ -1,0 +1,1 @@
+"""Data that ships with Counter: fonts, the demo catalog. Installed as ``counter.resources``."""

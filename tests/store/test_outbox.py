@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlite_utils import Database
+
+from counter.model.clock import Hlc
+from counter.store import outbox
+
+
+def test_an_op_written_outside_a_transaction_is_a_bug(db: Database, now: datetime) -> None:
+    with pytest.raises(outbox.OutsideTransactionError):
+        outbox.record(db, table="t", row_id="1", kind="insert", payload={}, now=now)
+
+
+def test_ops_get_consecutive_sequence_numbers(db: Database, now: datetime) -> None:
+    with db.atomic():
+        a = outbox.record(db, table="t", row_id="1", kind="insert", payload={"a": 1}, now=now)
+        b = outbox.record(db, table="t", row_id="2", kind="insert", payload={"b": 2}, now=now)
+    assert b.seq == a.seq + 1
+    assert [op.op_id for op in outbox.pending(db)] == [a.op_id, b.op_id]
+
+
+def test_the_hybrid_clock_moves_forward_even_when_the_wall_clock_steps_back(
+    db: Database, now: datetime
+) -> None:
+    with db.atomic():
+        a = outbox.record(db, table="t", row_id="1", kind="insert", payload={}, now=now)
+        b = outbox.record(
+            db, table="t", row_id="1", kind="upsert", payload={}, now=now - timedelta(hours=1)
+        )
+    assert Hlc.decode(b.hlc) > Hlc.decode(a.hlc)
+    assert b.hlc > a.hlc
+
+
+def test_a_failed_change_takes_its_op_with_it(db: Database, now: datetime) -> None:
+    before = outbox.pending_count(db)
+    with pytest.raises(RuntimeError), db.atomic():
+        db["scratch"].insert({"id": 1})
+        outbox.record(db, table="scratch", row_id="1", kind="insert", payload={}, now=now)
+        raise RuntimeError("crash between writes")
+    assert outbox.pending_count(db) == before
+    assert "scratch" not in db.table_names() or db["scratch"].count == 0
+
+
+def test_op_ids_are_uuid7_and_sort_by_time() -> None:
+    first = outbox.uuid7(1_700_000_000_000)
+    later = outbox.uuid7(1_700_000_000_001)
+    assert first[14] == "7"
+    assert first < later

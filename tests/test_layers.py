@@ -1,0 +1,66 @@
+"""The layer rules of DESIGN.md, checked by running code rather than trusting grep."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NON_UI = ("model", "store", "services", "sync", "central", "printing")
+
+BLOCK_QT = """
+import importlib.abc, pkgutil, sys
+
+class BlockQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('PySide6', 'shiboken6'):
+            raise ImportError('Qt is blocked: ' + name)
+        return None
+
+sys.meta_path.insert(0, BlockQt())
+import counter
+names = []
+for layer in %r:
+    pkg = __import__('counter.' + layer, fromlist=['_'])
+    names += [m.name for m in pkgutil.walk_packages(pkg.__path__, 'counter.' + layer + '.')]
+for name in names:
+    __import__(name)
+print(len(names))
+"""
+
+
+def test_no_non_ui_module_pulls_in_qt() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_QT % (NON_UI,)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 10
+
+
+def test_the_model_never_reads_the_clock_or_touches_io() -> None:
+    forbidden = ("datetime.now(", "date.today(", "time.time(", "import sqlite", "httpx", "open(")
+    for path in (ROOT / "counter" / "model").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for word in forbidden:
+            assert word not in text, f"{path.name} uses {word}"
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "counter").rglob("__init__.py")
+    }
+    data = {
+        ".".join(("counter", *p.relative_to(ROOT).parts))
+        for p in [ROOT / "resources", *(ROOT / "resources").iterdir()]
+        if p.is_dir() and p.name != "__pycache__"
+    }
+    assert found | data == listed

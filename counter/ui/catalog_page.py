@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from counter.model.catalog import Bundle, Item
 from counter.model.catalog_search import CatalogEntry
 from counter.services.catalog_service import CatalogService
-from counter.ui.catalog_models import catalog_results_model, checklist_model, days_text
+from counter.ui.record_model import catalog_results_model, checklist_model, days_text
 
 
 def _table(model: object) -> QTableView:

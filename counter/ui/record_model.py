@@ -1,4 +1,4 @@
-"""Qt table models over catalog search results and checklists (adapters, no logic)."""
+"""Qt table models over frozen records: the one adapter every page's table uses."""
 
 from __future__ import annotations
 

@@ -1,0 +1,75 @@
+"""What a written notice says, as plain data: intake produces it, printing lays it out.
+
+Keeping the content apart from the layout means the text a clerk previews on screen
+and the PDF the applicant signs can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class NoticeKind(StrEnum):
+    ACCEPTED = "受理通知书"
+    SUPPLEMENT = "一次性告知书"  # 补正材料通知书: every missing material, at once
+    REJECTED = "不予受理通知书"
+    NO_LICENCE_NEEDED = "不需许可告知书"
+    RONGQUE = "容缺受理通知书"  # with the applicant's 承诺书
+    COMPLETED = "办结通知书"
+    HANDED_OVER = "出件回执"
+
+
+@dataclass(frozen=True)
+class NoticeParty:
+    """Who the notice is addressed to; id and phone in full, masked only at layout time."""
+
+    name: str
+    id_kind: str  # "统一社会信用代码" or "居民身份证"
+    id_number: str
+    phone: str = ""
+    agent_name: str = ""
+    agent_id_number: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeMaterial:
+    name: str
+    form: str = ""  # 原件 / 复印件 / 电子
+    copies: int = 0
+    note: str = ""  # e.g. "共享数据免提交（公安人口库）"
+
+
+@dataclass(frozen=True)
+class PromiseLine:
+    """One material the applicant promises to bring later (容缺), and by when."""
+
+    material: str
+    due: date
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    case_number: str
+    hall_name: str
+    issued_at: datetime
+    applicant: NoticeParty
+    items: tuple[str, ...]  # item names, in order
+    clerk: str
+    window: str
+    received: tuple[NoticeMaterial, ...] = ()
+    missing: tuple[NoticeMaterial, ...] = ()  # for 一次性告知: ALL of them
+    promises: tuple[PromiseLine, ...] = ()
+    deadline: str = ""  # label of the promised deadline, e.g. "2026-12-04 17:30"
+    deadline_provisional: bool = False  # print 暂定 beside it
+    reason: str = ""  # 不予受理 / 不需许可 reason
+    other_office: str = ""  # 不予受理: the office to go to
+    remedies: str = ""  # right to 行政复议 / 行政诉讼
+    contact: str = ""  # the hall's phone for questions
+    extra_lines: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def title(self) -> str:
+        return self.kind.value

@@ -1,0 +1,1 @@
+"""Scripts that measure Counter and print their figures (never assertions in tests)."""

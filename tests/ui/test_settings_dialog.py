@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.session import sign_in
+from counter.services.settings_service import SettingsService
+from counter.store.settings_file import load_settings
+from counter.ui.settings_dialog import SettingsDialog
+
+
+def dialog_for(qtbot: QtBot, db: Database, now: datetime, login: str, path: Path) -> SettingsDialog:
+    session = sign_in(db, login, DEMO_PASSWORD, "1", now)
+    dialog = SettingsDialog(SettingsService(path), session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def retype(qtbot: QtBot, editor: QLineEdit, text: str) -> None:
+    editor.setFocus()
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(editor, text)
+
+
+def test_a_supervisor_saves_a_new_window_number(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
+    retype(qtbot, dialog.editors["window_number"], "12")  # type: ignore[arg-type]
+    dialog.on_save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert load_settings(path, environ={})["window_number"] == "12"
+
+
+def test_an_invalid_value_is_shown_at_its_field_and_nothing_is_written(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
+    retype(qtbot, dialog.editors["working_hours"], "17:00-09:00")  # type: ignore[arg-type]
+    dialog.on_save()
+    assert dialog.errors.labels["working_hours"].isVisible()
+    assert "工作时间" in dialog.errors.labels["working_hours"].text()
+    assert not path.exists()
+
+
+def test_a_clerk_cannot_change_settings(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    dialog = dialog_for(qtbot, db, now, "lina", path)
+    dialog.on_save()
+    assert "值班长" in dialog.errors.general.text()
+    assert not path.exists()

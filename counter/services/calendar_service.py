@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
-from counter.model.holiday_file import parse_holiday_file
+from counter.model.holiday_file import HolidayRow, parse_holiday_file
 from counter.model.staff import Role
 from counter.model.workdays import Deadline, HolidayCalendar, WorkingHours, add_working_days
 from counter.services.session import Session
@@ -50,3 +50,9 @@ class CalendarService:
         session.require(Role.SUPERVISOR)
         holidays.set_day(self.db, day, kind, name, now)
         self.calendar = holidays.load_calendar(self.db)
+
+    def year(self, year: int) -> list[tuple[HolidayRow, str]]:
+        return holidays.rows_for_year(self.db, year)
+
+    def year_known(self, year: int) -> bool:
+        return year in self.calendar.known_years

@@ -97,3 +97,14 @@ def load_calendar(db: Database) -> HolidayCalendar:
     ]
     years = [y for (y,) in db.execute("SELECT year FROM holiday_years").fetchall()]
     return HolidayCalendar.from_rows(rows, years)
+
+
+def rows_for_year(db: Database, year: int) -> list[tuple[HolidayRow, str]]:
+    """The year's entries with where each came from (package, file or manual)."""
+    return [
+        (HolidayRow(date.fromisoformat(day), kind, name), source)
+        for day, kind, name, source in db.execute(
+            "SELECT day, kind, name, source FROM holidays WHERE day >= ? AND day <= ? ORDER BY day",
+            [f"{year:04d}-01-01", f"{year:04d}-12-31"],
+        ).fetchall()
+    ]

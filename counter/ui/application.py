@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlite_utils import Database
 
 from counter.model.errors import CounterError
+from counter.model.staff import Role
 from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD, open_counter_store
 from counter.services.calendar_service import CalendarService
 from counter.services.catalog_service import CatalogService
@@ -21,6 +22,7 @@ from counter.store.db import DB_FILE
 from counter.store.paths import config_file, data_dir
 from counter.ui.catalog_page import CatalogPage
 from counter.ui.fonts import install_font
+from counter.ui.holidays_page import HolidaysPage
 from counter.ui.main_window import MainWindow
 from counter.ui.sign_in import SignInDialog
 
@@ -43,18 +45,31 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def build_pages(db: Database, settings: SettingsService) -> list[QWidget]:
-    """Only pages that work; later capabilities add theirs here."""
+def build_pages(
+    db: Database, session: Session, settings: SettingsService, clock: Callable[[], datetime]
+) -> list[QWidget]:
+    """Only pages that work, in sidebar order; later capabilities add theirs here.
+
+    Pages a role cannot use are left out of its sidebar; the services refuse them anyway.
+    """
     catalog = CatalogService(db)
-    return [CatalogPage(catalog)]
+    calendar = CalendarService(db, settings.settings.working_hours)
+    pages: list[QWidget] = [CatalogPage(catalog)]
+    if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
+        pages.append(HolidaysPage(calendar, session, clock))
+    return pages
 
 
 def build_main_window(
-    db: Database, session: Session, settings: SettingsService, store_path: str
+    db: Database,
+    session: Session,
+    settings: SettingsService,
+    store_path: str,
+    clock: Callable[[], datetime],
 ) -> MainWindow:
     return MainWindow(
         session,
-        build_pages(db, settings),
+        build_pages(db, session, settings, clock),
         settings=settings,
         store_path=store_path,
         hall_name=settings.settings["hall_name"],
@@ -62,7 +77,7 @@ def build_main_window(
 
 
 def demo_session(db: Database, window: str, now: datetime) -> Session:
-    supervisor = next(a for a in DEMO_ACCOUNTS if a.role.value == "supervisor")
+    supervisor = next(a for a in DEMO_ACCOUNTS if a.role is Role.SUPERVISOR)
     return sign_in(db, supervisor.login, DEMO_PASSWORD, window, now)
 
 
@@ -85,7 +100,7 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
         if not dialog.exec() or dialog.session is None:
             return 0
         session = dialog.session
-    window = build_main_window(db, session, settings, str(folder / DB_FILE))
+    window = build_main_window(db, session, settings, str(folder / DB_FILE), clock)
     calendar = CalendarService(db, settings.settings.working_hours)
     missing = calendar.missing_table_year(clock().date())
     if missing is not None:

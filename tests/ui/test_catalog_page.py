@@ -68,7 +68,9 @@ def test_main_window_shows_clerk_window_and_honest_offline_state(
     qtbot: QtBot, db: Database, now: datetime
 ) -> None:
     session = sign_in(db, "lina", DEMO_PASSWORD, "7", now)
-    window = build_main_window(db, session, SettingsService(config_file()), "/tmp/counter.db")
+    window = build_main_window(
+        db, session, SettingsService(config_file()), "/tmp/counter.db", lambda: now
+    )
     qtbot.addWidget(window)
     window.show()
     assert "李娜" in window.who.text() and "7 号窗口" in window.who.text()

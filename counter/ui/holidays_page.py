@@ -1,0 +1,170 @@
+"""The hall's holiday table: see a year, import the new year's notice, fix a single day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter.model.errors import CounterError
+from counter.model.holiday_file import HolidayRow
+from counter.services.calendar_service import CalendarService
+from counter.services.session import Session
+from counter.ui.record_model import RecordTableModel
+
+KIND_LABELS = {"holiday": "放假", "workday": "调休上班"}
+SOURCE_LABELS = {
+    "chinesecalendar": "国务院安排（随程序）",
+    "file": "导入文件",
+    "manual": "手工修改",
+}
+
+
+class HolidaysPage(QWidget):
+    title = "节假日表"
+
+    def __init__(
+        self,
+        calendar: CalendarService,
+        session: Session,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.calendar = calendar
+        self.session = session
+        self.clock = clock
+        today = clock().date()
+
+        self.year = QSpinBox()
+        self.year.setObjectName("year")
+        self.year.setRange(2004, 2100)
+        self.year.setValue(today.year + 1 if today.month >= 11 else today.year)
+        self.state = QLabel()
+        self.state.setObjectName("yearState")
+        self.state.setWordWrap(True)
+        self.import_button = QPushButton(self.tr("导入节假日文件…"))
+        self.import_button.setObjectName("importHolidays")
+
+        self.model: RecordTableModel[tuple[HolidayRow, str]] = RecordTableModel(
+            [
+                ("日期", lambda r: r[0].day.isoformat()),
+                ("星期", lambda r: "一二三四五六日"[r[0].day.weekday()]),
+                ("安排", lambda r: KIND_LABELS.get(r[0].kind, r[0].kind)),
+                ("名称", lambda r: r[0].name),
+                ("来源", lambda r: SOURCE_LABELS.get(r[1], r[1])),
+            ]
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+        self.day = QDateEdit()
+        self.day.setObjectName("day")
+        self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setDate(QDate(today.year, today.month, today.day))
+        self.kind = QComboBox()
+        self.kind.setObjectName("kind")
+        self.kind.addItem(self.tr("放假"), "holiday")
+        self.kind.addItem(self.tr("调休上班"), "workday")
+        self.kind.addItem(self.tr("按平常（清除）"), None)
+        self.name = QLineEdit()
+        self.name.setObjectName("dayName")
+        self.name.setPlaceholderText(self.tr("名称，如 元旦"))
+        self.set_button = QPushButton(self.tr("设置这一天"))
+        self.set_button.setObjectName("setDay")
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("年份")))
+        top.addWidget(self.year)
+        top.addWidget(self.state, 1)
+        top.addWidget(self.import_button)
+        edit = QHBoxLayout()
+        edit.addWidget(self.day)
+        edit.addWidget(self.kind)
+        edit.addWidget(self.name, 1)
+        edit.addWidget(self.set_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(edit)
+        layout.addWidget(self.message)
+
+        self.year.valueChanged.connect(self.refresh)
+        self.import_button.clicked.connect(self.on_import_requested)
+        self.set_button.clicked.connect(self.on_set_day_requested)
+        self.name.returnPressed.connect(self.on_set_day_requested)
+        self.refresh()
+
+    def refresh(self) -> None:
+        year = self.year.value()
+        self.model.set_records(self.calendar.year(year))
+        if self.calendar.year_known(year):
+            self.state.setText(self.tr("{} 年节假日安排已录入").format(year))
+            self.state.setStyleSheet("color: #0b6e4f;")
+        else:
+            self.state.setText(
+                self.tr("{} 年节假日安排尚未录入：跨入该年的期限只按周末推算并标“暂定”").format(
+                    year
+                )
+            )
+            self.state.setStyleSheet("color: #b00020; font-weight: bold;")
+
+    def import_text(self, text: str) -> None:
+        try:
+            count = self.calendar.import_file(self.session, text, self.clock())
+        except CounterError as exc:
+            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            return
+        self.show_message(self.tr("已导入 {} 条节假日安排").format(count), ok=True)
+        self.refresh()
+
+    def on_import_requested(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择节假日文件"), "", self.tr("文本文件 (*.txt *.csv);;所有文件 (*)")
+        )
+        if path:
+            self.import_text(Path(path).read_text(encoding="utf-8-sig"))
+
+    def on_set_day_requested(self) -> None:
+        qdate = self.day.date()
+        day = date(qdate.year(), qdate.month(), qdate.day())
+        try:
+            self.calendar.set_day(
+                self.session, day, self.kind.currentData(), self.name.text().strip(), self.clock()
+            )
+        except CounterError as exc:
+            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            return
+        self.show_message(self.tr("已更新 {}").format(day.isoformat()), ok=True)
+        self.year.setValue(day.year)
+        self.refresh()
+
+    def show_message(self, text: str, *, ok: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #0b6e4f;" if ok else "color: #b00020;")

@@ -5,14 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -20,19 +18,12 @@ from PySide6.QtWidgets import (
 from counter.model.catalog import Bundle, Item
 from counter.model.catalog_search import CatalogEntry
 from counter.services.catalog_service import CatalogService
-from counter.ui.record_model import catalog_results_model, checklist_model, days_text
-
-
-def _table(model: object) -> QTableView:
-    view = QTableView()
-    view.setModel(model)  # type: ignore[arg-type]
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.setWordWrap(True)
-    view.setAlternatingRowColors(True)
-    return view
+from counter.ui.record_model import (
+    catalog_results_model,
+    checklist_model,
+    days_text,
+    record_table_view,
+)
 
 
 class CatalogPage(QWidget):
@@ -53,11 +44,8 @@ class CatalogPage(QWidget):
         self.count = QLabel()
 
         self.results_model = catalog_results_model(catalog.department_name)
-        self.results = _table(self.results_model)
+        self.results = record_table_view(self.results_model, stretch=2)
         self.results.setObjectName("catalogResults")
-        header = self.results.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
         self.detail_title = QLabel()
         self.detail_title.setObjectName("detailTitle")
@@ -71,10 +59,9 @@ class CatalogPage(QWidget):
         self.reduction.setWordWrap(True)
         self.reduction.setStyleSheet("color: #0b6e4f; font-weight: bold;")
         self.checklist_model = checklist_model(self._item_name)
-        self.checklist = _table(self.checklist_model)
+        self.checklist = record_table_view(self.checklist_model)
         self.checklist.setObjectName("checklist")
         ch = self.checklist.horizontalHeader()
-        ch.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         ch.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         ch.resizeSection(0, 230)
         ch.setStretchLastSection(True)

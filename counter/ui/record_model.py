@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from counter.model.catalog import Bundle, ChecklistLine, Item
 from counter.model.catalog_search import CatalogEntry
@@ -75,6 +76,25 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         ):
             return self._columns[section][0]
         return None
+
+
+def record_table_view(model: QAbstractTableModel, *, stretch: int | None = None) -> QTableView:
+    """A read-only, row-selecting table as every page shows records; ``stretch`` column fills."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.setWordWrap(True)
+    view.setAlternatingRowColors(True)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
 
 
 def catalog_results_model(department_name: Callable[[str], str]) -> RecordTableModel[CatalogEntry]:

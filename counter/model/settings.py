@@ -11,7 +11,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from counter.model.cases import CaseNumberPattern
+from counter.model.deadlines import check_yellow_share
 from counter.model.errors import ValidationError
+from counter.model.print_target import EXAMPLES as PRINTER_EXAMPLES
+from counter.model.print_target import check_target
 from counter.model.workdays import WorkingHours
 
 
@@ -55,6 +59,18 @@ def _url(value: Any) -> str:
     if text and not re.match(r"^https?://[^\s/]+(:\d+)?(/\S*)?$", text):
         raise ValueError("地址应形如 https://中心地址:端口，留空表示不连接中心")
     return text
+
+
+def _case_number_pattern(value: Any) -> str:
+    return CaseNumberPattern.parse(_text(value)).text
+
+
+def _share(value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError("应为 0 到 1 之间的小数，例如 0.25") from None
+    return check_yellow_share(number)
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -107,10 +123,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "数据文件夹", "本机数据库所在文件夹；留空使用系统默认位置。",
             "", _text),
     Setting("central_url", "中心地址", "数据同步中心的地址；留空表示单机使用。", "", _url),
-    Setting("ticket_printer", "小票打印机", "打印排队小票和回执的打印机；留空则输出 PDF 文件。",
-            "", _text),
+    Setting("ticket_printer", "小票打印机",
+            "打印排队小票和回执的打印机；留空则输出 PDF 文件。写法：" + PRINTER_EXAMPLES,
+            "", check_target),
+    Setting("ticket_paper", "小票纸宽", "小票打印机的纸卷宽度（毫米）。", "80",
+            _choice("80", "58"), "choice", ("80", "58")),
     Setting("document_printer", "文书打印机",
-            "打印通知书和领取确认单的打印机；留空则输出 PDF 文件。", "", _text),
+            "打印通知书、领取确认单、刻章凭证和邮寄单的打印机；留空则输出 PDF 文件。写法："
+            + PRINTER_EXAMPLES, "", check_target),
+    Setting("giftpack_file", "大礼包清单文件",
+            "企业开办大礼包的物品清单（TOML，[[item]] name/quantity/unit）；留空使用默认清单。",
+            "", _text),
+    Setting("case_number_pattern", "办件编号规则",
+            "占位符：{yyyy}{yy}{mm}{dd} 日期，{window} 窗口号，{device} 本机代码，{seq} 流水号；"
+            "须含 {seq} 以及 {device} 或 {window}，离线时编号才不重复。",
+            "{yyyy}{mm}{dd}-{window}{device}-{seq}", _case_number_pattern),
+    Setting("light_yellow_share", "黄灯提醒比例",
+            "剩余时间不超过总时限的这一比例时亮黄灯，例如 0.25 表示最后四分之一。",
+            0.25, _share),
+    Setting("hall_phone", "大厅咨询电话", "印在受理通知书等文书上的咨询电话。", "", _text),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}

@@ -15,15 +15,20 @@ from counter.model.errors import CounterError
 from counter.model.staff import Role
 from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD, open_counter_store
 from counter.services.calendar_service import CalendarService
+from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
+from counter.services.intake_service import INTAKE_ROLES, IntakeService
 from counter.services.session import Session, sign_in
 from counter.services.settings_service import SettingsService
 from counter.store.db import DB_FILE
 from counter.store.paths import config_file, data_dir
+from counter.ui.cases_page import CasesPage
 from counter.ui.catalog_page import CatalogPage
 from counter.ui.fonts import install_font
 from counter.ui.holidays_page import HolidaysPage
+from counter.ui.intake_page import IntakePage
 from counter.ui.main_window import MainWindow
+from counter.ui.print_queue_page import PrintQueuePage, build_print_queue_page
 from counter.ui.sign_in import SignInDialog
 
 
@@ -54,7 +59,16 @@ def build_pages(
     """
     catalog = CatalogService(db)
     calendar = CalendarService(db, settings.settings.working_hours)
-    pages: list[QWidget] = [CatalogPage(catalog)]
+    intake = IntakeService(db, catalog, calendar, settings.settings)
+    cases = CasesService(db, intake, calendar, settings.settings)
+    pages: list[QWidget] = []
+    if session.staff.role in INTAKE_ROLES or session.staff.role is Role.ADMIN:
+        pages.append(IntakePage(intake, session, settings.settings, clock))
+    pages += [
+        CasesPage(cases, session, settings.settings, clock),
+        build_print_queue_page(db, session, settings, clock),
+        CatalogPage(catalog),
+    ]
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
         pages.append(HolidaysPage(calendar, session, clock))
     return pages
@@ -67,13 +81,18 @@ def build_main_window(
     store_path: str,
     clock: Callable[[], datetime],
 ) -> MainWindow:
-    return MainWindow(
+    pages = build_pages(db, session, settings, clock)
+    window = MainWindow(
         session,
-        build_pages(db, session, settings, clock),
+        pages,
         settings=settings,
         store_path=store_path,
         hall_name=settings.settings["hall_name"],
     )
+    for page in pages:
+        if isinstance(page, PrintQueuePage):
+            page.spool.state_changed.connect(window.show_printer_state)
+    return window
 
 
 def demo_session(db: Database, window: str, now: datetime) -> Session:

@@ -77,7 +77,11 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.addWidget(self.who)
         bar.addWidget(self.store, 1)
+        self.printer = QLabel()
+        self.printer.setObjectName("statusPrinter")
+        self.printer.hide()
         bar.addPermanentWidget(self.warning)
+        bar.addPermanentWidget(self.printer)
         bar.addPermanentWidget(self.online)
 
         self._build_menu()
@@ -112,6 +116,14 @@ class MainWindow(QMainWindow):
         self.warning.setText(text)
         self.warning.setToolTip(details or text)
         self.warning.setVisible(bool(text))
+
+    def show_printer_state(self, text: str, ok: bool) -> None:
+        """Printer trouble in red until it clears; a working printer takes no space."""
+        short = text if len(text) <= 48 else text[:47] + "…"
+        self.printer.setText(short if not ok else "")
+        self.printer.setToolTip(text)
+        self.printer.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
+        self.printer.setVisible(not ok)
 
     def show_page(self, row: int) -> None:
         self.sidebar.setCurrentRow(row)

@@ -1,0 +1,318 @@
+"""What every printed document shares: styles, barcodes, the header and the signature block.
+
+Documents are built with platypus so Chinese text wraps (``wordWrap='CJK'``) and long
+tables continue on the next page with their header row repeated, never cut off.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+import qrcode
+from reportlab.graphics.barcode import code128
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from counter.model.identity import mask_id, mask_phone
+from counter.printing.fonts import register
+
+FONT = register()
+INK = colors.black
+GREY = colors.Color(0.35, 0.35, 0.35)
+RULE = colors.Color(0.55, 0.55, 0.55)
+
+
+def style(
+    size: float = 10.5,
+    *,
+    align: int = TA_LEFT,
+    leading: float | None = None,
+    space_before: float = 0,
+    space_after: float = 0,
+    color: colors.Color = INK,
+    indent: float = 0,
+) -> ParagraphStyle:
+    return ParagraphStyle(
+        f"s{size}-{align}-{indent}",
+        fontName=FONT,
+        fontSize=size,
+        leading=leading if leading is not None else size * 1.45,
+        alignment=align,
+        spaceBefore=space_before,
+        spaceAfter=space_after,
+        textColor=color,
+        firstLineIndent=indent,
+        wordWrap="CJK",
+    )
+
+
+BODY = style(11, space_after=3)
+PARA = style(11, space_after=4, indent=22)
+SMALL = style(9, color=GREY)
+CELL = style(9.5, leading=13)
+CELL_C = style(9.5, leading=13, align=TA_CENTER)
+HEAD_C = style(9.5, leading=13, align=TA_CENTER)
+TITLE = style(20, align=TA_CENTER, leading=28, space_after=2)
+HALL = style(12, align=TA_CENTER, leading=16)
+RIGHT = style(10.5, align=TA_RIGHT)
+CENTER = style(10.5, align=TA_CENTER)
+
+
+def p(text: str, st: ParagraphStyle = BODY) -> Paragraph:
+    """A paragraph of plain text (escaped); use :func:`markup` for intentional tags."""
+    return Paragraph(escape(text), st)
+
+
+def markup(text: str, st: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(text, st)
+
+
+def spaced(*parts: str, st: ParagraphStyle = BODY) -> Paragraph:
+    """Fields on one line with a visible gap (Paragraph collapses ordinary spaces)."""
+    gap = "&nbsp;" * 6
+    return Paragraph(gap.join(escape(x) for x in parts if x), st)
+
+
+def field(label: str, value: str, st: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(f"<font color='#555555'>{escape(label)}：</font>{escape(value)}", st)
+
+
+def shown_id(number: str, unmask: bool) -> str:
+    return number if unmask else mask_id(number)
+
+
+def shown_phone(number: str, unmask: bool) -> str:
+    return number if unmask or not number else mask_phone(number)
+
+
+def stamp(moment: datetime) -> str:
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def barcode(value: str, *, bar_width: float = 0.33 * mm, height: float = 11 * mm) -> Flowable:
+    """Code128 (subset B, with quiet zones) of a case or ticket number."""
+    return code128.Code128(
+        value, barWidth=bar_width, barHeight=height, humanReadable=False, quiet=1, fontName=FONT
+    )
+
+
+class TickBox(Flowable):
+    """An empty square to tick by hand (the font's □ is too small to mark)."""
+
+    def __init__(self, size: float) -> None:
+        super().__init__()
+        self.width = self.height = size
+        self.hAlign = "CENTER"
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.8)
+        self.canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
+
+
+def tick_box(size: float = 4 * mm) -> TickBox:
+    return TickBox(size)
+
+
+class QrCode(Flowable):
+    """A QR code drawn as filled runs of modules, with a 4-module quiet zone.
+
+    The matrix comes from ``qrcode`` (error correction M); drawing it directly is many
+    times faster than reportlab's QR widget, which re-encodes on every measure and draw.
+    """
+
+    def __init__(self, value: str, size: float) -> None:
+        super().__init__()
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(value)
+        code.make(fit=True)
+        self.matrix: list[list[bool]] = code.get_matrix()
+        self.width = self.height = size
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        n = len(self.matrix)
+        module = self.width / n
+        canvas.setFillColor(INK)
+        for row_index, row in enumerate(self.matrix):
+            y = self.height - (row_index + 1) * module
+            col = 0
+            while col < n:
+                if not row[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < n and row[col]:
+                    col += 1
+                canvas.rect(start * module, y, (col - start) * module, module, stroke=0, fill=1)
+
+
+def qr(value: str, size: float = 24 * mm) -> QrCode:
+    return QrCode(value, size)
+
+
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str | Flowable]],
+    widths: Sequence[float],
+    *,
+    centred: Sequence[int] = (),
+) -> Table:
+    """A ruled table whose header row repeats on every page it spills onto."""
+    data: list[list[Flowable]] = [[p(h, HEAD_C) for h in header]]
+    for row in rows:
+        data.append(
+            [
+                cell if not isinstance(cell, str) else p(cell, CELL_C if n in centred else CELL)
+                for n, cell in enumerate(row)
+            ]
+        )
+    t = Table(data, colWidths=list(widths), repeatRows=1)
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                *[("ALIGN", (n, 0), (n, -1), "CENTER") for n in centred],
+            ]
+        )
+    )
+    return t
+
+
+def fitted_barcode(value: str, width: float, *, height: float = 11 * mm) -> Flowable:
+    """Code128 with the widest module (≤ 0.33 mm) that still fits ``width``."""
+    modules = code128.Code128(value, barWidth=1, humanReadable=False, quiet=1).width
+    return barcode(value, bar_width=min(0.33 * mm, width / modules), height=height)
+
+
+def header_block(hall: str, title: str, number: str, width: float) -> Table:
+    """Hall and title on the left; the number as Code128 and QR on the right."""
+    qr_size = 22 * mm if width > 130 * mm else 18 * mm
+    code_w = min(70 * mm, width * 0.42)
+    title_w = width - code_w - qr_size - 2 * mm
+    title_size = (22 if len(title) <= 8 else 16) if width > 130 * mm else 16
+    code_cell = [fitted_barcode(number, code_w - 4 * mm), p(number, style(9, align=TA_CENTER))]
+    left = [
+        p(hall, style(12 if width > 130 * mm else 10, leading=16)),
+        p(title, style(title_size, leading=title_size * 1.35)),
+    ]
+    t = Table(
+        [[left, code_cell, qr(number, qr_size)]],
+        colWidths=[title_w, code_w, qr_size + 2 * mm],
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 0), (-1, 0), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, INK),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return t
+
+
+def sign_block(
+    left: Sequence[str], right: Sequence[str], width: float, height: float = 44 * mm
+) -> Table:
+    """Two columns: who signs on the left, the seal place on the right (boxed, empty)."""
+    t = Table(
+        [[[p(x, style(11, leading=24)) for x in left], [p(x, CENTER) for x in right]]],
+        colWidths=[width * 0.55, width * 0.45],
+        rowHeights=[height],
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (1, 0), (1, 0), "MIDDLE"),
+                ("BOX", (1, 0), (1, 0), 0.5, RULE),
+            ]
+        )
+    )
+    return t
+
+
+@dataclass(frozen=True)
+class RunningHead:
+    """Small line on every page after the first: hall, document, number; page numbers below."""
+
+    hall: str
+    title: str
+    number: str
+
+    def first(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        self._footer(canvas, doc)
+
+    def later(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 9)
+        canvas.setFillColor(GREY)
+        top = doc.pagesize[1] - doc.topMargin + 8 * mm
+        canvas.drawString(doc.leftMargin, top, f"{self.hall}  {self.title}（续）")
+        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, top, f"编号：{self.number}")
+        canvas.setStrokeColor(RULE)
+        canvas.line(doc.leftMargin, top - 2 * mm, doc.pagesize[0] - doc.rightMargin, top - 2 * mm)
+        canvas.restoreState()
+        self._footer(canvas, doc)
+
+    def _footer(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 9)
+        canvas.setFillColor(GREY)
+        canvas.drawCentredString(doc.pagesize[0] / 2, 9 * mm, f"第 {doc.page} 页")
+        canvas.restoreState()
+
+
+def build(
+    story: list[Flowable],
+    pagesize: tuple[float, float],
+    *,
+    title: str,
+    author: str,
+    margins: float = 18 * mm,
+    top: float | None = None,
+    on_first: Callable[[Canvas, SimpleDocTemplate], None] | None = None,
+    on_later: Callable[[Canvas, SimpleDocTemplate], None] | None = None,
+) -> bytes:
+    """Lay out a story; ``invariant`` makes the same data give the same bytes."""
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=margins,
+        rightMargin=margins,
+        topMargin=top if top is not None else margins,
+        bottomMargin=margins,
+        title=title,
+        author=author,
+        creator="Counter",
+        invariant=1,
+        initialFontName=FONT,
+    )
+    noop: Callable[[Canvas, SimpleDocTemplate], None] = lambda _c, _d: None  # noqa: E731
+    doc.build(story, onFirstPage=on_first or noop, onLaterPages=on_later or noop)
+    return buffer.getvalue()

@@ -1,0 +1,46 @@
+"""Domain data → what the spool stores: the PDF, plus ESC/POS for slips.
+
+The kiosk, intake and handover call these and hand the result to
+:meth:`PrintService.submit`; which printer gets it is the station's setting.
+"""
+
+from __future__ import annotations
+
+from counter.model.giftpack import Handover, MailingSlip, SealVoucher
+from counter.model.notice import Notice
+from counter.model.print_job import DocumentKind, PrintPayload
+from counter.model.slips import TicketSlip
+from counter.printing.escpos import receipt_escpos, ticket_escpos
+from counter.printing.giftpack_papers import handover_pdf, mailing_slip_pdf, seal_voucher_pdf
+from counter.printing.notices import RECEIPTS, notice_pdf
+from counter.printing.tickets import ticket_pdf
+
+
+def ticket(slip: TicketSlip, paper_mm: int = 80) -> PrintPayload:
+    return PrintPayload(
+        f"排队小票 {slip.number}", ticket_pdf(slip, paper_mm), ticket_escpos(slip, paper_mm)
+    )
+
+
+def notice_kind(notice: Notice) -> DocumentKind:
+    """办结通知书 and 出件回执 are receipts (the ticket printer can take them); others notices."""
+    return DocumentKind.RECEIPT if notice.kind in RECEIPTS else DocumentKind.NOTICE
+
+
+def notice(notice: Notice, paper_mm: int = 80, *, unmask: bool = False) -> PrintPayload:
+    slip = receipt_escpos(notice, paper_mm, unmask=unmask) if notice.kind in RECEIPTS else None
+    return PrintPayload(
+        f"{notice.title} {notice.case_number}", notice_pdf(notice, unmask=unmask), slip
+    )
+
+
+def handover(form: Handover, *, unmask: bool = False) -> PrintPayload:
+    return PrintPayload(f"领取确认单 {form.case_number}", handover_pdf(form, unmask=unmask))
+
+
+def seal_voucher(voucher: SealVoucher) -> PrintPayload:
+    return PrintPayload(f"免费刻章凭证 {voucher.voucher_number}", seal_voucher_pdf(voucher))
+
+
+def mailing_slip(slip: MailingSlip, *, unmask: bool = False) -> PrintPayload:
+    return PrintPayload(f"邮寄单 {slip.case_number}", mailing_slip_pdf(slip, unmask=unmask))

@@ -1,0 +1,97 @@
+"""The spool's one step, free of threads and Qt: take the next due job, print it, record it.
+
+The UI runs :func:`run_due` on a worker thread with its own store connection; tests
+call it directly. A job is marked *printing* before the bytes go out and *done* only
+after the printer took them, so a crash in between leaves it to be printed again at
+restart (:meth:`PrintService.recover`) rather than lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from counter.log import printing as log
+from counter.model.print_job import PrintJob
+from counter.printing.printers import Printer, PrinterError, open_printer
+from counter.services.print_service import PrintService
+
+Clock = Callable[[], datetime]
+OpenPrinter = Callable[[str], Printer]
+
+#: Stop a run after this many jobs so the worker hands back control now and then.
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class StepResult:
+    job: PrintJob
+    ok: bool
+    message: str = ""
+
+
+def pdf_folder(store_path: str | Path) -> Path:
+    """The embedded default target: ``prints/`` beside the store, one file per job."""
+    return Path(store_path).parent / "prints"
+
+
+def opener(default_folder: Path) -> OpenPrinter:
+    return lambda target: open_printer(target, default_folder)
+
+
+def file_name(job: PrintJob) -> str:
+    stamp = job.created_at.strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{job.kind.value}-{job.reference or 'x'}-{job.id[-8:]}"
+
+
+def step(service: PrintService, open_target: OpenPrinter, clock: Clock) -> StepResult | None:
+    """Print the next due job, if any; every outcome is written back to the store."""
+    claimed = service.claim_next(clock())
+    if claimed is None:
+        return None
+    job, payload = claimed
+    try:
+        open_target(job.target).send(payload, file_name(job))
+    except PrinterError as exc:
+        log.warning("job %s (%s) not printed: %s", job.id, job.title, exc.message)
+        service.not_printed(job, exc.message, clock(), permanent=exc.permanent)
+        return StepResult(job, False, exc.message)
+    except Exception as exc:  # a driver's bug must not lose the job
+        log.exception("job %s: unexpected printer error", job.id)
+        message = f"打印时出现意外错误：{exc}，稍后自动重试"
+        service.not_printed(job, message, clock(), permanent=False)
+        return StepResult(job, False, message)
+    service.printed(job, clock())
+    log.info("job %s (%s) printed to %s", job.id, job.title, job.target)
+    return StepResult(job, True)
+
+
+def run_due(
+    service: PrintService, open_target: OpenPrinter, clock: Clock, limit: int = BATCH
+) -> list[StepResult]:
+    """Print every job due now (up to ``limit``), oldest first.
+
+    A target that just failed is not tried again in the same run: the jobs behind it
+    take the same error and wait for their backoff instead of each timing out in turn.
+    """
+    results: list[StepResult] = []
+    failed_targets: dict[str, str] = {}
+    for _ in range(limit):
+        result = step(service, _skip(open_target, failed_targets), clock)
+        if result is None:
+            break
+        results.append(result)
+        if not result.ok:
+            failed_targets.setdefault(result.job.target, result.message)
+    return results
+
+
+def _skip(open_target: OpenPrinter, failed: dict[str, str]) -> OpenPrinter:
+    def open_or_skip(target: str) -> Printer:
+        if target in failed:
+            raise PrinterError(failed[target])
+        return open_target(target)
+
+    return open_or_skip

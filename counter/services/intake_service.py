@@ -1,0 +1,490 @@
+"""Intake at the window: from the applicant and the worked checklist to a decided case.
+
+One call of :meth:`IntakeService.decide` is one transaction: the applicant, the case
+(and for a bundle its sub-cases), the checklist, the events and every outbox op commit
+together or not at all. The notice for the decision comes back as a plain
+:class:`~counter.model.notice.Notice` for the page to preview and printing to lay out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from counter.log import audit
+from counter.model.cases import (
+    Action,
+    Case,
+    CaseEvent,
+    CaseNumberPattern,
+    CaseState,
+    device_code,
+    sub_case_number,
+)
+from counter.model.catalog import Bundle, Checklist, Item
+from counter.model.catalog_search import CatalogEntry
+from counter.model.clock import to_ms
+from counter.model.deadlines import case_deadlines, latest_promise_date
+from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.intake import (
+    Agent,
+    Applicant,
+    ApplicantForm,
+    ApplicantKind,
+    CaseMaterial,
+    Decision,
+    FieldWarning,
+    LineState,
+    MaterialStatus,
+    check_applicant,
+    check_decision,
+    missing_lines,
+)
+from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
+from counter.model.settings import Settings
+from counter.model.staff import Role, password_matches
+from counter.services.calendar_service import CalendarService
+from counter.services.catalog_service import CatalogService
+from counter.services.session import Session
+from counter.store import cases_store, outbox, staff_store
+from counter.store.db import immediate
+
+INTAKE_ROLES = (Role.CLERK, Role.SUPERVISOR)
+REMEDIES = (
+    "申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
+    "或者在六个月内依法向人民法院提起行政诉讼。"
+)
+
+
+@dataclass(frozen=True)
+class Override:
+    """A supervisor's confirmation of soft warnings (e.g. a USCC failing its checksum)."""
+
+    staff_id: str
+    staff_name: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    target_code: str
+    applicant: ApplicantForm
+    states: tuple[LineState, ...]
+    decision: Decision | None  # None: save as 预审 draft, no notice yet
+    reason: str = ""
+    other_office: str = ""
+    override: Override | None = None
+    ticket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    sub_cases: tuple[Case, ...]
+    notice: Notice | None
+
+
+_DECISION_NOTICE = {
+    Decision.NO_LICENCE: NoticeKind.NO_LICENCE_NEEDED,
+    Decision.NOT_OUR_OFFICE: NoticeKind.REJECTED,
+    Decision.SUPPLEMENT: NoticeKind.SUPPLEMENT,
+    Decision.ACCEPT: NoticeKind.ACCEPTED,
+    Decision.CORRECTED: NoticeKind.ACCEPTED,
+    Decision.RONGQUE: NoticeKind.RONGQUE,
+}
+
+
+def new_id(now: datetime) -> str:
+    return outbox.uuid7(to_ms(now))
+
+
+def event(
+    case: Case,
+    action: Action,
+    to_state: CaseState,
+    session: Session,
+    now: datetime,
+    reason: str = "",
+    data: dict[str, object] | None = None,
+) -> CaseEvent:
+    return CaseEvent(
+        id=new_id(now),
+        case_id=case.id,
+        action=action,
+        from_state=None if action is Action.CREATE else case.state,
+        to_state=to_state,
+        at=now,
+        staff_id=session.staff.id,
+        staff_name=session.staff.name,
+        window=session.window,
+        reason=reason,
+        data=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def build_notice(
+    kind: NoticeKind,
+    case: Case,
+    sub_cases: Sequence[Case],
+    materials: Sequence[CaseMaterial],
+    settings: Settings,
+    clerk: str,
+    window: str,
+    now: datetime,
+) -> Notice:
+    """The content of a notice for ``case``; printing lays it out, the page previews it."""
+    received = tuple(
+        NoticeMaterial(
+            m.name, "原件" if m.status is MaterialStatus.ORIGINAL else "复印件", m.copies
+        )
+        for m in materials
+        if m.status.received
+    ) + tuple(
+        NoticeMaterial(m.name, "免提交", 0, f"共享数据免提交（{m.shared_source}）")
+        for m in materials
+        if m.status is MaterialStatus.EXEMPT
+    )
+    missing = ()
+    if kind is NoticeKind.SUPPLEMENT:
+        missing = tuple(
+            NoticeMaterial(
+                line.material.name,
+                line.form.value,
+                line.copies,
+                "" if why.startswith("缺少") else why,
+            )
+            for line, why in missing_lines(
+                Checklist(tuple(m.line for m in materials)), [m.state for m in materials]
+            )
+        )
+    promises = tuple(
+        PromiseLine(m.name, m.promised_due)
+        for m in materials
+        if m.status is MaterialStatus.PROMISED and m.promised_due is not None
+    )
+    items = tuple(s.title for s in sub_cases) or (case.title,)
+    extra: tuple[str, ...] = ()
+    if sub_cases and case.accepted_at is not None:
+        extra = tuple(
+            f"{s.number} {s.title}：承诺 {s.promised_due:%Y-%m-%d %H:%M} 前办结"
+            + ("（暂定）" if s.due_provisional else "")
+            for s in sub_cases
+            if s.promised_due is not None
+        )
+    return Notice(
+        kind=kind,
+        case_number=case.number,
+        hall_name=settings["hall_name"],
+        issued_at=now,
+        applicant=NoticeParty(
+            name=case.applicant_name,
+            id_kind=ApplicantKind(case.applicant_kind).id_label,
+            id_number=case.applicant_id_number,
+            phone=case.applicant_phone,
+            agent_name=case.agent_name,
+            agent_id_number=case.agent_id_number,
+        ),
+        items=items,
+        clerk=clerk,
+        window=window,
+        received=received,
+        missing=missing,
+        promises=promises,
+        deadline=f"{case.promised_due:%Y-%m-%d %H:%M}" if case.promised_due else "",
+        deadline_provisional=case.due_provisional,
+        reason=case.reason,
+        other_office=case.other_office,
+        remedies=REMEDIES if kind in (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED) else "",
+        contact=settings["hall_phone"],
+        extra_lines=extra,
+    )
+
+
+class IntakeService:
+    def __init__(
+        self,
+        db: Database,
+        catalog: CatalogService,
+        calendar: CalendarService,
+        settings: Settings,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.calendar = calendar
+        self.settings = settings
+        self.pattern = CaseNumberPattern.parse(settings["case_number_pattern"])
+
+    # --- choosing what the applicant came for -------------------------------------
+
+    def search(self, session: Session, query: str) -> list[CatalogEntry]:
+        """Catalog search; with an empty query this clerk's frequent items come first."""
+        entries = self.catalog.search(query)
+        if query.strip():
+            return entries
+        frequent = cases_store.frequent_targets(self.db, session.staff.id)
+        order = {code: n for n, code in enumerate(frequent)}
+        return sorted(entries, key=lambda e: order.get(e.code, len(order)))
+
+    def target(self, code: str) -> Item | Bundle:
+        catalog = self.catalog.catalog
+        target: Item | Bundle = (
+            catalog.bundle(code) if catalog.has_bundle(code) else catalog.item(code)
+        )
+        if isinstance(target, Item) and not target.active:
+            raise NotAllowedError(f"事项“{target.name}”已取消，不能再受理")
+        return target
+
+    def items_of(self, target: Item | Bundle) -> tuple[Item, ...]:
+        if isinstance(target, Bundle):
+            return self.catalog.catalog.bundle_items(target)
+        return (target,)
+
+    def checklist(self, code: str) -> Checklist:
+        return self.catalog.checklist(self.target(code))
+
+    def latest_promise(self, code: str, now: datetime) -> date:
+        """The last date a 容缺 promise may name: the promised completion day."""
+        return latest_promise_date(
+            now, self.target(code).promised_days, self.calendar.calendar, self.calendar.hours
+        )
+
+    # --- the applicant --------------------------------------------------------------
+
+    def returning_applicant(self, kind: ApplicantKind, id_number: str) -> Applicant | None:
+        return cases_store.find_applicant(self.db, kind, id_number)
+
+    def confirm_override(
+        self,
+        session: Session,
+        warnings: Sequence[FieldWarning],
+        login: str = "",
+        password: str = "",
+    ) -> Override:
+        """A supervisor confirms soft warnings: the signed-in one, or one who types their
+        password at this window. Recorded with the case's events."""
+        messages = tuple(w.message for w in warnings)
+        if session.staff.role in (Role.SUPERVISOR, Role.ADMIN) and not login:
+            return Override(session.staff.id, session.staff.name, messages)
+        if not login.strip():
+            raise ValidationError("override_login", "请值班长输入工号确认")
+        staff = staff_store.find_by_login(self.db, login.strip().lower())
+        if staff is None:
+            raise ValidationError("override_login", f"没有工号为“{login}”的人员")
+        if staff.role not in (Role.SUPERVISOR, Role.ADMIN):
+            raise ValidationError("override_login", f"{staff.description}不是值班长，不能确认")
+        if not password_matches(staff.password_hash, password):
+            raise ValidationError("override_password", "值班长密码不正确")
+        return Override(staff.id, staff.name, messages)
+
+    # --- deciding -----------------------------------------------------------------------
+
+    def decide(self, session: Session, request: IntakeRequest, now: datetime) -> IntakeResult:
+        session.require(*INTAKE_ROLES)
+        target = self.target(request.target_code)
+        items = self.items_of(target)
+        applicant, agent, warnings = check_applicant(request.applicant, now.date())
+        self._check_override(warnings, request.override)
+        checklist = self.catalog.checklist(target)
+        if request.decision is not None:
+            check_decision(
+                request.decision,
+                checklist,
+                request.states,
+                reason=request.reason,
+                other_office=request.other_office,
+                today=now.date(),
+                latest_promise=self.latest_promise(request.target_code, now),
+            )
+        materials = tuple(
+            CaseMaterial.of(n, line, state)
+            for n, (line, state) in enumerate(
+                zip(checklist.lines, request.states, strict=True), start=1
+            )
+        )
+        with immediate(self.db):
+            return self._write(
+                session, request, target, items, applicant, agent, checklist, materials, now
+            )
+
+    def _check_override(self, warnings: Sequence[FieldWarning], override: Override | None) -> None:
+        for warning in warnings:
+            if override is None or warning.message not in override.warnings:
+                raise ValidationError(warning.field, f"{warning.message}（须值班长确认后才能保存）")
+
+    def _write(
+        self,
+        session: Session,
+        request: IntakeRequest,
+        target: Item | Bundle,
+        items: Sequence[Item],
+        applicant: Applicant,
+        agent: Agent | None,
+        checklist: Checklist,
+        materials: Sequence[CaseMaterial],
+        now: datetime,
+    ) -> IntakeResult:
+        device = device_code(outbox.device_id(self.db))
+        scope = self.pattern.scope(now, device, session.window)
+        number = self.pattern.render(
+            now, device, session.window, cases_store.next_sequence(self.db, scope)
+        )
+        cases_store.save_applicant(self.db, applicant, now)
+        bundle = target if isinstance(target, Bundle) else None
+        exempt = len(checklist.exempt)
+        base = Case(
+            id=new_id(now),
+            number=number,
+            title=target.name,
+            state=CaseState.DRAFT,
+            applicant_id=applicant.key,
+            applicant_kind=applicant.kind.value,
+            applicant_name=applicant.name,
+            applicant_id_number=applicant.id_number,
+            applicant_phone=applicant.phone,
+            clerk_id=session.staff.id,
+            clerk_name=session.staff.name,
+            window=session.window,
+            catalog_version=self.catalog.catalog.version,
+            created_at=now,
+            received_at=now,
+            updated_at=now,
+            item_code=None if bundle else target.code,
+            bundle_code=bundle.code if bundle else None,
+            department="" if bundle else items[0].department,
+            agent_name=agent.name if agent else "",
+            agent_id_number=agent.id_number if agent else "",
+            ticket_id=request.ticket_id,
+            promised_days=target.promised_days,
+            legal_days=max(i.legal_days for i in items),
+            asked_count=checklist.asked_count,
+            naive_count=checklist.naive_count,
+            exempt_count=exempt,
+        )
+        subs = [
+            replace(
+                base,
+                id=new_id(now),
+                number=sub_case_number(number, n),
+                title=item.name,
+                parent_id=base.id,
+                position=n,
+                item_code=item.code,
+                department=item.department,
+                promised_days=min(item.promised_days, bundle.promised_days),
+                legal_days=item.legal_days,
+                asked_count=0,
+                naive_count=0,
+                exempt_count=0,
+            )
+            for n, item in enumerate(items, start=1)
+            if bundle is not None
+        ]
+        cases_store.insert_case(self.db, base, now)
+        for sub in subs:
+            cases_store.insert_case(self.db, sub, now)
+        cases_store.save_materials(self.db, base.id, materials, now)
+
+        override_data: dict[str, object] = {}
+        if request.override is not None:
+            override_data = {
+                "override_by": request.override.staff_name,
+                "override_by_id": request.override.staff_id,
+                "override_warnings": list(request.override.warnings),
+            }
+            audit.info(
+                "override of %s by %s on case %s",
+                request.override.warnings,
+                request.override.staff_name,
+                number,
+            )
+        decision = request.decision
+        if decision is None:
+            for case in (base, *subs):
+                cases_store.add_event(
+                    self.db,
+                    event(case, Action.CREATE, CaseState.DRAFT, session, now, "", override_data),
+                    now,
+                )  # fmt: skip
+            return IntakeResult(base, tuple(subs), None)
+
+        updated = [self._apply(c, decision, request, session, now, override_data)
+                   for c in (base, *subs)]  # fmt: skip
+        parent, children = updated[0], tuple(updated[1:])
+        notice = build_notice(
+            _DECISION_NOTICE[decision],
+            parent,
+            children,
+            materials,
+            self.settings,
+            session.staff.name,
+            session.window,
+            now,
+        )
+        return IntakeResult(parent, children, notice)
+
+    def _apply(
+        self,
+        case: Case,
+        decision: Decision,
+        request: IntakeRequest,
+        session: Session,
+        now: datetime,
+        override_data: dict[str, object],
+    ) -> Case:
+        """Move one freshly made case from 预审 to the decision's state, with its events."""
+        data = {**override_data, "decision": decision.value}
+        if request.ticket_id:
+            data["ticket_id"] = request.ticket_id
+        if decision is Decision.CORRECTED:
+            cases_store.add_event(
+                self.db,
+                event(case, Action.CORRECTED, CaseState.DRAFT, session, now, request.reason, data),
+                now,
+            )
+        if decision in (Decision.NO_LICENCE, Decision.NOT_OUR_OFFICE):
+            action, state = Action.REJECT, CaseState.REJECTED
+            reason = request.reason.strip()
+            changed = replace(
+                case,
+                state=state,
+                decision=decision.value,
+                reason=reason,
+                other_office=request.other_office.strip(),
+                notice_at=now,
+            )
+        elif decision is Decision.SUPPLEMENT:
+            action, state, reason = Action.SUPPLEMENT, CaseState.SUPPLEMENT, ""
+            changed = replace(case, state=state, decision=decision.value, notice_at=now)
+        else:
+            action, state = Action.ACCEPT, CaseState.ACCEPTED
+            reason = request.reason.strip() if decision is Decision.CORRECTED else ""
+            changed = self.accepted(case, now, rongque=decision is Decision.RONGQUE)
+            changed = replace(changed, decision=decision.value, notice_at=now)
+        changed = replace(changed, updated_at=now)
+        cases_store.update_case(self.db, changed, now)
+        cases_store.add_event(self.db, event(case, action, state, session, now, reason, data), now)
+        return changed
+
+    def accepted(self, case: Case, now: datetime, *, rongque: bool = False) -> Case:
+        """``case`` accepted at ``now``, with its deadlines."""
+        deadlines = case_deadlines(
+            now,
+            promised_days=case.promised_days,
+            legal_days=case.legal_days,
+            now=now,
+            calendar=self.calendar.calendar,
+            hours=self.calendar.hours,
+        )
+        return replace(
+            case,
+            state=CaseState.ACCEPTED,
+            accepted_at=now,
+            rongque=rongque or case.rongque,
+            promised_due=deadlines.promised.due,
+            legal_due=deadlines.legal.due,
+            due_provisional=deadlines.provisional,
+        )

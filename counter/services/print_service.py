@@ -1,0 +1,239 @@
+"""Print jobs: submitted by intake, the kiosk and handover; printed by the spool worker.
+
+Each call is one transaction. When a job is printed, a ``print_log`` event goes to the
+outbox in the same transaction: the case's history (and the central) learns that the
+notice left the printer, who sent it, and whether the ID was printed in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from counter.log import audit
+from counter.model.clock import iso, to_ms
+from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine, parse_contents
+from counter.model.print_job import (
+    DocumentKind,
+    JobStatus,
+    PrintJob,
+    PrintPayload,
+    backoff,
+)
+from counter.model.settings import Settings
+from counter.services.session import Session
+from counter.store import outbox, print_store
+from counter.store.db import immediate
+
+#: Which setting names the printer for each kind of document.
+PRINTER_SETTING = {
+    DocumentKind.TICKET: "ticket_printer",
+    DocumentKind.RECEIPT: "ticket_printer",
+    DocumentKind.NOTICE: "document_printer",
+    DocumentKind.HANDOVER: "document_printer",
+    DocumentKind.SEAL_VOUCHER: "document_printer",
+    DocumentKind.MAILING_SLIP: "document_printer",
+}
+
+
+def _who(who: Session | str) -> tuple[str, str, str]:
+    """(staff id, name, window) of a signed-in clerk, or a station's name (the kiosk)."""
+    if isinstance(who, Session):
+        return who.staff.id, who.staff.name, who.window
+    return f"station:{who}", who, ""
+
+
+class PrintService:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def giftpack_contents(self) -> tuple[GiftPackLine, ...]:
+        """This hall's 大礼包 list: the TOML file the settings name, else the default list."""
+        path = str(self.settings["giftpack_file"])
+        if not path:
+            return DEFAULT_CONTENTS
+        try:
+            text = Path(path).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(
+                "giftpack_file", f"无法读取大礼包清单文件 {path}：{exc.strerror or exc}"
+            ) from None
+        return parse_contents(text, f"大礼包清单文件 {path} ")
+
+    def target_for(self, kind: DocumentKind) -> str:
+        return str(self.settings[PRINTER_SETTING[kind]]) or "pdf:"
+
+    def submit(
+        self,
+        who: Session | str,
+        kind: DocumentKind,
+        payload: PrintPayload,
+        reference: str,
+        now: datetime,
+        *,
+        target: str | None = None,
+        unmasked: bool = False,
+    ) -> PrintJob:
+        """Queue a document; it prints as soon as the worker gets to it."""
+        staff_id, staff_name, window = _who(who)
+        job = PrintJob(
+            id=outbox.uuid7(to_ms(now)),
+            kind=kind,
+            title=payload.title,
+            reference=reference,
+            target=target if target is not None else self.target_for(kind),
+            status=JobStatus.PENDING,
+            attempts=0,
+            last_error="",
+            next_attempt_at=now,
+            staff_id=staff_id,
+            staff_name=staff_name,
+            window=window,
+            created_at=now,
+            updated_at=now,
+        )
+        with self.db.atomic():
+            print_store.insert(self.db, job, payload, unmasked=unmasked)
+        if unmasked:
+            audit.info("unmasked print %s of %s by %s", kind.value, reference, staff_name)
+        return job
+
+    def jobs(self, limit: int = 300) -> list[PrintJob]:
+        return print_store.recent(self.db, limit)
+
+    def jobs_for(self, reference: str) -> list[PrintJob]:
+        return print_store.by_reference(self.db, reference)
+
+    def job(self, job_id: str) -> PrintJob:
+        found = print_store.get(self.db, job_id)
+        if found is None:
+            raise NotFoundError(f"没有编号为 {job_id} 的打印任务")
+        return found
+
+    def cancel(self, session: Session, job_id: str, now: datetime) -> PrintJob:
+        with immediate(self.db):
+            job = self.job(job_id)
+            if job.status is not JobStatus.PENDING and job.status is not JobStatus.FAILED:
+                raise NotAllowedError(f"“{job.title}”{job.status.label}，不能取消")
+            print_store.update(
+                self.db,
+                job_id,
+                now,
+                status=JobStatus.CANCELLED.value,
+                last_error=job.last_error or f"{session.staff.name} 取消",
+            )
+        return self.job(job_id)
+
+    def retry(self, session: Session, job_id: str, now: datetime) -> PrintJob:
+        """Try again now rather than after the backoff (the clerk has fixed the printer)."""
+        with immediate(self.db):
+            job = self.job(job_id)
+            if job.status not in (JobStatus.PENDING, JobStatus.FAILED):
+                raise NotAllowedError(f"“{job.title}”{job.status.label}，无需重试")
+            print_store.update(
+                self.db, job_id, now, status=JobStatus.PENDING.value, next_attempt_at=now
+            )
+        return self.job(job_id)
+
+    def reprint(self, session: Session, job_id: str, now: datetime) -> PrintJob:
+        """A new job with the same document, to this station's current printer for its kind."""
+        original = self.job(job_id)
+        data = print_store.payload(self.db, job_id)
+        assert data is not None
+        job = self.submit(
+            session,
+            original.kind,
+            data,
+            original.reference,
+            now,
+            unmasked=print_store.unmasked(self.db, job_id),
+        )
+        with self.db.atomic():
+            print_store.update(self.db, job.id, now, reprint_of=original.id)
+        return replace(job, reprint_of=original.id)
+
+    # The spool worker's side -------------------------------------------------------
+
+    def recover(self, now: datetime) -> int:
+        """At start: jobs a crash left 'printing' are pending again."""
+        with immediate(self.db):
+            return print_store.requeue_interrupted(self.db, now)
+
+    def claim_next(self, now: datetime) -> tuple[PrintJob, PrintPayload] | None:
+        """The next due job, marked printing (one attempt more), with its bytes."""
+        with immediate(self.db):
+            job = print_store.next_due(self.db, now)
+            if job is None:
+                return None
+            print_store.update(
+                self.db,
+                job.id,
+                now,
+                status=JobStatus.PRINTING.value,
+                attempts=job.attempts + 1,
+            )
+            data = print_store.payload(self.db, job.id)
+        assert data is not None
+        return replace(job, status=JobStatus.PRINTING, attempts=job.attempts + 1), data
+
+    def printed(self, job: PrintJob, now: datetime) -> None:
+        with immediate(self.db):
+            print_store.update(
+                self.db,
+                job.id,
+                now,
+                status=JobStatus.DONE.value,
+                printed_at=now,
+                last_error="",
+            )
+            outbox.record(
+                self.db,
+                table="print_log",
+                row_id=job.id,
+                kind="event",
+                payload={
+                    "job_id": job.id,
+                    "document": job.kind.value,
+                    "title": job.title,
+                    "reference": job.reference,
+                    "target": job.target,
+                    "attempts": job.attempts,
+                    "staff_id": job.staff_id,
+                    "staff_name": job.staff_name,
+                    "window": job.window,
+                    "submitted_at": iso(job.created_at),
+                    "printed_at": iso(now),
+                    "reprint_of": job.reprint_of,
+                    "unmasked": print_store.unmasked(self.db, job.id),
+                },
+                now=now,
+            )
+
+    def not_printed(self, job: PrintJob, message: str, now: datetime, *, permanent: bool) -> None:
+        """Keep the job: pending again after a backoff, or failed when retrying cannot help."""
+        with immediate(self.db):
+            status = JobStatus.FAILED if permanent else JobStatus.PENDING
+            print_store.update(
+                self.db,
+                job.id,
+                now,
+                status=status.value,
+                last_error=message,
+                next_attempt_at=now + backoff(job.attempts),
+            )
+
+    def next_wakeup(self) -> datetime | None:
+        return print_store.next_wakeup(self.db)
+
+    def trouble(self) -> str:
+        """One line for the status bar; empty when every printer is fine."""
+        jobs = print_store.troubled(self.db)
+        if not jobs:
+            return ""
+        latest = jobs[0]
+        return f"打印异常（{len(jobs)} 项待处理）：{latest.last_error}"

@@ -1,0 +1,151 @@
+"""Print jobs in the store: the spool survives a crash, a reboot and a dead printer.
+
+Listing never loads the document bytes; :func:`payload` fetches them for the one job
+being printed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter.model.clock import iso, parse_iso
+from counter.model.print_job import DocumentKind, JobStatus, PrintJob, PrintPayload
+
+_COLUMNS = (
+    "id, kind, title, reference, target, status, attempts, last_error, next_attempt_at,"
+    " staff_id, staff_name, window, created_at, updated_at, printed_at, reprint_of"
+)
+
+
+def _job(row: tuple[Any, ...]) -> PrintJob:
+    return PrintJob(
+        id=row[0],
+        kind=DocumentKind(row[1]),
+        title=row[2],
+        reference=row[3],
+        target=row[4],
+        status=JobStatus(row[5]),
+        attempts=row[6],
+        last_error=row[7],
+        next_attempt_at=parse_iso(row[8]),
+        staff_id=row[9],
+        staff_name=row[10],
+        window=row[11],
+        created_at=parse_iso(row[12]),
+        updated_at=parse_iso(row[13]),
+        printed_at=parse_iso(row[14]) if row[14] else None,
+        reprint_of=row[15],
+    )
+
+
+def insert(db: Database, job: PrintJob, payload: PrintPayload, *, unmasked: bool) -> None:
+    db.execute(
+        "INSERT INTO print_jobs (id, kind, title, reference, target, status, attempts,"
+        " last_error, next_attempt_at, staff_id, staff_name, window, unmasked, created_at,"
+        " updated_at, printed_at, reprint_of, pdf, escpos)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            job.id,
+            job.kind.value,
+            job.title,
+            job.reference,
+            job.target,
+            job.status.value,
+            job.attempts,
+            job.last_error,
+            iso(job.next_attempt_at),
+            job.staff_id,
+            job.staff_name,
+            job.window,
+            int(unmasked),
+            iso(job.created_at),
+            iso(job.updated_at),
+            None,
+            job.reprint_of,
+            payload.pdf,
+            payload.escpos,
+        ],
+    )
+
+
+def get(db: Database, job_id: str) -> PrintJob | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    return _job(row) if row else None
+
+
+def unmasked(db: Database, job_id: str) -> bool:
+    row = db.execute("SELECT unmasked FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    return bool(row and row[0])
+
+
+def payload(db: Database, job_id: str) -> PrintPayload | None:
+    row = db.execute("SELECT title, pdf, escpos FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    return PrintPayload(row[0], bytes(row[1]), bytes(row[2]) if row[2] else None) if row else None
+
+
+def recent(db: Database, limit: int = 300) -> list[PrintJob]:
+    """Open jobs first (oldest first), then history (newest first)."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs ORDER BY"
+        " CASE WHEN status IN ('pending', 'printing') THEN 0 ELSE 1 END,"
+        " CASE WHEN status IN ('pending', 'printing') THEN created_at END ASC,"
+        " created_at DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [_job(r) for r in rows]
+
+
+def by_reference(db: Database, reference: str) -> list[PrintJob]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE reference = ? ORDER BY created_at", [reference]
+    ).fetchall()
+    return [_job(r) for r in rows]
+
+
+def next_due(db: Database, now: datetime) -> PrintJob | None:
+    row = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE status = 'pending' AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, created_at LIMIT 1",
+        [iso(now)],
+    ).fetchone()
+    return _job(row) if row else None
+
+
+def next_wakeup(db: Database) -> datetime | None:
+    row = db.execute(
+        "SELECT min(next_attempt_at) FROM print_jobs WHERE status = 'pending'"
+    ).fetchone()
+    return parse_iso(row[0]) if row and row[0] else None
+
+
+def update(db: Database, job_id: str, now: datetime, **fields: Any) -> None:
+    values = {k: (iso(v) if isinstance(v, datetime) else v) for k, v in fields.items()}
+    values["updated_at"] = iso(now)
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE print_jobs SET {assignments} WHERE id = ?", [*values.values(), job_id])
+
+
+def requeue_interrupted(db: Database, now: datetime) -> int:
+    """Jobs left 'printing' by a crash go back to the queue (printing twice beats never)."""
+    cursor = db.execute(
+        "UPDATE print_jobs SET status = 'pending', next_attempt_at = ?, updated_at = ?,"
+        " last_error = CASE WHEN last_error = '' THEN '程序在打印中途退出，已重新排队'"
+        " ELSE last_error END WHERE status = 'printing'",
+        [iso(now), iso(now)],
+    )
+    return cursor.rowcount
+
+
+def troubled(db: Database) -> list[PrintJob]:
+    """What the status bar shows: open jobs that have failed at least once, and failed
+    jobs nobody has reprinted or cancelled yet."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs AS j WHERE (status = 'pending' AND last_error != '')"
+        " OR (status = 'failed' AND NOT EXISTS"
+        " (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id))"
+        " ORDER BY updated_at DESC"
+    ).fetchall()
+    return [_job(r) for r in rows]

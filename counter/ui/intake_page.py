@@ -1,0 +1,459 @@
+"""The intake page: what they came for, who they are, the checklist, the decision.
+
+Keyboard first, top to bottom: type the item or bundle (name, code or pinyin initials)
+and Enter; the applicant's fields (each checked as typed, the message under it);
+Ctrl+L to the checklist and its number keys; then the decision key. The notice appears
+as text on the right. Ctrl+N starts the next applicant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter.model.catalog import Bundle, Checklist, Item
+from counter.model.errors import CounterError, ValidationError
+from counter.model.intake import (
+    APPLICANT_FIELDS,
+    ApplicantForm,
+    ApplicantKind,
+    Decision,
+    FieldWarning,
+    check_field,
+)
+from counter.model.settings import Settings
+from counter.model.staff import Role
+from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService, Override
+from counter.services.session import Session
+from counter.ui.checklist_editor import ChecklistEditor
+from counter.ui.forms import ERROR_STYLE, FieldErrors
+from counter.ui.notice_preview import notice_text
+from counter.ui.override_dialog import OverrideDialog
+from counter.ui.record_model import catalog_results_model, days_text, record_table_view
+
+WARNING_STYLE = "color: #8a5300;"
+
+#: Decision keys, in the order the buttons show them.
+DECISION_KEYS: tuple[tuple[Decision | None, str], ...] = (
+    (Decision.ACCEPT, "F5"),
+    (Decision.SUPPLEMENT, "F6"),
+    (Decision.RONGQUE, "F7"),
+    (Decision.CORRECTED, "F8"),
+    (Decision.NO_LICENCE, "F9"),
+    (Decision.NOT_OUR_OFFICE, "F10"),
+    (None, "Ctrl+S"),
+)
+
+_LABELS = {
+    "id_number": "统一社会信用代码",
+    "name": "企业名称",
+    "legal_rep": "法定代表人",
+    "contact": "联系人",
+    "phone": "手机号码",
+    "agent_name": "代办人姓名",
+    "agent_id": "代办人身份证号",
+}
+
+
+class IntakePage(QWidget):
+    title = "受理"
+
+    def __init__(
+        self,
+        intake: IntakeService,
+        session: Session,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.intake = intake
+        self.session = session
+        self.settings = settings
+        self.clock = clock
+        self.target: Item | Bundle | None = None
+        self.override: Override | None = None
+        self.ticket_id: str | None = None
+        self.last_result: IntakeResult | None = None
+
+        # --- what they came for
+        self.search = QLineEdit()
+        self.search.setObjectName("intakeSearch")
+        self.search.setPlaceholderText(self.tr("事项或一件事：名称、编码或拼音首字母（qykb）"))
+        self.search.installEventFilter(self)
+        self.results_model = catalog_results_model(intake.catalog.department_name)
+        self.results = record_table_view(self.results_model, stretch=2)
+        self.results.setObjectName("intakeResults")
+        self.results.setMaximumHeight(120)
+        self.results.installEventFilter(self)
+        self.chosen = QLabel(self.tr("尚未选择事项"))
+        self.chosen.setObjectName("chosenTarget")
+        self.chosen.setStyleSheet("font-size: 11pt;")
+        self.chosen.setWordWrap(True)
+
+        # --- the applicant
+        self.kind = QComboBox()
+        self.kind.setObjectName("applicantKind")
+        self.kind.addItems([k.value for k in ApplicantKind])
+        self.fields: dict[str, QLineEdit] = {}
+        self.warnings: dict[str, QLabel] = {}
+        self.errors = FieldErrors()
+        self.labels: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.addRow(self.tr("申请人类型"), self.kind)
+        for field in APPLICANT_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(field)
+            self.fields[field] = edit
+            box = QWidget()
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(0, 0, 0, 0)
+            inner.setSpacing(1)
+            inner.addWidget(edit)
+            error = QLabel()
+            error.setObjectName(f"error_{field}")
+            error.setStyleSheet(ERROR_STYLE)
+            error.setWordWrap(True)
+            error.hide()
+            warning = QLabel()
+            warning.setObjectName(f"warning_{field}")
+            warning.setStyleSheet(WARNING_STYLE)
+            warning.setWordWrap(True)
+            warning.hide()
+            inner.addWidget(error)
+            inner.addWidget(warning)
+            label = QLabel(_LABELS[field])
+            self.labels[field] = label
+            form.addRow(label, box)
+            self.errors.labels[field] = error
+            self.errors.widgets[field] = edit
+            self.warnings[field] = warning
+            edit.textChanged.connect(lambda _text, f=field: self.on_field_edited(f))
+        self.returning = QLabel()
+        self.returning.setObjectName("returningApplicant")
+        self.returning.setStyleSheet("color: #0b6e4f;")
+        self.returning.setWordWrap(True)
+        self.override_label = QLabel()
+        self.override_label.setObjectName("overrideState")
+        self.override_label.setWordWrap(True)
+        applicant_box = QGroupBox(self.tr("申请人"))
+        al = QVBoxLayout(applicant_box)
+        al.addLayout(form)
+        al.addWidget(self.returning)
+        al.addWidget(self.override_label)
+
+        # --- the checklist
+        self.checklist = ChecklistEditor()
+        self.checklist.latest_promise = self._latest_promise
+        self.checklist.changed.connect(lambda: self.errors.general.hide())
+
+        # --- the decision
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setPlaceholderText(self.tr("理由（不予受理、不需许可、当场更正时必填）"))
+        self.other_office = QLineEdit()
+        self.other_office.setObjectName("other_office")
+        self.other_office.setPlaceholderText(self.tr("应当前往的机关（非本机关职权时必填）"))
+        decision_form = QFormLayout()
+        self.errors.add_row(decision_form, self.tr("理由"), "reason", self.reason)
+        self.errors.add_row(decision_form, self.tr("应往机关"), "other_office", self.other_office)
+        self.errors.labels["checklist"] = self.checklist.error
+        self.errors.widgets["checklist"] = self.checklist.table
+        buttons = QHBoxLayout()
+        self.decision_buttons: dict[Decision | None, QPushButton] = {}
+        for decision, key in DECISION_KEYS:
+            text = decision.value if decision else self.tr("存为预审")
+            button = QPushButton(f"{text} ({key})")
+            button.setObjectName(f"decide_{decision.name if decision else 'DRAFT'}")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, d=decision: self.decide(d))
+            buttons.addWidget(button)
+            self.decision_buttons[decision] = button
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda d=decision: self.decide(d))
+
+        # --- the outcome
+        self.outcome = QLabel()
+        self.outcome.setObjectName("intakeOutcome")
+        self.outcome.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b6e4f;")
+        self.outcome.setWordWrap(True)
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("noticePreview")
+        self.preview.setReadOnly(True)
+        self.preview.setPlaceholderText(
+            self.tr("作出决定后，这里显示通知书内容（Ctrl+N 办理下一位）")
+        )
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("intakeTabs")
+        self.tabs.addTab(self.checklist, self.tr("材料清单（Ctrl+L）"))
+        notice_box = QWidget()
+        nl = QVBoxLayout(notice_box)
+        nl.addWidget(self.outcome)
+        nl.addWidget(self.preview, 1)
+        self.tabs.addTab(notice_box, self.tr("通知书预览"))
+        applicant_box.setMinimumWidth(430)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("办理事项(F2)：")))
+        top.addWidget(self.search, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.results)
+        layout.addWidget(self.chosen)
+        middle = QHBoxLayout()
+        middle.addWidget(applicant_box, 2)
+        middle.addWidget(self.tabs, 3)
+        layout.addLayout(middle, 1)
+        layout.addLayout(decision_form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.errors.general)
+
+        for key, slot in (
+            ("F2", self.focus_search),
+            ("Ctrl+L", self.focus_checklist),
+            ("Ctrl+N", self.reset),
+            ("F4", self.request_override),
+        ):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.search.textChanged.connect(self.on_query_changed)
+        self.kind.currentIndexChanged.connect(self.on_kind_changed)
+        self.on_kind_changed()
+        self.on_query_changed()
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def focus_checklist(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.checklist.table.setFocus()
+        if self.checklist.current_row() < 0 and self.checklist.model.rowCount():
+            self.checklist.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter picks the best match (or the highlighted row); Down walks the results."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if watched is self.search and enter:
+                if self.results_model.rowCount():
+                    self.choose(0)
+                return True
+            if watched is self.search and key == Qt.Key.Key_Down:
+                if self.results_model.rowCount():
+                    self.results.setFocus()
+                    self.results.selectRow(0)
+                return True
+            if watched is self.results and enter:
+                index = self.results.currentIndex()
+                self.choose(index.row() if index.isValid() else 0)
+                return True
+        return super().eventFilter(watched, event)
+
+    def on_query_changed(self) -> None:
+        self.results_model.set_records(self.intake.search(self.session, self.search.text())[:50])
+        if self.results_model.rowCount():
+            self.results.selectRow(0)
+
+    def choose(self, row: int) -> None:
+        entry = self.results_model.record(row)
+        try:
+            target = self.intake.target(entry.code)
+        except CounterError as exc:
+            self.errors.show(exc)
+            return
+        self.target = target
+        checklist = self.intake.catalog.checklist(target)
+        self.checklist.set_checklist(checklist)
+        if isinstance(target, Bundle):
+            names = "、".join(i.name for i in self.intake.items_of(target))
+            detail = self.tr("一件事（{} 个事项）：{}").format(len(target.item_codes), names)
+            self.kind.setCurrentIndex(0)
+        else:
+            detail = self.intake.catalog.department_name(target.department)
+        self.chosen.setText(
+            f"<b>{target.name}（{target.code}）</b> 承诺 {days_text(target.promised_days)}"
+            f"<br>{detail}<br><span style='color:#0b6e4f'>{checklist.reduction_text()}</span>"
+        )
+        self.fields["id_number"].setFocus()
+
+    # --- applicant ------------------------------------------------------------------------
+
+    def applicant_kind(self) -> ApplicantKind:
+        return list(ApplicantKind)[self.kind.currentIndex()]
+
+    def form(self) -> ApplicantForm:
+        values = {f: self.fields[f].text() for f in APPLICANT_FIELDS}
+        return ApplicantForm(kind=self.applicant_kind(), **values)
+
+    def on_kind_changed(self) -> None:
+        enterprise = self.applicant_kind() is ApplicantKind.ENTERPRISE
+        self.labels["id_number"].setText(
+            self.tr("统一社会信用代码") if enterprise else self.tr("居民身份证号")
+        )
+        self.labels["name"].setText(self.tr("企业名称") if enterprise else self.tr("姓名"))
+        for field in ("legal_rep", "contact"):
+            self.fields[field].setEnabled(enterprise)
+            self.labels[field].setEnabled(enterprise)
+        self.override = None
+        for field in APPLICANT_FIELDS:
+            if self.fields[field].text():
+                self.on_field_edited(field)
+
+    def on_field_edited(self, field: str) -> None:
+        """Check the field as typed; a message only once something is typed there."""
+        error, warning = self.errors.labels[field], self.warnings[field]
+        self.override = None
+        self.override_label.clear()
+        if not self.fields[field].text().strip():
+            error.hide()
+            warning.hide()
+            return
+        try:
+            value, soft = check_field(self.form(), field, self.clock().date())
+        except ValidationError as exc:
+            error.setText(exc.message)
+            error.show()
+            warning.hide()
+            return
+        error.hide()
+        if soft:
+            warning.setText("；".join(soft) + self.tr("（F4 请值班长确认）"))
+            warning.show()
+        else:
+            warning.hide()
+        if field == "id_number":
+            self.look_up_returning(value)
+
+    def look_up_returning(self, id_number: str) -> None:
+        found = self.intake.returning_applicant(self.applicant_kind(), id_number)
+        if found is None:
+            self.returning.clear()
+            return
+        for field, value in (
+            ("name", found.name),
+            ("legal_rep", found.legal_rep),
+            ("contact", found.contact),
+            ("phone", found.phone),
+        ):
+            if not self.fields[field].text() and value:
+                self.fields[field].setText(value)
+        self.returning.setText(self.tr("老申请人：已带出以前办件登记的信息，请核对"))
+
+    def current_warnings(self) -> list[FieldWarning]:
+        out: list[FieldWarning] = []
+        form = self.form()
+        for field in APPLICANT_FIELDS:
+            if not self.fields[field].text().strip():
+                continue
+            try:
+                _, soft = check_field(form, field, self.clock().date())
+            except ValidationError:
+                continue
+            out.extend(FieldWarning(field, w) for w in soft)
+        return out
+
+    def request_override(self) -> None:
+        warnings = self.current_warnings()
+        if not warnings:
+            self.override_label.setText(self.tr("没有需要确认的提示"))
+            return
+        if self.session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
+            self.override = self.intake.confirm_override(self.session, warnings)
+        else:
+            dialog = OverrideDialog(self.intake, self.session, warnings, self)
+            if not dialog.exec() or dialog.override is None:
+                return
+            self.override = dialog.override
+        self.override_label.setStyleSheet(WARNING_STYLE)
+        self.override_label.setText(
+            self.tr("已由值班长 {} 确认上述提示").format(self.override.staff_name)
+        )
+
+    def _latest_promise(self) -> date:
+        assert self.target is not None
+        return self.intake.latest_promise(self.target.code, self.clock())
+
+    # --- deciding -------------------------------------------------------------------------
+
+    def decide(self, decision: Decision | None) -> None:
+        if self.target is None:
+            self.errors.show(ValidationError("search", "请先选择办理的事项或一件事"))
+            self.focus_search()
+            return
+        request = IntakeRequest(
+            target_code=self.target.code,
+            applicant=self.form(),
+            states=self.checklist.states(),
+            decision=decision,
+            reason=self.reason.text(),
+            other_office=self.other_office.text(),
+            override=self.override,
+            ticket_id=self.ticket_id,
+        )
+        try:
+            result = self.intake.decide(self.session, request, self.clock())
+        except CounterError as exc:
+            self.errors.show(exc)
+            return
+        self.errors.clear()
+        self.last_result = result
+        state = result.case.state.value
+        subs = f"，含 {len(result.sub_cases)} 个子件" if result.sub_cases else ""
+        self.outcome.setText(
+            self.tr("办件 {} 已保存：{}{}").format(result.case.number, state, subs)
+        )
+        if result.notice is not None:
+            self.preview.setPlainText(
+                notice_text(
+                    result.notice,
+                    hide_id=self.settings["mask_id"],
+                    hide_phone=self.settings["mask_phone"],
+                )
+            )
+        else:
+            self.preview.setPlainText(self.tr("已存为预审草稿，尚未出具通知书。"))
+        self.tabs.setCurrentIndex(1)
+        self.preview.setFocus()
+
+    def reset(self) -> None:
+        """Next applicant: clear everything but keep the outcome of the last one visible."""
+        self.target = None
+        self.override = None
+        self.ticket_id = None
+        for edit in (*self.fields.values(), self.reason, self.other_office):
+            edit.clear()
+        self.errors.clear()
+        for label in self.warnings.values():
+            label.hide()
+        self.returning.clear()
+        self.override_label.clear()
+        self.checklist.set_checklist(Checklist(()))
+        self.chosen.setText(self.tr("尚未选择事项"))
+        self.preview.clear()
+        self.outcome.clear()
+        self.tabs.setCurrentIndex(0)
+        self.search.clear()
+        self.focus_search()

@@ -1,0 +1,38 @@
+"""Sample domain data for the printing tests (full IDs, to check they are masked)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
+
+PERSON_ID = "110101199003071234"
+AGENT_ID = "110101198501012345"
+PHONE = "13812345678"
+CASE = "20261127-1A7-0042"
+
+
+def make_notice(kind: NoticeKind, now: datetime, *, received: int = 2, missing: int = 3) -> Notice:
+    return Notice(
+        kind=kind,
+        case_number=CASE,
+        hall_name="示范市政务服务中心",
+        issued_at=now,
+        applicant=NoticeParty("张三丰", "居民身份证", PERSON_ID, PHONE, "李四", AGENT_ID),
+        items=("食品经营许可证核发",),
+        clerk="李娜",
+        window="3",
+        received=tuple(
+            NoticeMaterial(f"营业执照复印件{n}", "复印件", 2, "已核验原件")
+            for n in range(1, received + 1)
+        ),
+        missing=tuple(
+            NoticeMaterial(f"食品安全管理制度第{n}项", "原件", 1) for n in range(1, missing + 1)
+        ),
+        promises=(PromiseLine("法定代表人身份证明", date(2026, 12, 4)),),
+        deadline="2027-01-05 17:30",
+        deadline_provisional=True,
+        reason="该事项不属于本机关职权范围",
+        other_office="示范市市场监督管理局",
+        contact="0571-12345678",
+    )

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from counter.model.settings import Settings
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.calendar_service import CalendarService
+from counter.services.catalog_service import CatalogService
+from counter.services.intake_service import IntakeService
+from counter.services.session import sign_in
+from counter.ui.intake_page import IntakePage
+
+USCC = "91350100M000100Y43"
+USCC_BAD_CHECK = "91350100M000100Y44"
+
+
+def make_page(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime], login: str = "lina"
+) -> IntakePage:
+    settings = Settings()
+    intake = IntakeService(
+        db, CatalogService(db), CalendarService(db, settings.working_hours), settings
+    )
+    session = sign_in(db, login, DEMO_PASSWORD, "3", clock())
+    page = IntakePage(intake, session, settings, clock)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    # Page shortcuts (F5 …) fire only in the active window, as on the clerk's screen.
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is page)
+    return page
+
+
+@pytest.fixture
+def page(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> IntakePage:
+    return make_page(qtbot, db, clock)
+
+
+def choose_startup_bundle(qtbot: QtBot, page: IntakePage) -> None:
+    page.focus_search()
+    qtbot.keyClicks(page.search, "qykb")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+
+
+def type_company(qtbot: QtBot, page: IntakePage, uscc: str = USCC) -> None:
+    qtbot.keyClicks(page.fields["id_number"], uscc)
+    # Chinese names come through the input method: set as the IME would commit them.
+    page.fields["name"].setText("示范科技有限公司")
+    page.fields["legal_rep"].setText("张三")
+    qtbot.keyClicks(page.fields["phone"], "13812345678")
+
+
+def count(db: Database, sql: str) -> int:
+    return int(db.execute(sql).fetchone()[0])
+
+
+def test_a_startup_bundle_goes_from_walk_in_to_acceptance_by_keyboard(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    choose_startup_bundle(qtbot, page)
+    assert page.target is not None and page.target.code == "YJS-QYKB"
+    assert page.fields["id_number"].hasFocus()
+    type_company(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert page.checklist.table.hasFocus()
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+
+    assert page.last_result is not None, page.errors.general.text()
+    assert count(db, "SELECT count(*) FROM cases WHERE parent_id IS NULL") == 1
+    assert count(db, "SELECT count(*) FROM cases WHERE parent_id IS NOT NULL") == 6
+    assert count(db, "SELECT count(*) FROM cases WHERE state = '已受理'") == 7
+    assert count(db, "SELECT count(*) FROM case_events WHERE action = '受理'") == 7
+    assert count(db, "SELECT count(*) FROM outbox WHERE table_name = 'case_events'") == 7
+    assert count(db, "SELECT count(*) FROM outbox WHERE table_name = 'cases'") == 14
+    assert count(db, "SELECT count(*) FROM outbox WHERE table_name = 'applicants'") == 1
+    assert count(db, "SELECT count(*) FROM cases WHERE ticket_id IS NOT NULL") == 0
+    text = page.preview.toPlainText()
+    assert "受理通知书" in text and page.last_result.case.number in text
+    assert "913501********0Y43" in text  # masked on screen by default
+
+
+def test_a_bad_code_is_reported_under_its_field_as_typed(qtbot: QtBot, page: IntakePage) -> None:
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClicks(page.fields["id_number"], "9135")
+    label = page.errors.labels["id_number"]
+    assert label.isVisible() and "应为18位，现在是4位" in label.text()
+    qtbot.keyClicks(page.fields["id_number"], "0100M000100Y43")
+    assert not label.isVisible()
+
+
+def test_a_bad_phone_is_reported_under_its_field(qtbot: QtBot, page: IntakePage) -> None:
+    qtbot.keyClicks(page.fields["phone"], "1281234567")
+    assert "应为11位" in page.errors.labels["phone"].text()
+
+
+def test_accepting_with_materials_missing_is_refused_at_the_checklist(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page)
+    qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F5)
+    assert "材料不齐，不能受理" in page.checklist.error.text()
+    assert count(db, "SELECT count(*) FROM cases") == 0
+
+
+def test_the_one_time_notice_key_lists_every_missing_material(
+    qtbot: QtBot, page: IntakePage
+) -> None:
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page)
+    qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F6)
+    text = page.preview.toPlainText()
+    assert "一次性告知书" in text and "公司章程（原件 1 份）" in text
+
+
+def test_rongque_on_a_line_that_does_not_allow_it_is_refused(
+    qtbot: QtBot, page: IntakePage
+) -> None:
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_4)
+    assert "不在本事项的容缺受理清单内" in page.checklist.error.text()
+
+
+def test_number_keys_set_status_and_copies(qtbot: QtBot, page: IntakePage) -> None:
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    table = page.checklist.table
+    qtbot.keyClick(table, Qt.Key.Key_1)
+    qtbot.keyClick(table, Qt.Key.Key_Plus)
+    state = page.checklist.states()[0]
+    assert state.status.value == "原件已收" and state.copies == 2
+    qtbot.keyClick(table, Qt.Key.Key_0)
+    assert page.checklist.states()[0].status.value == "未提交"
+
+
+def test_a_checksum_warning_needs_a_supervisor_before_saving(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page, USCC_BAD_CHECK)
+    assert page.warnings["id_number"].isVisible()
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    assert "须值班长确认" in page.errors.labels["id_number"].text()
+    assert count(db, "SELECT count(*) FROM cases") == 0
+
+
+def test_a_signed_in_supervisor_confirms_a_warning_with_f4(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    page = make_page(qtbot, db, clock, login="zhangwei")
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page, USCC_BAD_CHECK)
+    qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F4)
+    assert "张伟" in page.override_label.text()
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    assert page.last_result is not None
+    assert "override_by" in db.execute("SELECT data FROM case_events LIMIT 1").fetchone()[0]
+
+
+def test_a_returning_applicant_fills_the_empty_fields(qtbot: QtBot, page: IntakePage) -> None:
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert page.fields["id_number"].text() == "" and page.search.hasFocus()
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClicks(page.fields["id_number"], USCC)
+    assert page.fields["name"].text() == "示范科技有限公司"
+    assert page.fields["legal_rep"].text() == "张三"
+    assert "老申请人" in page.returning.text()
+
+
+def test_a_decision_before_choosing_an_item_asks_for_one(qtbot: QtBot, page: IntakePage) -> None:
+    qtbot.keyClick(page.search, Qt.Key.Key_F5)
+    assert "请先选择" in page.errors.general.text()

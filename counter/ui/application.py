@@ -28,6 +28,7 @@ from counter.ui.fonts import install_font
 from counter.ui.holidays_page import HolidaysPage
 from counter.ui.intake_page import IntakePage
 from counter.ui.main_window import MainWindow
+from counter.ui.notice_printing import NoticePrinter
 from counter.ui.print_queue_page import PrintQueuePage, build_print_queue_page
 from counter.ui.sign_in import SignInDialog
 
@@ -61,12 +62,18 @@ def build_pages(
     calendar = CalendarService(db, settings.settings.working_hours)
     intake = IntakeService(db, catalog, calendar, settings.settings)
     cases = CasesService(db, intake, calendar, settings.settings)
+    print_queue = build_print_queue_page(db, session, settings, clock)
+    print_notice = NoticePrinter(
+        print_queue.service, print_queue.spool, lambda: settings.settings, clock
+    )
     pages: list[QWidget] = []
     if session.staff.role in INTAKE_ROLES or session.staff.role is Role.ADMIN:
-        pages.append(IntakePage(intake, session, settings.settings, clock))
+        pages.append(
+            IntakePage(intake, session, settings.settings, clock, print_notice=print_notice)
+        )
     pages += [
-        CasesPage(cases, session, settings.settings, clock),
-        build_print_queue_page(db, session, settings, clock),
+        CasesPage(cases, session, settings.settings, clock, print_notice=print_notice),
+        print_queue,
         CatalogPage(catalog),
     ]
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):

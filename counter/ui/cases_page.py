@@ -85,12 +85,15 @@ class CasesPage(QWidget):
         settings: Settings,
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        print_notice: Callable[[Session, Notice], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.cases = cases
         self.session = session
         self.settings = settings
         self.clock = clock
+        self.print_notice = print_notice
         self.detail: CaseDetail | None = None
 
         self.search = QLineEdit()
@@ -414,6 +417,9 @@ class CasesPage(QWidget):
                 )
             )
             self.tabs.setCurrentWidget(self.preview)
+            if self.print_notice is not None:
+                printed = self.print_notice(self.session, notice)
+                self.message.setText(f"{self.message.text()}；{printed}")
 
     def _with_dialog(self, action: Action) -> tuple[bool, Notice | None]:
         """Ask for what the action needs; keep the dialog open until the service accepts."""

@@ -37,6 +37,7 @@ from counter.model.intake import (
     FieldWarning,
     check_field,
 )
+from counter.model.notice import Notice
 from counter.model.settings import Settings
 from counter.model.staff import Role
 from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService, Override
@@ -81,12 +82,15 @@ class IntakePage(QWidget):
         settings: Settings,
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        print_notice: Callable[[Session, Notice], str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.intake = intake
         self.session = session
         self.settings = settings
         self.clock = clock
+        self.print_notice = print_notice
         self.target: Item | Bundle | None = None
         self.override: Override | None = None
         self.ticket_id: str | None = None
@@ -433,6 +437,9 @@ class IntakePage(QWidget):
                     hide_phone=self.settings["mask_phone"],
                 )
             )
+            if self.print_notice is not None:
+                printed = self.print_notice(self.session, result.notice)
+                self.outcome.setText(f"{self.outcome.text()}；{printed}")
         else:
             self.preview.setPlainText(self.tr("已存为预审草稿，尚未出具通知书。"))
         self.tabs.setCurrentIndex(1)

@@ -1,0 +1,52 @@
+"""Sending a decision's notice to this station's printer, the moment the case is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from counter.model.errors import CounterError
+from counter.model.notice import Notice
+from counter.model.settings import Settings
+from counter.printing import payloads
+from counter.services.print_service import PrintService
+from counter.services.session import Session
+from counter.ui.print_spool import PrintSpool
+
+
+class NoticePrinter:
+    """Queues the notice as a print job and wakes the spool; the case is already committed.
+
+    Printing never blocks or undoes a decision: a failed submission says so, and the
+    clerk reprints from the case (补打通知书) or the print queue.
+    """
+
+    def __init__(
+        self,
+        service: PrintService,
+        spool: PrintSpool,
+        settings: Callable[[], Settings],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.service = service
+        self.spool = spool
+        self.settings = settings
+        self.clock = clock
+
+    def __call__(self, session: Session, notice: Notice) -> str:
+        settings = self.settings()
+        unmask = not (settings["mask_id"] and settings["mask_phone"])
+        try:
+            payload = payloads.notice(notice, int(settings["ticket_paper"]), unmask=unmask)
+            self.service.submit(
+                session,
+                payloads.notice_kind(notice),
+                payload,
+                notice.case_number,
+                self.clock(),
+                unmasked=unmask,
+            )
+        except CounterError as exc:
+            return f"{notice.title}未能送打印：{getattr(exc, 'message', exc)}，请在打印队列中重试"
+        self.spool.kick()
+        return f"{notice.title}已送打印"

@@ -1,0 +1,63 @@
+"""An intake decision prints its notice at once, through the spool, as the clerk expects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from counter.model.settings import Settings
+from counter.printing import payloads
+from counter.services.print_service import PrintService
+from counter.ui.notice_printing import NoticePrinter
+from counter.ui.print_spool import PrintSpool
+from tests.ui.test_intake_page import choose_startup_bundle, make_page, type_company
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings({"document_printer": f"pdf:{tmp_path / 'out'}"})
+
+
+@pytest.fixture
+def spool(
+    store_path: Path, settings: Settings, clock: Callable[[], datetime]
+) -> Iterator[PrintSpool]:
+    spool = PrintSpool(store_path, lambda: settings, clock)
+    yield spool
+    spool.stop()
+
+
+def test_accepting_a_bundle_queues_and_prints_its_acceptance_notice(
+    qtbot: QtBot,
+    db: Database,
+    clock: Callable[[], datetime],
+    settings: Settings,
+    spool: PrintSpool,
+    tmp_path: Path,
+) -> None:
+    page = make_page(qtbot, db, clock)
+    page.print_notice = NoticePrinter(PrintService(db, settings), spool, lambda: settings, clock)
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    with qtbot.wait_signal(spool.printed, timeout=20_000):
+        qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+
+    assert page.last_result is not None
+    number = page.last_result.case.number
+    assert "受理通知书已送打印" in page.outcome.text()
+    (job,) = PrintService(db, settings).jobs_for(number)
+    assert job.kind is payloads.notice_kind(page.last_result.notice)  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: PrintService(db, settings).jobs_for(number)[0].status.value == "done")
+    (pdf,) = (tmp_path / "out").glob("*.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "受理通知书" in text and number in text
+    assert "13812345678" not in text  # the phone is masked on paper too

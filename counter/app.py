@@ -40,6 +40,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--page", type=int, default=0, help="截图时显示第几个页面（从 0 起）")
     parser.add_argument("--query", default="", help="截图时在事项目录中输入的查询")
+    station = parser.add_mutually_exclusive_group()
+    station.add_argument(
+        "--kiosk", action="store_true", help="取号机模式：全屏取号、绿色通道、预约签到（无需登录）"
+    )
+    station.add_argument(
+        "--board", action="store_true", help="叫号屏模式：在第二块屏幕上全屏显示叫号（无需登录）"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     return parser.parse_args(argv)
 

@@ -73,6 +73,20 @@ def _share(value: Any) -> float:
     return check_yellow_share(number)
 
 
+def _count(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > 99:
+        raise ValueError("应为 0–99 的整数")
+    return int(text)
+
+
+def _reasons(value: Any) -> str:
+    parts = [p.strip() for p in _text(value).replace("，", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("至少填写一个绿色通道原因")
+    return ",".join(parts)
+
+
 def _choice(*allowed: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = _text(value)
@@ -142,6 +156,19 @@ SETTINGS: tuple[Setting, ...] = (
             "剩余时间不超过总时限的这一比例时亮黄灯，例如 0.25 表示最后四分之一。",
             0.25, _share),
     Setting("hall_phone", "大厅咨询电话", "印在受理通知书等文书上的咨询电话。", "", _text),
+    Setting("queue_interleave", "叫号插叫比例",
+            "连续叫了这么多个绿色通道或预约号后，插叫一个普通号，普通号不会一直等；0 表示不插叫。",
+            3, _count),
+    Setting("queue_priority_reasons", "绿色通道类别",
+            "取号机上可选的绿色通道原因，用逗号分隔。", "老年人,残疾人,军人,孕妇或携带婴幼儿",
+            _reasons),
+    Setting("queue_one_per_person", "每人每类业务限一张等候号",
+            "凭身份证取号或预约签到时，同一人同一类业务只能有一张等候中的号。", True, _boolean,
+            "bool"),
+    Setting("queue_reset_daily", "排队号每日重置", "每天从 001 重新编号。", True, _boolean,
+            "bool"),
+    Setting("queue_requeue_behind", "过号重排位置",
+            "过号后本人到场重新排队时，排在当时等候的第几位之后。", 3, _count),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}

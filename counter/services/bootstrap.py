@@ -12,7 +12,7 @@ from counter.assets import demo_catalog_text
 from counter.log import store as log
 from counter.model.catalog_file import parse_catalog
 from counter.model.staff import Role, Staff, hash_password
-from counter.store import catalog_store, holidays, outbox, staff_store
+from counter.store import catalog_store, holidays, outbox, queue_store, staff_store
 from counter.store.db import DB_FILE, open_store
 
 DEMO_PASSWORD = "counter-demo"
@@ -68,6 +68,7 @@ def prepare_store(db: Database, now: datetime) -> None:
     if staff_store.count(db) == 0:
         seed_demo_staff(db, now)
         log.info("seeded %d demo staff accounts", len(DEMO_ACCOUNTS))
+    queue_store.seed_demo_appointments(db, now.date())
 
 
 def open_counter_store(data_dir: Path, now: datetime) -> Database:

@@ -307,6 +307,106 @@ def m0002_cases(db: Database) -> None:
         db.execute(trigger)
 
 
+@MIGRATIONS(name="0003_queue")
+def m0003_queue(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Business categories: letter prefix, name, the windows serving them (comma list).
+        CREATE TABLE queue_categories (
+            code TEXT PRIMARY KEY CHECK (length(code) = 1),
+            name TEXT NOT NULL,
+            windows TEXT NOT NULL DEFAULT '',
+            sort INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        -- The last number issued per category and numbering key (the day, or 'all').
+        CREATE TABLE queue_numbers (
+            category TEXT NOT NULL,
+            numbering TEXT NOT NULL,
+            last_seq INTEGER NOT NULL,
+            PRIMARY KEY (category, numbering)
+        );
+        CREATE TABLE tickets (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            category TEXT NOT NULL REFERENCES queue_categories (code),
+            number TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            issued_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('waiting', 'called', 'serving', 'held', 'done', 'no_show')),
+            lane INTEGER NOT NULL CHECK (lane IN (0, 1, 2)),
+            queue_key REAL NOT NULL,
+            priority_reason TEXT NOT NULL DEFAULT '',
+            appointment_code TEXT NOT NULL DEFAULT '',
+            person_id TEXT NOT NULL DEFAULT '',
+            person_name TEXT NOT NULL DEFAULT '',
+            target_window TEXT NOT NULL DEFAULT '',
+            window TEXT NOT NULL DEFAULT '',
+            clerk_id TEXT NOT NULL DEFAULT '',
+            clerk_name TEXT NOT NULL DEFAULT '',
+            first_called_at TEXT,
+            last_called_at TEXT,
+            call_count INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT,
+            finished_at TEXT,
+            services TEXT NOT NULL DEFAULT '[]',
+            cases TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL,
+            UNIQUE (day, number)
+        );
+        CREATE INDEX tickets_waiting ON tickets (day, state, category, lane, queue_key);
+        CREATE INDEX tickets_window ON tickets (window, state);
+        CREATE INDEX tickets_person ON tickets (person_id, day, category);
+        -- Every action on a ticket, in order: the history the board and statistics read.
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ticket_id TEXT NOT NULL REFERENCES tickets (id),
+            day TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            lane INTEGER NOT NULL,
+            window TEXT NOT NULL DEFAULT '',
+            staff_id TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX ticket_events_day ON ticket_events (day, kind, window);
+        CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id);
+        -- Each change of a clerk's own state (serving, idle, break).
+        CREATE TABLE clerk_states (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            window TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('serving', 'idle', 'break')),
+            at TEXT NOT NULL,
+            day TEXT NOT NULL
+        );
+        CREATE INDEX clerk_states_day ON clerk_states (day, staff_id);
+        CREATE TABLE appointments (
+            code TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            category TEXT NOT NULL REFERENCES queue_categories (code),
+            name TEXT NOT NULL,
+            id_number TEXT NOT NULL,
+            slot TEXT NOT NULL DEFAULT '',
+            ticket_id TEXT NOT NULL DEFAULT '',
+            checked_in_at TEXT
+        );
+        CREATE INDEX appointments_person ON appointments (id_number, day);
+        INSERT INTO queue_categories (code, name, windows, sort, updated_at) VALUES
+            ('A', '企业开办', '1,2,3', 1, '2026-01-01T00:00:00.000+08:00'),
+            ('B', '税务', '3,4', 2, '2026-01-01T00:00:00.000+08:00'),
+            ('C', '社保医保', '5,6', 3, '2026-01-01T00:00:00.000+08:00'),
+            ('D', '不动产登记', '7', 4, '2026-01-01T00:00:00.000+08:00'),
+            ('E', '公安户政', '8', 5, '2026-01-01T00:00:00.000+08:00'),
+            ('F', '综合咨询', '1,2,3,4,5,6,7,8', 6, '2026-01-01T00:00:00.000+08:00')
+        """,
+    )
+
+
 @MIGRATIONS(name="0004_printing")
 def m0004_printing(db: Database) -> None:
     run_script(
@@ -339,6 +439,47 @@ def m0004_printing(db: Database) -> None:
         CREATE INDEX print_jobs_due ON print_jobs (status, next_attempt_at);
         CREATE INDEX print_jobs_reference ON print_jobs (reference);
         CREATE INDEX print_jobs_created ON print_jobs (created_at)
+        """,
+    )
+
+
+@MIGRATIONS(name="0005_sync")
+def m0005_sync(db: Database) -> None:
+    run_script(
+        db,
+        """
+        -- Where this counter stands with the central: the pull cursor moves only in the
+        -- transaction that applied its page.
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            central_url TEXT NOT NULL DEFAULT '',
+            device_token TEXT NOT NULL DEFAULT '',
+            cursor INTEGER NOT NULL DEFAULT 0,
+            next_expected_seq INTEGER,
+            last_push_at TEXT,
+            last_pull_at TEXT,
+            last_success_at TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            blocked INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO sync_state (id) VALUES (1);
+        -- The clock of the version of each pulled or acked mutable row held here, so a
+        -- pulled upsert applies only when it is newer.
+        CREATE TABLE sync_rows (
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            PRIMARY KEY (table_name, row_id)
+        );
+        -- What the supervisor did about a refused op; the op itself is never deleted.
+        CREATE TABLE sync_refusal_actions (
+            op_id TEXT PRIMARY KEY REFERENCES outbox (op_id),
+            action TEXT NOT NULL CHECK (action IN ('resubmitted', 'dismissed')),
+            new_op_id TEXT,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            at TEXT NOT NULL
+        )
         """,
     )
 

@@ -18,18 +18,22 @@ from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import INTAKE_ROLES, IntakeService
+from counter.services.queue_service import QUEUE_ROLES, LocalQueue, queue_rules
 from counter.services.session import Session, sign_in
 from counter.services.settings_service import SettingsService
 from counter.store.db import DB_FILE
 from counter.store.paths import config_file, data_dir
+from counter.ui.board import BoardWindow, make_voice
 from counter.ui.cases_page import CasesPage
 from counter.ui.catalog_page import CatalogPage
 from counter.ui.fonts import install_font
 from counter.ui.holidays_page import HolidaysPage
 from counter.ui.intake_page import IntakePage
+from counter.ui.kiosk import KioskWindow
 from counter.ui.main_window import MainWindow
 from counter.ui.notice_printing import NoticePrinter
 from counter.ui.print_queue_page import PrintQueuePage, build_print_queue_page
+from counter.ui.queue_panel import QueuePanel
 from counter.ui.sign_in import SignInDialog
 
 
@@ -67,6 +71,8 @@ def build_pages(
         print_queue.service, print_queue.spool, lambda: settings.settings, clock
     )
     pages: list[QWidget] = []
+    if session.staff.role in QUEUE_ROLES or session.staff.role is Role.ADMIN:
+        pages.append(QueuePanel(LocalQueue(db, queue_rules(settings.settings)), session, clock))
     if session.staff.role in INTAKE_ROLES or session.staff.role is Role.ADMIN:
         pages.append(
             IntakePage(intake, session, settings.settings, clock, print_notice=print_notice)
@@ -107,6 +113,34 @@ def demo_session(db: Database, window: str, now: datetime) -> Session:
     return sign_in(db, supervisor.login, DEMO_PASSWORD, window, now)
 
 
+def run_station(
+    app: QApplication,
+    db: Database,
+    settings: SettingsService,
+    args: argparse.Namespace,
+    clock: Callable[[], datetime],
+) -> int:
+    """The kiosk or the call board: stations, so no staff sign-in."""
+    queue = LocalQueue(db, queue_rules(settings.settings))
+    hall = settings.settings["hall_name"]
+    station: QWidget
+    if args.kiosk:
+        station = KioskWindow(
+            queue, clock, hall_name=hall, priority_reasons=queue.rules.priority_reasons
+        )
+    else:
+        station = BoardWindow(
+            queue, clock, hall_name=hall, voice=None if args.screenshot else make_voice()
+        )
+    if args.screenshot:
+        station.resize(1280, 800)
+        station.show()
+        app.processEvents()
+        return 0 if station.grab().save(args.screenshot) else 1
+    station.showFullScreen()
+    return app.exec()
+
+
 def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
     app = make_application()
     settings = SettingsService(config_file())
@@ -118,6 +152,8 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
         if not args.screenshot:
             QMessageBox.critical(None, "Counter 无法启动", message)
         raise
+    if args.kiosk or args.board:
+        return run_station(app, db, settings, args, clock)
     window_no = settings.settings["window_number"]
     if args.screenshot:
         session = demo_session(db, window_no, clock())

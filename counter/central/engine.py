@@ -1,0 +1,506 @@
+"""The central store behind one interface; SQLite and PostgreSQL differ only in dialect.
+
+Every push runs in one transaction that holds the change-log writer lock from its
+first statement (``BEGIN IMMEDIATE`` on SQLite, ``pg_advisory_xact_lock`` on
+PostgreSQL). That is what makes the pull cursor safe: change-log rows become visible
+in cursor order, so a reader that has seen cursor N will never later find a row below
+N appear. Without it, two pushes take cursors 10 and 11, 11 commits first, a reader
+moves past 10, and row 10 is skipped for ever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from counter.model.clock import Hlc
+from counter.sync.protocol import (
+    MAX_CLOCK_AHEAD_MS,
+    ErrorCode,
+    PullPage,
+    PushResponse,
+    Refusal,
+    WireOp,
+)
+from counter.sync.tables import REGISTRY
+
+ENROL_CODE_TTL_MS = 24 * 3600 * 1000
+CENTRAL = "central"
+
+
+def token_hash(token: str) -> str:
+    """Tokens are 256 random bits, so one round of SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_enrol_code() -> str:
+    """Short enough to read out at the counter; single use and short-lived."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class PushConflict(Exception):
+    """The whole batch is refused (409) and nothing of it applied."""
+
+    def __init__(self, code: ErrorCode, op_id: str, detail: str = "") -> None:
+        super().__init__(code.reason(detail))
+        self.code = code
+        self.op_id = op_id
+        self.reason = code.reason(detail)
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    name: str
+    revoked: bool
+    next_seq: int
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    token_hash TEXT UNIQUE,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    next_seq BIGINT NOT NULL DEFAULT 1,
+    enrolled_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_by TEXT
+);
+-- Every op ever received, once: the append-only record of what each counter did.
+CREATE TABLE IF NOT EXISTS ops (
+    op_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    code TEXT,
+    reason TEXT,
+    received_at BIGINT NOT NULL,
+    UNIQUE (device_id, seq)
+);
+-- The current version of every shared row (last writer wins on the hybrid clock).
+CREATE TABLE IF NOT EXISTS rows (
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    PRIMARY KEY (table_name, row_id)
+);
+"""
+
+CHANGES_SQLITE = """
+CREATE TABLE IF NOT EXISTS changes (
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    origin TEXT NOT NULL
+)
+"""
+
+CHANGES_POSTGRES = """
+CREATE TABLE IF NOT EXISTS changes (
+    cursor BIGSERIAL PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    origin TEXT NOT NULL
+)
+"""
+
+
+def _dump(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class _Batch:
+    """One push's effect, worked out in memory and then written in bulk."""
+
+    def __init__(self, stored: dict[tuple[str, str], tuple[str, str, str]]) -> None:
+        self.stored = set(stored)
+        self.rows = dict(stored)
+        self.changed: set[tuple[str, str]] = set()
+        self.changes: list[tuple[str, ...]] = []
+        self.ops: list[tuple[Any, ...]] = []
+
+    def apply(self, op: WireOp, origin: str) -> None:
+        """Events append; mutable rows take the newer clock; the log gets the outcome."""
+        key = (op.table_name, op.row_id)
+        payload = _dump(op.payload)
+        held = self.rows.get(key)
+        if op.kind in ("insert", "event"):
+            if held is None:
+                self.rows[key] = (op.kind, payload, op.hlc)
+                self.changes.append((*key, op.kind, payload, op.hlc, origin))
+            return
+        if held is None or op.hlc > held[2]:
+            self.rows[key] = (op.kind, payload, op.hlc)
+            self.changed.add(key)
+            self.changes.append((*key, op.kind, payload, op.hlc, origin))
+        else:
+            # The device lost last-writer-wins: send the winner down again so it converges.
+            self.changes.append((*key, *held, CENTRAL))
+
+
+class Engine(ABC):
+    """Shared logic; subclasses supply connections, the write lock and placeholders."""
+
+    # Tests only: switching this off removes the writer serialisation (the planted bug
+    # the no-skipped-row test must catch), and the hook widens the race window.
+    _serialise_writers: bool = True
+    _before_commit: Callable[[], None] | None = None
+
+    @abstractmethod
+    def setup(self) -> None: ...
+
+    @abstractmethod
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
+        """A serialised write transaction; yields a cursor-like object."""
+
+    @abstractmethod
+    def _read(self) -> contextlib.AbstractContextManager[Any]: ...
+
+    @abstractmethod
+    def _sql(self, text: str) -> str:
+        """Rewrite ``?`` placeholders for the driver."""
+
+    def close(self) -> None:  # noqa: B027 - engines with nothing to release keep this
+        pass
+
+    def _q(self, cur: Any, text: str, args: list[Any] | tuple[Any, ...] = ()) -> Any:
+        cur.execute(self._sql(text), list(args))
+        return cur
+
+    # -- devices ---------------------------------------------------------------------------
+
+    def create_enrol_code(self, now_ms: int) -> str:
+        code = new_enrol_code()
+        with self._write() as cur:
+            self._q(
+                cur,
+                "INSERT INTO enrol_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
+                [token_hash(code), now_ms, now_ms + ENROL_CODE_TTL_MS],
+            )
+        return code
+
+    def enrol(self, code: str, device_id: str, name: str, now_ms: int) -> str | None:
+        """A fresh token for the device, or None when the code is no good."""
+        token = new_token()
+        with self._write() as cur:
+            row = self._q(
+                cur,
+                "SELECT expires_at, used_by FROM enrol_codes WHERE code_hash = ?",
+                [token_hash(code.strip().upper())],
+            ).fetchone()
+            if row is None or row[1] is not None or row[0] < now_ms:
+                return None
+            existing = self._q(
+                cur, "SELECT revoked FROM devices WHERE device_id = ?", [device_id]
+            ).fetchone()
+            if existing is not None and existing[0]:
+                return None
+            self._q(
+                cur,
+                "UPDATE enrol_codes SET used_by = ? WHERE code_hash = ?",
+                [device_id, token_hash(code.strip().upper())],
+            )
+            if existing is None:
+                self._q(
+                    cur,
+                    "INSERT INTO devices (device_id, name, token_hash, enrolled_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [device_id, name, token_hash(token), now_ms],
+                )
+            else:
+                self._q(
+                    cur,
+                    "UPDATE devices SET token_hash = ?, name = ? WHERE device_id = ?",
+                    [token_hash(token), name, device_id],
+                )
+        return token
+
+    def device_for_token(self, token: str) -> Device | None:
+        with self._read() as cur:
+            row = self._q(
+                cur,
+                "SELECT device_id, name, revoked, next_seq FROM devices WHERE token_hash = ?",
+                [token_hash(token)],
+            ).fetchone()
+        return Device(row[0], row[1], bool(row[2]), int(row[3])) if row else None
+
+    def revoke(self, device_id: str) -> bool:
+        with self._write() as cur:
+            done = self._q(
+                cur, "UPDATE devices SET revoked = 1 WHERE device_id = ?", [device_id]
+            ).rowcount
+        return bool(done)
+
+    # -- push ------------------------------------------------------------------------------
+
+    def push(self, device_id: str, ops: list[WireOp], now_ms: int) -> PushResponse:
+        """Apply a batch in one transaction, idempotently by op id.
+
+        Reads happen up front and writes go out together at the end (``executemany``),
+        so a 500-op batch costs a handful of round trips rather than thousands.
+        """
+        acked: list[str] = []
+        refused: list[Refusal] = []
+        with self._write() as cur:
+            row = self._q(
+                cur, "SELECT next_seq FROM devices WHERE device_id = ?", [device_id]
+            ).fetchone()
+            expected = int(row[0])
+            known = {
+                r[0]: r[1:]
+                for r in self._in(
+                    cur, "SELECT op_id, hash, state, code, reason FROM ops WHERE op_id IN", ops
+                )
+            }
+            stored: dict[tuple[str, str], tuple[str, str, str]] = {}
+            for table in {op.table_name for op in ops}:
+                for r in self._in(
+                    cur,
+                    "SELECT table_name, row_id, kind, payload, hlc FROM rows"
+                    " WHERE table_name = ? AND row_id IN",
+                    [op for op in ops if op.table_name == table],
+                    key=lambda op: op.row_id,
+                    first=[table],
+                ):
+                    stored[(r[0], r[1])] = (r[2], r[3], r[4])
+            batch = _Batch(stored)
+            for op in sorted(ops, key=lambda o: o.seq):
+                digest = op.content_hash()
+                if op.op_id in known:
+                    seen_hash, state, code, reason = known[op.op_id]
+                    if seen_hash != digest:
+                        raise PushConflict(ErrorCode.HASH_MISMATCH, op.op_id, op.op_id)
+                    if state == "refused":
+                        refused.append(Refusal(op_id=op.op_id, code=code, reason=reason or ""))
+                    else:
+                        acked.append(op.op_id)
+                    continue
+                if op.seq < expected:
+                    raise PushConflict(ErrorCode.SEQUENCE_REUSED, op.op_id, f"seq {op.seq}")
+                if op.seq > expected:
+                    break  # a gap: the answer's next_expected_seq tells the device
+                expected += 1
+                refusal = self._check(op, now_ms)
+                if refusal is None:
+                    batch.apply(op, device_id)
+                    acked.append(op.op_id)
+                else:
+                    refused.append(Refusal(op_id=op.op_id, code=refusal[0], reason=refusal[1]))
+                batch.ops.append(
+                    (
+                        op.op_id,
+                        device_id,
+                        op.seq,
+                        op.table_name,
+                        op.row_id,
+                        op.kind,
+                        _dump(op.payload),
+                        op.hlc,
+                        op.schema_version,
+                        digest,
+                        "applied" if refusal is None else "refused",
+                        refusal[0].value if refusal else None,
+                        refusal[1] if refusal else None,
+                        now_ms,
+                    )
+                )
+            self._write_batch(cur, batch)
+            self._q(
+                cur, "UPDATE devices SET next_seq = ? WHERE device_id = ?", [expected, device_id]
+            )
+            if self._before_commit is not None:
+                self._before_commit()
+        return PushResponse(acked=acked, refused=refused, next_expected_seq=expected)
+
+    def _in(
+        self,
+        cur: Any,
+        select: str,
+        ops: list[WireOp],
+        key: Callable[[WireOp], str] = lambda op: op.op_id,
+        first: list[Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        values = sorted({key(op) for op in ops})
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            sql = f"{select} ({','.join('?' * len(chunk))})"
+            found += [tuple(r) for r in self._q(cur, sql, [*(first or []), *chunk]).fetchall()]
+        return found
+
+    def _write_batch(self, cur: Any, batch: _Batch) -> None:
+        new = [(t, r, *batch.rows[(t, r)]) for t, r in batch.rows if (t, r) not in batch.stored]
+        changed = [(*batch.rows[key], *key) for key in batch.changed if key in batch.stored]
+        if new:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO rows (table_name, row_id, kind, payload, hlc)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                ),
+                new,
+            )
+        if changed:
+            cur.executemany(
+                self._sql(
+                    "UPDATE rows SET kind = ?, payload = ?, hlc = ?"
+                    " WHERE table_name = ? AND row_id = ?"
+                ),
+                changed,
+            )
+        if batch.changes:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO changes (table_name, row_id, kind, payload, hlc, origin)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                ),
+                batch.changes,
+            )
+        if batch.ops:
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO ops (op_id, device_id, seq, table_name, row_id, kind, payload,"
+                    " hlc, schema_version, hash, state, code, reason, received_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                batch.ops,
+            )
+
+    def _check(self, op: WireOp, now_ms: int) -> tuple[ErrorCode, str] | None:
+        table = REGISTRY[op.table_name]
+        if not table.pushable:
+            return ErrorCode.READ_ONLY_TABLE, ErrorCode.READ_ONLY_TABLE.reason(op.table_name)
+        ahead = Hlc.decode(op.hlc).wall_ms - now_ms
+        if ahead > MAX_CLOCK_AHEAD_MS:
+            return ErrorCode.CLOCK_AHEAD, ErrorCode.CLOCK_AHEAD.reason(
+                f"快 {ahead // 1000} 秒 / {ahead // 1000} s ahead"
+            )
+        return None
+
+    def _put_row(
+        self, cur: Any, table: str, row_id: str, kind: str, payload: str, hlc: str, *, new: bool
+    ) -> None:
+        if new:
+            self._q(
+                cur,
+                "INSERT INTO rows (table_name, row_id, kind, payload, hlc) VALUES (?, ?, ?, ?, ?)",
+                [table, row_id, kind, payload, hlc],
+            )
+        else:
+            self._q(
+                cur,
+                "UPDATE rows SET kind = ?, payload = ?, hlc = ?"
+                " WHERE table_name = ? AND row_id = ?",
+                [kind, payload, hlc, table, row_id],
+            )
+
+    def _log(
+        self, cur: Any, table: str, row_id: str, kind: str, payload: str, hlc: str, origin: str
+    ) -> None:
+        self._q(
+            cur,
+            "INSERT INTO changes (table_name, row_id, kind, payload, hlc, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [table, row_id, kind, payload, hlc, origin],
+        )
+
+    # -- central-authored rows (catalog, staff) ----------------------------------------------
+
+    def publish(
+        self, table: str, row_id: str, payload: dict[str, Any], now_ms: int, kind: str = "upsert"
+    ) -> str:
+        """Write a central-authoritative row and log it for every counter to pull."""
+        with self._write() as cur:
+            held = self._q(
+                cur,
+                "SELECT hlc FROM rows WHERE table_name = ? AND row_id = ?",
+                [table, row_id],
+            ).fetchone()
+            clock = Hlc.decode(held[0]).tick(now_ms) if held else Hlc(now_ms)
+            hlc = clock.encode()
+            text = _dump(payload)
+            self._put_row(cur, table, row_id, kind, text, hlc, new=held is None)
+            self._log(cur, table, row_id, kind, text, hlc, CENTRAL)
+        return hlc
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def _changes_after(self, cursor: int, limit: int) -> list[tuple[Any, ...]]:
+        with self._read() as cur:
+            return self._q(
+                cur,
+                "SELECT cursor, table_name, row_id, kind, payload, hlc, origin FROM changes"
+                " WHERE cursor > ? ORDER BY cursor LIMIT ?",
+                [cursor, limit + 1],
+            ).fetchall()
+
+    def pull(self, cursor: int, limit: int) -> PullPage:
+        return PullPage.model_validate_json(self.pull_json(cursor, limit))
+
+    def pull_json(self, cursor: int, limit: int) -> str:
+        """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON).
+
+        Building the page text directly keeps the first 500,000-row pull from spending
+        its time decoding and re-encoding every payload on the central.
+        """
+        rows = self._changes_after(cursor, limit)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        dumps = json.dumps
+        items = ",".join(
+            f'{{"cursor":{r[0]},"table_name":{dumps(r[1])},"row_id":{dumps(r[2])},'
+            f'"kind":{dumps(r[3])},"payload":{r[4]},"hlc":{dumps(r[5])},"origin":{dumps(r[6])}}}'
+            for r in rows
+        )
+        last = rows[-1][0] if rows else cursor
+        return f'{{"changes":[{items}],"cursor":{last},"more":{"true" if more else "false"}}}'
+
+    # -- inspection (CLI, tests) -----------------------------------------------------------
+
+    def scalar(self, sql: str, args: list[Any] | None = None) -> Any:
+        with self._read() as cur:
+            row = self._q(cur, sql, args or []).fetchone()
+        return row[0] if row else None
+
+    def query(self, sql: str, args: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._read() as cur:
+            return [tuple(r) for r in self._q(cur, sql, args or []).fetchall()]
+
+
+@contextlib.contextmanager
+def closing_cursor(conn: Any) -> Iterator[Any]:
+    cur = conn.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()

@@ -1,0 +1,410 @@
+"""Queue tickets: categories, ticket states, the call-order rule and the day's figures.
+
+Pure rules, no clock and no store: the moment is always passed in, so the same rules
+serve the local queue today and a central-owned queue later.
+
+The call-order rule (:class:`CallRule`)
+---------------------------------------
+A window calling "next" looks at the waiting tickets of the categories it serves (and
+tickets transferred to it by name) in three lanes:
+
+1. **priority** — 绿色通道 (elderly, disabled, military …; the reason is recorded);
+2. **appointment** — visitors who booked and checked in at the kiosk;
+3. **normal** — everyone else, first come first served.
+
+Within a lane, the earliest place in the queue goes first (issue time; a late arrival
+re-queued behind N tickets takes the place after the N-th). Lanes are taken in the
+order above, except that after ``interleave`` calls in a row from the priority and
+appointment lanes at this window, the next call goes to the normal lane if anyone is
+waiting there: the normal queue is never starved. ``interleave = 0`` switches the
+interleave off (strict lane order). Both the lane order and the ratio are settings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import IntEnum, StrEnum
+
+from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.identity import mask_name
+
+DEFAULT_PRIORITY_REASONS = ("老年人", "残疾人", "军人", "孕妇或携带婴幼儿")
+APPOINTMENT_REASON = "预约"
+
+
+class Lane(IntEnum):
+    PRIORITY = 0
+    APPOINTMENT = 1
+    NORMAL = 2
+
+    @property
+    def label(self) -> str:
+        return {Lane.PRIORITY: "绿色通道", Lane.APPOINTMENT: "预约", Lane.NORMAL: "普通"}[self]
+
+
+class TicketState(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    HELD = "held"
+    DONE = "done"
+    NO_SHOW = "no_show"
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    TicketState.WAITING: "等候中",
+    TicketState.CALLED: "已叫号",
+    TicketState.SERVING: "办理中",
+    TicketState.HELD: "挂起（补材料）",
+    TicketState.DONE: "已办结",
+    TicketState.NO_SHOW: "过号",
+}
+
+#: The actions a ticket in each state allows, and the state each leads to.
+TRANSITIONS: dict[TicketState, dict[str, TicketState]] = {
+    TicketState.WAITING: {"call": TicketState.CALLED},
+    TicketState.CALLED: {
+        "recall": TicketState.CALLED,
+        "skip": TicketState.NO_SHOW,
+        "start": TicketState.SERVING,
+        "finish": TicketState.DONE,
+        "hold": TicketState.HELD,
+        "transfer": TicketState.WAITING,
+    },
+    TicketState.SERVING: {
+        "finish": TicketState.DONE,
+        "hold": TicketState.HELD,
+        "transfer": TicketState.WAITING,
+        "recall": TicketState.SERVING,
+    },
+    TicketState.HELD: {"resume": TicketState.SERVING, "transfer": TicketState.WAITING},
+    TicketState.NO_SHOW: {"call": TicketState.CALLED, "requeue": TicketState.WAITING},
+    TicketState.DONE: {},
+}
+
+ACTION_LABELS = {
+    "call": "叫号",
+    "recall": "重呼",
+    "skip": "过号",
+    "start": "开始办理",
+    "finish": "办结",
+    "hold": "挂起",
+    "resume": "恢复办理",
+    "transfer": "转移",
+    "requeue": "重新排队",
+}
+
+
+class ClerkState(StrEnum):
+    SERVING = "serving"
+    IDLE = "idle"
+    BREAK = "break"
+
+    @property
+    def label(self) -> str:
+        return {
+            ClerkState.SERVING: "办理中",
+            ClerkState.IDLE: "空闲",
+            ClerkState.BREAK: "暂停服务",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Category:
+    """A business type with its letter prefix and the windows that serve it."""
+
+    code: str  # the letter prefix, e.g. "A"
+    name: str
+    windows: tuple[str, ...] = ()
+    sort: int = 0
+    active: bool = True
+
+    def served_by(self, window: str) -> bool:
+        return window in self.windows
+
+
+def check_prefix(code: str) -> str:
+    value = code.strip().upper()
+    if len(value) != 1 or not ("A" <= value <= "Z"):
+        raise ValidationError("code", f"业务类别代码应为一个英文字母，收到“{code}”")
+    return value
+
+
+def format_number(prefix: str, seq: int) -> str:
+    """``A`` and 17 → ``A017``; past 999 the number simply grows (``A1000``)."""
+    return f"{prefix}{seq:03d}"
+
+
+def numbering_key(day: date, reset_daily: bool) -> str:
+    """The key numbers count under: the day when numbering resets daily, else one run."""
+    return day.isoformat() if reset_daily else "all"
+
+
+def ticket_id(day: date, number: str) -> str:
+    """Short and unique per hall day: fits a Code128 on a 58 mm slip."""
+    return f"{day:%Y%m%d}-{number}"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    day: date
+    category: str
+    number: str
+    seq: int
+    issued_at: datetime
+    state: TicketState
+    lane: Lane
+    queue_key: float  # place in its lane; smaller is earlier
+    priority_reason: str = ""
+    appointment_code: str = ""
+    person_id: str = ""
+    person_name: str = ""
+    target_window: str = ""  # transferred to this window by name: only it calls the ticket
+    window: str = ""  # the window that called it last
+    clerk_id: str = ""
+    clerk_name: str = ""
+    first_called_at: datetime | None = None
+    last_called_at: datetime | None = None
+    call_count: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    services: tuple[str, ...] = ()
+    cases: tuple[str, ...] = ()
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.person_name) if self.person_name else ""
+
+    @property
+    def lane_text(self) -> str:
+        if self.lane is Lane.PRIORITY:
+            return f"绿色通道（{self.priority_reason}）"
+        if self.lane is Lane.APPOINTMENT:
+            return f"预约 {self.appointment_code}"
+        return "普通"
+
+    def check_action(self, action: str, today: date) -> TicketState:
+        """The state ``action`` leads to, or a Chinese refusal naming the ticket's state."""
+        if self.day != today:
+            raise NotAllowedError(
+                f"{self.number} 号是 {self.day:%m月%d日} 取的号，不是今天的号，"
+                f"不能{ACTION_LABELS[action]}；请到导服台重新取号"
+            )
+        allowed = TRANSITIONS[self.state]
+        if action not in allowed:
+            raise NotAllowedError(
+                f"{self.number} 号当前“{self.state.label}”，不能{ACTION_LABELS[action]}"
+            )
+        return allowed[action]
+
+    def check_at_window(self, window: str) -> None:
+        if self.window != window:
+            raise NotAllowedError(
+                f"{self.number} 号由 {self.window or '其他'} 号窗口叫号，"
+                f"本窗口（{window} 号）不能操作"
+            )
+
+
+def call_text(number: str, window: str) -> str:
+    """What the board shows and the voice says."""
+    return f"请{number}号到{window}号窗口办理"
+
+
+@dataclass(frozen=True)
+class CallRule:
+    """Lane order plus the interleave ratio; see the module docstring for the rule."""
+
+    lanes: tuple[Lane, ...] = (Lane.PRIORITY, Lane.APPOINTMENT, Lane.NORMAL)
+    interleave: int = 3
+
+    def __post_init__(self) -> None:
+        if sorted(self.lanes) != sorted(Lane):
+            raise ValidationError("lanes", "叫号顺序必须恰好包含绿色通道、预约和普通三类")
+        if self.interleave < 0:
+            raise ValidationError("interleave", "插叫比例不能为负数；0 表示不插叫普通号")
+
+    def choose(self, waiting: Iterable[Lane], recent: Sequence[Lane]) -> Lane | None:
+        """The lane to call from, given the lanes with someone waiting and this window's
+        recent calls (most recent first)."""
+        available = set(waiting)
+        if not available:
+            return None
+        if self.interleave and Lane.NORMAL in available:
+            streak = 0
+            for lane in recent:
+                if lane is Lane.NORMAL:
+                    break
+                streak += 1
+            if streak >= self.interleave:
+                return Lane.NORMAL
+        return next(lane for lane in self.lanes if lane in available)
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    """The hall's queue settings, as plain values (see counter.model.settings)."""
+
+    call_rule: CallRule = field(default_factory=CallRule)
+    priority_reasons: tuple[str, ...] = DEFAULT_PRIORITY_REASONS
+    one_waiting_per_person: bool = True
+    reset_daily: bool = True
+    requeue_behind: int = 3
+
+    def check_priority_reason(self, reason: str) -> str:
+        value = reason.strip()
+        if value and value != APPOINTMENT_REASON and value not in self.priority_reasons:
+            allowed = "、".join(self.priority_reasons)
+            raise ValidationError(
+                "priority_reason", f"绿色通道原因“{value}”不在可选范围内：{allowed}"
+            )
+        return value
+
+
+def check_one_waiting(
+    rules: QueueRules, person_id: str, category: Category, open_numbers: Sequence[str]
+) -> None:
+    """One waiting ticket per person per category, when the hall turns the rule on."""
+    if rules.one_waiting_per_person and person_id and open_numbers:
+        raise NotAllowedError(
+            f"该证件今天已在“{category.name}”取了 {open_numbers[0]} 号，尚未办理完毕，"
+            "同一类业务每人只能有一张等候中的号"
+        )
+
+
+def requeue_key(keys_ahead: Sequence[float], behind: int, fallback: float) -> float:
+    """A place right behind the ``behind``-th waiting ticket (keys in queue order).
+
+    Fewer waiting than that: at the end of the queue (``fallback`` if nobody waits).
+    """
+    if not keys_ahead:
+        return fallback
+    if behind <= 0:
+        return keys_ahead[0] - 1.0
+    if len(keys_ahead) <= behind:
+        return keys_ahead[-1] + 1.0
+    return (keys_ahead[behind - 1] + keys_ahead[behind]) / 2
+
+
+@dataclass(frozen=True)
+class Appointment:
+    code: str
+    day: date
+    category: str
+    name: str
+    id_number: str
+    slot: str  # e.g. "09:00-09:30"
+    ticket_id: str = ""
+    checked_in_at: datetime | None = None
+
+    def check_can_check_in(self, today: date) -> None:
+        if self.day != today:
+            raise NotAllowedError(
+                f"预约 {self.code} 的日期是 {self.day:%Y年%m月%d日}，不是今天，不能签到"
+            )
+        if self.ticket_id:
+            raise NotAllowedError(
+                f"预约 {self.code} 已签到，排队号 {self.ticket_id.split('-')[-1]}"
+            )
+
+
+@dataclass(frozen=True)
+class ClerkSpan:
+    """One stretch of a clerk's day in one state (closed at ``until``)."""
+
+    staff_id: str
+    window: str
+    state: ClerkState
+    since: datetime
+    until: datetime
+
+
+def clerk_spans(
+    changes: Sequence[tuple[str, str, ClerkState, datetime]], now: datetime
+) -> list[ClerkSpan]:
+    """Turn (staff, window, state, at) changes, in time order, into closed spans."""
+    spans: list[ClerkSpan] = []
+    last: dict[str, tuple[str, ClerkState, datetime]] = {}
+    for staff_id, window, state, at in changes:
+        if staff_id in last:
+            w, s, since = last[staff_id]
+            spans.append(ClerkSpan(staff_id, w, s, since, at))
+        last[staff_id] = (window, state, at)
+    for staff_id, (w, s, since) in last.items():
+        spans.append(ClerkSpan(staff_id, w, s, since, max(since, now)))
+    return spans
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (0 when there are no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    day: date
+    waiting: dict[str, int]  # category code → waiting now
+    avg_wait: timedelta
+    p90_wait: timedelta
+    avg_service: timedelta
+    p90_service: timedelta
+    per_window: dict[str, int]  # window → tickets finished
+    no_shows: int
+    issued: int
+    clerk_time: dict[tuple[str, ClerkState], timedelta]  # (window, state) → time today
+
+
+def _seconds(values: Sequence[float]) -> tuple[timedelta, timedelta]:
+    if not values:
+        return timedelta(0), timedelta(0)
+    return timedelta(seconds=sum(values) / len(values)), timedelta(seconds=percentile(values, 0.9))
+
+
+def statistics(today: date, tickets: Sequence[Ticket], spans: Sequence[ClerkSpan]) -> QueueStats:
+    """The day's figures from the day's tickets and the clerks' state spans."""
+    waits = [
+        (t.first_called_at - t.issued_at).total_seconds()
+        for t in tickets
+        if t.first_called_at is not None
+    ]
+    services = [
+        (t.finished_at - t.started_at).total_seconds()
+        for t in tickets
+        if t.finished_at is not None and t.started_at is not None
+    ]
+    waiting: dict[str, int] = {}
+    per_window: dict[str, int] = {}
+    for t in tickets:
+        if t.state is TicketState.WAITING:
+            waiting[t.category] = waiting.get(t.category, 0) + 1
+        if t.state is TicketState.DONE:
+            per_window[t.window] = per_window.get(t.window, 0) + 1
+    clerk_time: dict[tuple[str, ClerkState], timedelta] = {}
+    for span in spans:
+        key = (span.window, span.state)
+        clerk_time[key] = clerk_time.get(key, timedelta(0)) + (span.until - span.since)
+    avg_wait, p90_wait = _seconds(waits)
+    avg_service, p90_service = _seconds(services)
+    return QueueStats(
+        day=today,
+        waiting=waiting,
+        avg_wait=avg_wait,
+        p90_wait=p90_wait,
+        avg_service=avg_service,
+        p90_service=p90_service,
+        per_window=per_window,
+        no_shows=sum(1 for t in tickets if t.state is TicketState.NO_SHOW),
+        issued=len(tickets),
+        clerk_time=clerk_time,
+    )

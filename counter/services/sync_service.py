@@ -1,0 +1,102 @@
+"""What a supervisor may do about ops the central refused.
+
+A refused op is never deleted (it is the record of what the window did). The
+supervisor either resubmits it — the same change as a new op under the present clock,
+for instance once the window's clock is put right — or dismisses it; both are noted
+with who and when, and the page then stops listing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from counter.log import audit
+from counter.model.clock import iso
+from counter.model.errors import NotAllowedError, NotFoundError
+from counter.model.staff import Role
+from counter.services.session import Session
+from counter.store import outbox
+from counter.store.db import immediate
+
+
+@dataclass(frozen=True)
+class RefusedOp:
+    op_id: str
+    seq: int
+    table_name: str
+    row_id: str
+    kind: str
+    created_at: str
+    reason: str
+
+
+class SyncService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def refused(self) -> list[RefusedOp]:
+        """Refused ops nobody has acted on yet, oldest first."""
+        acted = {r[0] for r in self.db.execute("SELECT op_id FROM sync_refusal_actions")}
+        return [
+            RefusedOp(
+                op.op_id,
+                op.seq,
+                op.table_name,
+                op.row_id,
+                op.kind,
+                op.created_at,
+                op.refused_reason or "",
+            )
+            for op in outbox.refused(self.db)
+            if op.op_id not in acted
+        ]
+
+    def _find(self, op_id: str) -> outbox.Op:
+        for op in outbox.refused(self.db):
+            if op.op_id == op_id:
+                return op
+        raise NotFoundError(f"没有编号为 {op_id} 的被拒数据")
+
+    def _note(
+        self, session: Session, op_id: str, action: str, new_op: str | None, now: datetime
+    ) -> None:
+        if self.db.execute(
+            "SELECT 1 FROM sync_refusal_actions WHERE op_id = ?", [op_id]
+        ).fetchone():
+            raise NotAllowedError("这条被拒数据已经处理过了")
+        self.db["sync_refusal_actions"].insert(
+            {
+                "op_id": op_id,
+                "action": action,
+                "new_op_id": new_op,
+                "staff_id": session.staff.id,
+                "staff_name": session.staff.name,
+                "at": iso(now),
+            }
+        )
+        audit.info("refused op %s %s by %s", op_id, action, session.staff.login)
+
+    def resubmit(self, session: Session, op_id: str, now: datetime) -> str:
+        """Send the same change again as a new op; returns the new op id."""
+        session.require(Role.SUPERVISOR)
+        with immediate(self.db):
+            op = self._find(op_id)
+            new = outbox.record(
+                self.db,
+                table=op.table_name,
+                row_id=op.row_id,
+                kind=op.kind,
+                payload=op.payload,
+                now=now,
+            )
+            self._note(session, op_id, "resubmitted", new.op_id, now)
+        return new.op_id
+
+    def dismiss(self, session: Session, op_id: str, now: datetime) -> None:
+        session.require(Role.SUPERVISOR)
+        with immediate(self.db):
+            self._find(op_id)
+            self._note(session, op_id, "dismissed", None, now)

@@ -1,0 +1,438 @@
+"""Queue tables: categories, numbers, tickets, their events, clerk states, appointments.
+
+Plain reads and writes; the caller (counter.services.queue_service) holds the
+transaction, so a read-then-write such as "the head of the queue" runs under
+``BEGIN IMMEDIATE`` there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter.model.clock import iso, parse_iso
+from counter.model.queue import (
+    Appointment,
+    Category,
+    ClerkState,
+    Lane,
+    Ticket,
+    TicketState,
+)
+
+_TICKET_COLUMNS = (
+    "id, day, category, number, seq, issued_at, state, lane, queue_key, priority_reason,"
+    " appointment_code, person_id, person_name, target_window, window, clerk_id, clerk_name,"
+    " first_called_at, last_called_at, call_count, started_at, finished_at, services, cases"
+)
+_OPEN_STATES = ("waiting", "called", "serving", "held")
+
+
+def _time(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
+def _ticket(row: Sequence[Any]) -> Ticket:
+    return Ticket(
+        id=row[0],
+        day=date.fromisoformat(row[1]),
+        category=row[2],
+        number=row[3],
+        seq=row[4],
+        issued_at=parse_iso(row[5]),
+        state=TicketState(row[6]),
+        lane=Lane(row[7]),
+        queue_key=row[8],
+        priority_reason=row[9],
+        appointment_code=row[10],
+        person_id=row[11],
+        person_name=row[12],
+        target_window=row[13],
+        window=row[14],
+        clerk_id=row[15],
+        clerk_name=row[16],
+        first_called_at=_time(row[17]),
+        last_called_at=_time(row[18]),
+        call_count=row[19],
+        started_at=_time(row[20]),
+        finished_at=_time(row[21]),
+        services=tuple(json.loads(row[22])),
+        cases=tuple(json.loads(row[23])),
+    )
+
+
+def ticket_row(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "day": ticket.day.isoformat(),
+        "category": ticket.category,
+        "number": ticket.number,
+        "seq": ticket.seq,
+        "issued_at": iso(ticket.issued_at),
+        "state": ticket.state.value,
+        "lane": int(ticket.lane),
+        "queue_key": ticket.queue_key,
+        "priority_reason": ticket.priority_reason,
+        "appointment_code": ticket.appointment_code,
+        "person_id": ticket.person_id,
+        "person_name": ticket.person_name,
+        "target_window": ticket.target_window,
+        "window": ticket.window,
+        "clerk_id": ticket.clerk_id,
+        "clerk_name": ticket.clerk_name,
+        "first_called_at": _iso(ticket.first_called_at),
+        "last_called_at": _iso(ticket.last_called_at),
+        "call_count": ticket.call_count,
+        "started_at": _iso(ticket.started_at),
+        "finished_at": _iso(ticket.finished_at),
+        "services": json.dumps(list(ticket.services), ensure_ascii=False),
+        "cases": json.dumps(list(ticket.cases), ensure_ascii=False),
+        "updated_at": iso(now),
+    }
+
+
+# --- categories -------------------------------------------------------------------
+
+
+def _category(row: Sequence[Any]) -> Category:
+    windows = tuple(w for w in str(row[2]).split(",") if w)
+    return Category(code=row[0], name=row[1], windows=windows, sort=row[3], active=bool(row[4]))
+
+
+def categories(db: Database) -> list[Category]:
+    rows = db.execute(
+        "SELECT code, name, windows, sort, active FROM queue_categories ORDER BY sort, code"
+    ).fetchall()
+    return [_category(r) for r in rows]
+
+
+def category(db: Database, code: str) -> Category | None:
+    row = db.execute(
+        "SELECT code, name, windows, sort, active FROM queue_categories WHERE code = ?", [code]
+    ).fetchone()
+    return _category(row) if row else None
+
+
+def category_row(cat: Category, now: datetime) -> dict[str, Any]:
+    return {
+        "code": cat.code,
+        "name": cat.name,
+        "windows": ",".join(cat.windows),
+        "sort": cat.sort,
+        "active": int(cat.active),
+        "updated_at": iso(now),
+    }
+
+
+def save_category(db: Database, cat: Category, now: datetime) -> None:
+    db["queue_categories"].upsert(category_row(cat, now), pk="code")
+
+
+# --- numbering and tickets --------------------------------------------------------
+
+
+def next_seq(db: Database, category_code: str, numbering: str) -> int:
+    """Take the next number; the caller holds BEGIN IMMEDIATE."""
+    row = db.execute(
+        "SELECT last_seq FROM queue_numbers WHERE category = ? AND numbering = ?",
+        [category_code, numbering],
+    ).fetchone()
+    seq = (row[0] if row else 0) + 1
+    db.execute(
+        "INSERT INTO queue_numbers (category, numbering, last_seq) VALUES (?, ?, ?)"
+        " ON CONFLICT (category, numbering) DO UPDATE SET last_seq = excluded.last_seq",
+        [category_code, numbering, seq],
+    )
+    return seq
+
+
+def insert_ticket(db: Database, ticket: Ticket, now: datetime) -> None:
+    db["tickets"].insert(ticket_row(ticket, now))
+
+
+def update_ticket(db: Database, ticket: Ticket, now: datetime) -> None:
+    row = ticket_row(ticket, now)
+    row.pop("id")
+    db["tickets"].update(ticket.id, row)
+
+
+def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
+    row = db.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    return _ticket(row) if row else None
+
+
+def find_by_number(db: Database, number: str) -> list[Ticket]:
+    """Every ticket with this number, newest day first (numbers repeat daily)."""
+    rows = db.execute(
+        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY day DESC", [number]
+    ).fetchall()
+    return [_ticket(r) for r in rows]
+
+
+def _eligible(codes: Sequence[str]) -> tuple[str, list[Any]]:
+    marks = ",".join("?" for _ in codes) or "NULL"
+    return (
+        f"((category IN ({marks}) AND target_window = '') OR target_window = ?)",
+        list(codes),
+    )
+
+
+def waiting_lanes(db: Database, day: date, codes: Sequence[str], window: str) -> set[Lane]:
+    clause, params = _eligible(codes)
+    rows = db.execute(
+        f"SELECT DISTINCT lane FROM tickets WHERE day = ? AND state = 'waiting' AND {clause}",
+        [day.isoformat(), *params, window],
+    ).fetchall()
+    return {Lane(r[0]) for r in rows}
+
+
+def head_of_lane(
+    db: Database, day: date, lane: Lane, codes: Sequence[str], window: str
+) -> Ticket | None:
+    clause, params = _eligible(codes)
+    row = db.execute(
+        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? AND state = 'waiting'"
+        f" AND lane = ? AND {clause} ORDER BY queue_key, seq LIMIT 1",
+        [day.isoformat(), int(lane), *params, window],
+    ).fetchone()
+    return _ticket(row) if row else None
+
+
+def waiting_keys(db: Database, day: date, category_code: str, lane: Lane) -> list[float]:
+    rows = db.execute(
+        "SELECT queue_key FROM tickets WHERE day = ? AND state = 'waiting' AND category = ?"
+        " AND lane = ? ORDER BY queue_key, seq",
+        [day.isoformat(), category_code, int(lane)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def waiting_ahead(db: Database, ticket: Ticket) -> int:
+    """Waiting tickets of the same category that come before this one by lane and place."""
+    row = db.execute(
+        "SELECT count(*) FROM tickets WHERE day = ? AND state = 'waiting' AND category = ?"
+        " AND id != ? AND (lane < ? OR (lane = ? AND (queue_key < ?"
+        " OR (queue_key = ? AND seq < ?))))",
+        [
+            ticket.day.isoformat(),
+            ticket.category,
+            ticket.id,
+            int(ticket.lane),
+            int(ticket.lane),
+            ticket.queue_key,
+            ticket.queue_key,
+            ticket.seq,
+        ],
+    ).fetchone()
+    return int(row[0])
+
+
+def open_numbers_for_person(
+    db: Database, day: date, person_id: str, category_code: str
+) -> list[str]:
+    marks = ",".join("?" for _ in _OPEN_STATES)
+    rows = db.execute(
+        f"SELECT number FROM tickets WHERE person_id = ? AND day = ? AND category = ?"
+        f" AND state IN ({marks}) ORDER BY seq",
+        [person_id, day.isoformat(), category_code, *_OPEN_STATES],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def at_window(db: Database, day: date, window: str) -> list[Ticket]:
+    """The window's tickets in hand: called, serving or held."""
+    rows = db.execute(
+        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? AND window = ?"
+        " AND state IN ('called', 'serving', 'held') ORDER BY last_called_at",
+        [day.isoformat(), window],
+    ).fetchall()
+    return [_ticket(r) for r in rows]
+
+
+def tickets_of_day(db: Database, day: date) -> list[Ticket]:
+    rows = db.execute(
+        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? ORDER BY lane, queue_key, seq",
+        [day.isoformat()],
+    ).fetchall()
+    return [_ticket(r) for r in rows]
+
+
+def waiting_counts(db: Database, day: date) -> dict[str, int]:
+    rows = db.execute(
+        "SELECT category, count(*) FROM tickets WHERE day = ? AND state = 'waiting'"
+        " GROUP BY category",
+        [day.isoformat()],
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+# --- events -----------------------------------------------------------------------
+
+
+def add_event(
+    db: Database,
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    *,
+    window: str = "",
+    staff_id: str = "",
+    detail: dict[str, Any] | None = None,
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO ticket_events (ticket_id, day, at, kind, lane, window, staff_id, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ticket.id,
+            ticket.day.isoformat(),
+            iso(at),
+            kind,
+            int(ticket.lane),
+            window,
+            staff_id,
+            json.dumps(detail or {}, ensure_ascii=False),
+        ],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def recent_call_lanes(db: Database, day: date, window: str, limit: int) -> list[Lane]:
+    """Lanes of this window's latest "call next" picks, most recent first."""
+    rows = db.execute(
+        "SELECT lane FROM ticket_events WHERE day = ? AND window = ? AND kind = 'call_next'"
+        " ORDER BY id DESC LIMIT ?",
+        [day.isoformat(), window, limit],
+    ).fetchall()
+    return [Lane(r[0]) for r in rows]
+
+
+def latest_calls(db: Database, day: date) -> list[tuple[int, str, Ticket]]:
+    """(event id, window, ticket) of each window's latest call or recall, newest first."""
+    rows = db.execute(
+        f"SELECT e.id, e.window, {', '.join('t.' + c.strip() for c in _TICKET_COLUMNS.split(','))}"
+        " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
+        " WHERE e.id IN (SELECT max(id) FROM ticket_events WHERE day = ?"
+        " AND kind IN ('call_next', 'call_specific', 'recall') GROUP BY window)"
+        " ORDER BY e.id DESC",
+        [day.isoformat()],
+    ).fetchall()
+    return [(int(r[0]), str(r[1]), _ticket(r[2:])) for r in rows]
+
+
+def events_of(db: Database, ticket_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(kind, at, window, detail) of one ticket, oldest first."""
+    rows = db.execute(
+        "SELECT kind, at, window, detail FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+        [ticket_id],
+    ).fetchall()
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+# --- clerks -----------------------------------------------------------------------
+
+
+def add_clerk_state(
+    db: Database, staff_id: str, staff_name: str, window: str, state: ClerkState, at: datetime
+) -> int:
+    cursor = db.execute(
+        "INSERT INTO clerk_states (staff_id, staff_name, window, state, at, day)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [staff_id, staff_name, window, state.value, iso(at), at.date().isoformat()],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def clerk_state(db: Database, staff_id: str, day: date) -> ClerkState | None:
+    row = db.execute(
+        "SELECT state FROM clerk_states WHERE staff_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
+        [staff_id, day.isoformat()],
+    ).fetchone()
+    return ClerkState(row[0]) if row else None
+
+
+def clerk_changes(db: Database, day: date) -> list[tuple[str, str, ClerkState, datetime]]:
+    rows = db.execute(
+        "SELECT staff_id, window, state, at FROM clerk_states WHERE day = ? ORDER BY id",
+        [day.isoformat()],
+    ).fetchall()
+    return [(r[0], r[1], ClerkState(r[2]), parse_iso(r[3])) for r in rows]
+
+
+# --- appointments -----------------------------------------------------------------
+
+
+def _appointment(row: Sequence[Any]) -> Appointment:
+    return Appointment(
+        code=row[0],
+        day=date.fromisoformat(row[1]),
+        category=row[2],
+        name=row[3],
+        id_number=row[4],
+        slot=row[5],
+        ticket_id=row[6],
+        checked_in_at=_time(row[7]),
+    )
+
+
+_APPOINTMENT_COLUMNS = "code, day, category, name, id_number, slot, ticket_id, checked_in_at"
+
+
+def appointment_row(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "code": appointment.code,
+        "day": appointment.day.isoformat(),
+        "category": appointment.category,
+        "name": appointment.name,
+        "id_number": appointment.id_number,
+        "slot": appointment.slot,
+        "ticket_id": appointment.ticket_id,
+        "checked_in_at": _iso(appointment.checked_in_at),
+    }
+
+
+def save_appointment(db: Database, appointment: Appointment) -> None:
+    db["appointments"].upsert(appointment_row(appointment), pk="code")
+
+
+def appointment(db: Database, code: str) -> Appointment | None:
+    row = db.execute(
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE code = ?", [code]
+    ).fetchone()
+    return _appointment(row) if row else None
+
+
+def appointments_of_person(db: Database, id_number: str) -> list[Appointment]:
+    rows = db.execute(
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE id_number = ? ORDER BY day DESC",
+        [id_number],
+    ).fetchall()
+    return [_appointment(r) for r in rows]
+
+
+#: Demo bookings (code, day offset, category, name, ID number, slot).
+DEMO_APPOINTMENTS = (
+    ("YY0001", 0, "A", "王小明", "110101199003071234", "09:00-09:30"),
+    ("YY0002", 0, "B", "李华", "310104198512120021", "10:00-10:30"),
+    ("YY0003", 0, "C", "张三丰", "440305196708150018", "14:00-14:30"),
+    ("YY0004", 1, "A", "赵敏", "32010219920101002X", "09:30-10:00"),
+)
+
+
+def seed_demo_appointments(db: Database, today: date) -> None:
+    """A few bookings relative to the day the store was made, for the demo and tests."""
+    if db.execute("SELECT count(*) FROM appointments").fetchone()[0]:
+        return
+    with db.atomic():
+        for code, offset, cat, name, id_number, slot in DEMO_APPOINTMENTS:
+            save_appointment(
+                db,
+                Appointment(code, today + timedelta(days=offset), cat, name, id_number, slot),
+            )

@@ -1,0 +1,396 @@
+"""The sync agent's logic, without Qt: push the outbox, pull the change log.
+
+Rules kept here (DESIGN.md "Sync protocol"): ops go up in device-sequence order with
+one batch in flight; an op leaves the outbox only on its ack; a refused op stays,
+marked, for the supervisor; a pulled page and its cursor are saved in one local
+transaction; an upsert applies only when newer, and never over a row that still has
+local ops waiting. Network trouble, 5xx, 408 and 429 are retried with jittered
+exponential backoff; 400/401/403/409 are not, because sending the same thing again
+cannot succeed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter.log import sync as log
+from counter.model.clock import iso
+from counter.store import outbox
+from counter.store.db import immediate
+from counter.sync.protocol import (
+    Change,
+    EnrolResponse,
+    ErrorCode,
+    PullPage,
+    PushResponse,
+)
+from counter.sync.tables import REGISTRY, row_statement
+from counter.sync.transport import HttpTransport, Response, Transport, TransportError
+
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class SyncOffline(Exception):
+    """The central could not be reached after the retries; try again on the next tick."""
+
+
+class SyncBlocked(Exception):
+    """The central said no in a way a retry cannot fix (bad token, revoked, bad data)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"{status}: {reason}")
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    pending: int
+    refused: int
+    cursor: int
+    last_success_at: str | None
+    last_error: str
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class StepResult:
+    pushed: int
+    pulled: int
+    online: bool
+    error: str = ""
+
+
+def backoff_delay(attempt: int, rng: random.Random, base: float, cap: float) -> float:
+    """Full jitter: counters that lost the central together do not return together."""
+    return rng.uniform(0, min(cap, base * 2**attempt))
+
+
+class SyncClient:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        *,
+        clock: Callable[[], datetime],
+        batch_size: int = 500,
+        page_size: int = 1000,
+        max_attempts: int = 6,
+        base_delay: float = 0.2,
+        max_delay: float = 30.0,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.device_id = outbox.device_id(db)
+        self.acked_total = 0
+        self._column_cache: dict[str, tuple[str, ...]] = {}
+
+    # -- one exchange, retried when retrying can help -----------------------------------
+
+    def _call(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Response:
+        last = ""
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self.sleep(backoff_delay(attempt - 1, self.rng, self.base_delay, self.max_delay))
+            try:
+                answer = self.transport.request(method, path, body=body, params=params)
+            except TransportError as exc:
+                last = str(exc)
+                continue
+            if answer.status in RETRYABLE:
+                last = f"{answer.status} {answer.body.get('reason', '')}"
+                continue
+            return answer
+        raise SyncOffline(last)
+
+    # -- push ----------------------------------------------------------------------------
+
+    def push_batch(self) -> int:
+        """Send the oldest pending ops; returns how many left the outbox (acked)."""
+        ops = outbox.pending(self.db, self.batch_size)
+        if not ops:
+            return 0
+        body = {
+            "device_id": self.device_id,
+            "ops": [
+                {
+                    "seq": op.seq,
+                    "op_id": op.op_id,
+                    "table_name": op.table_name,
+                    "row_id": op.row_id,
+                    "kind": op.kind,
+                    "payload": op.payload,
+                    "hlc": op.hlc,
+                    "schema_version": op.schema_version,
+                }
+                for op in ops
+            ],
+        }
+        answer = self._call("POST", "/v1/push", body=body)
+        if answer.status == 200:
+            return self._settle(ops, PushResponse.model_validate(answer.body))
+        op_id = answer.body.get("op_id")
+        reason = str(answer.body.get("reason", ""))
+        if answer.status == 409 and op_id and any(op.op_id == op_id for op in ops):
+            # This op can never be accepted as it is; keep it for the supervisor and let
+            # the rest of the outbox move on.
+            self._refuse(op_id, f"[{answer.body.get('code', answer.status)}] {reason}")
+            return 0
+        if answer.status == 413 and len(ops) > 1:
+            self.batch_size = max(1, len(ops) // 2)
+            return self.push_batch()
+        raise SyncBlocked(answer.status, reason or str(answer.body))
+
+    def _refuse(self, op_id: str, reason: str) -> None:
+        with immediate(self.db):
+            self.db.execute(
+                "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE op_id = ?",
+                [reason, op_id],
+            )
+        log.warning("op %s refused by the central: %s", op_id, reason)
+
+    def _settle(self, ops: list[outbox.Op], answer: PushResponse) -> int:
+        acked = set(answer.acked)
+        now = iso(self.clock())
+        with immediate(self.db):
+            for op in ops:
+                if op.op_id in acked and op.kind in ("upsert", "delete"):
+                    self._remember_hlc(op.table_name, op.row_id, op.hlc)
+            ids = [op.op_id for op in ops if op.op_id in acked]
+            self.acked_total += len(ids)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                self.db.execute(
+                    f"DELETE FROM outbox WHERE state = 'pending' AND op_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            for refusal in answer.refused:
+                self.db.execute(
+                    "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE op_id = ?",
+                    [f"[{refusal.code.value}] {refusal.reason}", refusal.op_id],
+                )
+            self.db.execute(
+                "UPDATE sync_state SET next_expected_seq = ?, last_push_at = ?,"
+                " last_success_at = ?, last_error = '', blocked = 0 WHERE id = 1",
+                [answer.next_expected_seq, now, now],
+            )
+        for refusal in answer.refused:
+            log.warning("op %s refused: %s", refusal.op_id, refusal.reason)
+        waiting = outbox.pending(self.db, 1)
+        if waiting and waiting[0].seq > answer.next_expected_seq:
+            raise SyncBlocked(
+                409,
+                f"本机序号缺口：中心等待第 {answer.next_expected_seq} 号，"
+                f"本机最早待传第 {waiting[0].seq} 号",
+            )
+        return len(ids)
+
+    def _remember_hlc(self, table: str, row_id: str, hlc: str) -> None:
+        self.db.execute(
+            "INSERT INTO sync_rows (table_name, row_id, hlc) VALUES (?, ?, ?) "
+            "ON CONFLICT (table_name, row_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
+            [table, row_id, hlc],
+        )
+
+    def push(self, max_batches: int = 1000) -> int:
+        total = 0
+        for _ in range(max_batches):
+            before = outbox.pending_count(self.db)
+            if before == 0:
+                break
+            total += self.push_batch()
+            if outbox.pending_count(self.db) == before:
+                break
+        return total
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def cursor(self) -> int:
+        return int(self.db.execute("SELECT cursor FROM sync_state WHERE id = 1").fetchone()[0])
+
+    def pull_page(self) -> tuple[int, bool]:
+        """Fetch and apply one page; returns (changes applied, more to come)."""
+        answer = self._call(
+            "GET", "/v1/pull", params={"cursor": self.cursor(), "limit": self.page_size}
+        )
+        if answer.status != 200:
+            raise SyncBlocked(answer.status, str(answer.body.get("reason", answer.body)))
+        page = PullPage.model_validate(answer.body)
+        now = self.clock()
+        with immediate(self.db):
+            applied = self._apply_page(page.changes, now)
+            self._save_cursor(page.cursor, now)
+        return applied, page.more
+
+    def _save_cursor(self, cursor: int, now: datetime) -> None:
+        self.db.execute(
+            "UPDATE sync_state SET cursor = ?, last_pull_at = ?, last_success_at = ?,"
+            " last_error = '', blocked = 0 WHERE id = 1",
+            [cursor, iso(now), iso(now)],
+        )
+
+    def _keyed(self, source: str, columns: str, keys: set[tuple[str, str]]) -> list[Any]:
+        """Rows of ``source`` for these (table, row id) keys, by its (table_name, row_id)
+        index: one query per table and 500 ids, so a page costs a few lookups."""
+        by_table: dict[str, list[str]] = {}
+        for table, row_id in keys:
+            by_table.setdefault(table, []).append(row_id)
+        found: list[Any] = []
+        for table, row_ids in by_table.items():
+            for start in range(0, len(row_ids), 500):
+                chunk = row_ids[start : start + 500]
+                found += self.db.execute(
+                    f"SELECT {columns} FROM {source} WHERE table_name = ? AND row_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    [table, *chunk],
+                ).fetchall()
+        return found
+
+    def _apply_page(self, changes: list[Change], now: datetime) -> int:
+        """Apply a page inside the caller's transaction; lookups are made per page."""
+        keys = {(c.table_name, c.row_id) for c in changes}
+        waiting = {(t, r) for t, r in self._keyed("outbox", "table_name, row_id", keys)}
+        held = {(t, r): h for t, r, h in self._keyed("sync_rows", "table_name, row_id, hlc", keys)}
+        clocks: dict[tuple[str, str], str] = {}
+        applied = 0
+        run_sql, run_args = "", []
+        for change in changes:
+            table = REGISTRY.get(change.table_name)
+            key = (change.table_name, change.row_id)
+            if table is None or key in waiting:
+                continue
+            if table.apply is None and not self._columns(table.name):
+                continue  # pushed from here but not kept at a counter (e.g. print_log)
+            if change.kind in ("upsert", "delete"):
+                if key in held and held[key] >= change.hlc:
+                    continue
+                held[key] = clocks[key] = change.hlc
+            applied += 1
+            if table.apply is not None:
+                self._flush(run_sql, run_args)
+                run_sql, run_args = "", []
+                table.apply(self.db, change, now)
+                continue
+            sql, args = row_statement(table, change, self._columns(table.name))
+            if sql != run_sql:
+                self._flush(run_sql, run_args)
+                run_sql, run_args = sql, []
+            run_args.append(args)
+        self._flush(run_sql, run_args)
+        self.db.conn.executemany(
+            "INSERT INTO sync_rows (table_name, row_id, hlc) VALUES (?, ?, ?) "
+            "ON CONFLICT (table_name, row_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
+            [(t, r, h) for (t, r), h in clocks.items()],
+        )
+        return applied
+
+    def _flush(self, sql: str, rows: list[list[Any]]) -> None:
+        """Consecutive changes with the same statement go as one ``executemany``."""
+        if rows:
+            self.db.conn.executemany(sql, rows)
+
+    def _columns(self, table: str) -> tuple[str, ...]:
+        if table not in self._column_cache:
+            self._column_cache[table] = tuple(
+                r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])").fetchall()
+            )
+        return self._column_cache[table]
+
+    def pull(self, max_pages: int = 100_000) -> int:
+        total = 0
+        for _ in range(max_pages):
+            applied, more = self.pull_page()
+            total += applied
+            if not more:
+                break
+        return total
+
+    # -- the agent's tick ----------------------------------------------------------------
+
+    def step(self) -> StepResult:
+        """Push everything waiting, then pull everything new; never raises for the network."""
+        before = self.acked_total
+        pulled = 0
+        try:
+            self.push()
+            pulled = self.pull()
+        except SyncOffline as exc:
+            self._note_error(f"中心无法连接：{exc}", blocked=False)
+            return StepResult(self.acked_total - before, pulled, online=False, error=str(exc))
+        except SyncBlocked as exc:
+            self._note_error(exc.reason, blocked=True)
+            return StepResult(self.acked_total - before, pulled, online=True, error=exc.reason)
+        return StepResult(self.acked_total - before, pulled, online=True)
+
+    def _note_error(self, message: str, *, blocked: bool) -> None:
+        with immediate(self.db):
+            self.db.execute(
+                "UPDATE sync_state SET last_error = ?, blocked = ? WHERE id = 1",
+                [message, int(blocked)],
+            )
+
+    def status(self) -> SyncStatus:
+        return read_status(self.db)
+
+
+def read_status(db: Database) -> SyncStatus:
+    cursor, last_success, error, blocked = db.execute(
+        "SELECT cursor, last_success_at, last_error, blocked FROM sync_state WHERE id = 1"
+    ).fetchone()
+    refused = int(db.execute("SELECT count(*) FROM outbox WHERE state = 'refused'").fetchone()[0])
+    return SyncStatus(
+        pending=outbox.pending_count(db),
+        refused=refused,
+        cursor=int(cursor),
+        last_success_at=last_success,
+        last_error=error,
+        blocked=bool(blocked),
+    )
+
+
+def enrol(db: Database, central_url: str, code: str, name: str = "") -> str:
+    """Exchange the supervisor's one-time code for this device's token and keep it."""
+    transport = HttpTransport(central_url)
+    try:
+        answer = transport.request(
+            "POST",
+            "/v1/enrol",
+            body={"code": code, "device_id": outbox.device_id(db), "name": name},
+        )
+    except TransportError as exc:
+        raise SyncOffline(str(exc)) from exc
+    finally:
+        transport.close()
+    if answer.status != 200:
+        raise SyncBlocked(
+            answer.status, str(answer.body.get("reason", ErrorCode.BAD_ENROL_CODE.reason()))
+        )
+    token = EnrolResponse.model_validate(answer.body).token
+    with immediate(db):
+        db.execute(
+            "UPDATE sync_state SET central_url = ?, device_token = ? WHERE id = 1",
+            [central_url, token],
+        )
+    return token

@@ -1,0 +1,175 @@
+"""The wire format between a counter and the central, shared by both ends.
+
+Kept in one module so the client and the server cannot drift apart: the central
+validates requests with these types and the client parses answers with them. Every
+error code carries a Chinese reason (shown to the supervisor) and an English one
+(for the hall's IT and the logs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BATCH = 1000
+MAX_PAGE = 5000
+# An op whose clock reads further ahead of the central than this is refused: one device
+# with a wrong clock would otherwise win every last-writer-wins comparison for good.
+MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
+
+
+class ErrorCode(StrEnum):
+    MALFORMED = "malformed"
+    INVALID = "invalid"
+    UNAUTHENTICATED = "unauthenticated"
+    REVOKED = "revoked"
+    WRONG_DEVICE = "wrong_device"
+    UNKNOWN_TABLE = "unknown_table"
+    READ_ONLY_TABLE = "read_only_table"
+    HASH_MISMATCH = "hash_mismatch"
+    SEQUENCE_REUSED = "sequence_reused"
+    CLOCK_AHEAD = "clock_ahead"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    BAD_ENROL_CODE = "bad_enrol_code"
+
+    @property
+    def chinese(self) -> str:
+        return REASONS[self][0]
+
+    @property
+    def english(self) -> str:
+        return REASONS[self][1]
+
+    def reason(self, detail: str = "") -> str:
+        base = f"{self.chinese}（{self.english}）"
+        return f"{base}：{detail}" if detail else base
+
+
+REASONS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.MALFORMED: ("请求不是有效的 JSON", "request body is not valid JSON"),
+    ErrorCode.INVALID: ("请求字段缺失或类型不对", "a field is missing or has the wrong type"),
+    ErrorCode.UNAUTHENTICATED: (
+        "缺少或无法识别的设备令牌，请重新登记本机",
+        "missing or unknown device token; enrol this device again",
+    ),
+    ErrorCode.REVOKED: (
+        "本机已被中心停用，请联系值班长",
+        "this device has been revoked; ask the supervisor",
+    ),
+    ErrorCode.WRONG_DEVICE: (
+        "提交的数据属于另一台设备",
+        "the ops belong to a different device than the token",
+    ),
+    ErrorCode.UNKNOWN_TABLE: (
+        "中心不认识该数据表，请先升级中心服务",
+        "the central does not know this table; upgrade the central first",
+    ),
+    ErrorCode.READ_ONLY_TABLE: (
+        "该数据只能由中心发布，窗口不能修改",
+        "this table is published by the central and read-only at a counter",
+    ),
+    ErrorCode.HASH_MISMATCH: (
+        "同一操作编号的内容与中心已收到的不同",
+        "an op with this id was already received with different content",
+    ),
+    ErrorCode.SEQUENCE_REUSED: (
+        "本机序号已被使用（数据文件可能从旧备份恢复）",
+        "this device sequence number was already used (store restored from a backup?)",
+    ),
+    ErrorCode.CLOCK_AHEAD: (
+        "本机时钟比中心快太多，请校准时间后由值班长处理",
+        "the device clock is too far ahead of the central; fix the clock",
+    ),
+    ErrorCode.TOO_LARGE: ("一次提交的数据太多", "request or batch too large"),
+    ErrorCode.RATE_LIMITED: ("请求过于频繁，稍后自动重试", "too many requests; retrying later"),
+    ErrorCode.BAD_ENROL_CODE: (
+        "登记码无效、已用过或已过期",
+        "enrol code unknown, used or expired",
+    ),
+}
+
+Kind = Literal["insert", "upsert", "delete", "event"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Request(BaseModel):
+    """Requests are checked strictly: a sequence sent as "5" is a client bug, not a 5."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class WireOp(_Request):
+    seq: int = Field(ge=1)
+    op_id: str = Field(min_length=1, max_length=64)
+    table_name: str = Field(min_length=1, max_length=64)
+    row_id: str = Field(min_length=1, max_length=512)
+    kind: Kind
+    payload: dict[str, Any]
+    hlc: str = Field(pattern=r"^\d{15}-\d{6}$")
+    schema_version: int = Field(ge=1)
+
+    def content_hash(self) -> str:
+        """What "the same op" means on replay: everything but the id itself."""
+        body = self.model_dump(exclude={"op_id"})
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PushRequest(_Request):
+    device_id: str = Field(min_length=1, max_length=64)
+    ops: list[WireOp]
+
+
+class Refusal(_Wire):
+    op_id: str
+    code: ErrorCode
+    reason: str
+
+
+class PushResponse(_Wire):
+    acked: list[str]
+    refused: list[Refusal]
+    next_expected_seq: int
+
+
+class Change(_Wire):
+    cursor: int
+    table_name: str
+    row_id: str
+    kind: Kind
+    payload: dict[str, Any]
+    hlc: str
+    origin: str
+
+
+class PullPage(_Wire):
+    changes: list[Change]
+    cursor: int
+    more: bool
+
+
+class EnrolRequest(_Request):
+    code: str = Field(min_length=1, max_length=64)
+    device_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=100)
+
+
+class EnrolResponse(_Wire):
+    device_id: str
+    token: str
+
+
+class ErrorBody(_Wire):
+    """Every 4xx answer: which rule, in words a person can act on, and the op if one."""
+
+    code: ErrorCode
+    reason: str
+    op_id: str | None = None

@@ -1,0 +1,124 @@
+"""Talking HTTP to the central, and a transport that misbehaves on purpose for tests.
+
+A transport answers ``(status, body)`` or raises :class:`TransportError` when nothing
+came back; whether to retry is the client's decision, made from the status.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+
+class TransportError(Exception):
+    """No answer: connection refused, reset, timed out, or the answer was lost."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: dict[str, Any]
+
+
+class Transport(Protocol):
+    def request(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Response: ...
+
+
+class HttpTransport:
+    """Bearer device token over HTTP(S); one keep-alive connection."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str = "",
+        *,
+        timeout: float = 30.0,
+        verify: bool | str | ssl.SSLContext = True,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if isinstance(verify, str):  # a hall's own CA or self-signed certificate file
+            verify = ssl.create_default_context(cafile=verify)
+        self._client = httpx.Client(
+            base_url=base_url, headers=headers, timeout=timeout, verify=verify
+        )
+
+    def request(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Response:
+        content = None
+        if body is not None:
+            content = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            answer = self._client.request(
+                method,
+                path,
+                content=content,
+                params=params,
+                headers={"Content-Type": "application/json"} if content is not None else None,
+            )
+        except httpx.HTTPError as exc:
+            raise TransportError(str(exc) or type(exc).__name__) from exc
+        try:
+            data = answer.json()
+        except ValueError:
+            data = {"reason": answer.text[:500]}
+        return Response(answer.status_code, data if isinstance(data, dict) else {"body": data})
+
+    def close(self) -> None:
+        self._client.close()
+
+
+FAULTS = ("drop_request", "drop_response", "duplicate", "reorder", "delay")
+
+
+@dataclass
+class FaultyTransport:
+    """Wraps a real transport and applies one planned fault per request, in order.
+
+    ``drop_request`` never sends; ``drop_response`` lets the central commit and loses
+    the answer; ``duplicate`` sends twice; ``reorder`` holds the request back and
+    delivers it after the next one (a stale request arriving late); ``delay`` waits
+    first. ``None`` in the plan means a clean request.
+    """
+
+    inner: Transport
+    plan: list[str | None] = field(default_factory=list)
+    delay_s: float = 0.2
+    log: list[str] = field(default_factory=list)
+    _held: tuple[str, str, Any, dict[str, Any] | None] | None = None
+
+    def extend(self, faults: Iterable[str | None]) -> None:
+        self.plan.extend(faults)
+
+    def request(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> Response:
+        fault = self.plan.pop(0) if self.plan else None
+        self.log.append(f"{fault or 'clean'} {method} {path}")
+        held, self._held = self._held, None
+        try:
+            if fault == "drop_request":
+                raise TransportError("injected: request dropped")
+            if fault == "reorder":
+                self._held = (method, path, body, params)
+                raise TransportError("injected: request held back")
+            if fault == "delay":
+                time.sleep(self.delay_s)
+            answer = self.inner.request(method, path, body=body, params=params)
+            if fault == "duplicate":
+                answer = self.inner.request(method, path, body=body, params=params)
+            if fault == "drop_response":
+                raise TransportError("injected: response dropped after the central committed")
+            return answer
+        finally:
+            if held is not None:
+                method_, path_, body_, params_ = held
+                self.inner.request(method_, path_, body=body_, params=params_)

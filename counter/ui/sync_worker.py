@@ -1,0 +1,121 @@
+"""Runs the sync agent off the GUI thread: a timer starts one step at a time on the pool.
+
+Each step opens its own store connection (SQLite connections belong to one thread),
+pushes and pulls through :class:`counter.sync.client.SyncClient`, and reports the
+result and the status-bar figures by signal. A counter that has never been enrolled
+with a central does nothing and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+from counter.log import sync as log
+from counter.store.db import connect
+from counter.sync.client import StepResult, SyncClient, SyncStatus, read_status
+from counter.sync.transport import HttpTransport
+
+
+class _Signals(QObject):
+    finished = Signal(object, object)  # StepResult | None, SyncStatus | None
+
+
+class _SyncTask(QRunnable):
+    def __init__(self, store_path: Path, clock: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.store_path = store_path
+        self.clock = clock
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        result = status = None
+        try:
+            db = connect(self.store_path)
+            try:
+                url, token = db.execute(
+                    "SELECT central_url, device_token FROM sync_state WHERE id = 1"
+                ).fetchone()
+                if url and token:
+                    transport = HttpTransport(url, token, timeout=15.0)
+                    try:
+                        result = SyncClient(db, transport, clock=self.clock).step()
+                    finally:
+                        transport.close()
+                status = read_status(db)
+            finally:
+                db.close()
+        except Exception:  # the store failed: the next tick tries again
+            log.exception("sync step failed")
+        self.signals.finished.emit(result, status)
+
+
+class SyncAgent(QObject):
+    """Steps every ``interval_ms`` and whenever :meth:`kick` is called (after a write)."""
+
+    stepped = Signal(object, object)  # StepResult | None, SyncStatus | None
+    state_changed = Signal(str, bool)  # status-bar text, online
+
+    def __init__(
+        self,
+        store_path: Path,
+        clock: Callable[[], datetime],
+        *,
+        interval_ms: int = 5000,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store_path = store_path
+        self.clock = clock
+        self.pool = pool or QThreadPool.globalInstance()
+        self.busy = False
+        self.again = False
+        self._task: _SyncTask | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.kick)
+
+    def start(self) -> None:
+        self.timer.start()
+        self.kick()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.pool.waitForDone()
+
+    def kick(self) -> None:
+        if self.busy:
+            self.again = True
+            return
+        self.busy = True
+        task = _SyncTask(self.store_path, self.clock)
+        task.signals.finished.connect(self.on_step_finished)
+        self._task = task
+        self.pool.start(task)
+
+    def on_step_finished(self, result: StepResult | None, status: SyncStatus | None) -> None:
+        self.busy = False
+        self._task = None
+        self.stepped.emit(result, status)
+        self.state_changed.emit(*self.describe(result, status))
+        if self.again:
+            self.again = False
+            self.kick()
+
+    def describe(self, result: StepResult | None, status: SyncStatus | None) -> tuple[str, bool]:
+        if status is None:
+            return self.tr("同步：无法读取本机数据"), False
+        waiting = self.tr("待上传 %n 条", "", status.pending)
+        last = status.last_success_at[11:19] if status.last_success_at else self.tr("从未")
+        if result is None:
+            return self.tr("同步：本机未登记到中心") + f" · {waiting}", False
+        if not result.online:
+            return self.tr("离线") + f" · {waiting} · " + self.tr("上次同步 ") + last, False
+        if result.error:
+            return self.tr("同步受阻：") + result.error + f" · {waiting}", False
+        refused = self.tr(" · 被拒 %n 条", "", status.refused) if status.refused else ""
+        return self.tr("在线") + f" · {waiting}{refused} · " + self.tr("上次同步 ") + last, True

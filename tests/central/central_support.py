@@ -1,0 +1,37 @@
+"""Helpers for the central tests (imported by name: conftest modules share one name)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psycopg
+
+from counter.central.engine import Engine
+from counter.central.postgres_engine import PostgresEngine
+from counter.central.sqlite_engine import SqliteEngine
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TABLES = "devices, enrol_codes, ops, rows, changes"
+
+
+def fresh_engine(kind: str, tmp_path: Path, pg_dsn: str) -> Engine:
+    if kind == "sqlite":
+        engine: Engine = SqliteEngine(tmp_path / "central.db")
+        engine.setup()
+        return engine
+    engine = PostgresEngine(pg_dsn)
+    engine.setup()
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
+    return engine
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def enrol(engine: Engine, device_id: str) -> str:
+    token = engine.enrol(engine.create_enrol_code(now_ms()), device_id, "", now_ms())
+    assert token is not None
+    return token

@@ -1,0 +1,44 @@
+"""Central fixtures: every engine test runs on SQLite and on a real PostgreSQL.
+
+The PostgreSQL database is made for this test session and dropped after it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from central_support import PG_ADMIN, enrol, fresh_engine
+from fastapi.testclient import TestClient
+
+from counter.central.app import create_app
+from counter.central.engine import Engine
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    name = f"counter_central_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    return fresh_engine(request.param, tmp_path, request.getfixturevalue("pg_dsn"))
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(engine, rate_per_second=1000, rate_burst=1000)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def headers(engine: Engine) -> dict[str, str]:
+    return {"Authorization": f"Bearer {enrol(engine, 'dev-a')}"}

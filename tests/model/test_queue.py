@@ -1,0 +1,91 @@
+"""The queue's pure rules: call order with interleave, states, re-queue place, figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from counter.model.clock import HALL_TZ
+from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.queue import (
+    CallRule,
+    Lane,
+    Ticket,
+    TicketState,
+    call_text,
+    format_number,
+    percentile,
+    requeue_key,
+)
+
+P, A, N = Lane.PRIORITY, Lane.APPOINTMENT, Lane.NORMAL
+DAY = date(2026, 11, 27)
+
+
+def ticket(state: TicketState, day: date = DAY, window: str = "1") -> Ticket:
+    return Ticket(
+        id="t", day=day, category="A", number="A017", seq=17,
+        issued_at=datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ), state=state, lane=N,
+        queue_key=0.0, window=window, person_name="张三丰",
+    )  # fmt: skip
+
+
+def test_priority_then_appointment_then_normal() -> None:
+    rule = CallRule(interleave=0)
+    assert rule.choose({N, A, P}, []) is P
+    assert rule.choose({N, A}, []) is A
+    assert rule.choose({N}, []) is N
+
+
+def test_nobody_waiting_means_no_lane() -> None:
+    assert CallRule().choose(set(), []) is None
+
+
+def test_normal_lane_is_not_starved_after_the_interleave_ratio() -> None:
+    rule = CallRule(interleave=2)
+    assert rule.choose({P, N}, [P]) is P
+    assert rule.choose({P, N}, [A, P]) is N
+    assert rule.choose({P, N}, [N, P, P]) is P
+
+
+def test_lane_order_is_configurable() -> None:
+    assert CallRule(lanes=(A, P, N), interleave=0).choose({P, A}, []) is A
+
+
+def test_lane_order_must_name_every_lane() -> None:
+    with pytest.raises(ValidationError, match="三类"):
+        CallRule(lanes=(P, N))
+
+
+def test_numbers_have_three_digits_and_grow_past_999() -> None:
+    assert (format_number("A", 17), format_number("A", 1000)) == ("A017", "A1000")
+
+
+def test_board_text() -> None:
+    assert call_text("A017", "3") == "请A017号到3号窗口办理"
+
+
+def test_requeue_goes_behind_the_nth_waiting() -> None:
+    assert requeue_key([10.0, 20.0, 30.0], 2, 99.0) == 25.0
+    assert requeue_key([10.0], 3, 99.0) == 11.0
+    assert requeue_key([], 3, 99.0) == 99.0
+
+
+def test_a_done_ticket_cannot_be_recalled() -> None:
+    with pytest.raises(NotAllowedError, match="A017 号当前“已办结”，不能重呼"):
+        ticket(TicketState.DONE).check_action("recall", DAY)
+
+
+def test_a_ticket_of_another_day_is_refused_by_date() -> None:
+    with pytest.raises(NotAllowedError, match="11月27日 取的号，不是今天的号"):
+        ticket(TicketState.WAITING).check_action("call", DAY + timedelta(days=1))
+
+
+def test_names_are_masked_for_the_board() -> None:
+    assert ticket(TicketState.CALLED).masked_name == "张*丰"
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) == 9.0
+    assert percentile([], 0.9) == 0.0

@@ -1,0 +1,139 @@
+"""Helpers for the sync tests: a real central process, and counters that talk to it.
+
+Imported by name (conftest modules all share one name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlite_utils import Database
+
+from counter.central.cli import open_engine
+from counter.central.engine import Engine
+from counter.model.clock import HALL_TZ
+from counter.store import outbox
+from counter.store.db import immediate, open_store
+from counter.sync.client import SyncClient, enrol
+from counter.sync.tables import register
+from counter.sync.transport import HttpTransport, Transport
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+LAUNCHER = Path(__file__).with_name("central_server.py")
+PROBE_DDL = "CREATE TABLE IF NOT EXISTS sync_probe (id TEXT PRIMARY KEY, device TEXT, n INTEGER)"
+
+register("sync_probe")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wall_clock() -> datetime:
+    return datetime.now(HALL_TZ)
+
+
+class Central:
+    """One ``counter-central serve`` process; can be SIGKILLed and started again."""
+
+    def __init__(self, db_url: str, log: Path) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self.engine: Engine = open_engine(db_url)
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(LAUNCHER),
+                    "serve",
+                    "--db",
+                    self.db_url,
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=out,
+                stderr=out,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"central did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def code(self) -> str:
+        return self.engine.create_enrol_code(int(time.time() * 1000))
+
+
+def central_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Central:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'central.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes")
+    return Central(url, tmp_path / "central.log")
+
+
+def new_counter(path: Path, central: Central) -> Database:
+    db = open_store(path)
+    db.execute(PROBE_DDL)
+    outbox.ensure_device(db, wall_clock())
+    enrol(db, central.url, central.code(), name=path.stem)
+    return db
+
+
+def token(db: Database) -> str:
+    return str(db.execute("SELECT device_token FROM sync_state").fetchone()[0])
+
+
+def client_for(
+    db: Database, central: Central, transport: Transport | None = None, **kwargs
+) -> SyncClient:
+    options = {"clock": wall_clock, "sleep": lambda s: None, "max_attempts": 3, **kwargs}
+    return SyncClient(db, transport or HttpTransport(central.url, token(db)), **options)
+
+
+def write_probe(db: Database, n: int, now: datetime | None = None) -> str:
+    """One shared event written the way services write: row and op in one transaction."""
+    now = now or wall_clock()
+    row_id = f"{outbox.device_id(db)}-{n}"
+    with immediate(db):
+        db["sync_probe"].insert({"id": row_id, "device": outbox.device_id(db), "n": n})
+        op = outbox.record(
+            db,
+            table="sync_probe",
+            row_id=row_id,
+            kind="event",
+            payload={"id": row_id, "device": outbox.device_id(db), "n": n},
+            now=now,
+        )
+    return op.op_id

@@ -1,0 +1,126 @@
+"""The window's queue panel, driven with the F-keys like a clerk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from counter.model.queue import TicketState
+from counter.services.queue_service import LocalQueue
+from counter.services.session import Session
+from counter.store import staff_store
+from counter.ui.queue_panel import QueuePanel
+
+
+@pytest.fixture
+def queue(db: Database) -> LocalQueue:
+    return LocalQueue(db)
+
+
+@pytest.fixture
+def panel(
+    qtbot: QtBot, db: Database, queue: LocalQueue, clock: Callable[[], datetime]
+) -> QueuePanel:
+    staff = staff_store.find_by_login(db, "lina")
+    assert staff is not None
+    widget = QueuePanel(queue, Session(staff=staff, window="1", signed_in_at=clock()), clock)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_f1_calls_the_next_ticket(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, now: datetime
+) -> None:
+    queue.issue("A", now)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.number.text() == "A001"
+
+
+def test_shortcuts_are_shown_on_the_buttons(panel: QueuePanel) -> None:
+    assert panel.buttons["call"].text().endswith("F1")
+    assert panel.buttons["finish"].text().endswith("F7")
+
+
+def test_clerk_calls_recalls_skips_and_finishes_by_keyboard(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, now: datetime
+) -> None:
+    first = queue.issue("A", now).ticket
+    second = queue.issue("A", now).ticket
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    qtbot.keyClick(panel, Qt.Key.Key_F2)
+    assert "已呼 2 次" in panel.detail.text()
+    qtbot.keyClick(panel, Qt.Key.Key_F3)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.number.text() == second.number
+    panel.services.setFocus()
+    panel.services.selectAll()
+    qtbot.keyClicks(panel.services, "sheli dengji")
+    qtbot.keyClick(panel.services, Qt.Key.Key_F7)
+    states = {t.id: t.state for t in queue.tickets_today(now)}
+    assert states == {first.id: TicketState.NO_SHOW, second.id: TicketState.DONE}
+    assert panel.number.text() == "—"
+
+
+def test_calling_with_nobody_waiting_shows_a_message(qtbot: QtBot, panel: QueuePanel) -> None:
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.errors.general.text() == "目前没有等候的号，无需叫号"
+
+
+def test_transfer_to_a_category_no_window_serves_is_shown_at_the_field(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, db: Database, now: datetime
+) -> None:
+    supervisor = staff_store.find_by_login(db, "zhangwei")
+    assert supervisor is not None
+    queue.set_category_windows(Session(supervisor, "1", now), "E", [], now)
+    queue.issue("A", now)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    panel.transfer_category.setCurrentIndex(panel.transfer_category.findData("E"))
+    qtbot.keyClick(panel, Qt.Key.Key_F5)
+    assert "没有窗口办理" in panel.errors.text("transfer_category")
+    assert panel.number.text() == "A001"
+
+
+def test_hold_and_resume_by_keyboard(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, now: datetime
+) -> None:
+    queue.issue("A", now)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    qtbot.keyClick(panel, Qt.Key.Key_F4)
+    assert "A001" in panel.held.text()
+    qtbot.keyClick(panel, Qt.Key.Key_F10)
+    assert panel.number.text() == "A001"
+    assert "办理中" in panel.detail.text()
+
+
+def test_f8_puts_the_clerk_on_break(qtbot: QtBot, panel: QueuePanel) -> None:
+    qtbot.keyClick(panel, Qt.Key.Key_F8)
+    assert panel.clerk.text().endswith("暂停服务")
+    assert panel.buttons["break"].text() == "恢复服务  F8"
+
+
+def test_f9_calls_a_typed_number_out_of_order(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, now: datetime
+) -> None:
+    queue.issue("A", now)
+    queue.issue("A", now)
+    panel.ticket_number.setFocus()
+    qtbot.keyClicks(panel.ticket_number, "a002")
+    qtbot.keyClick(panel.ticket_number, Qt.Key.Key_F9)
+    assert panel.number.text() == "A002"
+
+
+def test_the_ticket_in_hand_is_announced_for_intake(
+    qtbot: QtBot, panel: QueuePanel, queue: LocalQueue, now: datetime
+) -> None:
+    queue.issue("A", now)
+    with qtbot.waitSignal(panel.current_changed) as signal:
+        qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert signal.args[0].number == "A001"

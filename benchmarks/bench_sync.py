@@ -2,9 +2,12 @@
 
 - push throughput: ops/s, 500-op batches, one counter;
 - initial pull: a fresh counter pulling a change log of N rows (default 500,000);
-- local write cost: one write per transaction with and without its outbox op (ratio).
+- local write cost: one write per transaction with and without its outbox op (ratio);
+- catalog change latency: ``publish`` on the central until the new version is in a
+  counter's store, the counter syncing on the agent's timer (``--interval``, default the
+  ``sync_interval`` setting's 5 s), a few trials at random moments of the timer.
 
-    python -m benchmarks.bench_sync [pull_rows] [--engines sqlite,postgres]
+    python -m benchmarks.bench_sync [pull_rows] [--engines sqlite,postgres] [--interval 5]
 
 PostgreSQL is expected at 127.0.0.1:5432 (user postgres); a throwaway database is
 created and dropped.
@@ -13,10 +16,12 @@ created and dropped.
 from __future__ import annotations
 
 import argparse
+import random
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import datetime
@@ -26,12 +31,15 @@ import httpx
 import psycopg
 from sqlite_utils import Database
 
+from counter.assets import demo_catalog_text
 from counter.central.cli import open_engine
 from counter.central.engine import Engine
+from counter.model.catalog_file import parse_catalog
 from counter.model.clock import HALL_TZ, Hlc, to_ms
-from counter.store import outbox
+from counter.store import catalog_store, outbox
 from counter.store.db import immediate, open_store
 from counter.sync.client import SyncClient, enrol
+from counter.sync.tables import catalog_payload
 from counter.sync.transport import HttpTransport
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -153,7 +161,58 @@ def bench_local_writes(folder: Path, writes: int = 3000) -> tuple[float, float]:
     return plain / writes, logged / writes
 
 
-def run_engine(kind: str, rows: int) -> None:
+def bench_catalog_latency(
+    engine: Engine, base: str, folder: Path, interval: float, trials: int = 3
+) -> list[float]:
+    """Seconds from publish to the version being in the counter's store, per trial."""
+    path = folder / "catalog-counter.db"
+    first, setup = new_counter(path, engine, base)
+    transport = setup.transport
+    # A current counter: start from the end of the change log rather than pull it all.
+    with immediate(first):
+        first.execute(
+            "UPDATE sync_state SET cursor = ? WHERE id = 1",
+            [engine.scalar("SELECT coalesce(max(cursor), 0) FROM changes")],
+        )
+    first.close()
+    ready = threading.Event()
+    stop = threading.Event()
+
+    def agent() -> None:
+        db = open_store(path)
+        client = SyncClient(db, transport, clock=clock, page_size=5000)
+        client.pull()
+        ready.set()
+        while not stop.wait(interval):
+            client.step()
+        db.close()
+
+    worker = threading.Thread(target=agent)
+    worker.start()
+    ready.wait()
+    watcher = open_store(path)
+    text = demo_catalog_text()
+    version = parse_catalog(text).version
+    rng = random.Random(7)
+    latencies = []
+    try:
+        for trial in range(trials):
+            time.sleep(rng.uniform(0, interval))
+            new = f"{version}-bench{trial}"
+            payload = catalog_payload(text.replace(version, new, 1))
+            start = time.perf_counter()
+            engine.publish("catalog", new, payload, to_ms(clock()))
+            while catalog_store.current_version(watcher) != new:
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - start)
+    finally:
+        stop.set()
+        worker.join()
+        watcher.close()
+    return latencies
+
+
+def run_engine(kind: str, rows: int, interval: float) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-sync-{kind}-"))
     dbname = None
     if kind == "sqlite":
@@ -171,6 +230,11 @@ def run_engine(kind: str, rows: int) -> None:
         print(f"[{kind}] push: {rate:,.0f} ops/s ({PUSH_OPS:,} ops in 500-op batches)")
         seconds = bench_pull(engine, base, folder, rows)
         print(f"[{kind}] initial pull of {rows:,} rows: {seconds:.1f} s")
+        latencies = bench_catalog_latency(engine, base, folder, interval)
+        print(
+            f"[{kind}] catalog change to a counter syncing every {interval:g} s:"
+            f" {', '.join(f'{x:.2f}' for x in latencies)} s (max {max(latencies):.2f} s)"
+        )
     finally:
         process.terminate()
         process.wait()
@@ -183,9 +247,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rows", nargs="?", type=int, default=500_000)
     parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--interval", type=float, default=5.0)
     args = parser.parse_args()
-    for kind in args.engines.split(","):
-        run_engine(kind, args.rows)
+    for kind in filter(None, args.engines.split(",")):
+        run_engine(kind, args.rows, args.interval)
     plain, logged = bench_local_writes(Path(tempfile.mkdtemp(prefix="bench-local-")))
     print(
         f"local write: {plain * 1000:.2f} ms without outbox, {logged * 1000:.2f} ms with "

@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     station.add_argument(
         "--board", action="store_true", help="叫号屏模式：在第二块屏幕上全屏显示叫号（无需登录）"
     )
+    station.add_argument(
+        "--rate", action="store_true", help="评价器模式：申请人对本窗口刚办完的服务评价（无需登录）"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     return parser.parse_args(argv)
 
@@ -65,6 +68,11 @@ def missing_library_message(error: ImportError) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    if words and words[0] in ("backup", "restore", "audit"):
+        from counter import cli
+
+        return cli.main(words, system_clock)
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

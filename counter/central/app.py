@@ -14,11 +14,14 @@ import time
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Device, Engine, PushConflict
+from counter.central.queue_api import add_queue_routes
+from counter.central.report import add_report_route
 from counter.sync.protocol import (
     MAX_BATCH,
     MAX_PAGE,
@@ -33,6 +36,9 @@ from counter.sync.protocol import (
 from counter.sync.tables import REGISTRY
 
 MAX_BODY = 8 * 1024 * 1024
+# Cursors and sequences are 64-bit in both engines; a bigger number in a query used
+# to reach the database and fail there with a 500 (found by schemathesis).
+MAX_INT64 = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -67,11 +73,26 @@ def _error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody} for s in statuses}
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its ``$defs`` inlined: a ``#/$defs/…`` reference
+    inside an OpenAPI document points at the document's root, where nothing is (a
+    dangling reference found by schemathesis)."""
+    schema = model.model_json_schema()
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
         }
     }
 
@@ -97,6 +118,17 @@ def create_app(
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_query(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """A bad query parameter answers with the same ErrorBody as a bad body (the
+        schema promises it for 422; FastAPI's own shape broke that, found by fuzzing)."""
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": ""}
+        where = ".".join(str(p) for p in first["loc"])
+        reason = ErrorCode.INVALID.reason(f"{where}: {first['msg']}")
+        body = ErrorBody(code=ErrorCode.INVALID, reason=reason)
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
     async def read_json(request: Request, model: type[BaseModel]) -> Any:
         declared = request.headers.get("content-length")
@@ -180,12 +212,15 @@ def create_app(
     )
     async def pull(
         request: Request,
-        cursor: int = Query(0, ge=0),
+        cursor: int = Query(0, ge=0, le=MAX_INT64),
         limit: int = Query(1000, ge=1, le=MAX_PAGE),
     ) -> Response:
         await authenticate(request)
         page: str = await _in_thread(engine.pull_json, cursor, limit)
         return Response(page, media_type="application/json")
+
+    add_queue_routes(app, engine, authenticate, read_json, now_ms)
+    add_report_route(app, engine, authenticate, now_ms)
 
     @app.get("/v1/health", summary="存活检查 / liveness")
     async def health() -> dict[str, str]:

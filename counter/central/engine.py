@@ -136,6 +136,74 @@ CREATE TABLE IF NOT EXISTS changes (
 """
 
 
+# The hall's queue, owned by the central while the counters are online (see
+# counter.central.hall_queue). A ticket's full row is kept as JSON in ``row``; the
+# columns beside it are the ones "call next" selects and orders by.
+QUEUE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    category TEXT NOT NULL,
+    number TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    lane INTEGER NOT NULL,
+    queue_key DOUBLE PRECISION NOT NULL,
+    target_window TEXT NOT NULL DEFAULT '',
+    at_window TEXT NOT NULL DEFAULT '',
+    person_id TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    UNIQUE (day, number)
+);
+CREATE INDEX IF NOT EXISTS queue_tickets_waiting ON queue_tickets (day, state, lane, queue_key);
+CREATE INDEX IF NOT EXISTS queue_tickets_window ON queue_tickets (day, at_window, state);
+CREATE TABLE IF NOT EXISTS queue_numbers (
+    category TEXT NOT NULL,
+    numbering TEXT NOT NULL,
+    last_seq BIGINT NOT NULL,
+    PRIMARY KEY (category, numbering)
+);
+-- How far the queue's events have been copied into rows and the change log.
+CREATE TABLE IF NOT EXISTS queue_mirror (
+    id INTEGER PRIMARY KEY,
+    last_event BIGINT NOT NULL
+);
+-- Numbers set aside for one counter to issue while it is cut off from the central.
+CREATE TABLE IF NOT EXISTS queue_blocks (
+    category TEXT NOT NULL,
+    numbering TEXT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    last_seq BIGINT NOT NULL,
+    device_id TEXT NOT NULL,
+    reserved_at BIGINT NOT NULL,
+    PRIMARY KEY (category, numbering, first_seq)
+)
+"""
+
+QUEUE_EVENTS_SQLITE = """
+CREATE TABLE IF NOT EXISTS queue_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    lane INTEGER NOT NULL,
+    at_window TEXT NOT NULL DEFAULT '',
+    staff_id TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '{}'
+)
+"""
+
+QUEUE_EVENTS_POSTGRES = QUEUE_EVENTS_SQLITE.replace(
+    "id INTEGER PRIMARY KEY AUTOINCREMENT", "id BIGSERIAL PRIMARY KEY"
+)
+
+QUEUE_EVENTS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS queue_events_window ON queue_events (day, at_window, kind, id)"
+)
+
+
 def _dump(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -190,6 +258,21 @@ class Engine(ABC):
     @abstractmethod
     def _sql(self, text: str) -> str:
         """Rewrite ``?`` placeholders for the driver."""
+
+    #: Appended to the "head of the queue" select: PostgreSQL locks the row it hands
+    #: out and lets concurrent callers pass over it; SQLite has one writer anyway.
+    skip_locked: str = ""
+
+    @abstractmethod
+    def _queue_tx(self) -> contextlib.AbstractContextManager[Any]:
+        """A queue transaction (not the change-log lock: the queue has its own rules)."""
+
+    def _queue_window_lock(self, cur: Any, window: str) -> None:  # noqa: B027 - as below
+        """Held to commit by a window's call: a double click cannot call two tickets."""
+
+    def _queue_event_lock(self, cur: Any) -> None:  # noqa: B027 - SQLite: one writer
+        """Taken just before a queue event is written and held to commit, so event ids
+        become visible in order and the board's cursor never skips one."""
 
     def close(self) -> None:  # noqa: B027 - engines with nothing to release keep this
         pass

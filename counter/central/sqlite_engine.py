@@ -7,7 +7,14 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from counter.central.engine import CHANGES_SQLITE, SCHEMA, Engine
+from counter.central.engine import (
+    CHANGES_SQLITE,
+    QUEUE_EVENTS_INDEX,
+    QUEUE_EVENTS_SQLITE,
+    QUEUE_SCHEMA,
+    SCHEMA,
+    Engine,
+)
 
 
 class SqliteEngine(Engine):
@@ -26,7 +33,13 @@ class SqliteEngine(Engine):
         conn = self._connect()
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-            for statement in (*SCHEMA.split(";\n"), CHANGES_SQLITE):
+            for statement in (
+                *SCHEMA.split(";\n"),
+                CHANGES_SQLITE,
+                *QUEUE_SCHEMA.split(";\n"),
+                QUEUE_EVENTS_SQLITE,
+                QUEUE_EVENTS_INDEX,
+            ):
                 if statement.strip():
                     conn.execute(statement)
         finally:
@@ -42,6 +55,21 @@ class SqliteEngine(Engine):
             # IMMEDIATE takes the write lock before the first read, so change-log rows
             # are numbered and committed one writer at a time.
             conn.execute("BEGIN IMMEDIATE" if self._serialise_writers else "BEGIN")
+            cur = conn.cursor()
+            try:
+                yield cur
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _queue_tx(self) -> Iterator[sqlite3.Cursor]:
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
             cur = conn.cursor()
             try:
                 yield cur

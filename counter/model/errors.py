@@ -34,3 +34,11 @@ class NotFoundError(CounterError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RoleRefusedError(NotAllowedError):
+    """The signed-in role (or a missing window) may not make this call at all.
+
+    Kept apart from other refusals (a record's state) so the role table's test can
+    tell "this role is refused" from "this record is not in a state to allow it".
+    """

@@ -69,6 +69,7 @@ class Notice:
     remedies: str = ""  # right to 行政复议 / 行政诉讼
     contact: str = ""  # the hall's phone for questions
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
+    rating_url: str = ""  # 好差评: printed as a QR code on the hand-over receipt
 
     @property
     def title(self) -> str:

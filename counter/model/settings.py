@@ -6,13 +6,13 @@ generated from :data:`SETTINGS`, so a setting cannot exist in one place and not 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from counter.model.cases import CaseNumberPattern
 from counter.model.deadlines import check_yellow_share
+from counter.model.enrolment import central_url_problem
 from counter.model.errors import ValidationError
 from counter.model.print_target import EXAMPLES as PRINTER_EXAMPLES
 from counter.model.print_target import check_target
@@ -56,9 +56,17 @@ def _hours(value: Any) -> str:
 
 def _url(value: Any) -> str:
     text = _text(value)
-    if text and not re.match(r"^https?://[^\s/]+(:\d+)?(/\S*)?$", text):
-        raise ValueError("地址应形如 https://中心地址:端口，留空表示不连接中心")
+    problem = central_url_problem(text)
+    if problem:
+        raise ValueError(problem)
     return text
+
+
+def _sync_seconds(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise ValueError("应为 1–3600 的整数（秒）")
+    return int(text)
 
 
 def _case_number_pattern(value: Any) -> str:
@@ -71,6 +79,13 @@ def _share(value: Any) -> float:
     except ValueError:
         raise ValueError("应为 0 到 1 之间的小数，例如 0.25") from None
     return check_yellow_share(number)
+
+
+def _positive(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 99:
+        raise ValueError("应为 1–99 的整数")
+    return int(text)
 
 
 def _count(value: Any) -> int:
@@ -134,9 +149,13 @@ SETTINGS: tuple[Setting, ...] = (
             True, _boolean, "bool"),
     Setting("mask_phone", "屏幕和单据隐藏手机号", "默认显示为 138****5678。",
             True, _boolean, "bool"),
+    Setting("lock_minutes", "无操作自动锁屏（分钟）",
+            "这么多分钟无键盘鼠标操作即锁屏，须重新输入密码；0 表示不锁屏。", 5, _count),
     Setting("data_dir", "数据文件夹", "本机数据库所在文件夹；留空使用系统默认位置。",
             "", _text),
     Setting("central_url", "中心地址", "数据同步中心的地址；留空表示单机使用。", "", _url),
+    Setting("sync_interval", "同步间隔（秒）",
+            "联网时每隔这么多秒与中心同步一次；本机有新数据时会立即同步。", 5, _sync_seconds),
     Setting("ticket_printer", "小票打印机",
             "打印排队小票和回执的打印机；留空则输出 PDF 文件。写法：" + PRINTER_EXAMPLES,
             "", check_target),
@@ -169,6 +188,22 @@ SETTINGS: tuple[Setting, ...] = (
             "bool"),
     Setting("queue_requeue_behind", "过号重排位置",
             "过号后本人到场重新排队时，排在当时等候的第几位之后。", 3, _count),
+    Setting("rating_default_days", "未评价默认好评天数",
+            "服务结束后这么多天内没有评价的，按“基本满意”计。", 7, _positive),
+    Setting("rating_url", "扫码评价地址",
+            "印在出件回执和办结通知书上的评价二维码地址，{number} 处填入办件编号；"
+            "请改为本地区好差评系统的地址，留空则不印二维码。",
+            "https://hcp.example.org/rate?no={number}", _text),
+    Setting("followup_callback_days", "差评回访时限（工作日）",
+            "差评后多少个工作日内回访评价人。", 1, _positive),
+    Setting("followup_fix_days", "差评整改时限（工作日）",
+            "差评后多少个工作日内整改到位。", 15, _positive),
+    Setting("enterprise_response_days", "涉企诉求答复时限（天）",
+            "涉企诉求登记后多少天内答复。", 7, _positive),
+    Setting("enterprise_resolution_months", "涉企诉求办结时限（月）",
+            "涉企诉求登记后多少个月内办结。", 2, _positive),
+    Setting("register_days", "办不成事办理时限（工作日）",
+            "办不成事和接待日问题默认在多少个工作日内办结，登记时可以改。", 5, _positive),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}

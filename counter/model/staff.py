@@ -69,7 +69,8 @@ def check_window(window: str) -> str:
     value = window.strip()
     if not value:
         raise ValidationError("window", "请输入窗口号")
-    if not value.isdigit() or not 1 <= int(value) <= 999:
+    # isdecimal, not isdigit: '²' is a digit that int() refuses (found by fuzzing).
+    if not value.isdecimal() or not 1 <= int(value) <= 999:
         raise ValidationError("window", "窗口号应为 1–999 的数字")
     return str(int(value))
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from counter.model.notice import Notice, NoticeKind, NoticeMaterial
 from counter.printing.layout import (
+    FONT,
     PARA,
+    RULE,
     SMALL,
     RunningHead,
     build,
     field,
     header_block,
     p,
+    qr,
     shown_id,
     shown_phone,
     sign_block,
@@ -214,6 +217,8 @@ def notice_story(notice: Notice, width: float, *, unmask: bool = False) -> list[
     if notice.kind in (NoticeKind.ACCEPTED, NoticeKind.RONGQUE):
         story += _deadline(notice)
     story += [p(line, PARA) for line in notice.extra_lines]
+    if notice.rating_url:
+        story.append(rating_block(notice.rating_url, width))
     story.append(Spacer(1, 3 * mm))
     contact = f"咨询电话：{notice.contact}" if notice.contact else ""
     story.append(spaced(f"窗口：{notice.window} 号", f"经办人：{notice.clerk}", contact))
@@ -228,6 +233,26 @@ def notice_story(notice: Notice, width: float, *, unmask: bool = False) -> list[
         )
     )
     return story
+
+
+def rating_block(url: str, width: float) -> Table:
+    """好差评: the applicant scans to rate this case (一事一评) once it is handed over."""
+    text = [
+        p("请您对本次服务进行评价（好差评）", style(10.5)),
+        p("用手机扫描右侧二维码，选择“非常满意”至“非常不满意”。逾期未评价的按“基本满意”计。",
+          SMALL),
+    ]  # fmt: skip
+    t = Table([[text, qr(url, 20 * mm)]], colWidths=[width - 24 * mm, 24 * mm])
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+            ]
+        )
+    )
+    return t
 
 
 def notice_pdf(notice: Notice, *, unmask: bool = False) -> bytes:

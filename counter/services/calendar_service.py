@@ -6,11 +6,14 @@ from datetime import date, datetime
 
 from sqlite_utils import Database
 
+from counter.model.audit import AuditAction
 from counter.model.holiday_file import HolidayRow, parse_holiday_file
 from counter.model.staff import Role
 from counter.model.workdays import Deadline, HolidayCalendar, WorkingHours, add_working_days
+from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import holidays
+from counter.store.db import immediate
 
 
 class CalendarService:
@@ -40,7 +43,10 @@ class CalendarService:
     def import_file(self, session: Session, text: str, now: datetime) -> int:
         session.require(Role.SUPERVISOR)
         rows, years = parse_holiday_file(text)
-        count = holidays.import_rows(self.db, rows, years, source="file", now=now)
+        with immediate(self.db):
+            count = holidays.import_rows(self.db, rows, years, source="file", now=now)
+            detail = {"years": sorted(years), "rows": count}
+            audit_trail.record(self.db, session, AuditAction.CATALOG, "holidays", detail, now)
         self.calendar = holidays.load_calendar(self.db)
         return count
 
@@ -48,7 +54,11 @@ class CalendarService:
         self, session: Session, day: date, kind: str | None, name: str, now: datetime
     ) -> None:
         session.require(Role.SUPERVISOR)
-        holidays.set_day(self.db, day, kind, name, now)
+        with immediate(self.db):
+            holidays.set_day(self.db, day, kind, name, now)
+            detail = {"kind": kind, "name": name}
+            target = f"holidays:{day.isoformat()}"
+            audit_trail.record(self.db, session, AuditAction.CATALOG, target, detail, now)
         self.calendar = holidays.load_calendar(self.db)
 
     def year(self, year: int) -> list[tuple[HolidayRow, str]]:

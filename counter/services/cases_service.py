@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from counter.log import audit
+from counter.model.audit import AuditAction
 from counter.model.cases import (
     Action,
     Case,
@@ -52,6 +53,7 @@ from counter.model.intake import (
 from counter.model.notice import Notice, NoticeKind
 from counter.model.settings import Settings
 from counter.model.staff import Role
+from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
 from counter.services.intake_service import IntakeService, build_notice, event, new_id
 from counter.services.session import Session
@@ -59,7 +61,7 @@ from counter.store import cases_store
 from counter.store.cases_store import CaseFilter
 from counter.store.db import immediate
 
-CASE_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.SPECIALIST)
+CASE_ROLES = roles.HALL_STAFF
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,9 @@ class CasesService:
                 },
                 now,
             )
+            detail = {"number": case.number, "what": "证件号、手机号"}
+            target = f"cases:{case.id}"
+            audit_trail.record(self.db, session, AuditAction.UNMASK, target, detail, now)
         audit.info("unmasked view of case %s by %s", case.number, session.staff.name)
         return Unmasked(case.applicant_id_number, case.applicant_phone, case.agent_id_number)
 
@@ -306,6 +311,10 @@ class CasesService:
             for child in cases_store.children(self.db, case.id):
                 if action in allowed_actions(child.state):
                     self._move(session, child, action, now, text, fields)
+            detail = {"number": case.number, "action": action.value, "reason": text}
+            audit_trail.record(
+                self.db, session, AuditAction.DECISION, f"cases:{case.id}", detail, now
+            )
         return self._notice_after(changed, action, materials, session, now)
 
     def supplement_arrived(

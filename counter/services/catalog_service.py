@@ -6,13 +6,16 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from counter.model.audit import AuditAction
 from counter.model.catalog import Bundle, Catalog, Checklist, Item
 from counter.model.catalog_file import parse_catalog
 from counter.model.catalog_search import CatalogEntry, CatalogIndex
 from counter.model.errors import NotFoundError
 from counter.model.staff import Role
+from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import catalog_store
+from counter.store.db import immediate
 
 
 class CatalogService:
@@ -42,6 +45,10 @@ class CatalogService:
         """A supervisor loads a new catalog version; a faulty file changes nothing."""
         session.require(Role.SUPERVISOR)
         catalog = parse_catalog(text)
-        catalog_store.save_catalog(self.db, catalog, source=source, now=now)
+        with immediate(self.db):
+            catalog_store.save_catalog(self.db, catalog, source=source, now=now)
+            detail = {"version": catalog.version, "source": source, "items": len(catalog.items)}
+            target = f"catalog:{catalog.version}"
+            audit_trail.record(self.db, session, AuditAction.CATALOG, target, detail, now)
         self.reload()
         return catalog

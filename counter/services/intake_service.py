@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from counter.log import audit
+from counter.model.audit import AuditAction
 from counter.model.cases import (
     Action,
     Case,
@@ -45,15 +46,17 @@ from counter.model.intake import (
     missing_lines,
 )
 from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
+from counter.model.ratings import rating_link
 from counter.model.settings import Settings
 from counter.model.staff import Role, password_matches
+from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
 from counter.services.catalog_service import CatalogService
 from counter.services.session import Session
-from counter.store import cases_store, outbox, staff_store
+from counter.store import cases_store, outbox, staff_store, visits_store
 from counter.store.db import immediate
 
-INTAKE_ROLES = (Role.CLERK, Role.SUPERVISOR)
+INTAKE_ROLES = roles.WINDOW_STAFF
 REMEDIES = (
     "申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
     "或者在六个月内依法向人民法院提起行政诉讼。"
@@ -79,6 +82,7 @@ class IntakeRequest:
     other_office: str = ""
     override: Override | None = None
     ticket_id: str | None = None
+    draft_id: str | None = None  # a draft from a site visit, taken in by this decision
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,29 @@ def build_notice(
         remedies=REMEDIES if kind in (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED) else "",
         contact=settings["hall_phone"],
         extra_lines=extra,
+        rating_url=(
+            rating_link(settings["rating_url"], case.number)
+            if kind is NoticeKind.HANDED_OVER
+            else ""
+        ),
     )
+
+
+def _audit_decision(
+    db: Database, session: Session, request: IntakeRequest, result: IntakeResult, now: datetime
+) -> None:
+    case = result.case
+    decision = request.decision.value if request.decision is not None else "draft"
+    target = f"cases:{case.id}"
+    detail = {"number": case.number, "decision": decision, "state": case.state.value}
+    audit_trail.record(db, session, AuditAction.DECISION, target, detail, now)
+    if request.override is not None:
+        confirmed = {
+            "number": case.number,
+            "by": request.override.staff_id,
+            "warnings": list(request.override.warnings),
+        }
+        audit_trail.record(db, session, AuditAction.OVERRIDE, target, confirmed, now)
 
 
 class IntakeService:
@@ -306,9 +332,15 @@ class IntakeService:
             )
         )
         with immediate(self.db):
-            return self._write(
+            result = self._write(
                 session, request, target, items, applicant, agent, checklist, materials, now
             )
+            _audit_decision(self.db, session, request, result, now)
+            if request.draft_id:
+                visits_store.take_draft(
+                    self.db, request.draft_id, result.case.number, session.staff.name, now
+                )
+            return result
 
     def _check_override(self, warnings: Sequence[FieldWarning], override: Override | None) -> None:
         for warning in warnings:

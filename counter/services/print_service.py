@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from counter.log import audit
+from counter.model.audit import AuditAction
 from counter.model.clock import iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine, parse_contents
@@ -25,6 +26,7 @@ from counter.model.print_job import (
     backoff,
 )
 from counter.model.settings import Settings
+from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox, print_store
 from counter.store.db import immediate
@@ -99,6 +101,9 @@ class PrintService:
         )
         with self.db.atomic():
             print_store.insert(self.db, job, payload, unmasked=unmasked)
+            detail = {"kind": kind.value, "reference": reference, "unmasked": unmasked}
+            target = f"print_jobs:{job.id}"
+            audit_trail.record(self.db, who, AuditAction.PRINT, target, detail, now)
         if unmasked:
             audit.info("unmasked print %s of %s by %s", kind.value, reference, staff_name)
         return job

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlite_utils import Database
 
+from counter.model.audit import AuditAction
 from counter.model.clock import iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.identity import mask_id
@@ -43,12 +44,13 @@ from counter.model.queue import (
 from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
 from counter.model.staff import Role
+from counter.services import audit_trail, roles
 from counter.services.session import Session
 from counter.store import outbox, queue_store
 from counter.store.db import immediate
 
 #: Roles that sit at a window and call tickets.
-QUEUE_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.SPECIALIST)
+QUEUE_ROLES = roles.HALL_STAFF
 
 
 def queue_rules(settings: Settings) -> QueueRules:
@@ -263,22 +265,22 @@ class LocalQueue:
         staff_id: str = "",
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """The ticket's event row and its outbox op, in the caller's transaction."""
+        """The ticket's event row and its outbox op, in the caller's transaction.
+
+        One op per action: the ticket's new row (last writer wins at the central) with
+        the event that made it riding along, so the central keeps every event in its op
+        record and a counter pulling the row can add the event to its history.
+        """
         queue_store.add_event(
             self.db, ticket, kind, now, window=window, staff_id=staff_id, detail=detail
         )
+        event = {"kind": kind, "window": window, "staff_id": staff_id, "detail": detail or {}}
         outbox.record(
             self.db,
             table="tickets",
             row_id=ticket.id,
-            kind="event",
-            payload={
-                "event": kind,
-                "window": window,
-                "staff_id": staff_id,
-                "detail": detail or {},
-                "ticket": queue_store.ticket_row(ticket, now),
-            },
+            kind="upsert",
+            payload={**queue_store.ticket_row(ticket, now), "event": event},
             now=now,
         )
 
@@ -286,15 +288,17 @@ class LocalQueue:
         current = queue_store.clerk_state(self.db, session.staff.id, _day(now))
         if current is state:
             return
-        row_id = queue_store.add_clerk_state(
-            self.db, session.staff.id, session.staff.name, session.window, state, now
+        uid = outbox.uuid7(to_ms(now))
+        queue_store.add_clerk_state(
+            self.db, session.staff.id, session.staff.name, session.window, state, now, uid=uid
         )
         outbox.record(
             self.db,
             table="clerk_states",
-            row_id=str(row_id),
+            row_id=uid,
             kind="insert",
             payload={
+                "uid": uid,
                 "staff_id": session.staff.id,
                 "staff_name": session.staff.name,
                 "window": session.window,
@@ -310,6 +314,10 @@ class LocalQueue:
         ticket.check_action(action, _day(now))
         ticket.check_at_window(session.window)
         return ticket
+
+    def _next_seq(self, category: str, day: date) -> int:
+        """The next number of a category; the offline queue takes it from its block."""
+        return queue_store.next_seq(self.db, category, numbering_key(day, self.rules.reset_daily))
 
     # --- the kiosk ----------------------------------------------------------------
 
@@ -335,7 +343,7 @@ class LocalQueue:
             if person_id
             else [],
         )
-        seq = queue_store.next_seq(self.db, cat.code, numbering_key(day, self.rules.reset_daily))
+        seq = self._next_seq(cat.code, day)
         number = format_number(cat.code, seq)
         ticket = Ticket(
             id=ticket_id(day, number),
@@ -554,6 +562,7 @@ class LocalQueue:
             return moved
 
     def recall(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         ticket = self._ticket(ticket_id)
         return self._move(
             session,
@@ -566,23 +575,28 @@ class LocalQueue:
 
     def skip(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         """过号: the visitor did not come; a late arrival can be re-queued later."""
+        session.require(*QUEUE_ROLES)
         return self._move(session, ticket_id, "skip", now)
 
     def hold(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         """Park the ticket while the visitor fetches a document; the window may call on."""
+        session.require(*QUEUE_ROLES)
         return self._move(session, ticket_id, "hold", now)
 
     def resume(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         ticket = self._ticket(ticket_id)
         return self._move(session, ticket_id, "resume", now, started_at=ticket.started_at or now)
 
     def start(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._move(session, ticket_id, "start", now, started_at=now)
 
     def finish(
         self, session: Session, ticket_id: str, services: Sequence[str], now: datetime
     ) -> Ticket:
         """办结, recording the services actually delivered (a visit may cover several)."""
+        session.require(*QUEUE_ROLES)
         delivered = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
         if not delivered:
             raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
@@ -609,6 +623,7 @@ class LocalQueue:
     ) -> Ticket:
         """Send the visitor to another category or a named window, keeping the number
         and the place by issue time."""
+        session.require(*QUEUE_ROLES)
         ticket = self._ticket(ticket_id)
         code = category.strip().upper() or ticket.category
         cat = self._category(code, "transfer_category")
@@ -688,4 +703,7 @@ class LocalQueue:
                 payload=queue_store.category_row(changed, now),
                 now=now,
             )
+            detail = {"windows": list(changed.windows)}
+            target = f"queue_categories:{cat.code}"
+            audit_trail.record(self.db, session, AuditAction.CATALOG, target, detail, now)
         return changed

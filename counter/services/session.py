@@ -7,8 +7,15 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from counter.model.errors import NotAllowedError, ValidationError
-from counter.model.staff import Role, Staff, check_login, check_window, password_matches
+from counter.model.errors import NotAllowedError, RoleRefusedError, ValidationError
+from counter.model.staff import (
+    WINDOW_ROLES,
+    Role,
+    Staff,
+    check_login,
+    check_window,
+    password_matches,
+)
 from counter.store import staff_store
 
 
@@ -19,12 +26,19 @@ class Session:
     signed_in_at: datetime
 
     def require(self, *roles: Role) -> None:
-        """Refuse a service call to a role that may not make it (checked in services, not UI)."""
+        """Refuse a service call to a role that may not make it (checked in services, not UI).
+
+        The table of who may call what is in :mod:`counter.services.roles`. Staff who
+        sit at a window act only at the window they signed in at, so one with no
+        window is refused too.
+        """
         if self.staff.role not in roles and self.staff.role is not Role.ADMIN:
             allowed = "、".join(r.label for r in roles)
-            raise NotAllowedError(
+            raise RoleRefusedError(
                 f"只有{allowed}可以进行此操作，当前登录的是{self.staff.description}"
             )
+        if self.staff.role in WINDOW_ROLES and not self.window.strip():
+            raise RoleRefusedError(f"{self.staff.description}须在窗口登录后才能办理")
 
 
 def sign_in(db: Database, login: str, password: str, window: str, now: datetime) -> Session:

@@ -14,12 +14,16 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from counter.log import audit
+from counter.model.audit import AuditAction
 from counter.model.clock import iso
-from counter.model.errors import NotAllowedError, NotFoundError
+from counter.model.enrolment import check_enrolment
+from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.staff import Role
+from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox
 from counter.store.db import immediate
+from counter.sync.client import SyncBlocked, SyncOffline, enrol
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class SyncService:
                 "at": iso(now),
             }
         )
-        audit.info("refused op %s %s by %s", op_id, action, session.staff.login)
+        detail = {"action": action, "new_op_id": new_op}
+        audit_trail.record(self.db, session, AuditAction.OVERRIDE, f"outbox:{op_id}", detail, now)
 
     def resubmit(self, session: Session, op_id: str, now: datetime) -> str:
         """Send the same change again as a new op; returns the new op id."""
@@ -100,3 +105,27 @@ class SyncService:
         with immediate(self.db):
             self._find(op_id)
             self._note(session, op_id, "dismissed", None, now)
+
+    def central(self) -> str:
+        """The central this counter is enrolled with, or "" when it works alone."""
+        url, token = self.db.execute(
+            "SELECT central_url, device_token FROM sync_state WHERE id = 1"
+        ).fetchone()
+        return str(url) if url and token else ""
+
+    def enrol(self, session: Session, url: str, code: str, name: str) -> str:
+        """Exchange the one-time code for this device's token; the agent syncs from then on.
+
+        The central's refusal (used or expired code) is reported at the code field, an
+        unreachable central at the address field, so the supervisor knows which to fix.
+        """
+        session.require(Role.SUPERVISOR)
+        url, code = check_enrolment(url, code)
+        try:
+            enrol(self.db, url, code, name or f"{session.window} 号窗口")
+        except SyncOffline as exc:
+            raise ValidationError("central_url", f"连不上中心 {url}：{exc}") from None
+        except SyncBlocked as exc:
+            raise ValidationError("code", f"中心不接受此登记码：{exc.reason}") from None
+        audit.info("device enrolled with %s by %s", url, session.staff.login)
+        return url

@@ -484,4 +484,326 @@ def m0005_sync(db: Database) -> None:
     )
 
 
+# Reserved in order so work in progress on several capabilities cannot collide; each
+# is filled in by its capability (an empty body creates nothing).
+@MIGRATIONS(name="0006_central_queue")
+def m0006_central_queue(db: Database) -> None:
+    """Number blocks and shared-queue bookkeeping (issue 6)."""
+    run_script(
+        db,
+        """
+        -- Ticket numbers the central set aside for this counter, used only while it is
+        -- cut off from the central: no number is ever issued twice in the hall.
+        CREATE TABLE queue_blocks (
+            category TEXT NOT NULL,
+            numbering TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            next_seq INTEGER NOT NULL,
+            reserved_at TEXT NOT NULL,
+            PRIMARY KEY (category, numbering, first_seq)
+        );
+        -- 1 once the central owns the ticket (handed over on reconnect, or pulled from
+        -- another counter): the offline queue never calls such a ticket.
+        ALTER TABLE tickets ADD COLUMN handed_over INTEGER NOT NULL DEFAULT 0;
+        -- 1 once the central has the handed-over ticket in its queue.
+        ALTER TABLE tickets ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
+        -- Hall-wide ids for rows that travel: local integer ids collide between counters.
+        ALTER TABLE ticket_events ADD COLUMN uid TEXT;
+        CREATE UNIQUE INDEX ticket_events_uid ON ticket_events (uid);
+        ALTER TABLE clerk_states ADD COLUMN uid TEXT;
+        CREATE UNIQUE INDEX clerk_states_uid ON clerk_states (uid);
+        -- The outbox is a queue that is nearly empty whenever the central is reachable
+        -- (a pull runs only after a push has emptied it), so looking a row up in it
+        -- scans a short table; the index cost every local write a page more instead.
+        DROP INDEX outbox_row;
+        -- Hall settings published by the central; they override this station's file.
+        CREATE TABLE hall_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+@MIGRATIONS(name="0007_visits")
+def m0007_visits(db: Database) -> None:
+    """Site visits, pre-reviews, agent authorisations, gift-pack handover (issue 7)."""
+    run_script(
+        db,
+        """
+        -- A specialist's visit log (mutable while the visit is edited; last writer wins).
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            uscc TEXT NOT NULL,
+            enterprise_name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            contact_phone TEXT NOT NULL,
+            visited_on TEXT NOT NULL,
+            place TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            items TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT '',
+            uscc_warnings TEXT NOT NULL DEFAULT '[]',
+            specialist_id TEXT NOT NULL,
+            specialist_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX visits_on ON visits (visited_on);
+        CREATE INDEX visits_uscc ON visits (uscc);
+        -- 跟跑 tasks after a visit (no foreign keys: pulled rows arrive in any order).
+        CREATE TABLE visit_tasks (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            due TEXT NOT NULL,
+            done_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX visit_tasks_visit ON visit_tasks (visit_id);
+        -- 预审: the checklist states as marked at the enterprise (append-only).
+        CREATE TABLE prereviews (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            target_code TEXT NOT NULL,
+            target_name TEXT NOT NULL,
+            states TEXT NOT NULL,
+            catalog_version TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX prereviews_visit ON prereviews (visit_id);
+        -- 代办委托: who acts for which enterprise, on what, until when.
+        CREATE TABLE agent_authorisations (
+            id TEXT PRIMARY KEY,
+            uscc TEXT NOT NULL,
+            enterprise_name TEXT NOT NULL,
+            agent_name TEXT NOT NULL,
+            agent_id_number TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_until TEXT NOT NULL,
+            visit_id TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX agent_authorisations_uscc ON agent_authorisations (uscc);
+        -- Draft cases from visits, listed in the hall's intake until a clerk takes one.
+        CREATE TABLE case_drafts (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            prereview_id TEXT NOT NULL,
+            target_code TEXT NOT NULL,
+            target_name TEXT NOT NULL,
+            uscc TEXT NOT NULL,
+            enterprise_name TEXT NOT NULL,
+            legal_rep TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL,
+            agent_name TEXT NOT NULL DEFAULT '',
+            agent_id_number TEXT NOT NULL DEFAULT '',
+            authorisation_id TEXT NOT NULL DEFAULT '',
+            states TEXT NOT NULL,
+            specialist_id TEXT NOT NULL,
+            specialist_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL,
+            case_number TEXT NOT NULL DEFAULT '',
+            taken_at TEXT,
+            taken_by TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX case_drafts_state ON case_drafts (state, created_at);
+        -- The gift pack of a 企业开办 case: delivery and the free seal voucher ...
+        CREATE TABLE giftpacks (
+            case_id TEXT PRIMARY KEY,
+            case_number TEXT NOT NULL,
+            delivery_method TEXT NOT NULL DEFAULT '',
+            delivery_address TEXT NOT NULL DEFAULT '',
+            waybill TEXT NOT NULL DEFAULT '',
+            voucher_number TEXT NOT NULL DEFAULT '',
+            voucher_issued_at TEXT,
+            completed_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        -- ... each line's readiness (ids from case and position: the same on every counter) ...
+        CREATE TABLE giftpack_lines (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            unit TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            readiness TEXT NOT NULL,
+            handover_id TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX giftpack_lines_case ON giftpack_lines (case_id, position);
+        -- ... and every handover, partial ones included (append-only).
+        CREATE TABLE giftpack_handovers (
+            id TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            case_number TEXT NOT NULL,
+            line_ids TEXT NOT NULL,
+            names TEXT NOT NULL,
+            method TEXT NOT NULL,
+            recipient_kind TEXT NOT NULL DEFAULT '',
+            recipient_name TEXT NOT NULL DEFAULT '',
+            recipient_id TEXT NOT NULL DEFAULT '',
+            authorisation_id TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            waybill TEXT NOT NULL DEFAULT '',
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            window TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX giftpack_handovers_case ON giftpack_handovers (case_id, at);
+        CREATE INDEX giftpack_handovers_at ON giftpack_handovers (at)
+        """,
+    )
+
+
+@MIGRATIONS(name="0008_ratings")
+def m0008_ratings(db: Database) -> None:
+    """好差评, follow-ups, 办不成事 register (issue 8)."""
+    run_script(
+        db,
+        """
+        -- Services that may be rated once (a ticket served, a case handed over); made from
+        -- the store's own tickets and cases, so the rating pad needs no link to the window.
+        CREATE TABLE rating_requests (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('ticket', 'case')),
+            source_id TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            case_number TEXT NOT NULL DEFAULT '',
+            item_code TEXT NOT NULL DEFAULT '',
+            item_name TEXT NOT NULL DEFAULT '',
+            department TEXT NOT NULL DEFAULT '',
+            window TEXT NOT NULL DEFAULT '',
+            clerk_id TEXT NOT NULL DEFAULT '',
+            clerk_name TEXT NOT NULL DEFAULT '',
+            rater_name TEXT NOT NULL DEFAULT '',
+            rater_phone TEXT NOT NULL DEFAULT '',
+            served_at TEXT NOT NULL
+        );
+        CREATE INDEX rating_requests_window ON rating_requests (window, served_at);
+        CREATE INDEX rating_requests_reference ON rating_requests (reference);
+        CREATE INDEX rating_requests_served ON rating_requests (served_at);
+        -- One rating per service (request_id unique); append-only, synced as inserts.
+        CREATE TABLE ratings (
+            id TEXT PRIMARY KEY,
+            request_id TEXT NOT NULL UNIQUE,
+            device_id TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            case_number TEXT NOT NULL DEFAULT '',
+            item_code TEXT NOT NULL DEFAULT '',
+            item_name TEXT NOT NULL DEFAULT '',
+            department TEXT NOT NULL DEFAULT '',
+            window TEXT NOT NULL DEFAULT '',
+            clerk_id TEXT NOT NULL DEFAULT '',
+            clerk_name TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL,
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+            efficiency INTEGER CHECK (efficiency BETWEEN 1 AND 5),
+            skill INTEGER CHECK (skill BETWEEN 1 AND 5),
+            attitude INTEGER CHECK (attitude BETWEEN 1 AND 5),
+            comment TEXT NOT NULL DEFAULT '',
+            rater_name TEXT NOT NULL DEFAULT '',
+            rater_phone TEXT NOT NULL DEFAULT '',
+            served_at TEXT NOT NULL,
+            rated_at TEXT NOT NULL
+        );
+        CREATE INDEX ratings_rated ON ratings (rated_at);
+        -- Bad-review follow-ups, the 办不成事 register, 涉企诉求, reception-day problems.
+        CREATE TABLE followups (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            contact TEXT NOT NULL DEFAULT '',
+            matter TEXT NOT NULL,
+            items TEXT NOT NULL DEFAULT '[]',
+            why TEXT NOT NULL DEFAULT '',
+            handler TEXT NOT NULL DEFAULT '',
+            first_due TEXT,
+            final_due TEXT NOT NULL,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            first_done_at TEXT,
+            closed_at TEXT,
+            outcome TEXT NOT NULL DEFAULT '',
+            cases TEXT NOT NULL DEFAULT '[]',
+            rating_id TEXT,
+            department TEXT NOT NULL DEFAULT '',
+            window TEXT NOT NULL DEFAULT '',
+            clerk_id TEXT NOT NULL DEFAULT '',
+            clerk_name TEXT NOT NULL DEFAULT '',
+            staff_id TEXT NOT NULL DEFAULT '',
+            staff_name TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX followups_state ON followups (state, final_due);
+        CREATE INDEX followups_opened ON followups (opened_at);
+        CREATE UNIQUE INDEX followups_rating ON followups (rating_id) WHERE rating_id IS NOT NULL;
+        -- Every step with its note, append-only (no foreign key: pulled rows may arrive
+        -- from other counters in any order).
+        CREATE TABLE followup_notes (
+            id TEXT PRIMARY KEY,
+            followup_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            step TEXT NOT NULL,
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            text TEXT NOT NULL,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL
+        );
+        CREATE INDEX followup_notes_followup ON followup_notes (followup_id, at);
+        -- Hand-overs and decisions by time: the rating pad and the statistics look them up;
+        -- the statistics also find a period's cases by acceptance and by due date.
+        CREATE INDEX case_events_action ON case_events (action, at);
+        CREATE INDEX cases_accepted ON cases (accepted_at);
+        CREATE INDEX cases_promised_due ON cases (promised_due)
+        """,
+    )
+
+
+@MIGRATIONS(name="0009_audit")
+def m0009_audit(db: Database) -> None:
+    """Hash-chained audit log (issue 9)."""
+    run_script(
+        db,
+        """
+        -- Append-only: each entry holds the previous entry's hash (counter.model.audit);
+        -- this device's entries are numbered 1, 2, 3 … with no gaps.
+        CREATE TABLE audit_log (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            window TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (device_id, seq)
+        );
+        CREATE INDEX audit_log_target ON audit_log (target);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,7 +49,8 @@ def uuid7(now_ms: int) -> str:
     value |= (rand >> 68 & 0xFFF) << 64
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"  # what str(uuid.UUID(int=value)) gives, without the object
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def ensure_device(db: Database, now: datetime) -> str:
@@ -71,6 +71,29 @@ def device_id(db: Database) -> str:
     return str(row[0])
 
 
+# The next sequence number and the last clock reading: the newest op in the outbox when
+# there is one, else what the device row kept when the outbox was last cleared. Reading
+# them so, rather than updating the device row on every write, keeps a write with its
+# op to the pages the op itself touches (see checkpoint()).
+_NEXT = (
+    "SELECT max(next_seq, coalesce((SELECT max(seq) FROM outbox), 0) + 1),"
+    " max(hlc, coalesce((SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1), ''))"
+    " FROM device WHERE id = 1"
+)
+
+
+def checkpoint(db: Database) -> None:
+    """Keep the device's next sequence and clock before acked ops leave the outbox: once
+    they are gone the device row is the only memory of them. Call in the transaction
+    that deletes them."""
+    db.conn.execute(
+        "UPDATE device SET"
+        " next_seq = max(next_seq, coalesce((SELECT max(seq) FROM outbox), 0) + 1),"
+        " hlc = max(hlc, coalesce((SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1), ''))"
+        " WHERE id = 1"
+    )
+
+
 def record(
     db: Database,
     *,
@@ -85,7 +108,7 @@ def record(
         raise OutsideTransactionError("outbox.record() must run inside the change's transaction")
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    seq, last = db.execute("SELECT next_seq, hlc FROM device WHERE id = 1").fetchone()
+    seq, last = db.conn.execute(_NEXT).fetchone()
     now_ms = to_ms(now)
     hlc = Hlc.decode(last).tick(now_ms).encode()
     op = Op(
@@ -99,8 +122,7 @@ def record(
         schema_version=SCHEMA_VERSION,
         created_at=iso(now),
     )
-    db.execute("UPDATE device SET next_seq = ?, hlc = ? WHERE id = 1", [seq + 1, hlc])
-    db.execute(
+    db.conn.execute(
         "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
         " schema_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -109,7 +131,7 @@ def record(
             op.table_name,
             op.row_id,
             op.kind,
-            json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str),
+            json.dumps(payload, ensure_ascii=False, default=str),
             op.hlc,
             op.schema_version,
             op.created_at,

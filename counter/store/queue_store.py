@@ -8,7 +8,7 @@ transaction, so a read-then-write such as "the head of the queue" runs under
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -67,6 +67,11 @@ def _ticket(row: Sequence[Any]) -> Ticket:
         services=tuple(json.loads(row[22])),
         cases=tuple(json.loads(row[23])),
     )
+
+
+def ticket_from_row(row: Mapping[str, Any]) -> Ticket:
+    """The ticket a :func:`ticket_row` dict describes (the central keeps tickets so)."""
+    return _ticket([row[c.strip()] for c in _TICKET_COLUMNS.split(",")])
 
 
 def ticket_row(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -179,8 +184,10 @@ def find_by_number(db: Database, number: str) -> list[Ticket]:
 
 def _eligible(codes: Sequence[str]) -> tuple[str, list[Any]]:
     marks = ",".join("?" for _ in codes) or "NULL"
+    # A ticket handed over to the central is the central's to call, never this store's.
     return (
-        f"((category IN ({marks}) AND target_window = '') OR target_window = ?)",
+        f"handed_over = 0 AND ((category IN ({marks}) AND target_window = '')"
+        " OR target_window = ?)",
         list(codes),
     )
 
@@ -340,12 +347,19 @@ def events_of(db: Database, ticket_id: str) -> list[tuple[str, str, str, dict[st
 
 
 def add_clerk_state(
-    db: Database, staff_id: str, staff_name: str, window: str, state: ClerkState, at: datetime
+    db: Database,
+    staff_id: str,
+    staff_name: str,
+    window: str,
+    state: ClerkState,
+    at: datetime,
+    *,
+    uid: str | None = None,
 ) -> int:
     cursor = db.execute(
-        "INSERT INTO clerk_states (staff_id, staff_name, window, state, at, day)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [staff_id, staff_name, window, state.value, iso(at), at.date().isoformat()],
+        "INSERT INTO clerk_states (staff_id, staff_name, window, state, at, day, uid)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [staff_id, staff_name, window, state.value, iso(at), at.date().isoformat(), uid],
     )
     return int(cursor.lastrowid or 0)
 

@@ -179,6 +179,7 @@ class SyncClient:
                     self._remember_hlc(op.table_name, op.row_id, op.hlc)
             ids = [op.op_id for op in ops if op.op_id in acked]
             self.acked_total += len(ids)
+            outbox.checkpoint(self.db)
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 self.db.execute(
@@ -208,9 +209,13 @@ class SyncClient:
         return len(ids)
 
     def _remember_hlc(self, table: str, row_id: str, hlc: str) -> None:
+        """The local row now holds this acked op's version, so its clock is the one to
+        compare pulls against — even when older than a version pulled before. Keeping the
+        larger clock made the central's re-sent winner look stale after this counter lost
+        last-writer-wins, and the counter kept its own value for ever (found by the soak)."""
         self.db.execute(
             "INSERT INTO sync_rows (table_name, row_id, hlc) VALUES (?, ?, ?) "
-            "ON CONFLICT (table_name, row_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
+            "ON CONFLICT (table_name, row_id) DO UPDATE SET hlc = excluded.hlc",
             [table, row_id, hlc],
         )
 

@@ -107,14 +107,14 @@ class _Request(BaseModel):
 
 
 class WireOp(_Request):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=2**63 - 1)
     op_id: str = Field(min_length=1, max_length=64)
     table_name: str = Field(min_length=1, max_length=64)
     row_id: str = Field(min_length=1, max_length=512)
     kind: Kind
     payload: dict[str, Any]
     hlc: str = Field(pattern=r"^\d{15}-\d{6}$")
-    schema_version: int = Field(ge=1)
+    schema_version: int = Field(ge=1, le=2**31 - 1)
 
     def content_hash(self) -> str:
         """What "the same op" means on replay: everything but the id itself."""

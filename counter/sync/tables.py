@@ -23,11 +23,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from counter.model.audit import AuditAction
 from counter.model.catalog_file import parse_catalog
 from counter.model.clock import iso
-from counter.store import catalog_store
+from counter.store import audit_log, catalog_store
+from counter.store.audit_log import Actor
 from counter.sync.protocol import Change
 
+CENTRAL_ACTOR = Actor("central", "中心", "central")
 Apply = Callable[[Database, Change, datetime], None]
 Shape = Callable[[Change], dict[str, Any]]
 
@@ -126,6 +129,12 @@ def _apply_staff(db: Database, change: Change, now: datetime) -> None:
     row.setdefault("updated_at", iso(now))
     db.execute("DELETE FROM staff WHERE login = ? AND id <> ?", [row["login"], row["id"]])
     _upsert(db, "staff", row, ("id",))
+    detail = {"login": row["login"], "role": row.get("role"), "active": row.get("active")}
+    audit_log.append(db, CENTRAL_ACTOR, AuditAction.STAFF, f"staff:{row['id']}", detail, now)
+
+
+def _keep_central(db: Database, change: Change, now: datetime) -> None:
+    """Each counter keeps its own audit chain; the central keeps and verifies every one."""
 
 
 def _holiday_row(change: Change) -> dict[str, Any]:
@@ -163,9 +172,78 @@ def catalog_payload(text: str) -> dict[str, Any]:
     return {"version": catalog.version, "text": text, "items": len(catalog.items)}
 
 
+def _apply_ticket(db: Database, change: Change, now: datetime) -> None:
+    """A ticket from another counter or the central: the row (the central's to call,
+    never this store's offline queue) and the event that changed it, once."""
+    payload = dict(change.payload)
+    if isinstance(payload.get("ticket"), dict):  # the first format: the row nested
+        nested = payload.pop("ticket")
+        payload = {**nested, "event": {"kind": payload.get("event", ""), **payload}}
+    event = payload.pop("event", None)
+    row = {k: _cell(v) for k, v in payload.items() if k in _columns(db, "tickets")}
+    row.update(id=change.row_id, handed_over=1, reconciled=1)
+    _upsert(db, "tickets", row, ("id",))
+    if isinstance(event, dict):
+        db.execute(
+            "INSERT OR IGNORE INTO ticket_events (ticket_id, day, at, kind, lane, window,"
+            " staff_id, detail, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                change.row_id,
+                row.get("day", ""),
+                row.get("updated_at", iso(now)),
+                event.get("kind", ""),
+                row.get("lane", 2),
+                event.get("window", ""),
+                event.get("staff_id", ""),
+                json.dumps(event.get("detail", {}), ensure_ascii=False),
+                f"{change.row_id}@{change.hlc}",
+            ],
+        )
+
+
+def _hall_setting_row(change: Change) -> dict[str, Any]:
+    return {
+        "key": change.row_id,
+        "value": json.dumps(change.payload["value"], ensure_ascii=False),
+        "updated_at": change.payload.get("updated_at", ""),
+    }
+
+
 # Published by the central only.
 register("catalog", pk="version", pushable=False, apply=_apply_catalog)
 register("staff", pushable=False, apply=_apply_staff)
+register("hall_settings", pk="key", pushable=False, shape=_hall_setting_row)
 # Edited by a supervisor at any counter, shared with all.
 register("holidays", pk="day", shape=_holiday_row)
 register("holiday_years", pk="year", apply=_apply_holiday_years)
+# Published centrally (publish-categories); a supervisor may reassign windows anywhere.
+register("queue_categories", pk="code")
+# Written at the windows: a case taken at one window is found and continued at another.
+register("applicants")
+register("cases")
+register("case_events")
+register("case_materials", pk=("case_id", "material_id"))
+register("unmask_log")
+# A ticket op is the ticket's row plus the event that changed it (see _apply_ticket).
+register("tickets", apply=_apply_ticket)
+register("appointments", pk="code")
+# Local ids are integers that collide between counters; these travel by their uid.
+register("clerk_states", pk="uid")
+# Kept at the central only: a counter has no table of this name and skips it on pull.
+register("print_log")
+# Each device's hash-chained audit log (counter.model.audit), verified per device centrally.
+register("audit_log", apply=_keep_central)
+# 好差评 (append-only), follow-ups (last writer wins) and their notes (append-only).
+register("ratings")
+register("followups")
+register("followup_notes")
+# Site visits on a specialist's laptop, and the drafts the hall's intake picks up; the
+# gift pack of a 企业开办 case, continued and handed over at any window (issue 7).
+register("visits")
+register("visit_tasks")
+register("prereviews")
+register("agent_authorisations")
+register("case_drafts")
+register("giftpacks", pk="case_id")
+register("giftpack_lines")
+register("giftpack_handovers")

@@ -31,6 +31,7 @@ from counter.model.deadlines import Light
 from counter.model.errors import CounterError
 from counter.model.intake import CaseMaterial, MaterialStatus
 from counter.model.notice import Notice
+from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
 from counter.services.cases_service import CaseDetail, CaseRow, CasesService
 from counter.services.session import Session
@@ -87,6 +88,7 @@ class CasesPage(QWidget):
         parent: QWidget | None = None,
         *,
         print_notice: Callable[[Session, Notice], str] | None = None,
+        print_jobs: Callable[[str], list[PrintJob]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.cases = cases
@@ -94,6 +96,7 @@ class CasesPage(QWidget):
         self.settings = settings
         self.clock = clock
         self.print_notice = print_notice
+        self.print_jobs = print_jobs
         self.detail: CaseDetail | None = None
 
         self.search = QLineEdit()
@@ -181,6 +184,18 @@ class CasesPage(QWidget):
         )
         self.events = record_table_view(self.events_model, stretch=4)
         self.events.setObjectName("caseEvents")
+        self.prints_model: RecordTableModel[PrintJob] = RecordTableModel(
+            [
+                ("时间", lambda j: f"{j.created_at:%Y-%m-%d %H:%M}"),
+                ("文书", lambda j: j.title),
+                ("打印机", lambda j: j.target),
+                ("状态", lambda j: j.status.label),
+                ("经办人", lambda j: j.staff_name),
+                ("问题", lambda j: j.last_error),
+            ]
+        )
+        self.prints = record_table_view(self.prints_model, stretch=5)
+        self.prints.setObjectName("casePrints")
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("casesNoticePreview")
         self.preview.setReadOnly(True)
@@ -188,6 +203,7 @@ class CasesPage(QWidget):
         tabs.addTab(self.subs, self.tr("子件"))
         tabs.addTab(self.materials, self.tr("材料"))
         tabs.addTab(self.events, self.tr("办理记录"))
+        tabs.addTab(self.prints, self.tr("打印记录"))
         tabs.addTab(self.preview, self.tr("通知书"))
         self.tabs = tabs
 
@@ -318,6 +334,7 @@ class CasesPage(QWidget):
             self.deadline_info.clear()
             for model in (self.subs_model, self.materials_model, self.events_model):
                 model.set_records([])
+            self.prints_model.set_records([])
             return
         row = detail.row
         case = row.case
@@ -334,6 +351,7 @@ class CasesPage(QWidget):
         self.subs_model.set_records(detail.sub_cases)
         self.materials_model.set_records(detail.materials)
         self.events_model.set_records(detail.events)
+        self.prints_model.set_records(self.print_jobs(case.number) if self.print_jobs else [])
         shown = [self.action_buttons[a] for a in detail.actions if a in self.action_buttons]
         for button in self.action_buttons.values():
             self.action_bar.removeWidget(button)

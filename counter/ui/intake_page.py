@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,9 +40,11 @@ from counter.model.intake import (
 from counter.model.notice import Notice
 from counter.model.settings import Settings
 from counter.model.staff import Role
+from counter.model.visits import CaseDraft
 from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService, Override
 from counter.services.session import Session
 from counter.ui.checklist_editor import ChecklistEditor
+from counter.ui.drafts_dialog import DraftsDialog
 from counter.ui.forms import ERROR_STYLE, FieldErrors
 from counter.ui.notice_preview import notice_text
 from counter.ui.override_dialog import OverrideDialog
@@ -74,6 +76,7 @@ _LABELS = {
 
 class IntakePage(QWidget):
     title = "受理"
+    case_saved = Signal(object)  # IntakeResult, after its transaction committed
 
     def __init__(
         self,
@@ -84,6 +87,7 @@ class IntakePage(QWidget):
         parent: QWidget | None = None,
         *,
         print_notice: Callable[[Session, Notice], str] | None = None,
+        drafts: Callable[[], list[CaseDraft]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.intake = intake
@@ -94,6 +98,8 @@ class IntakePage(QWidget):
         self.target: Item | Bundle | None = None
         self.override: Override | None = None
         self.ticket_id: str | None = None
+        self.drafts = drafts
+        self.draft_id: str | None = None  # a site-visit draft being taken in
         self.last_result: IntakeResult | None = None
 
         # --- what they came for
@@ -219,6 +225,16 @@ class IntakePage(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("办理事项(F2)：")))
         top.addWidget(self.search, 1)
+        if drafts is not None:
+            drafts_button = QPushButton(self.tr("上门预审草稿 (F3)"))
+            drafts_button.setObjectName("openDrafts")
+            drafts_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            drafts_button.clicked.connect(self.open_drafts)
+            top.addWidget(drafts_button)
+        self.serving = QLabel()
+        self.serving.setObjectName("intakeServing")
+        self.serving.setStyleSheet("font-weight: bold; color: #0b4f8a;")
+        top.addWidget(self.serving)
         layout.addLayout(top)
         layout.addWidget(self.results)
         layout.addWidget(self.chosen)
@@ -235,6 +251,7 @@ class IntakePage(QWidget):
             ("Ctrl+L", self.focus_checklist),
             ("Ctrl+N", self.reset),
             ("F4", self.request_override),
+            ("F3", self.open_drafts),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -416,6 +433,7 @@ class IntakePage(QWidget):
             other_office=self.other_office.text(),
             override=self.override,
             ticket_id=self.ticket_id,
+            draft_id=self.draft_id,
         )
         try:
             result = self.intake.decide(self.session, request, self.clock())
@@ -423,7 +441,9 @@ class IntakePage(QWidget):
             self.errors.show(exc)
             return
         self.errors.clear()
+        self.draft_id = None
         self.last_result = result
+        self.case_saved.emit(result)
         state = result.case.state.value
         subs = f"，含 {len(result.sub_cases)} 个子件" if result.sub_cases else ""
         self.outcome.setText(
@@ -445,11 +465,63 @@ class IntakePage(QWidget):
         self.tabs.setCurrentIndex(1)
         self.preview.setFocus()
 
+    def open_drafts(self) -> None:
+        """F3: the drafts specialists made on visits, synced to this counter."""
+        if self.drafts is None:
+            return
+        dialog = DraftsDialog(self.drafts(), self)
+        if dialog.exec() and dialog.chosen is not None:
+            self.load_draft(dialog.chosen)
+
+    def load_draft(self, draft: CaseDraft) -> None:
+        """Open a visit's draft: item, enterprise, agent and checklist as the specialist
+        left them; the clerk checks the originals and decides (F5), nothing retyped."""
+        self.reset()
+        self.search.setText(draft.target_code)
+        codes = [self.results_model.record(n).code for n in range(self.results_model.rowCount())]
+        if draft.target_code not in codes:
+            self.errors.show(ValidationError("search", f"目录中已没有“{draft.target_name}”"))
+            return
+        self.choose(codes.index(draft.target_code))
+        lines = [line.material.id for line in self.checklist.checklist]
+        if lines == [state.material_id for state in draft.states]:
+            self.checklist.set_checklist(self.checklist.checklist, draft.states)
+        else:
+            self.checklist.error.setText(self.tr("目录已更新，材料清单与预审时不同，请逐项核对"))
+        self.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.ENTERPRISE))
+        for field, value in (
+            ("id_number", draft.uscc),
+            ("name", draft.enterprise_name),
+            ("legal_rep", draft.legal_rep),
+            ("contact", draft.contact),
+            ("phone", draft.phone),
+            ("agent_name", draft.agent_name),
+            ("agent_id", draft.agent_id_number),
+        ):
+            self.fields[field].setText(value)
+        self.draft_id = draft.id
+        self.chosen.setText(
+            self.chosen.text()
+            + self.tr("<br>上门预审草稿：{}（帮代办专员 {}）").format(
+                draft.enterprise_name, draft.specialist_name
+            )
+        )
+        self.focus_checklist()
+
+    def serve_ticket(self, ticket_id: str | None, number: str = "") -> None:
+        """The ticket called at this window: cases opened while it is served carry it.
+
+        Driven by the queue panel, not by :meth:`reset`, because one visit may open
+        several cases one after another.
+        """
+        self.ticket_id = ticket_id
+        self.serving.setText(self.tr("正在服务 {} 号").format(number) if ticket_id else "")
+
     def reset(self) -> None:
         """Next applicant: clear everything but keep the outcome of the last one visible."""
         self.target = None
         self.override = None
-        self.ticket_id = None
+        self.draft_id = None
         for edit in (*self.fields.values(), self.reason, self.other_office):
             edit.clear()
         self.errors.clear()

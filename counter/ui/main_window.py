@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 from counter.services.session import Session
 from counter.services.settings_service import SettingsService
 from counter.ui.settings_dialog import SettingsDialog
+from counter.ui.sync_worker import SyncAgent
 
 
 class MainWindow(QMainWindow):
@@ -36,6 +38,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.settings = settings
+        self.sync_agent: SyncAgent | None = None  # set by the composition root
         self.setWindowTitle(self.tr("Counter — {} 综合窗口").format(hall_name))
         self.resize(1280, 800)
 
@@ -66,6 +69,9 @@ class MainWindow(QMainWindow):
         self.who.setObjectName("statusWho")
         self.store = QLabel(self.tr("数据：{}").format(store_path))
         self.store.setObjectName("statusStore")
+        self.store.setToolTip(store_path)
+        # A long data path gives way to the sync and printer state, which matter more.
+        self.store.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.online = QLabel(self.tr("未连接中心"))
         self.online.setObjectName("statusOnline")
         self.online.setToolTip(self.tr("本机单独工作；数据同步尚未配置"))
@@ -124,6 +130,12 @@ class MainWindow(QMainWindow):
         self.printer.setToolTip(text)
         self.printer.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
         self.printer.setVisible(not ok)
+
+    def show_sync_state(self, text: str, online: bool) -> None:
+        """Connected to the sync agent: online in green, anything else in amber."""
+        self.online.setText(text)
+        self.online.setToolTip(text)
+        self.online.setStyleSheet("color: #0b6e4f;" if online else "color: #8a6d00;")
 
     def show_page(self, row: int) -> None:
         self.sidebar.setCurrentRow(row)

@@ -170,19 +170,26 @@ class PrintQueuePage(QWidget):
         self.state.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
 
 
-def build_print_queue_page(
-    db: Database, session: Session, settings: SettingsService, clock: Callable[[], datetime]
-) -> PrintQueuePage:
-    """The page with its spool running: Qt printers registered, crash leftovers requeued."""
+def start_spool(
+    db: Database, settings: SettingsService, clock: Callable[[], datetime]
+) -> tuple[PrintService, PrintSpool]:
+    """A station's printing: Qt printers registered, crash leftovers requeued, spool running."""
     register_qt_printer()
     store_path = Path(db.execute("PRAGMA database_list").fetchone()[2])
     service = PrintService(db, settings.settings)
     service.recover(clock())
     spool = PrintSpool(store_path, lambda: settings.settings, clock)
-    page = PrintQueuePage(service, session, spool, clock)
-    spool.setParent(page)
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(spool.stop)
     spool.start()
+    return service, spool
+
+
+def build_print_queue_page(
+    db: Database, session: Session, settings: SettingsService, clock: Callable[[], datetime]
+) -> PrintQueuePage:
+    service, spool = start_spool(db, settings, clock)
+    page = PrintQueuePage(service, session, spool, clock)
+    spool.setParent(page)
     return page

@@ -9,12 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from counter.model.errors import CounterError
 from counter.services.session import Session
 from counter.services.sync_service import RefusedOp, SyncService
+from counter.ui.forms import FieldErrors
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 TABLE_LABELS = {
@@ -51,6 +62,7 @@ def refused_model() -> RecordTableModel[RefusedOp]:
 
 class SyncPage(QWidget):
     title = "数据同步"
+    enrolled = Signal(str)  # the central's address, so the agent syncs at once
 
     def __init__(
         self,
@@ -58,11 +70,14 @@ class SyncPage(QWidget):
         session: Session,
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        default_url: str = "",
     ) -> None:
         super().__init__(parent)
         self.service = service
         self.session = session
         self.clock = clock
+        self.enrolment = self._build_enrolment(default_url)
         self.model = refused_model()
         self.table = record_table_view(self.model, stretch=5)
         self.table.setObjectName("refusedOps")
@@ -91,12 +106,71 @@ class SyncPage(QWidget):
         heading = QLabel(self.tr("中心拒收的数据（保留在本机，请值班长处理）"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
+        layout.addWidget(self.enrolment)
         layout.addWidget(heading)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
         self.refresh()
+
+    def _build_enrolment(self, default_url: str) -> QGroupBox:
+        """Enrolling is a one-off: once done, the box says where this counter syncs."""
+        box = QGroupBox(self.tr("登记到中心"))
+        self.enrol_errors = FieldErrors()
+        self.url_edit = QLineEdit(default_url)
+        self.url_edit.setObjectName("centralUrl")
+        self.url_edit.setPlaceholderText("http://10.0.0.5:8600")
+        self.code_edit = QLineEdit()
+        self.code_edit.setObjectName("enrolCode")
+        self.code_edit.setPlaceholderText(
+            self.tr("值班长在中心执行 counter-central enrol-code 得到")
+        )
+        self.name_edit = QLineEdit(self.tr("{} 号窗口").format(self.session.window))
+        self.name_edit.setObjectName("deviceName")
+        self.enrol_button = QPushButton(self.tr("登记 (Ctrl+E)"))
+        self.enrol_button.clicked.connect(self.on_enrol_requested)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.on_enrol_requested)
+        self.code_edit.returnPressed.connect(self.on_enrol_requested)
+        self.central_label = QLabel()
+        self.central_label.setObjectName("centralLabel")
+        form = QFormLayout(box)
+        form.addRow(self.central_label)
+        self.enrol_errors.add_row(form, self.tr("中心地址"), "central_url", self.url_edit)
+        self.enrol_errors.add_row(form, self.tr("一次性登记码"), "code", self.code_edit)
+        form.addRow(self.tr("本机名称"), self.name_edit)
+        form.addRow(self.enrol_errors.general)
+        form.addRow(self.enrol_button)
+        self._show_central()
+        return box
+
+    def _show_central(self) -> None:
+        url = self.service.central()
+        self.central_label.setText(
+            self.tr("本机已登记到中心 {}，自动同步。").format(url)
+            if url
+            else self.tr("本机尚未登记到中心，数据只保存在本机。")
+        )
+        for widget in (self.url_edit, self.code_edit, self.name_edit, self.enrol_button):
+            widget.setVisible(not url)
+
+    def on_enrol_requested(self) -> None:
+        if self.service.central():
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            url = self.service.enrol(
+                self.session, self.url_edit.text(), self.code_edit.text(), self.name_edit.text()
+            )
+        except CounterError as exc:
+            self.enrol_errors.show(exc)
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.enrol_errors.clear()
+        self.code_edit.clear()
+        self._show_central()
+        self.enrolled.emit(url)
 
     def focus_search(self) -> None:
         self.table.setFocus()

@@ -12,48 +12,40 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from counter.log import sync as log
 from counter.store.db import connect
 from counter.sync.client import StepResult, SyncClient, SyncStatus, read_status
 from counter.sync.transport import HttpTransport
+from counter.ui.background import BackgroundLoop
 
 
-class _Signals(QObject):
-    finished = Signal(object, object)  # StepResult | None, SyncStatus | None
-
-
-class _SyncTask(QRunnable):
-    def __init__(self, store_path: Path, clock: Callable[[], datetime]) -> None:
-        super().__init__()
-        self.store_path = store_path
-        self.clock = clock
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        result = status = None
+def _sync_step(
+    store_path: Path, clock: Callable[[], datetime]
+) -> tuple[StepResult | None, SyncStatus | None]:
+    result = status = None
+    try:
+        db = connect(store_path)
         try:
-            db = connect(self.store_path)
-            try:
-                url, token = db.execute(
-                    "SELECT central_url, device_token FROM sync_state WHERE id = 1"
-                ).fetchone()
-                if url and token:
-                    transport = HttpTransport(url, token, timeout=15.0)
-                    try:
-                        result = SyncClient(db, transport, clock=self.clock).step()
-                    finally:
-                        transport.close()
-                status = read_status(db)
-            finally:
-                db.close()
-        except Exception:  # the store failed: the next tick tries again
-            log.exception("sync step failed")
-        self.signals.finished.emit(result, status)
+            url, token = db.execute(
+                "SELECT central_url, device_token FROM sync_state WHERE id = 1"
+            ).fetchone()
+            if url and token:
+                transport = HttpTransport(url, token, timeout=15.0)
+                try:
+                    result = SyncClient(db, transport, clock=clock).step()
+                finally:
+                    transport.close()
+            status = read_status(db)
+        finally:
+            db.close()
+    except Exception:  # the store failed: the next tick tries again
+        log.exception("sync step failed")
+    return result, status
 
 
-class SyncAgent(QObject):
+class SyncAgent(BackgroundLoop):
     """Steps every ``interval_ms`` and whenever :meth:`kick` is called (after a write)."""
 
     stepped = Signal(object, object)  # StepResult | None, SyncStatus | None
@@ -68,43 +60,17 @@ class SyncAgent(QObject):
         pool: QThreadPool | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(interval_ms=interval_ms, pool=pool, parent=parent)
         self.store_path = store_path
         self.clock = clock
-        self.pool = pool or QThreadPool.globalInstance()
-        self.busy = False
-        self.again = False
-        self._task: _SyncTask | None = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(interval_ms)
-        self.timer.timeout.connect(self.kick)
 
-    def start(self) -> None:
-        self.timer.start()
-        self.kick()
+    def step(self) -> Callable[[], object]:
+        return lambda: _sync_step(self.store_path, self.clock)
 
-    def stop(self) -> None:
-        self.timer.stop()
-        self.pool.waitForDone()
-
-    def kick(self) -> None:
-        if self.busy:
-            self.again = True
-            return
-        self.busy = True
-        task = _SyncTask(self.store_path, self.clock)
-        task.signals.finished.connect(self.on_step_finished)
-        self._task = task
-        self.pool.start(task)
-
-    def on_step_finished(self, result: StepResult | None, status: SyncStatus | None) -> None:
-        self.busy = False
-        self._task = None
-        self.stepped.emit(result, status)
-        self.state_changed.emit(*self.describe(result, status))
-        if self.again:
-            self.again = False
-            self.kick()
+    def report(self, result: object) -> None:
+        step, status = result  # type: ignore[misc]
+        self.stepped.emit(step, status)
+        self.state_changed.emit(*self.describe(step, status))
 
     def describe(self, result: StepResult | None, status: SyncStatus | None) -> tuple[str, bool]:
         if status is None:

@@ -12,7 +12,10 @@ from counter.central.postgres_engine import PostgresEngine
 from counter.central.sqlite_engine import SqliteEngine
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-TABLES = "devices, enrol_codes, ops, rows, changes"
+TABLES = (
+    "devices, enrol_codes, ops, rows, changes, queue_tickets, queue_numbers, queue_blocks,"
+    " queue_events, queue_mirror"
+)
 
 
 def fresh_engine(kind: str, tmp_path: Path, pg_dsn: str) -> Engine:

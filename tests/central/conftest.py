@@ -29,8 +29,10 @@ def pg_dsn() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
-    return fresh_engine(request.param, tmp_path, request.getfixturevalue("pg_dsn"))
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    made = fresh_engine(request.param, tmp_path, request.getfixturevalue("pg_dsn"))
+    yield made
+    made.close()  # idle pooled connections: PostgreSQL's slots are shared
 
 
 @pytest.fixture

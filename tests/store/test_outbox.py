@@ -49,3 +49,20 @@ def test_op_ids_are_uuid7_and_sort_by_time() -> None:
     later = outbox.uuid7(1_700_000_000_001)
     assert first[14] == "7"
     assert first < later
+
+
+def test_sequence_and_clock_continue_after_acked_ops_are_cleared(
+    db: Database, now: datetime
+) -> None:
+    with db.atomic():
+        first = outbox.record(db, table="t", row_id="1", kind="insert", payload={}, now=now)
+        last = outbox.record(db, table="t", row_id="2", kind="insert", payload={}, now=now)
+    with db.atomic():
+        outbox.checkpoint(db)
+        db.execute("DELETE FROM outbox")
+    with db.atomic():
+        after = outbox.record(
+            db, table="t", row_id="3", kind="insert", payload={}, now=now - timedelta(hours=1)
+        )
+    assert (first.seq, last.seq, after.seq) == (first.seq, first.seq + 1, first.seq + 2)
+    assert after.hlc > last.hlc

@@ -5,11 +5,13 @@ Imported by name (conftest modules all share one name)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -47,8 +49,9 @@ def wall_clock() -> datetime:
 class Central:
     """One ``counter-central serve`` process; can be SIGKILLed and started again."""
 
-    def __init__(self, db_url: str, log: Path) -> None:
+    def __init__(self, db_url: str, log: Path, rate: float = 1000.0) -> None:
         self.db_url = db_url
+        self.rate = rate
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -66,6 +69,8 @@ class Central:
                     self.db_url,
                     "--port",
                     str(self.port),
+                    "--rate",
+                    str(self.rate),
                 ],
                 stdout=out,
                 stderr=out,
@@ -88,6 +93,7 @@ class Central:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        self.engine.close()  # idle pooled connections: PostgreSQL's slots are shared
 
     def code(self) -> str:
         return self.engine.create_enrol_code(int(time.time() * 1000))
@@ -99,7 +105,10 @@ def central_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ce
     else:
         url = request.getfixturevalue("pg_url")
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes")
+            conn.execute(
+                "DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes, queue_tickets,"
+                " queue_numbers, queue_blocks, queue_events, queue_mirror"
+            )
     return Central(url, tmp_path / "central.log")
 
 
@@ -137,3 +146,14 @@ def write_probe(db: Database, n: int, now: datetime | None = None) -> str:
             now=now,
         )
     return op.op_id
+
+
+def seeded_counter(template: Path, path: Path, central: Central) -> Database:
+    """A counter copied from the seeded test store (demo staff, catalog, categories),
+    with a device identity of its own, enrolled with the central."""
+    shutil.copy(template, path)
+    db = open_store(path)
+    with immediate(db):
+        db.execute("UPDATE device SET device_id = ? WHERE id = 1", [str(uuid.uuid4())])
+    enrol(db, central.url, central.code(), name=path.stem)
+    return db

@@ -18,12 +18,15 @@ from counter.model.intake import (
     initial_states,
     set_status,
 )
+from counter.model.print_job import DocumentKind
 from counter.model.settings import Settings
+from counter.printing import payloads
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService
+from counter.services.print_service import PrintService
 from counter.services.session import sign_in
 from counter.ui.cases_page import CasesPage
 
@@ -171,3 +174,23 @@ def test_supplement_arrival_is_marked_in_the_dialog_by_keyboard(
     qtbot.keyClick(button, Qt.Key.Key_Space)
     assert page.detail.row.case.state is CaseState.ACCEPTED
     assert "受理通知书" in page.preview.toPlainText()
+
+
+def test_the_case_shows_what_was_printed_for_it(
+    qtbot: QtBot,
+    page: CasesPage,
+    db: Database,
+    now: datetime,
+    taken: tuple[CasesService, IntakeResult],
+) -> None:
+    _, result = taken
+    service = PrintService(db, Settings())
+    assert result.notice is not None
+    service.submit(page.session, DocumentKind.NOTICE, payloads.notice(result.notice),
+                   result.case.number, now)  # fmt: skip
+    page.print_jobs = service.jobs_for
+    qtbot.keyClick(page, Qt.Key.Key_F3)
+    qtbot.keyClicks(page.search, result.case.number)
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.prints_model.rowCount() == 1
+    assert "受理通知书" in page.prints_model.record(0).title

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -65,16 +66,18 @@ def test_results_model_passes_qt_model_checks(qtmodeltester, page: CatalogPage) 
 
 
 def test_main_window_shows_clerk_window_and_honest_offline_state(
-    qtbot: QtBot, db: Database, now: datetime
+    qtbot: QtBot, db: Database, store_path: Path, now: datetime
 ) -> None:
     session = sign_in(db, "lina", DEMO_PASSWORD, "7", now)
     window = build_main_window(
-        db, session, SettingsService(config_file()), "/tmp/counter.db", lambda: now
+        db, session, SettingsService(config_file()), str(store_path), lambda: now
     )
     qtbot.addWidget(window)
     window.show()
     assert "李娜" in window.who.text() and "7 号窗口" in window.who.text()
-    assert window.online.text() == "未连接中心"
+    qtbot.waitUntil(lambda: "本机未登记到中心" in window.online.text())
+    assert "待上传" in window.online.text()
+    window.sync_agent.stop()
     assert window.sidebar.count() == len(window.pages)
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentIndex() == 0

@@ -1,0 +1,67 @@
+"""One counter in the soak: a supervisor editing the shared holiday table at a steady rate,
+syncing every second through a transport that drops some responses.
+
+    python -m benchmarks.soak_counter STORE URL TOKEN SECONDS RATE DROP SEED
+
+Prints one JSON line at the end: ops written, sync steps, offline steps, responses dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+from counter.model.clock import HALL_TZ
+from counter.model.staff import Role, Staff
+from counter.model.workdays import WorkingHours
+from counter.services.calendar_service import CalendarService
+from counter.services.session import Session
+from counter.store.db import open_store
+from counter.sync.client import SyncClient
+from counter.sync.transport import FaultyTransport, HttpTransport
+
+FIRST_DAY = date(2031, 1, 1)
+
+
+def clock() -> datetime:
+    return datetime.now(HALL_TZ)
+
+
+def main() -> None:
+    store, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
+    seconds, rate, drop, seed = (float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]),
+                                 int(sys.argv[7]))  # fmt: skip
+    rng = random.Random(seed)
+    db = open_store(store)
+    calendar = CalendarService(db, WorkingHours.parse("09:00-12:00,13:30-17:30"))
+    staff = Staff(f"soak-{seed}", f"soak{seed}", "值班长", Role.SUPERVISOR, "", "S-1", None)
+    session = Session(staff, str(seed % 900 + 1), clock())
+    transport = FaultyTransport(HttpTransport(url, token, timeout=5.0))
+    client = SyncClient(db, transport, clock=clock, max_attempts=2, base_delay=0.1, max_delay=1)
+    ops = steps = offline = 0
+    start = time.monotonic()
+    deadline = start + seconds
+    next_sync = start + 1.0
+    while (now := time.monotonic()) < deadline:
+        due = start + ops / rate
+        if now < due:
+            time.sleep(min(due - now, 0.05))
+            continue
+        day = FIRST_DAY + timedelta(days=rng.randrange(365))
+        kind = rng.choice(["holiday", "workday", None])
+        calendar.set_day(session, day, kind, f"浸泡{seed}-{ops}", clock())
+        ops += 1
+        if time.monotonic() >= next_sync:
+            transport.extend(rng.choices([None, "drop_response"], [1 - drop, drop], k=8))
+            steps += 1
+            offline += not client.step().online
+            next_sync = time.monotonic() + 1.0
+    dropped = sum(1 for line in transport.log if line.startswith("drop_response"))
+    print(json.dumps({"ops": ops, "steps": steps, "offline": offline, "dropped": dropped}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,624 @@
+"""The hall's queue on the central: one queue for every kiosk and window online.
+
+The rules are the model's (counter.model.queue), the same ones the local queue uses;
+what differs is who may hold the head of the queue. "Call next" is one transaction:
+the head of the chosen lane is selected ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+twenty windows calling at once each lock a different ticket instead of queueing behind
+one row (on SQLite ``BEGIN IMMEDIATE`` makes callers take turns). A ticket is updated
+only by the transaction that holds it, so no ticket is ever called by two windows.
+
+Every change appends to ``queue_events``, the stream the call board follows. Numbers
+come from ``queue_numbers`` with one atomic ``UPDATE … RETURNING``; a block reserved
+for a counter's offline use advances the same counter, so no number is issued twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from counter.central.engine import CENTRAL, Engine
+from counter.model.clock import Hlc, iso, to_ms
+from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.queue import (
+    CallRule,
+    Category,
+    Lane,
+    QueueRules,
+    Ticket,
+    TicketState,
+    check_one_waiting,
+    format_number,
+    requeue_key,
+    ticket_id,
+)
+from counter.store.queue_store import ticket_from_row, ticket_row
+
+CALL_KINDS = ("call_next", "call_specific", "recall")
+OPEN_STATES = ("waiting", "called", "serving", "held")
+
+
+class HallQueue:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _q(self, cur: Any, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self.engine._q(cur, sql, list(args))
+
+    # --- rows ---------------------------------------------------------------------------
+
+    def _load(self, cur: Any, ticket_id_: str, *, lock: bool = False) -> Ticket:
+        suffix = " FOR UPDATE" if lock and self.engine.skip_locked else ""
+        row = self._q(cur, f"SELECT body FROM queue_tickets WHERE id = ?{suffix}", [ticket_id_])
+        found = row.fetchone()
+        if found is None:
+            raise NotFoundError(f"没有编号为 {ticket_id_} 的排队号")
+        return ticket_from_row(json.loads(found[0]))
+
+    def _insert(self, cur: Any, ticket: Ticket, now: datetime, origin: str) -> bool:
+        row = ticket_row(ticket, now)
+        done = self._q(
+            cur,
+            "INSERT INTO queue_tickets (id, day, category, number, seq, state, lane, queue_key,"
+            " target_window, at_window, person_id, body, origin)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                ticket.id,
+                row["day"],
+                ticket.category,
+                ticket.number,
+                ticket.seq,
+                ticket.state.value,
+                int(ticket.lane),
+                ticket.queue_key,
+                ticket.target_window,
+                ticket.window,
+                ticket.person_id,
+                json.dumps(row, ensure_ascii=False),
+                origin,
+            ],
+        ).rowcount
+        return bool(done)
+
+    def _update(self, cur: Any, ticket: Ticket, now: datetime) -> None:
+        row = ticket_row(ticket, now)
+        self._q(
+            cur,
+            "UPDATE queue_tickets SET category = ?, state = ?, lane = ?, queue_key = ?,"
+            " target_window = ?, at_window = ?, body = ? WHERE id = ?",
+            [
+                ticket.category,
+                ticket.state.value,
+                int(ticket.lane),
+                ticket.queue_key,
+                ticket.target_window,
+                ticket.window,
+                json.dumps(row, ensure_ascii=False),
+                ticket.id,
+            ],
+        )
+
+    def _event(
+        self,
+        cur: Any,
+        ticket: Ticket,
+        kind: str,
+        now: datetime,
+        *,
+        window: str = "",
+        staff_id: str = "",
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.engine._queue_event_lock(cur)
+        self._q(
+            cur,
+            "INSERT INTO queue_events (ticket_id, day, at, kind, lane, at_window, staff_id, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ticket.id,
+                ticket.day.isoformat(),
+                iso(now),
+                kind,
+                int(ticket.lane),
+                window,
+                staff_id,
+                json.dumps(detail or {}, ensure_ascii=False),
+            ],
+        )
+
+    def _take_numbers(self, cur: Any, category: str, numbering: str, count: int) -> int:
+        """Advance the category's counter by ``count``; returns the last number taken."""
+        row = self._q(
+            cur,
+            "INSERT INTO queue_numbers (category, numbering, last_seq) VALUES (?, ?, ?)"
+            " ON CONFLICT (category, numbering) DO UPDATE"
+            " SET last_seq = queue_numbers.last_seq + excluded.last_seq RETURNING last_seq",
+            [category, numbering, count],
+        ).fetchone()
+        return int(row[0])
+
+    def _waiting_ahead(self, cur: Any, t: Ticket) -> int:
+        row = self._q(
+            cur,
+            "SELECT count(*) FROM queue_tickets WHERE day = ? AND state = 'waiting'"
+            " AND category = ? AND id <> ? AND (lane < ? OR (lane = ? AND (queue_key < ?"
+            " OR (queue_key = ? AND seq < ?))))",
+            [
+                t.day.isoformat(),
+                t.category,
+                t.id,
+                int(t.lane),
+                int(t.lane),
+                t.queue_key,
+                t.queue_key,
+                t.seq,
+            ],
+        ).fetchone()
+        return int(row[0])
+
+    # --- the kiosk ----------------------------------------------------------------------
+
+    def issue(
+        self,
+        category: Category,
+        numbering: str,
+        now: datetime,
+        *,
+        lane: Lane,
+        one_waiting_per_person: bool,
+        priority_reason: str = "",
+        appointment_code: str = "",
+        person_id: str = "",
+        person_name: str = "",
+        origin: str = "",
+    ) -> tuple[Ticket, int]:
+        """A new number in the category; (ticket, how many wait ahead of it)."""
+        day = now.date()
+        with self.engine._queue_tx() as cur:
+            if person_id:
+                open_numbers = [
+                    r[0]
+                    for r in self._q(
+                        cur,
+                        "SELECT number FROM queue_tickets WHERE person_id = ? AND day = ?"
+                        " AND category = ? AND state IN (?, ?, ?, ?) ORDER BY seq",
+                        [person_id, day.isoformat(), category.code, *OPEN_STATES],
+                    ).fetchall()
+                ]
+                rules = QueueRules(one_waiting_per_person=one_waiting_per_person)
+                check_one_waiting(rules, person_id, category, open_numbers)
+            seq = self._take_numbers(cur, category.code, numbering, 1)
+            number = format_number(category.code, seq)
+            ticket = Ticket(
+                id=ticket_id(day, number),
+                day=day,
+                category=category.code,
+                number=number,
+                seq=seq,
+                issued_at=now,
+                state=TicketState.WAITING,
+                lane=lane,
+                queue_key=to_ms(now) + (seq % 1000) / 1000,
+                priority_reason=priority_reason,
+                appointment_code=appointment_code,
+                person_id=person_id,
+                person_name=person_name,
+            )
+            self._insert(cur, ticket, now, origin)
+            self._event(cur, ticket, "issue", now)
+            return ticket, self._waiting_ahead(cur, ticket)
+
+    def reserve_block(
+        self, device_id: str, category: str, numbering: str, size: int, now_ms: int
+    ) -> tuple[int, int]:
+        """Numbers ``first..last`` set aside for one counter's offline use."""
+        with self.engine._queue_tx() as cur:
+            last = self._take_numbers(cur, category, numbering, size)
+            first = last - size + 1
+            self._q(
+                cur,
+                "INSERT INTO queue_blocks (category, numbering, first_seq, last_seq, device_id,"
+                " reserved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [category, numbering, first, last, device_id, now_ms],
+            )
+        return first, last
+
+    def reconcile(self, device_id: str, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+        """Take over tickets a counter issued offline; a ticket already here is left as
+        it is (the counter stopped touching it when it handed it over). Returns how many
+        were new."""
+        added = 0
+        with self.engine._queue_tx() as cur:
+            for row in rows:
+                ticket = ticket_from_row(row)
+                owned = self._q(
+                    cur,
+                    "SELECT device_id FROM queue_blocks WHERE category = ? AND first_seq <= ?"
+                    " AND last_seq >= ?",
+                    [ticket.category, ticket.seq, ticket.seq],
+                ).fetchall()
+                if device_id not in {r[0] for r in owned}:
+                    raise NotAllowedError(
+                        f"{ticket.number} 号不在中心给本机预留的号段内，不能并入大厅队列"
+                    )
+                if self._insert(cur, ticket, now, device_id):
+                    added += 1
+                    self._event(cur, ticket, "reconcile", now, detail={"device": device_id})
+        return added
+
+    def requeue(self, number: str, behind: int, now: datetime) -> Ticket:
+        with self.engine._queue_tx() as cur:
+            ticket = self._find(cur, number, now, lock=True)
+            ticket.check_action("requeue", now.date())
+            keys = [
+                float(r[0])
+                for r in self._q(
+                    cur,
+                    "SELECT queue_key FROM queue_tickets WHERE day = ? AND state = 'waiting'"
+                    " AND category = ? AND lane = ? ORDER BY queue_key, seq",
+                    [ticket.day.isoformat(), ticket.category, int(ticket.lane)],
+                ).fetchall()
+            ]
+            key = requeue_key(keys, behind, float(to_ms(now)))
+            moved = replace(
+                ticket, state=TicketState.WAITING, queue_key=key, window="", target_window=""
+            )
+            self._update(cur, moved, now)
+            self._event(cur, moved, "requeue", now, detail={"behind": behind})
+            return moved
+
+    def _find(self, cur: Any, number: str, now: datetime, *, lock: bool = False) -> Ticket:
+        value = number.strip().upper()
+        rows = self._q(
+            cur, "SELECT id, day FROM queue_tickets WHERE number = ? ORDER BY day DESC", [value]
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"没有 {value or '（空）'} 号，请核对票号")
+        today = [r[0] for r in rows if r[1] == now.date().isoformat()]
+        if not today:
+            raise NotAllowedError(
+                f"{value} 号是 {date.fromisoformat(rows[0][1]):%m月%d日} 取的号，"
+                "不是今天的号；请到导服台重新取号"
+            )
+        return self._load(cur, today[0], lock=lock)
+
+    # --- the window ---------------------------------------------------------------------
+
+    def _check_hands_free(self, cur: Any, window: str, day: date) -> None:
+        row = self._q(
+            cur,
+            "SELECT number FROM queue_tickets WHERE day = ? AND at_window = ?"
+            " AND state IN ('called', 'serving') LIMIT 1",
+            [day.isoformat(), window],
+        ).fetchone()
+        if row is not None:
+            raise NotAllowedError(f"请先办结、过号、挂起或转移当前的 {row[0]} 号，再叫下一位")
+
+    def _take(
+        self,
+        cur: Any,
+        ticket: Ticket,
+        kind: str,
+        now: datetime,
+        staff: tuple[str, str, str],
+        detail: dict[str, Any],
+    ) -> Ticket:
+        window, staff_id, staff_name = staff
+        called = replace(
+            ticket,
+            state=TicketState.CALLED,
+            window=window,
+            clerk_id=staff_id,
+            clerk_name=staff_name,
+            first_called_at=ticket.first_called_at or now,
+            last_called_at=now,
+            call_count=ticket.call_count + 1,
+            target_window="",
+        )
+        self._update(cur, called, now)
+        self._event(cur, called, kind, now, window=window, staff_id=staff_id, detail=detail)
+        return called
+
+    def call_next(
+        self,
+        staff: tuple[str, str, str],
+        codes: Sequence[str],
+        rule: CallRule,
+        now: datetime,
+    ) -> Ticket:
+        """The head of the lane the call rule picks, locked and called in one go."""
+        window = staff[0]
+        day = now.date()
+        marks = ",".join("?" for _ in codes) or "NULL"
+        eligible = f"((category IN ({marks}) AND target_window = '') OR target_window = ?)"
+        where = f"day = ? AND state = 'waiting' AND {eligible}"
+        args = [day.isoformat(), *codes, window]
+        with self.engine._queue_tx() as cur:
+            self.engine._queue_window_lock(cur, window)
+            self._check_hands_free(cur, window, day)
+            lanes = {
+                Lane(r[0])
+                for r in self._q(
+                    cur, f"SELECT DISTINCT lane FROM queue_tickets WHERE {where}", args
+                ).fetchall()
+            }
+            recent = [
+                Lane(r[0])
+                for r in self._q(
+                    cur,
+                    "SELECT lane FROM queue_events WHERE day = ? AND at_window = ?"
+                    " AND kind = 'call_next' ORDER BY id DESC LIMIT ?",
+                    [day.isoformat(), window, max(rule.interleave, 1)],
+                ).fetchall()
+            ]
+            while True:
+                lane = rule.choose(lanes, recent)
+                if lane is None:
+                    if not codes:
+                        raise NotFoundError(
+                            f"本窗口（{window} 号）没有设置办理的业务类别，请联系值班长"
+                        )
+                    raise NotFoundError("目前没有等候的号，无需叫号")
+                head = self._q(
+                    cur,
+                    f"SELECT body FROM queue_tickets WHERE {where} AND lane = ?"
+                    f" ORDER BY queue_key, seq LIMIT 1{self.engine.skip_locked}",
+                    [*args, int(lane)],
+                ).fetchone()
+                if head is not None:
+                    ticket = ticket_from_row(json.loads(head[0]))
+                    return self._take(cur, ticket, "call_next", now, staff, {"lane": lane.label})
+                lanes.discard(lane)  # every waiting ticket of the lane is being called
+
+    def call_specific(
+        self, staff: tuple[str, str, str], number: str, reason: str, now: datetime
+    ) -> Ticket:
+        with self.engine._queue_tx() as cur:
+            self.engine._queue_window_lock(cur, staff[0])
+            ticket = self._find(cur, number, now, lock=True)
+            ticket.check_action("call", now.date())
+            self._check_hands_free(cur, staff[0], now.date())
+            detail = {"reason": reason.strip(), "was": ticket.state.value}
+            return self._take(cur, ticket, "call_specific", now, staff, detail)
+
+    def act(
+        self,
+        staff: tuple[str, str, str],
+        ticket_id_: str,
+        action: str,
+        now: datetime,
+        params: dict[str, Any],
+    ) -> Ticket:
+        """recall, skip, hold, resume, start, finish, transfer and link_case, as the local
+        queue does them, on the ticket locked for this transaction."""
+        window, staff_id, _ = staff
+        day = now.date()
+        with self.engine._queue_tx() as cur:
+            if action == "resume":
+                self.engine._queue_window_lock(cur, window)
+            ticket = self._load(cur, ticket_id_, lock=True)
+            if action == "link_case":
+                return self._link_case(cur, ticket, params, now, window, staff_id)
+            state = ticket.check_action(action, day)
+            ticket.check_at_window(window)
+            detail: dict[str, Any] | None = None
+            changes: dict[str, Any] = {}
+            if action == "resume":
+                self._check_hands_free(cur, window, day)
+                changes = {"started_at": ticket.started_at or now}
+            elif action == "recall":
+                changes = {"last_called_at": now, "call_count": ticket.call_count + 1}
+            elif action == "start":
+                changes = {"started_at": now}
+            elif action == "finish":
+                services = tuple(params.get("services", ()))
+                if not services:
+                    raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
+                detail = {"services": list(services)}
+                changes = {
+                    "services": services,
+                    "finished_at": now,
+                    "started_at": ticket.started_at or ticket.last_called_at or now,
+                }
+            elif action == "transfer":
+                code = params.get("category") or ticket.category
+                target = params.get("window", "")
+                detail = {"from": ticket.category, "category": code, "window": target}
+                changes = {"category": code, "target_window": target}
+            moved = replace(ticket, state=state, **changes)
+            self._update(cur, moved, now)
+            self._event(cur, moved, action, now, window=window, staff_id=staff_id, detail=detail)
+            return moved
+
+    def _link_case(
+        self,
+        cur: Any,
+        ticket: Ticket,
+        params: dict[str, Any],
+        now: datetime,
+        window: str,
+        staff_id: str,
+    ) -> Ticket:
+        number = str(params.get("case_number", "")).strip()
+        if not number:
+            raise ValidationError("case_number", "办件编号不能为空")
+        if ticket.state not in (
+            TicketState.CALLED,
+            TicketState.SERVING,
+            TicketState.HELD,
+            TicketState.DONE,
+        ):
+            raise NotAllowedError(f"{ticket.number} 号当前“{ticket.state.label}”，不能关联办件")
+        if number in ticket.cases:
+            return ticket
+        linked = replace(ticket, cases=(*ticket.cases, number))
+        self._update(cur, linked, now)
+        self._event(
+            cur,
+            linked,
+            "link_case",
+            now,
+            window=ticket.window if window == "-" else window,
+            staff_id=staff_id or ticket.clerk_id,
+            detail={"case_number": number},
+        )
+        return linked
+
+    # --- into the shared rows -----------------------------------------------------------
+
+    def mirror(self, now_ms: int, limit: int = 2000) -> int:
+        """Copy queue events after the last copied one into ``rows`` and the change log,
+        as a counter's ticket op would be: hall reports see every ticket, and counters
+        pull the hall's tickets (as the central's, never to call offline).
+
+        Done apart from the queue's own transactions, under the change-log lock, so a
+        call next never waits for a push; the copy trails the queue by a moment.
+        Returns how many events were copied.
+        """
+        with self.engine._write() as cur:
+            self._q(
+                cur,
+                "INSERT INTO queue_mirror (id, last_event) VALUES (1, 0) ON CONFLICT DO NOTHING",
+            )
+            last = int(
+                self._q(cur, "SELECT last_event FROM queue_mirror WHERE id = 1").fetchone()[0]
+            )
+            events = self._q(
+                cur,
+                "SELECT e.id, e.ticket_id, e.kind, e.at_window, e.staff_id, e.detail, t.body"
+                " FROM queue_events e JOIN queue_tickets t ON t.id = e.ticket_id"
+                " WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                [last, limit],
+            ).fetchall()
+            if not events:
+                return 0
+            ids = sorted({e[1] for e in events})
+            held: dict[str, Hlc] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row_id, hlc in self._q(
+                    cur,
+                    "SELECT row_id, hlc FROM rows WHERE table_name = 'tickets' AND row_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall():
+                    held[row_id] = Hlc.decode(hlc)
+            known = set(held)
+            changes = []
+            for _, ticket_id_, kind, window, staff_id, detail, body in events:
+                clock = held[ticket_id_].tick(now_ms) if ticket_id_ in held else Hlc(now_ms)
+                held[ticket_id_] = clock
+                event = {
+                    "kind": kind,
+                    "window": window,
+                    "staff_id": staff_id,
+                    "detail": json.loads(detail),
+                }
+                payload = json.dumps(
+                    {**json.loads(body), "event": event},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                    separators=(",", ":"),
+                )
+                changes.append(("tickets", ticket_id_, "upsert", payload, clock.encode(), CENTRAL))
+            latest = {c[1]: c for c in changes}
+            new = [c[:5] for key, c in latest.items() if key not in known]
+            old = [(c[2], c[3], c[4], "tickets", key) for key, c in latest.items() if key in known]
+            if new:
+                cur.executemany(
+                    self.engine._sql(
+                        "INSERT INTO rows (table_name, row_id, kind, payload, hlc)"
+                        " VALUES (?, ?, ?, ?, ?)"
+                    ),
+                    new,
+                )
+            if old:
+                cur.executemany(
+                    self.engine._sql(
+                        "UPDATE rows SET kind = ?, payload = ?, hlc = ?"
+                        " WHERE table_name = ? AND row_id = ?"
+                    ),
+                    old,
+                )
+            cur.executemany(
+                self.engine._sql(
+                    "INSERT INTO changes (table_name, row_id, kind, payload, hlc, origin)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
+                ),
+                changes,
+            )
+            self._q(
+                cur, "UPDATE queue_mirror SET last_event = ? WHERE id = 1", [int(events[-1][0])]
+            )
+        return len(events)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def tickets(
+        self, day: date, states: Sequence[str] = (), window: str = ""
+    ) -> list[dict[str, Any]]:
+        """The day's tickets, optionally only in these states and at this window (a
+        window panel asks for its own few, not the whole day's thousands)."""
+        where, args = "day = ?", [day.isoformat()]
+        if states:
+            where += f" AND state IN ({','.join('?' for _ in states)})"
+            args += list(states)
+        if window:
+            where += " AND at_window = ?"
+            args.append(window)
+        with self.engine._read() as cur:
+            rows = self._q(
+                cur,
+                f"SELECT body FROM queue_tickets WHERE {where} ORDER BY lane, queue_key, seq",
+                args,
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def ticket(self, ticket_id_: str) -> dict[str, Any]:
+        with self.engine._read() as cur:
+            row = self._q(cur, "SELECT body FROM queue_tickets WHERE id = ?", [ticket_id_])
+            found = row.fetchone()
+        if found is None:
+            raise NotFoundError(f"没有编号为 {ticket_id_} 的排队号")
+        return dict(json.loads(found[0]))
+
+    def events(self, after: int, limit: int) -> list[dict[str, Any]]:
+        with self.engine._read() as cur:
+            rows = self._q(
+                cur,
+                "SELECT e.id, e.ticket_id, e.day, e.at, e.kind, e.lane, e.at_window, e.staff_id,"
+                " e.detail, t.number FROM queue_events e LEFT JOIN queue_tickets t"
+                " ON t.id = e.ticket_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                [after, limit],
+            ).fetchall()
+        return [
+            {
+                "id": int(r[0]),
+                "ticket_id": r[1],
+                "day": r[2],
+                "at": r[3],
+                "kind": r[4],
+                "lane": int(r[5]),
+                "window": r[6],
+                "staff_id": r[7],
+                "detail": json.loads(r[8]),
+                "number": r[9] or "",
+            }
+            for r in rows
+        ]
+
+    def latest_calls(self, day: date) -> list[tuple[int, str, dict[str, Any]]]:
+        """(event id, window, ticket row) of each window's latest call, newest first."""
+        kinds = ",".join("?" for _ in CALL_KINDS)
+        with self.engine._read() as cur:
+            rows = self._q(
+                cur,
+                "SELECT e.id, e.at_window, t.body FROM queue_events e JOIN queue_tickets t"
+                " ON t.id = e.ticket_id WHERE e.id IN (SELECT max(id) FROM queue_events"
+                f" WHERE day = ? AND kind IN ({kinds}) GROUP BY at_window) ORDER BY e.id DESC",
+                [day.isoformat(), *CALL_KINDS],
+            ).fetchall()
+        return [(int(r[0]), str(r[1]), json.loads(r[2])) for r in rows]

@@ -1,0 +1,259 @@
+"""The central's queue endpoints: the kiosks issue, the windows call, the board follows.
+
+Every endpoint needs a device token like push and pull. The board follows
+``GET /v1/queue/events`` as a long poll: the answer comes as soon as an event after the
+given id exists, or empty when ``wait`` seconds pass, and the board asks again from the
+last id it saw. Event ids become visible in order (see Engine._queue_event_lock), so
+following by id never misses a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from counter.central.engine import Engine
+from counter.central.hall_queue import HallQueue
+from counter.log import queue as log
+from counter.model.clock import parse_iso
+from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.queue import CallRule, Category, Lane
+from counter.store.queue_store import ticket_row
+from counter.sync.queue_protocol import (
+    ActRequest,
+    BlockRequest,
+    BlockResponse,
+    CallNextRequest,
+    CallSpecificRequest,
+    IssueRequest,
+    QueueRefusal,
+    ReconcileRequest,
+    RequeueRequest,
+)
+
+MIRROR_EVERY_S = 1.0
+
+Authenticate = Callable[[Request], Awaitable[Any]]
+ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
+
+
+def _refusal(exc: Exception) -> JSONResponse:
+    if isinstance(exc, NotFoundError):
+        status, error, field = 404, "not_found", ""
+    elif isinstance(exc, ValidationError):
+        status, error, field = 422, "validation", exc.field
+    else:
+        status, error, field = 409, "not_allowed", ""
+    body = QueueRefusal(error=error, reason=getattr(exc, "message", str(exc)), field=field)
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    """The request schema in the OpenAPI document (bodies are read and checked by hand)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+def _staff(body: Any) -> tuple[str, str, str]:
+    return body.window, body.staff_id, body.staff_name
+
+
+def add_queue_routes(
+    app: FastAPI,
+    engine: Engine,
+    authenticate: Authenticate,
+    read_json: ReadJson,
+    now_ms: Callable[[], int],
+) -> None:
+    hall = HallQueue(engine)
+    changed = {"event": asyncio.Event()}
+    tasks: list[asyncio.Task[None]] = []
+
+    async def keep_mirroring() -> None:
+        """Queue events into rows and the change log, a second behind the queue."""
+        while True:
+            try:
+                while await run_in_threadpool(hall.mirror, now_ms()):
+                    pass
+            except Exception:  # a failed copy is retried on the next tick
+                log.exception("copying queue events into the change log failed")
+            await asyncio.sleep(MIRROR_EVERY_S)
+
+    async def start_mirror() -> None:
+        tasks.append(asyncio.get_running_loop().create_task(keep_mirroring()))
+
+    async def stop_mirror() -> None:
+        for task in tasks:
+            task.cancel()
+
+    app.router.on_startup.append(start_mirror)
+    app.router.on_shutdown.append(stop_mirror)
+
+    def notify() -> None:
+        old, changed["event"] = changed["event"], asyncio.Event()
+        old.set()
+
+    async def run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await run_in_threadpool(func, *args, **kwargs)
+        except (NotFoundError, NotAllowedError, ValidationError) as exc:
+            return _refusal(exc)
+        notify()
+        return result
+
+    def answer(result: Any, make: Callable[[Any], Any]) -> Any:
+        return result if isinstance(result, JSONResponse) else make(result)
+
+    @app.post("/v1/queue/issue", openapi_extra=_body(IssueRequest), summary="取号 / issue a ticket")
+    async def issue(request: Request) -> Any:
+        device = await authenticate(request)
+        body: IssueRequest = await read_json(request, IssueRequest)
+        category = Category(code=body.category, name=body.category_name)
+        result = await run(
+            hall.issue,
+            category,
+            body.numbering,
+            parse_iso(body.at),
+            lane=Lane(body.lane),
+            one_waiting_per_person=body.one_waiting_per_person,
+            priority_reason=body.priority_reason,
+            appointment_code=body.appointment_code,
+            person_id=body.person_id,
+            person_name=body.person_name,
+            origin=device.device_id,
+        )
+        return answer(result, lambda r: {"ticket": _row(r[0]), "waiting_ahead": r[1]})
+
+    @app.post(
+        "/v1/queue/call-next",
+        openapi_extra=_body(CallNextRequest),
+        summary="叫下一位（一个事务） / call next, one transaction",
+    )
+    async def call_next(request: Request) -> Any:
+        await authenticate(request)
+        body: CallNextRequest = await read_json(request, CallNextRequest)
+        rule = CallRule(interleave=body.interleave)
+        result = await run(hall.call_next, _staff(body), body.codes, rule, parse_iso(body.at))
+        return answer(result, lambda t: {"ticket": _row(t)})
+
+    @app.post(
+        "/v1/queue/call-specific",
+        openapi_extra=_body(CallSpecificRequest),
+        summary="指定叫号 / call a ticket out of order",
+    )
+    async def call_specific(request: Request) -> Any:
+        await authenticate(request)
+        body: CallSpecificRequest = await read_json(request, CallSpecificRequest)
+        result = await run(
+            hall.call_specific, _staff(body), body.number, body.reason, parse_iso(body.at)
+        )
+        return answer(result, lambda t: {"ticket": _row(t)})
+
+    @app.post(
+        "/v1/queue/act",
+        openapi_extra=_body(ActRequest),
+        summary="重呼、过号、挂起、办结、转移… / act on a ticket",
+    )
+    async def act(request: Request) -> Any:
+        await authenticate(request)
+        body: ActRequest = await read_json(request, ActRequest)
+        result = await run(
+            hall.act, _staff(body), body.ticket_id, body.action, parse_iso(body.at), body.params
+        )
+        return answer(result, lambda t: {"ticket": _row(t)})
+
+    @app.post(
+        "/v1/queue/requeue",
+        openapi_extra=_body(RequeueRequest),
+        summary="过号重新排队 / re-queue a late arrival",
+    )
+    async def requeue(request: Request) -> Any:
+        await authenticate(request)
+        body: RequeueRequest = await read_json(request, RequeueRequest)
+        result = await run(hall.requeue, body.number, body.behind, parse_iso(body.at))
+        return answer(result, lambda t: {"ticket": _row(t)})
+
+    @app.post(
+        "/v1/queue/blocks",
+        response_model=BlockResponse,
+        openapi_extra=_body(BlockRequest),
+        summary="为本机预留脱机号段 / reserve a number block for offline use",
+    )
+    async def reserve(request: Request) -> Any:
+        device = await authenticate(request)
+        body: BlockRequest = await read_json(request, BlockRequest)
+        first, last = await run_in_threadpool(
+            hall.reserve_block, device.device_id, body.category, body.numbering, body.size, now_ms()
+        )
+        return BlockResponse(first=first, last=last)
+
+    @app.post(
+        "/v1/queue/reconcile",
+        openapi_extra=_body(ReconcileRequest),
+        summary="并入脱机时取的号 / take over offline tickets",
+    )
+    async def reconcile(request: Request) -> Any:
+        device = await authenticate(request)
+        body: ReconcileRequest = await read_json(request, ReconcileRequest)
+        now = datetime.fromtimestamp(now_ms() / 1000).astimezone()
+        result = await run(hall.reconcile, device.device_id, body.tickets, now)
+        return answer(result, lambda added: {"added": added})
+
+    @app.get("/v1/queue/tickets", summary="某天的全部排队号 / the day's tickets")
+    async def tickets(
+        request: Request,
+        day: Annotated[date, Query()],
+        states: Annotated[str, Query(max_length=100)] = "",
+        window: Annotated[str, Query(max_length=20)] = "",
+    ) -> Any:
+        await authenticate(request)
+        wanted = [s for s in states.split(",") if s]
+        return {"tickets": await run_in_threadpool(hall.tickets, day, wanted, window)}
+
+    @app.get("/v1/queue/ticket", summary="一张排队号 / one ticket")
+    async def ticket(request: Request, id: str = Query(..., max_length=64)) -> Any:
+        await authenticate(request)
+        result = await run(hall.ticket, id)
+        return answer(result, lambda row: {"ticket": row})
+
+    @app.get("/v1/queue/board", summary="叫号屏：各窗口最近一次叫号 / latest call per window")
+    async def board(request: Request, day: Annotated[date, Query()]) -> Any:
+        await authenticate(request)
+        calls = await run_in_threadpool(hall.latest_calls, day)
+        return {"calls": [{"event_id": e, "window": w, "ticket": row} for e, w, row in calls]}
+
+    @app.get("/v1/queue/events", summary="事件流（长轮询） / event stream, long poll")
+    async def events(
+        request: Request,
+        after: int = Query(0, ge=0),
+        limit: int = Query(500, ge=1, le=5000),
+        wait: float = Query(0.0, ge=0.0, le=60.0),
+    ) -> Any:
+        await authenticate(request)
+        deadline = time.monotonic() + wait
+        while True:
+            waiter = changed["event"]
+            found = await run_in_threadpool(hall.events, after, limit)
+            left = deadline - time.monotonic()
+            if found or left <= 0:
+                return {"events": found, "last": found[-1]["id"] if found else after}
+            # Woken by a write in this process; the timeout also catches other writers.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=min(left, 1.0))
+
+
+def _row(ticket: Any) -> dict[str, Any]:
+    return ticket_row(ticket, ticket.last_called_at or ticket.issued_at)

@@ -1,0 +1,220 @@
+"""The hall-wide statistics: the same computation as a counter's, over every counter's rows.
+
+The central keeps the current version of each shared row (``rows``, payload as JSON with
+the counters' own column names), so the rows are read back, filtered to the period and
+handed to :func:`counter.model.statistics.facts_from_rows` and
+:func:`~counter.model.statistics.compute` unchanged. The holiday table is the hall's
+shared one when counters have sent it, else the one the ``chinesecalendar`` package ships.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from counter.central.engine import Engine
+from counter.model.clock import HALL_TZ
+from counter.model.errors import ValidationError
+from counter.model.statistics import (
+    FINISH_ACTIONS,
+    Dimension,
+    Period,
+    Report,
+    compute,
+    csv_text,
+    facts_from_rows,
+    headlines,
+)
+from counter.model.workdays import HolidayCalendar
+from counter.store.holidays import package_rows
+
+#: ``--by`` / ``?by=`` names of the groupings.
+DIMENSIONS = {
+    "hall": Dimension.HALL,
+    "department": Dimension.DEPARTMENT,
+    "item": Dimension.ITEM,
+    "window": Dimension.WINDOW,
+    "clerk": Dimension.CLERK,
+}
+
+
+def _payloads(engine: Engine, table: str) -> list[dict[str, Any]]:
+    return [
+        json.loads(text)
+        for (text,) in engine.query(
+            "SELECT payload FROM rows WHERE table_name = ? AND kind <> 'delete'", [table]
+        )
+    ]
+
+
+def _ticket_row(payload: dict[str, Any]) -> dict[str, Any]:
+    """Older counters sent ``{"ticket": row, ...}``; newer ones the row itself."""
+    row = payload.get("ticket")
+    return row if isinstance(row, dict) else payload
+
+
+def _calendar(engine: Engine) -> HolidayCalendar:
+    days: dict[date, str] = {}
+    known: set[int] = set()
+    for payload in _payloads(engine, "holiday_years"):
+        known.update(int(y) for y in payload.get("years", []))
+        for day, kind, _name in payload.get("rows", []):
+            days[date.fromisoformat(day)] = kind
+    for payload in _payloads(engine, "holidays"):
+        if payload.get("kind"):
+            days[date.fromisoformat(payload["day"])] = payload["kind"]
+    if not days:
+        rows, years = package_rows()
+        return HolidayCalendar.from_rows([(r.day, r.kind) for r in rows], years)
+    return HolidayCalendar.from_rows(sorted(days.items()), known)
+
+
+def _between(text: str | None, period: Period) -> bool:
+    return bool(text) and datetime.fromisoformat(str(text)).date() in period
+
+
+def hall_report(engine: Engine, period: Period, dimension: Dimension, now: datetime) -> Report:
+    tickets = [
+        row
+        for row in map(_ticket_row, _payloads(engine, "tickets"))
+        if row.get("day") and date.fromisoformat(row["day"]) in period
+    ]
+    finished: dict[str, str] = {}
+    for event in _payloads(engine, "case_events"):
+        if event.get("action") in FINISH_ACTIONS and _between(event.get("at"), period):
+            held = finished.get(event["case_id"])
+            if held is None or event["at"] > held:
+                finished[event["case_id"]] = event["at"]
+    all_cases = _payloads(engine, "cases")
+    children = Counter(c["parent_id"] for c in all_cases if c.get("parent_id"))
+    cases = [
+        {**c, "finished_at": finished.get(c["id"]), "children": children.get(c["id"], 0)}
+        for c in all_cases
+        if c["id"] in finished
+        or _between(c.get("accepted_at"), period)
+        or _between(c.get("promised_due"), period)
+    ]
+    ratings = [r for r in _payloads(engine, "ratings") if _between(r.get("rated_at"), period)]
+    followups = [f for f in _payloads(engine, "followups") if _between(f.get("opened_at"), period)]
+    devices = engine.scalar("SELECT count(*) FROM devices WHERE revoked = 0") or 0
+    facts = facts_from_rows(tickets, cases, ratings, followups)
+    return compute(
+        period,
+        dimension,
+        tickets=facts.tickets,
+        cases=facts.cases,
+        ratings=facts.ratings,
+        followups=facts.followups,
+        holidays=_calendar(engine),
+        now=now,
+        gift_packs=sum(
+            _between(h.get("at"), period) for h in _payloads(engine, "giftpack_handovers")
+        ),
+        visits=sum(_between(v.get("visited_on"), period) for v in _payloads(engine, "visits")),
+        scope=f"全厅（{devices} 台设备）",
+    )
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report for the HTTP API: plain numbers, groups and days."""
+
+    def figures(f: Any) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in f.__dict__.items()}
+
+    return {
+        "period": {
+            "start": report.period.start.isoformat(),
+            "end": report.period.end.isoformat(),
+            "label": report.period.label,
+        },
+        "dimension": report.dimension.value,
+        "scope": report.scope,
+        "computed_at": report.computed_at.isoformat(),
+        "total": figures(report.total),
+        "groups": [
+            {"key": g.key, "label": g.label, "figures": figures(g.figures)} for g in report.groups
+        ],
+        "daily": [
+            {
+                "day": d.day.isoformat(),
+                "tickets": d.tickets,
+                "accepted": d.accepted,
+                "finished": d.finished,
+                "good": d.good,
+                "bad": d.bad,
+            }
+            for d in report.daily
+        ],
+    }
+
+
+def add_report_route(
+    app: FastAPI,
+    engine: Engine,
+    authenticate: Callable[[Request], Awaitable[Any]],
+    now_ms: Callable[[], int],
+) -> None:
+    """``GET /v1/report``: the hall-wide figures, for a device holding a token."""
+
+    @app.get(
+        "/v1/report",
+        summary="全厅统计 / hall-wide statistics for a period",
+        responses={422: {"description": "日期或分组无效 / bad dates or grouping"}},
+    )
+    async def report(
+        request: Request,
+        start: Annotated[date, Query(description="开始日期 YYYY-MM-DD")],
+        end: Annotated[date, Query(description="结束日期 YYYY-MM-DD（含）")],
+        by: Annotated[str, Query(description="hall/department/item/window/clerk")] = "hall",
+    ) -> JSONResponse:
+        await authenticate(request)
+        if by not in DIMENSIONS:
+            return JSONResponse(
+                {"field": "by", "reason": f"分组应为 {'/'.join(DIMENSIONS)}"}, status_code=422
+            )
+        try:
+            period = Period.range(start, end)
+        except ValidationError as exc:
+            return JSONResponse({"field": exc.field, "reason": exc.message}, status_code=422)
+        now = datetime.fromtimestamp(now_ms() / 1000, HALL_TZ)
+        found = await run_in_threadpool(hall_report, engine, period, DIMENSIONS[by], now)
+        return JSONResponse(report_json(found))
+
+
+def period_from(month: str | None, start: str | None, end: str | None, today: date) -> Period:
+    """``--month 2026-09``, or ``--from``/``--to``; neither: the current month."""
+    try:
+        if month:
+            return Period.month(date.fromisoformat(f"{month}-01"))
+        if start or end:
+            first = date.fromisoformat(start or "")
+            return Period.range(first, date.fromisoformat(end) if end else first)
+    except ValueError:
+        raise ValidationError("period", "日期应写作 YYYY-MM-DD，月份写作 YYYY-MM") from None
+    return Period.month(today)
+
+
+def report_text(report: Report, fmt: str) -> str:
+    """What ``counter-central report`` prints: a readable summary, JSON or CSV."""
+    if fmt == "json":
+        return json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        return csv_text(report)
+    lines = [f"{report.scope}　{report.period.label}"]
+    lines += [f"{name}：{value}" for name, value in headlines(report)]
+    if report.empty:
+        lines.append("本时段没有数据。")
+    for group in report.groups:
+        f = group.figures
+        lines.append(
+            f"  {group.label}：受理 {f.accepted}，办结 {f.finished}，超期 {f.overdue}，"
+            f"评价 {f.ratings}，差评 {f.bad}"
+        )
+    return "\n".join(lines) + "\n"

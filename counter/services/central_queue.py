@@ -1,0 +1,667 @@
+"""The hall's queue on the central, behind the same interface as the local queue.
+
+:class:`CentralQueue` sends every queue action to the central (counter.central.hall_queue),
+which owns the hall's one queue while the counters are online. When the central cannot
+be reached it falls back to :class:`OfflineQueue`, this store's own queue, which
+
+* issues numbers only from blocks the central reserved for this counter while it was
+  online (so no number in the hall is ever issued twice), and
+* calls only tickets issued here while offline and not yet handed over (so a ticket
+  the central owns is never called here as well).
+
+Back online, before anything else, the counter hands its offline tickets over: it marks
+them handed over locally first (from then on only the central may call them) and then
+sends them to the central, which takes in each ticket it does not have yet. If the
+hand-over is interrupted it is simply sent again; the central ignores tickets it has.
+Ordering it this way costs, at worst, a visitor waiting a little longer while the
+counter is cut off again mid-hand-over; it never costs a ticket served twice.
+
+The window panel, the kiosk and the board call the same methods either way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from counter.log import sync as log
+from counter.model.clock import iso
+from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.queue import (
+    Category,
+    ClerkState,
+    Lane,
+    QueueRules,
+    QueueStats,
+    Ticket,
+    clerk_spans,
+    numbering_key,
+    statistics,
+)
+from counter.model.settings import Settings
+from counter.services.queue_service import (
+    QUEUE_ROLES,
+    BoardCall,
+    BoardView,
+    IssuedTicket,
+    LocalQueue,
+    queue_rules,
+)
+from counter.services.session import Session
+from counter.store import hall_settings, outbox, queue_store
+from counter.store.db import immediate
+from counter.sync.transport import HttpTransport, Response, Transport, TransportError
+
+T = TypeVar("T")
+
+#: Numbers set aside per category for this counter's offline use.
+BLOCK_SIZE = 50
+#: While offline, how long to wait before trying the central again on the next action.
+RETRY_AFTER_S = 10.0
+_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class CentralUnavailable(Exception):
+    """No usable answer from the central: the caller falls back to the offline queue."""
+
+
+class OfflineQueue(LocalQueue):
+    """This store's queue while the central is out of reach (module docstring)."""
+
+    def _next_seq(self, category: str, day: date) -> int:
+        numbering = numbering_key(day, self.rules.reset_daily)
+        row = self.db.execute(
+            "SELECT first_seq, next_seq FROM queue_blocks WHERE category = ? AND numbering = ?"
+            " AND next_seq <= last_seq ORDER BY first_seq LIMIT 1",
+            [category, numbering],
+        ).fetchone()
+        if row is None:
+            raise NotAllowedError(
+                f"与中心断开，本机没有可用的 {category} 类预留号码；"
+                "请恢复网络后再取号，或到导服台人工登记"
+            )
+        self.db.execute(
+            "UPDATE queue_blocks SET next_seq = next_seq + 1"
+            " WHERE category = ? AND numbering = ? AND first_seq = ?",
+            [category, numbering, row[0]],
+        )
+        return int(row[1])
+
+    def _owned(self, ticket: Ticket) -> Ticket:
+        handed = self.db.execute(
+            "SELECT handed_over FROM tickets WHERE id = ?", [ticket.id]
+        ).fetchone()
+        if handed and handed[0]:
+            raise NotAllowedError(
+                f"{ticket.number} 号由中心统一管理，本机与中心断开期间不能操作；请恢复网络后再试"
+            )
+        return ticket
+
+    def _ticket(self, ticket_id: str) -> Ticket:
+        return self._owned(super()._ticket(ticket_id))
+
+    def find(self, number: str, now: datetime) -> Ticket:
+        return self._owned(super().find(number, now))
+
+
+class CentralQueue:
+    """The central's queue over HTTP, with the offline queue as its fallback."""
+
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        rules: QueueRules | None = None,
+        *,
+        block_size: int = BLOCK_SIZE,
+        retry_after_s: float = RETRY_AFTER_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.rules = rules or QueueRules()
+        self.offline = OfflineQueue(db, self.rules)
+        self.block_size = block_size
+        self.retry_after_s = retry_after_s
+        self.monotonic = monotonic
+        self.online = True
+        self._handed_over = False
+        self._retry_at = 0.0
+
+    @classmethod
+    def for_store(cls, db: Database, rules: QueueRules | None = None) -> CentralQueue | None:
+        """The central queue when this store is enrolled with a central, else None."""
+        url, token = db.execute(
+            "SELECT central_url, device_token FROM sync_state WHERE id = 1"
+        ).fetchone()
+        if not (url and token):
+            return None
+        # Short: a window waiting on a dead network is worse than working offline.
+        return cls(db, HttpTransport(url, token, timeout=2.0), rules)
+
+    # --- talking to the central ---------------------------------------------------------
+
+    def _send(
+        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One queue request; model refusals come back as the model's own errors."""
+        answer: Response | None = None
+        for attempt in range(2):
+            try:
+                answer = self.transport.request(method, path, body=body, params=params)
+            except TransportError as exc:
+                raise CentralUnavailable(str(exc)) from exc
+            if answer.status not in _RETRY_STATUSES:
+                break
+            if attempt == 0:
+                time.sleep(0.2)
+        assert answer is not None
+        if answer.status == 200:
+            return answer.body
+        if answer.status in _RETRY_STATUSES:
+            raise CentralUnavailable(f"{answer.status} {answer.body.get('reason', '')}")
+        reason = str(answer.body.get("reason", answer.body))
+        error = answer.body.get("error")
+        if error == "not_found":
+            raise NotFoundError(reason)
+        if error == "validation":
+            raise ValidationError(str(answer.body.get("field", "")), reason)
+        if error == "not_allowed":
+            raise NotAllowedError(reason)
+        # 401/403: the device was revoked or its token lost — not a network outage.
+        raise NotAllowedError(f"中心拒绝了本机的排队请求：{reason}")
+
+    def _either(self, remote: Callable[[], T], local: Callable[[], T]) -> T:
+        """The central's answer, or the offline queue's when the central is unreachable."""
+        if not self.online and self.monotonic() < self._retry_at:
+            return local()
+        try:
+            if not self._handed_over:
+                self.hand_over()
+            result = remote()
+        except CentralUnavailable as exc:
+            if self.online:
+                log.warning("queue: central unreachable, working offline: %s", exc)
+            self.online = False
+            self._handed_over = False
+            self._retry_at = self.monotonic() + self.retry_after_s
+            return local()
+        if not self.online:
+            log.info("queue: central reachable again")
+        self.online = True
+        return result
+
+    def hand_over(self) -> int:
+        """Give the central every ticket issued here while offline (module docstring).
+
+        Returns how many the central took in that it did not have yet.
+        """
+        self._send("GET", "/v1/health")  # only a reachable central gets the tickets
+        with immediate(self.db):
+            self.db.execute("UPDATE tickets SET handed_over = 1 WHERE handed_over = 0")
+        added = 0
+        while True:
+            rows = list(
+                self.db.query(
+                    "SELECT * FROM tickets WHERE handed_over = 1 AND reconciled = 0"
+                    " ORDER BY id LIMIT 500"
+                )
+            )
+            if not rows:
+                break
+            tickets = [
+                {k: v for k, v in r.items() if k not in ("handed_over", "reconciled")} for r in rows
+            ]
+            offline = [t for t in tickets if self._in_block(t)]
+            try:
+                if offline:
+                    body = self._send("POST", "/v1/queue/reconcile", body={"tickets": offline})
+                    added += int(body["added"])
+            except NotAllowedError as exc:
+                log.warning("queue: central refused offline tickets: %s", exc)
+            with immediate(self.db):
+                self.db.conn.executemany(
+                    "UPDATE tickets SET reconciled = 1 WHERE id = ?", [[t["id"]] for t in tickets]
+                )
+        self._handed_over = True
+        return added
+
+    def _in_block(self, row: dict[str, Any]) -> bool:
+        """Only numbers from this counter's blocks were issued offline; anything else is
+        history from before enrolment and stays where it is."""
+        found = self.db.execute(
+            "SELECT 1 FROM queue_blocks WHERE category = ? AND first_seq <= ? AND last_seq >= ?",
+            [row["category"], row["seq"], row["seq"]],
+        ).fetchone()
+        return found is not None
+
+    def reserve_blocks(self, day: date, categories: Sequence[str] | None = None) -> None:
+        """Make sure each category has offline numbers left; asks the central for more."""
+        numbering = numbering_key(day, self.rules.reset_daily)
+        for code in categories or [c.code for c in self.categories()]:
+            left = self.db.execute(
+                "SELECT coalesce(sum(last_seq - next_seq + 1), 0) FROM queue_blocks"
+                " WHERE category = ? AND numbering = ?",
+                [code, numbering],
+            ).fetchone()[0]
+            if left >= max(1, self.block_size // 5):
+                continue
+            block = self._send(
+                "POST",
+                "/v1/queue/blocks",
+                body={"category": code, "numbering": numbering, "size": self.block_size},
+            )
+            with immediate(self.db):
+                self.db["queue_blocks"].insert(
+                    {
+                        "category": code,
+                        "numbering": numbering,
+                        "first_seq": block["first"],
+                        "last_seq": block["last"],
+                        "next_seq": block["first"],
+                        "reserved_at": iso(datetime.now().astimezone()),
+                    }
+                )
+
+    # --- reading ------------------------------------------------------------------------
+
+    def categories(self) -> list[Category]:
+        return self.offline.categories()
+
+    def _tickets(self, day: date, states: str = "", window: str = "") -> list[Ticket]:
+        params = {"day": day.isoformat(), "states": states, "window": window}
+        body = self._send("GET", "/v1/queue/tickets", params=params)
+        return [queue_store.ticket_from_row(r) for r in body["tickets"]]
+
+    def tickets_today(self, now: datetime) -> list[Ticket]:
+        return self._either(
+            lambda: self._tickets(now.date()), lambda: self.offline.tickets_today(now)
+        )
+
+    def at_window(self, window: str, now: datetime) -> list[Ticket]:
+        def remote() -> list[Ticket]:
+            mine = self._tickets(now.date(), "called,serving,held", window)
+            return sorted(mine, key=lambda t: t.last_called_at or t.issued_at)
+
+        return self._either(remote, lambda: self.offline.at_window(window, now))
+
+    def waiting(self, now: datetime) -> list[Ticket]:
+        def remote() -> list[Ticket]:
+            return self._tickets(now.date(), "waiting")
+
+        return self._either(remote, lambda: self.offline.waiting(now))
+
+    def board(self, now: datetime) -> BoardView:
+        def remote() -> BoardView:
+            names = {c.code: c.name for c in queue_store.categories(self.db)}
+            body = self._send("GET", "/v1/queue/board", params={"day": now.date().isoformat()})
+            calls = []
+            for call in body["calls"]:
+                t = queue_store.ticket_from_row(call["ticket"])
+                calls.append(
+                    BoardCall(
+                        event_id=int(call["event_id"]),
+                        window=call["window"],
+                        number=t.number,
+                        category_name=names.get(t.category, t.category),
+                        masked_name=t.masked_name,
+                        at=t.last_called_at or t.issued_at,
+                    )
+                )
+            counts: dict[str, int] = {}
+            for t in self._tickets(now.date(), "waiting"):
+                counts[t.category] = counts.get(t.category, 0) + 1
+            waiting = tuple((c, counts.get(c.code, 0)) for c in self.categories())
+            return BoardView(calls=tuple(calls), waiting=waiting)
+
+        return self._either(remote, lambda: self.offline.board(now))
+
+    def events(
+        self, after: int, wait: float = 0.0, limit: int = 500
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The central's queue events after ``after`` (waiting up to ``wait`` seconds for
+        one): what a board follows to announce calls as they happen."""
+        body = self._send(
+            "GET", "/v1/queue/events", params={"after": after, "wait": wait, "limit": limit}
+        )
+        return body["events"], int(body["last"])
+
+    def statistics(self, now: datetime) -> QueueStats:
+        def remote() -> QueueStats:
+            day = now.date()
+            spans = clerk_spans(queue_store.clerk_changes(self.db, day), now)
+            return statistics(day, self._tickets(day), spans)
+
+        return self._either(remote, lambda: self.offline.statistics(now))
+
+    def clerk_state(self, session: Session, now: datetime) -> ClerkState:
+        return self.offline.clerk_state(session, now)
+
+    def set_clerk_state(self, session: Session, state: ClerkState, now: datetime) -> None:
+        """The clerk's own state stays in this store and flows up with the outbox; a
+        break is refused while the window holds a ticket, wherever the ticket lives."""
+        session.require(*QUEUE_ROLES)
+        if state is ClerkState.BREAK:
+            for t in self.at_window(session.window, now):
+                if t.state.value in ("called", "serving"):
+                    raise NotAllowedError(
+                        f"请先办结、过号、挂起或转移当前的 {t.number} 号，再叫下一位"
+                    )
+        with immediate(self.db):
+            self.offline._set_clerk(session, state, now)
+
+    def _clerk_after(self, session: Session, ticket: Ticket, now: datetime) -> Ticket:
+        state = {
+            "called": ClerkState.SERVING,
+            "done": ClerkState.IDLE,
+            "no_show": ClerkState.IDLE,
+            "waiting": ClerkState.IDLE,
+        }.get(ticket.state.value)
+        if state is not None:
+            with immediate(self.db):
+                self.offline._set_clerk(session, state, now)
+        return ticket
+
+    # --- the kiosk ----------------------------------------------------------------------
+
+    def _issue_remote(
+        self, cat: Category, now: datetime, lane: Lane, **fields: str
+    ) -> IssuedTicket:
+        if not cat.windows:
+            raise NotAllowedError(f"“{cat.name}”今天没有窗口办理，请到导服台咨询")
+        body = self._send(
+            "POST",
+            "/v1/queue/issue",
+            body={
+                "category": cat.code,
+                "category_name": cat.name,
+                "numbering": numbering_key(now.date(), self.rules.reset_daily),
+                "lane": int(lane),
+                "one_waiting_per_person": self.rules.one_waiting_per_person,
+                "at": iso(now),
+                **fields,
+            },
+        )
+        issued = IssuedTicket(
+            queue_store.ticket_from_row(body["ticket"]), cat.name, int(body["waiting_ahead"])
+        )
+        try:
+            self.reserve_blocks(now.date())
+        except (CentralUnavailable, NotAllowedError) as exc:
+            log.warning("queue: could not reserve offline numbers: %s", exc)
+        return issued
+
+    def issue(
+        self,
+        category: str,
+        now: datetime,
+        *,
+        priority_reason: str = "",
+        person_id: str = "",
+        person_name: str = "",
+    ) -> IssuedTicket:
+        cat = self.offline._category(category)
+        reason = self.rules.check_priority_reason(priority_reason)
+        lane = Lane.PRIORITY if reason else Lane.NORMAL
+        return self._either(
+            lambda: self._issue_remote(
+                cat,
+                now,
+                lane,
+                priority_reason=reason,
+                person_id=person_id.strip().upper(),
+                person_name=person_name.strip(),
+            ),
+            lambda: self.offline.issue(
+                category,
+                now,
+                priority_reason=priority_reason,
+                person_id=person_id,
+                person_name=person_name,
+            ),
+        )
+
+    def check_in(self, code_or_id: str, now: datetime) -> IssuedTicket:
+        """Bookings are in this store (pulled); the ticket comes from the central."""
+
+        def remote() -> IssuedTicket:
+            value = code_or_id.strip().upper()
+            if not value:
+                raise ValidationError("code", "请输入预约号或身份证号")
+            booking = self.offline._booking(value, now.date())
+            booking.check_can_check_in(now.date())
+            cat = self.offline._category(booking.category)
+            issued = self._issue_remote(
+                cat,
+                now,
+                Lane.APPOINTMENT,
+                appointment_code=booking.code,
+                person_id=booking.id_number,
+                person_name=booking.name,
+            )
+            checked = replace(booking, ticket_id=issued.ticket.id, checked_in_at=now)
+            with immediate(self.db):
+                queue_store.save_appointment(self.db, checked)
+                outbox.record(
+                    self.db,
+                    table="appointments",
+                    row_id=booking.code,
+                    kind="upsert",
+                    payload=queue_store.appointment_row(checked),
+                    now=now,
+                )
+            return issued
+
+        return self._either(remote, lambda: self.offline.check_in(code_or_id, now))
+
+    def requeue(self, number: str, now: datetime, behind: int | None = None) -> Ticket:
+        n = self.rules.requeue_behind if behind is None else behind
+
+        def remote() -> Ticket:
+            body = self._send(
+                "POST", "/v1/queue/requeue", body={"number": number, "behind": n, "at": iso(now)}
+            )
+            return queue_store.ticket_from_row(body["ticket"])
+
+        return self._either(remote, lambda: self.offline.requeue(number, now, behind))
+
+    # --- the window ---------------------------------------------------------------------
+
+    def _who(self, session: Session, now: datetime) -> dict[str, str]:
+        return {
+            "window": session.window,
+            "staff_id": session.staff.id,
+            "staff_name": session.staff.name,
+            "at": iso(now),
+        }
+
+    def call_next(self, session: Session, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
+
+        def remote() -> Ticket:
+            body = self._send(
+                "POST",
+                "/v1/queue/call-next",
+                body={
+                    **self._who(session, now),
+                    "codes": self.offline._served(session.window),
+                    "interleave": self.rules.call_rule.interleave,
+                },
+            )
+            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+
+        return self._either(remote, lambda: self.offline.call_next(session, now))
+
+    def call_specific(
+        self, session: Session, number: str, now: datetime, reason: str = ""
+    ) -> Ticket:
+        session.require(*QUEUE_ROLES)
+
+        def remote() -> Ticket:
+            body = self._send(
+                "POST",
+                "/v1/queue/call-specific",
+                body={**self._who(session, now), "number": number, "reason": reason},
+            )
+            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+
+        return self._either(
+            remote, lambda: self.offline.call_specific(session, number, now, reason)
+        )
+
+    def _act(
+        self,
+        session: Session,
+        ticket_id: str,
+        action: str,
+        now: datetime,
+        params: dict[str, Any],
+        local: Callable[[], Ticket],
+    ) -> Ticket:
+        session.require(*QUEUE_ROLES)
+
+        def remote() -> Ticket:
+            body = self._send(
+                "POST",
+                "/v1/queue/act",
+                body={
+                    **self._who(session, now),
+                    "ticket_id": ticket_id,
+                    "action": action,
+                    "params": params,
+                },
+            )
+            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+
+        return self._either(remote, local)
+
+    def recall(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        return self._act(
+            session,
+            ticket_id,
+            "recall",
+            now,
+            {},
+            lambda: self.offline.recall(session, ticket_id, now),
+        )
+
+    def skip(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        return self._act(
+            session, ticket_id, "skip", now, {}, lambda: self.offline.skip(session, ticket_id, now)
+        )
+
+    def hold(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        return self._act(
+            session, ticket_id, "hold", now, {}, lambda: self.offline.hold(session, ticket_id, now)
+        )
+
+    def resume(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        return self._act(
+            session,
+            ticket_id,
+            "resume",
+            now,
+            {},
+            lambda: self.offline.resume(session, ticket_id, now),
+        )
+
+    def start(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        return self._act(
+            session,
+            ticket_id,
+            "start",
+            now,
+            {},
+            lambda: self.offline.start(session, ticket_id, now),
+        )
+
+    def finish(
+        self, session: Session, ticket_id: str, services: Sequence[str], now: datetime
+    ) -> Ticket:
+        delivered = list(dict.fromkeys(s.strip() for s in services if s.strip()))
+        if not delivered:
+            raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
+        return self._act(
+            session,
+            ticket_id,
+            "finish",
+            now,
+            {"services": delivered},
+            lambda: self.offline.finish(session, ticket_id, services, now),
+        )
+
+    def transfer(
+        self,
+        session: Session,
+        ticket_id: str,
+        now: datetime,
+        *,
+        category: str = "",
+        window: str = "",
+    ) -> Ticket:
+        """Checked here against the hall's categories (pulled), then done centrally."""
+        code = category.strip().upper()
+        cat = self.offline._category(code, "transfer_category") if code else None
+        target = window.strip()
+        if target:
+            known = {w for c in self.categories() for w in c.windows}
+            if target not in known:
+                raise ValidationError("transfer_window", f"没有 {target} 号窗口在办理业务")
+            if target == session.window:
+                raise ValidationError("transfer_window", "不能转到本窗口")
+        elif cat is None:
+            raise ValidationError("transfer_category", "请选择另一个业务类别或指定窗口")
+        elif not cat.windows:
+            raise ValidationError("transfer_category", f"“{cat.name}”目前没有窗口办理，不能转过去")
+        return self._act(
+            session,
+            ticket_id,
+            "transfer",
+            now,
+            {"category": code, "window": target},
+            lambda: self.offline.transfer(
+                session, ticket_id, now, category=category, window=window
+            ),
+        )
+
+    def link_case(
+        self, ticket_id: str, case_number: str, now: datetime, session: Session | None = None
+    ) -> Ticket:
+        number = case_number.strip()
+        if not number:
+            raise ValidationError("case_number", "办件编号不能为空")
+
+        def remote() -> Ticket:
+            who = (
+                self._who(session, now)
+                if session
+                else {"window": "-", "staff_id": "", "staff_name": "", "at": iso(now)}
+            )
+            body = self._send(
+                "POST",
+                "/v1/queue/act",
+                body={
+                    **who,
+                    "ticket_id": ticket_id,
+                    "action": "link_case",
+                    "params": {"case_number": number},
+                },
+            )
+            return queue_store.ticket_from_row(body["ticket"])
+
+        return self._either(
+            remote, lambda: self.offline.link_case(ticket_id, case_number, now, session)
+        )
+
+
+def open_queue(db: Database, settings: Settings) -> CentralQueue | LocalQueue:
+    """The queue the kiosk, the window panel and the board use: the central's when this
+    store is enrolled with a central, this store's own otherwise. The rules are the
+    hall's published ones where the central has published them."""
+    rules = queue_rules(hall_settings.effective(db, settings))
+    return CentralQueue.for_store(db, rules) or LocalQueue(db, rules)

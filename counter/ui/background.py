@@ -1,0 +1,81 @@
+"""One piece of work at a time off the GUI thread, on a timer and on demand.
+
+The print spool and the sync agent both open their own store connection on a pool
+thread (SQLite connections belong to one thread), do one step, and report back to
+the GUI thread by signal. A kick while a step runs asks for one more step after it,
+so a burst of changes costs at most one extra step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__()
+        self.work = work
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        self.signals.finished.emit(self.work())
+
+
+class BackgroundLoop(QObject):
+    """Subclasses say what one step does (:meth:`step`, run on the pool; it must not
+    raise) and what to do with its result on the GUI thread (:meth:`report`)."""
+
+    def __init__(
+        self,
+        *,
+        interval_ms: int,
+        pool: QThreadPool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.pool = pool or QThreadPool.globalInstance()
+        self.busy = False
+        self.again = False
+        self._task: _Task | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.kick)
+
+    def step(self) -> Callable[[], object]:
+        raise NotImplementedError
+
+    def report(self, result: object) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.timer.start()
+        self.kick()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.pool.waitForDone()
+
+    def kick(self) -> None:
+        """Run now, or once more right after the run in progress."""
+        if self.busy:
+            self.again = True
+            return
+        self.busy = True
+        task = _Task(self.step())
+        task.signals.finished.connect(self._finished)
+        self._task = task  # keep its signals object alive until it reports
+        self.pool.start(task)
+
+    def _finished(self, result: object) -> None:
+        self.busy = False
+        self._task = None
+        self.report(result)
+        if self.again:
+            self.again = False
+            self.kick()

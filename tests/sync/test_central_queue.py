@@ -1,0 +1,199 @@
+"""The hall's queue on a real central process (SQLite and PostgreSQL), and the offline
+fallback: numbers from a reserved block, handed over and reconciled when back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+from sync_support import Central, client_for, seeded_counter, token
+
+from counter.model.errors import NotAllowedError, NotFoundError
+from counter.model.queue import TicketState
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.central_queue import CentralQueue
+from counter.services.session import Session, sign_in
+from counter.store.db import open_store
+from counter.sync.transport import HttpTransport
+
+
+def queue_for(db: Database, central: Central, **kwargs) -> CentralQueue:  # type: ignore[no-untyped-def]
+    transport = HttpTransport(central.url, token(db), timeout=5.0)
+    return CentralQueue(db, transport, **kwargs)
+
+
+def clerk(db: Database, window: str, now: datetime) -> Session:
+    return sign_in(db, "lina", DEMO_PASSWORD, window, now)
+
+
+def test_a_ticket_issued_at_one_counter_is_called_and_finished_at_another(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    kiosk = queue_for(seeded_counter(seeded_template, tmp_path / "kiosk.db", central), central)
+    window_db = seeded_counter(seeded_template, tmp_path / "w3.db", central)
+    window = queue_for(window_db, central)
+    issued = kiosk.issue("A", now)
+    session = clerk(window_db, "3", now)
+
+    called = window.call_next(session, now + timedelta(minutes=1))
+    assert called.number == issued.ticket.number == "A001"
+    assert [t.number for t in window.at_window("3", now)] == ["A001"]
+    assert kiosk.board(now).calls[0].window == "3"
+    done = window.finish(session, called.id, ["设立登记"], now + timedelta(minutes=9))
+    assert done.state is TicketState.DONE
+    assert window.statistics(now + timedelta(minutes=10)).per_window == {"3": 1}
+
+
+def test_the_centrals_refusals_are_the_models_errors(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db = seeded_counter(seeded_template, tmp_path / "w.db", central)
+    queue = queue_for(db, central)
+    with pytest.raises(NotFoundError, match="没有等候的号"):
+        queue.call_next(clerk(db, "1", now), now)
+    ticket = queue.issue("A", now).ticket
+    queue.call_next(clerk(db, "1", now), now)
+    with pytest.raises(NotAllowedError, match="本窗口（2 号）不能操作"):
+        queue.skip(clerk(db, "2", now), ticket.id, now)
+    assert queue.online
+
+
+def test_concurrent_windows_never_call_the_same_ticket(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    path = tmp_path / "hall.db"
+    kiosk = queue_for(seeded_counter(seeded_template, path, central), central)
+    for n in range(120):
+        kiosk.issue("F", now + timedelta(seconds=n))
+    served: list[str] = []
+    errors: list[BaseException] = []
+
+    def window(number: str) -> None:
+        db = open_store(path)
+        queue = queue_for(db, central)
+        session = clerk(db, number, now)
+        try:
+            while True:
+                try:
+                    ticket = queue.call_next(session, now + timedelta(minutes=5))
+                except NotFoundError:
+                    return
+                served.append(ticket.id)
+                queue.finish(session, ticket.id, ["咨询"], now + timedelta(minutes=6))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=window, args=(str(w),)) for w in range(1, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert len(served) == 120
+    assert max(Counter(served).values()) == 1
+    assert kiosk.online
+
+
+def test_an_offline_counter_issues_from_its_block_and_reconciles_when_back(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+    other_db = seeded_counter(seeded_template, tmp_path / "w5.db", central)
+    queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
+    other = queue_for(other_db, central)
+    queue.issue("A", now)  # online: A001, and A002–A011 set aside
+    central.stop()
+
+    offline = [queue.issue("A", now + timedelta(minutes=m)).ticket for m in (1, 2, 3)]
+    assert not queue.online
+    assert [t.number for t in offline] == ["A002", "A003", "A004"]
+    here = clerk(db, "1", now)
+    served = queue.call_next(here, now + timedelta(minutes=4))
+    assert served.number == "A002"  # A001 lives at the central, not in this store
+    queue.finish(here, served.id, ["设立登记"], now + timedelta(minutes=5))
+
+    central.start()
+    later = now + timedelta(minutes=6)
+    online = queue.issue("A", later).ticket
+    assert queue.online
+    assert online.number == "A012"  # after the reserved block: no number issued twice
+    there = clerk(other_db, "2", later)
+    calls = []
+    while True:
+        try:
+            ticket = other.call_next(there, later)
+        except NotFoundError:
+            break
+        calls.append(ticket.number)
+        other.finish(there, ticket.id, ["设立登记"], later)
+    assert calls == ["A001", "A003", "A004", "A012"]  # A002 was served offline, once
+    numbers = [t.number for t in other.tickets_today(later)]
+    assert sorted(numbers) == ["A001", "A002", "A003", "A004", "A012"]
+
+
+def test_the_offline_queue_never_calls_a_ticket_the_central_owns(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+    queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
+    queue.issue("A", now)
+    central.stop()
+    offline = queue.issue("A", now + timedelta(minutes=1)).ticket
+    central.start()
+    queue.issue("A", now + timedelta(minutes=2))  # back online: A002 handed over
+    central.stop()
+
+    with pytest.raises(NotFoundError):
+        queue.call_next(clerk(db, "1", now), now + timedelta(minutes=3))
+    with pytest.raises(NotAllowedError, match="中心统一管理"):
+        queue.call_specific(clerk(db, "1", now), offline.number, now + timedelta(minutes=3))
+    central.start()
+
+
+def test_the_board_follows_calls_on_the_event_stream(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db = seeded_counter(seeded_template, tmp_path / "w.db", central)
+    queue = queue_for(db, central)
+    queue.issue("A", now)
+    events, last = queue.events(0)
+    assert [e["kind"] for e in events] == ["issue"]
+    board = queue_for(open_store(tmp_path / "w.db"), central)
+    seen: list[list[dict[str, object]]] = []
+    follower = threading.Thread(target=lambda: seen.append(board.events(last, wait=20)[0]))
+    follower.start()
+    queue.call_next(clerk(db, "2", now), now + timedelta(minutes=1))
+    follower.join(20)
+    assert [(e["kind"], e["number"], e["window"]) for e in seen[0]] == [("call_next", "A001", "2")]
+
+
+def test_the_halls_tickets_reach_every_counter_as_the_centrals(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    kiosk_db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+    other_db = seeded_counter(seeded_template, tmp_path / "other.db", central)
+    queue = queue_for(kiosk_db, central)
+    ticket = queue.issue("A", now).ticket
+    queue.call_next(clerk(kiosk_db, "1", now), now + timedelta(minutes=1))
+    client = client_for(other_db, central)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        client.step()
+        held = other_db.execute(
+            "SELECT state, handed_over FROM tickets WHERE id = ?", [ticket.id]
+        ).fetchone()
+        if held == ("called", 1):
+            break
+        time.sleep(0.2)
+    assert held == ("called", 1)
+    kinds = other_db.execute(
+        "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", [ticket.id]
+    ).fetchall()
+    assert kinds == [("issue",), ("call_next",)]

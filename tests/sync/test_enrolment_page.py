@@ -1,0 +1,71 @@
+"""A supervisor enrols a counter from the sync page, against a real central process."""
+
+from __future__ import annotations
+
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+from sync_support import Central, wall_clock
+
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.session import sign_in
+from counter.services.sync_service import SyncService
+from counter.ui.sync_page import SyncPage
+
+
+def page_for(qtbot: QtBot, db: Database, login: str) -> SyncPage:
+    session = sign_in(db, login, DEMO_PASSWORD, "5", wall_clock())
+    page = SyncPage(SyncService(db), session, wall_clock)
+    qtbot.addWidget(page)
+    page.show()
+    return page
+
+
+def test_supervisor_enrols_with_the_code_and_the_page_says_where(
+    qtbot: QtBot, db: Database, sqlite_central: Central
+) -> None:
+    page = page_for(qtbot, db, "zhangwei")
+    qtbot.keyClicks(page.url_edit, sqlite_central.url)
+    qtbot.keyClicks(page.code_edit, sqlite_central.code().lower())
+    with qtbot.wait_signal(page.enrolled):
+        page.on_enrol_requested()
+    assert SyncService(db).central() == sqlite_central.url
+    assert sqlite_central.url in page.central_label.text()
+    assert page.code_edit.isHidden()
+
+
+def test_a_used_code_is_refused_at_the_code_field(
+    qtbot: QtBot, db: Database, sqlite_central: Central
+) -> None:
+    page = page_for(qtbot, db, "zhangwei")
+    page.url_edit.setText(sqlite_central.url)
+    page.code_edit.setText("ABCDEFGHJK")
+    page.on_enrol_requested()
+    assert "中心不接受此登记码" in page.enrol_errors.text("code")
+    assert SyncService(db).central() == ""
+
+
+def test_an_unreachable_central_is_reported_at_the_address(qtbot: QtBot, db: Database) -> None:
+    page = page_for(qtbot, db, "zhangwei")
+    page.url_edit.setText("http://127.0.0.1:9")
+    page.code_edit.setText("ABCDEFGHJK")
+    page.on_enrol_requested()
+    assert "连不上中心" in page.enrol_errors.text("central_url")
+
+
+def test_a_malformed_address_is_refused_before_any_call(qtbot: QtBot, db: Database) -> None:
+    page = page_for(qtbot, db, "zhangwei")
+    page.url_edit.setText("10.0.0.5:8600")
+    page.code_edit.setText("ABCDEFGHJK")
+    page.on_enrol_requested()
+    assert "地址应形如" in page.enrol_errors.text("central_url")
+
+
+def test_a_clerk_cannot_enrol_the_counter(
+    qtbot: QtBot, db: Database, sqlite_central: Central
+) -> None:
+    page = page_for(qtbot, db, "lina")
+    page.url_edit.setText(sqlite_central.url)
+    page.code_edit.setText(sqlite_central.code())
+    page.on_enrol_requested()
+    assert "只有值班长" in page.enrol_errors.general.text()
+    assert SyncService(db).central() == ""

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Device, Engine, PushConflict
-from counter.central.queue_api import add_queue_routes
+from counter.central.openapi import MAX_INT64, body_schema, error_responses
+from counter.central.queue_api import MAX_WAIT_S, add_queue_routes
 from counter.central.report import add_report_route
 from counter.sync.protocol import (
     MAX_BATCH,
@@ -36,9 +37,6 @@ from counter.sync.protocol import (
 from counter.sync.tables import REGISTRY
 
 MAX_BODY = 8 * 1024 * 1024
-# Cursors and sequences are 64-bit in both engines; a bigger number in a query used
-# to reach the database and fail there with a 500 (found by schemathesis).
-MAX_INT64 = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -69,34 +67,6 @@ class RateLimiter:
             return True
 
 
-def _error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {s: {"model": ErrorBody} for s in statuses}
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
-
-
-def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with its ``$defs`` inlined: a ``#/$defs/…`` reference
-    inside an OpenAPI document points at the document's root, where nothing is (a
-    dangling reference found by schemathesis)."""
-    schema = model.model_json_schema()
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
-        }
-    }
-
-
 def create_app(
     engine: Engine,
     *,
@@ -104,8 +74,10 @@ def create_app(
     rate_burst: int = 200,
     max_body: int = MAX_BODY,
     clock_ms: Any = None,
+    max_wait_s: float = MAX_WAIT_S,
 ) -> FastAPI:
-    """The API over one engine. ``clock_ms`` lets tests move the central's clock."""
+    """The API over one engine. ``clock_ms`` lets tests move the central's clock;
+    ``max_wait_s`` bounds the event stream's long poll (the schema publishes it)."""
     now_ms = clock_ms or (lambda: int(time.time() * 1000))
     limiter = RateLimiter(rate_per_second, rate_burst)
     app = FastAPI(
@@ -165,8 +137,8 @@ def create_app(
     @app.post(
         "/v1/enrol",
         response_model=EnrolResponse,
-        responses=_error_responses(400, 403, 413, 422),
-        openapi_extra=_body_schema(EnrolRequest),
+        responses=error_responses(400, 403, 413, 422, 429),
+        openapi_extra=body_schema(EnrolRequest),
         summary="用一次性登记码换取设备令牌 / exchange a one-time code for a device token",
     )
     async def enrol(request: Request) -> EnrolResponse:
@@ -181,8 +153,8 @@ def create_app(
     @app.post(
         "/v1/push",
         response_model=PushResponse,
-        responses=_error_responses(400, 401, 403, 409, 413, 422, 429),
-        openapi_extra=_body_schema(PushRequest),
+        responses=error_responses(400, 401, 403, 409, 413, 422, 429),
+        openapi_extra=body_schema(PushRequest),
         summary="上传本机操作（按序号，幂等） / push outbox ops, idempotent by op id",
     )
     async def push(request: Request) -> PushResponse:
@@ -207,7 +179,7 @@ def create_app(
     @app.get(
         "/v1/pull",
         response_model=PullPage,
-        responses=_error_responses(401, 403, 422, 429),
+        responses=error_responses(401, 403, 422, 429),
         summary="按游标拉取变更 / pull changes after a cursor",
     )
     async def pull(
@@ -219,7 +191,7 @@ def create_app(
         page: str = await _in_thread(engine.pull_json, cursor, limit)
         return Response(page, media_type="application/json")
 
-    add_queue_routes(app, engine, authenticate, read_json, now_ms)
+    add_queue_routes(app, engine, authenticate, read_json, now_ms, max_wait_s)
     add_report_route(app, engine, authenticate, now_ms)
 
     @app.get("/v1/health", summary="存活检查 / liveness")

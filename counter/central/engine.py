@@ -255,6 +255,11 @@ class Engine(ABC):
     @abstractmethod
     def _read(self) -> contextlib.AbstractContextManager[Any]: ...
 
+    def _lookup(self) -> contextlib.AbstractContextManager[Any]:
+        """One read statement that needs no snapshot shared with another (the token
+        check every request makes); engines that can skip BEGIN/COMMIT do."""
+        return self._read()
+
     @abstractmethod
     def _sql(self, text: str) -> str:
         """Rewrite ``?`` placeholders for the driver."""
@@ -330,7 +335,7 @@ class Engine(ABC):
         return token
 
     def device_for_token(self, token: str) -> Device | None:
-        with self._read() as cur:
+        with self._lookup() as cur:
             row = self._q(
                 cur,
                 "SELECT device_id, name, revoked, next_seq FROM devices WHERE token_hash = ?",

@@ -40,13 +40,24 @@ class _Pool:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    @contextlib.contextmanager
+    def statement(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A cursor outside any transaction: one autocommit statement, one round trip
+        instead of three (BEGIN, the statement, COMMIT)."""
+        with self.connection() as conn, conn.cursor() as cur:
+            yield cur
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
             conn = psycopg.connect(self.dsn, autocommit=True)
         try:
-            with conn.transaction(), conn.cursor() as cur:
-                yield cur
+            yield conn
         finally:
             if conn.broken or conn.closed:
                 conn.close()
@@ -117,4 +128,9 @@ class PostgresEngine(Engine):
     @contextlib.contextmanager
     def _read(self) -> Iterator[psycopg.Cursor[Any]]:
         with self._pool.transaction() as cur:
+            yield cur
+
+    @contextlib.contextmanager
+    def _lookup(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self._pool.statement() as cur:
             yield cur

@@ -2,9 +2,10 @@
 
 Every endpoint needs a device token like push and pull. The board follows
 ``GET /v1/queue/events`` as a long poll: the answer comes as soon as an event after the
-given id exists, or empty when ``wait`` seconds pass, and the board asks again from the
-last id it saw. Event ids become visible in order (see Engine._queue_event_lock), so
-following by id never misses a call.
+given id exists, or empty when ``wait`` seconds pass (at most ``MAX_WAIT_S``, published
+as the parameter's maximum), and the board asks again from the last id it saw. Event
+ids become visible in order (see Engine._queue_event_lock), so following by id never
+misses a call.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -23,12 +24,22 @@ from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Engine
 from counter.central.hall_queue import HallQueue
+from counter.central.openapi import (
+    AUTH_STATUSES,
+    BODY_STATUSES,
+    MAX_INT64,
+    Day,
+    body_schema,
+    error_responses,
+)
 from counter.log import queue as log
 from counter.model.clock import parse_iso
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import CallRule, Category, Lane
 from counter.store.queue_store import ticket_row
+from counter.sync.protocol import ErrorBody
 from counter.sync.queue_protocol import (
+    TICKET_ID_PATTERN,
     ActRequest,
     BlockRequest,
     BlockResponse,
@@ -41,6 +52,20 @@ from counter.sync.queue_protocol import (
 )
 
 MIRROR_EVERY_S = 1.0
+#: The longest a board's long poll is held open; it asks again right after.
+MAX_WAIT_S = 20.0
+#: ``?states=waiting,called``: a comma list of ticket states, or nothing for all.
+STATES_PATTERN = (
+    r"^((waiting|called|serving|held|done|no_show)(,(waiting|called|serving|held|done|no_show))*)?$"
+)
+
+#: A queue action: the token and body refusals, and the queue's own (404/409/422).
+ACTION_RESPONSES = error_responses(
+    *AUTH_STATUSES,
+    *BODY_STATUSES,
+    bodies={404: QueueRefusal, 409: QueueRefusal, 422: ErrorBody | QueueRefusal},
+)
+READ_RESPONSES = error_responses(*AUTH_STATUSES, 422)
 
 Authenticate = Callable[[Request], Awaitable[Any]]
 ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
@@ -57,16 +82,6 @@ def _refusal(exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-def _body(model: type[BaseModel]) -> dict[str, Any]:
-    """The request schema in the OpenAPI document (bodies are read and checked by hand)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
-
-
 def _staff(body: Any) -> tuple[str, str, str]:
     return body.window, body.staff_id, body.staff_name
 
@@ -77,6 +92,7 @@ def add_queue_routes(
     authenticate: Authenticate,
     read_json: ReadJson,
     now_ms: Callable[[], int],
+    max_wait_s: float = MAX_WAIT_S,
 ) -> None:
     hall = HallQueue(engine)
     changed = {"event": asyncio.Event()}
@@ -117,7 +133,12 @@ def add_queue_routes(
     def answer(result: Any, make: Callable[[Any], Any]) -> Any:
         return result if isinstance(result, JSONResponse) else make(result)
 
-    @app.post("/v1/queue/issue", openapi_extra=_body(IssueRequest), summary="取号 / issue a ticket")
+    @app.post(
+        "/v1/queue/issue",
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(IssueRequest),
+        summary="取号 / issue a ticket",
+    )
     async def issue(request: Request) -> Any:
         device = await authenticate(request)
         body: IssueRequest = await read_json(request, IssueRequest)
@@ -139,7 +160,8 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/call-next",
-        openapi_extra=_body(CallNextRequest),
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(CallNextRequest),
         summary="叫下一位（一个事务） / call next, one transaction",
     )
     async def call_next(request: Request) -> Any:
@@ -151,7 +173,8 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/call-specific",
-        openapi_extra=_body(CallSpecificRequest),
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(CallSpecificRequest),
         summary="指定叫号 / call a ticket out of order",
     )
     async def call_specific(request: Request) -> Any:
@@ -164,20 +187,27 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/act",
-        openapi_extra=_body(ActRequest),
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(ActRequest),
         summary="重呼、过号、挂起、办结、转移… / act on a ticket",
     )
     async def act(request: Request) -> Any:
         await authenticate(request)
         body: ActRequest = await read_json(request, ActRequest)
         result = await run(
-            hall.act, _staff(body), body.ticket_id, body.action, parse_iso(body.at), body.params
+            hall.act,
+            _staff(body),
+            body.ticket_id,
+            body.action,
+            parse_iso(body.at),
+            body.params.model_dump(),
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(
         "/v1/queue/requeue",
-        openapi_extra=_body(RequeueRequest),
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(RequeueRequest),
         summary="过号重新排队 / re-queue a late arrival",
     )
     async def requeue(request: Request) -> Any:
@@ -189,7 +219,8 @@ def add_queue_routes(
     @app.post(
         "/v1/queue/blocks",
         response_model=BlockResponse,
-        openapi_extra=_body(BlockRequest),
+        responses=error_responses(*AUTH_STATUSES, *BODY_STATUSES),
+        openapi_extra=body_schema(BlockRequest),
         summary="为本机预留脱机号段 / reserve a number block for offline use",
     )
     async def reserve(request: Request) -> Any:
@@ -202,45 +233,63 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/reconcile",
-        openapi_extra=_body(ReconcileRequest),
+        responses=ACTION_RESPONSES,
+        openapi_extra=body_schema(ReconcileRequest),
         summary="并入脱机时取的号 / take over offline tickets",
     )
     async def reconcile(request: Request) -> Any:
         device = await authenticate(request)
         body: ReconcileRequest = await read_json(request, ReconcileRequest)
         now = datetime.fromtimestamp(now_ms() / 1000).astimezone()
-        result = await run(hall.reconcile, device.device_id, body.tickets, now)
+        tickets = [t.model_dump() for t in body.tickets]
+        result = await run(hall.reconcile, device.device_id, tickets, now)
         return answer(result, lambda added: {"added": added})
 
-    @app.get("/v1/queue/tickets", summary="某天的全部排队号 / the day's tickets")
+    @app.get(
+        "/v1/queue/tickets",
+        responses=READ_RESPONSES,
+        summary="某天的全部排队号 / the day's tickets",
+    )
     async def tickets(
         request: Request,
-        day: Annotated[date, Query()],
-        states: Annotated[str, Query(max_length=100)] = "",
+        day: Annotated[Day, Query()],
+        states: Annotated[str, Query(max_length=100, pattern=STATES_PATTERN)] = "",
         window: Annotated[str, Query(max_length=20)] = "",
     ) -> Any:
         await authenticate(request)
         wanted = [s for s in states.split(",") if s]
         return {"tickets": await run_in_threadpool(hall.tickets, day, wanted, window)}
 
-    @app.get("/v1/queue/ticket", summary="一张排队号 / one ticket")
-    async def ticket(request: Request, id: str = Query(..., max_length=64)) -> Any:
+    @app.get(
+        "/v1/queue/ticket",
+        responses=error_responses(*AUTH_STATUSES, 422, bodies={404: QueueRefusal}),
+        summary="一张排队号 / one ticket",
+    )
+    async def ticket(request: Request, id: str = Query(..., pattern=TICKET_ID_PATTERN)) -> Any:
         await authenticate(request)
         result = await run(hall.ticket, id)
         return answer(result, lambda row: {"ticket": row})
 
-    @app.get("/v1/queue/board", summary="叫号屏：各窗口最近一次叫号 / latest call per window")
-    async def board(request: Request, day: Annotated[date, Query()]) -> Any:
+    @app.get(
+        "/v1/queue/board",
+        responses=READ_RESPONSES,
+        summary="叫号屏：各窗口最近一次叫号 / latest call per window",
+    )
+    async def board(request: Request, day: Annotated[Day, Query()]) -> Any:
         await authenticate(request)
         calls = await run_in_threadpool(hall.latest_calls, day)
         return {"calls": [{"event_id": e, "window": w, "ticket": row} for e, w, row in calls]}
 
-    @app.get("/v1/queue/events", summary="事件流（长轮询） / event stream, long poll")
+    @app.get(
+        "/v1/queue/events",
+        responses=READ_RESPONSES,
+        summary="事件流（长轮询） / event stream, long poll",
+    )
     async def events(
         request: Request,
-        after: int = Query(0, ge=0),
+        after: int = Query(0, ge=0, le=MAX_INT64),
         limit: int = Query(500, ge=1, le=5000),
-        wait: float = Query(0.0, ge=0.0, le=60.0),
+        wait: float = Query(0.0, ge=0.0, le=max_wait_s),
     ) -> Any:
         await authenticate(request)
         deadline = time.monotonic() + wait

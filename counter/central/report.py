@@ -17,9 +17,11 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Engine
+from counter.central.openapi import AUTH_STATUSES, Day, error_responses
 from counter.model.clock import HALL_TZ
 from counter.model.errors import ValidationError
 from counter.model.statistics import (
@@ -34,6 +36,7 @@ from counter.model.statistics import (
 )
 from counter.model.workdays import HolidayCalendar
 from counter.store.holidays import package_rows
+from counter.sync.protocol import ErrorBody
 
 #: ``--by`` / ``?by=`` names of the groupings.
 DIMENSIONS = {
@@ -43,6 +46,13 @@ DIMENSIONS = {
     "window": Dimension.WINDOW,
     "clerk": Dimension.CLERK,
 }
+
+
+class PeriodRefusal(BaseModel):
+    """A period the statistics refuse (backwards, too long): the field and why."""
+
+    field: str
+    reason: str
 
 
 def _payloads(engine: Engine, table: str) -> list[dict[str, Any]]:
@@ -155,6 +165,9 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
+_BY_PATTERN = "^(" + "|".join(DIMENSIONS) + ")$"
+
+
 def add_report_route(
     app: FastAPI,
     engine: Engine,
@@ -166,19 +179,17 @@ def add_report_route(
     @app.get(
         "/v1/report",
         summary="全厅统计 / hall-wide statistics for a period",
-        responses={422: {"description": "日期或分组无效 / bad dates or grouping"}},
+        responses=error_responses(*AUTH_STATUSES, bodies={422: ErrorBody | PeriodRefusal}),
     )
     async def report(
         request: Request,
-        start: Annotated[date, Query(description="开始日期 YYYY-MM-DD")],
-        end: Annotated[date, Query(description="结束日期 YYYY-MM-DD（含）")],
-        by: Annotated[str, Query(description="hall/department/item/window/clerk")] = "hall",
+        start: Annotated[Day, Query(description="开始日期 YYYY-MM-DD")],
+        end: Annotated[Day, Query(description="结束日期 YYYY-MM-DD（含）")],
+        by: Annotated[
+            str, Query(description="hall/department/item/window/clerk", pattern=_BY_PATTERN)
+        ] = "hall",
     ) -> JSONResponse:
         await authenticate(request)
-        if by not in DIMENSIONS:
-            return JSONResponse(
-                {"field": "by", "reason": f"分组应为 {'/'.join(DIMENSIONS)}"}, status_code=422
-            )
         try:
             period = Period.range(start, end)
         except ValidationError as exc:

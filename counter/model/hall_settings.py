@@ -28,6 +28,13 @@ HALL_KEYS = (
     "queue_one_per_person",
     "queue_reset_daily",
     "queue_requeue_behind",
+    "rating_default_days",
+    "rating_url",
+    "followup_callback_days",
+    "followup_fix_days",
+    "enterprise_response_days",
+    "enterprise_resolution_months",
+    "register_days",
 )
 
 

@@ -12,7 +12,7 @@ from counter.assets import demo_catalog_text
 from counter.log import store as log
 from counter.model.catalog_file import parse_catalog
 from counter.model.staff import Role, Staff, hash_password
-from counter.store import catalog_store, holidays, outbox, queue_store, staff_store
+from counter.store import backup, catalog_store, holidays, outbox, queue_store, staff_store
 from counter.store.db import DB_FILE, open_store
 
 DEMO_PASSWORD = "counter-demo"
@@ -72,6 +72,9 @@ def prepare_store(db: Database, now: datetime) -> None:
 
 
 def open_counter_store(data_dir: Path, now: datetime) -> Database:
+    kept = backup.apply_pending_restore(data_dir / DB_FILE, now)  # staged from the menu
+    if kept is not None:
+        log.warning("restored the store from a backup; the old one is kept at %s", kept)
     db = open_store(data_dir / DB_FILE)
     try:
         prepare_store(db, now)

@@ -541,6 +541,7 @@ class CentralQueue:
         return self._either(remote, local)
 
     def recall(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._act(
             session,
             ticket_id,
@@ -551,16 +552,19 @@ class CentralQueue:
         )
 
     def skip(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._act(
             session, ticket_id, "skip", now, {}, lambda: self.offline.skip(session, ticket_id, now)
         )
 
     def hold(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._act(
             session, ticket_id, "hold", now, {}, lambda: self.offline.hold(session, ticket_id, now)
         )
 
     def resume(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._act(
             session,
             ticket_id,
@@ -571,6 +575,7 @@ class CentralQueue:
         )
 
     def start(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
+        session.require(*QUEUE_ROLES)
         return self._act(
             session,
             ticket_id,
@@ -583,6 +588,7 @@ class CentralQueue:
     def finish(
         self, session: Session, ticket_id: str, services: Sequence[str], now: datetime
     ) -> Ticket:
+        session.require(*QUEUE_ROLES)
         delivered = list(dict.fromkeys(s.strip() for s in services if s.strip()))
         if not delivered:
             raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
@@ -605,6 +611,7 @@ class CentralQueue:
         window: str = "",
     ) -> Ticket:
         """Checked here against the hall's categories (pulled), then done centrally."""
+        session.require(*QUEUE_ROLES)
         code = category.strip().upper()
         cat = self.offline._category(code, "transfer_category") if code else None
         target = window.strip()

@@ -1,4 +1,5 @@
-"""The supervisor's store maintenance: backup (logged as an export) and the audit check."""
+"""The supervisor's store maintenance: backup (logged as an export), restore on the next
+start, and the audit check."""
 
 from __future__ import annotations
 
@@ -25,6 +26,20 @@ def backup_store(
         detail = {"to": str(dest)}
         audit_trail.record(db, who, AuditAction.EXPORT, "store:backup", detail, now)
     return backup.backup(store_path, dest)
+
+
+def schedule_restore(
+    db: Database, store_path: Path, backup_path: Path, who: Session, now: datetime
+) -> Path:
+    """Stage a backup to replace the store when Counter next starts (the running app
+    holds the store open, so the swap waits until no connection is left); logged as an
+    override in the current store, which is kept aside as ``*.before-restore-*``."""
+    who.require(Role.SUPERVISOR)
+    pending = backup.stage_restore(backup_path, store_path)
+    with immediate(db):
+        detail = {"from": str(backup_path)}
+        audit_trail.record(db, who, AuditAction.OVERRIDE, "store:restore", detail, now)
+    return pending
 
 
 def verify_audit(db: Database) -> list[ChainReport]:

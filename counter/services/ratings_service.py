@@ -38,7 +38,7 @@ from counter.model.ratings import (
     make_rating,
 )
 from counter.model.settings import Settings
-from counter.model.staff import Role
+from counter.services import roles
 from counter.services.calendar_service import CalendarService
 from counter.services.intake_service import new_id
 from counter.services.session import Session
@@ -48,7 +48,7 @@ from counter.store.db import immediate
 #: How long after a service the pad still offers it (the applicant is still there).
 PAD_MINUTES = 30
 LOOKBACK_DAYS = 31
-REGISTER_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.SPECIALIST)
+REGISTER_ROLES = roles.HALL_STAFF
 REGISTER_KINDS = (FollowUpKind.CANNOT_DO, FollowUpKind.ENTERPRISE, FollowUpKind.RECEPTION)
 
 
@@ -127,7 +127,7 @@ class RatingsService:
         self, session: Session, number: str, scores: Scores, channel: Channel, now: datetime
     ) -> RatingOutcome:
         """A rating that came by hotline or QR, entered against the case number."""
-        session.require(Role.SUPERVISOR)
+        session.require(*roles.SUPERVISORS)
         number = number.strip()
         if not number:
             raise ValidationError("case_number", "请输入办件编号")
@@ -227,10 +227,9 @@ class RatingsService:
         self, session: Session, kinds: tuple[FollowUpKind, ...], now: datetime
     ) -> list[FollowUp]:
         """The supervisor's list, sorted by the deadline that matters now."""
+        session.require(*REGISTER_ROLES)
         if FollowUpKind.BAD_REVIEW in kinds:
-            session.require(Role.SUPERVISOR)
-        else:
-            session.require(*REGISTER_ROLES)
+            session.require(*roles.SUPERVISORS)
         return sort_for_supervisor(ratings_store.followups(self.db, kinds))
 
     def notes(self, session: Session, followup_id: str) -> list[Note]:
@@ -251,13 +250,13 @@ class RatingsService:
         """Record a call-back, a fix, an appeal and its review, or the outcome; with a note."""
         session.require(*REGISTER_ROLES)
         if step in (Step.UPHOLD, Step.REJECT_APPEAL):
-            session.require(Role.SUPERVISOR)
+            session.require(*roles.SUPERVISORS)
         with immediate(self.db):
             current = ratings_store.followup(self.db, followup_id)
             if current is None:
                 raise NotFoundError("没有这条跟进记录")
             if current.kind is FollowUpKind.BAD_REVIEW:
-                session.require(Role.SUPERVISOR)
+                session.require(*roles.SUPERVISORS)
             changed = apply_step(current, step, note, now, outcome=outcome)
             if handler.strip():
                 changed = replace(changed, handler=handler.strip())
@@ -281,7 +280,7 @@ class RatingsService:
 
     def rating_of(self, session: Session, rating_id: str) -> Rating:
         """A rating with its rater, for the supervisor's call-back."""
-        session.require(Role.SUPERVISOR)
+        session.require(*roles.SUPERVISORS)
         rows = self.db.execute(
             "SELECT request_id FROM ratings WHERE id = ?", [rating_id]
         ).fetchone()

@@ -19,6 +19,18 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | CasesService.supplement_arrived   | ✓     | ✓          | ✓          | ✓     |
 | CasesService.unmask               | ✓     | ✓          | ✓          | ✓     |
 | CatalogService.import_catalog     | ✗     | ✗          | ✓          | ✓     |
+| CentralQueue.call_next            | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.call_specific        | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.clerk_state          | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.finish               | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.hold                 | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.link_case            | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.recall               | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.resume               | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.set_clerk_state      | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.skip                 | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.start                | ✓     | ✓          | ✓          | ✓     |
+| CentralQueue.transfer             | ✓     | ✓          | ✓          | ✓     |
 | GiftPackService.hand_over         | ✓     | ✗          | ✓          | ✓     |
 | GiftPackService.issue_voucher     | ✓     | ✗          | ✓          | ✓     |
 | GiftPackService.open_pack         | ✓     | ✗          | ✓          | ✓     |
@@ -43,7 +55,15 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | PrintService.reprint              | ✓     | ✓          | ✓          | ✓     |
 | PrintService.retry                | ✓     | ✓          | ✓          | ✓     |
 | PrintService.submit               | ✓     | ✓          | ✓          | ✓     |
+| RatingsService.followups          | ✓     | ✓          | ✓          | ✓     |
+| RatingsService.notes              | ✓     | ✓          | ✓          | ✓     |
+| RatingsService.rate_case          | ✗     | ✗          | ✓          | ✓     |
+| RatingsService.rating_of          | ✗     | ✗          | ✓          | ✓     |
+| RatingsService.register           | ✓     | ✓          | ✓          | ✓     |
+| RatingsService.step               | ✓     | ✓          | ✓          | ✓     |
 | SettingsService.update            | ✗     | ✗          | ✓          | ✓     |
+| StatisticsService.record_export   | ✗     | ✗          | ✓          | ✓     |
+| StatisticsService.report          | ✗     | ✗          | ✓          | ✓     |
 | SyncService.dismiss               | ✗     | ✗          | ✓          | ✓     |
 | SyncService.enrol                 | ✗     | ✗          | ✓          | ✓     |
 | SyncService.resubmit              | ✗     | ✗          | ✓          | ✓     |
@@ -91,6 +111,18 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "CasesService.supplement_arrived": HALL_STAFF,
     "CasesService.unmask": HALL_STAFF,
     "CatalogService.import_catalog": SUPERVISORS,
+    "CentralQueue.call_next": HALL_STAFF,
+    "CentralQueue.call_specific": HALL_STAFF,
+    "CentralQueue.clerk_state": EVERYONE,
+    "CentralQueue.finish": HALL_STAFF,
+    "CentralQueue.hold": HALL_STAFF,
+    "CentralQueue.link_case": EVERYONE,
+    "CentralQueue.recall": HALL_STAFF,
+    "CentralQueue.resume": HALL_STAFF,
+    "CentralQueue.set_clerk_state": HALL_STAFF,
+    "CentralQueue.skip": HALL_STAFF,
+    "CentralQueue.start": HALL_STAFF,
+    "CentralQueue.transfer": HALL_STAFF,
     "GiftPackService.hand_over": WINDOW_STAFF,
     "GiftPackService.issue_voucher": WINDOW_STAFF,
     "GiftPackService.open_pack": WINDOW_STAFF,
@@ -115,7 +147,15 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "PrintService.reprint": EVERYONE,
     "PrintService.retry": EVERYONE,
     "PrintService.submit": EVERYONE,
+    "RatingsService.followups": HALL_STAFF,
+    "RatingsService.notes": HALL_STAFF,
+    "RatingsService.rate_case": SUPERVISORS,
+    "RatingsService.rating_of": SUPERVISORS,
+    "RatingsService.register": HALL_STAFF,
+    "RatingsService.step": HALL_STAFF,
     "SettingsService.update": SUPERVISORS,
+    "StatisticsService.record_export": SUPERVISORS,
+    "StatisticsService.report": SUPERVISORS,
     "SyncService.dismiss": SUPERVISORS,
     "SyncService.enrol": SUPERVISORS,
     "SyncService.resubmit": SUPERVISORS,
@@ -130,6 +170,7 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
 _READ = "a read for any signed-in page; shows masked data only"
 _STATION = "the kiosk or the call board, which run without a sign-in"
 _WORKER = "the print spool or sync worker, acting for no one"
+_PAD = "the rating pad facing the visitor, which runs without a sign-in"
 _SYSTEM = "the station itself (start-up, calendar change), acting for no one"
 
 #: Public service methods that take no session, and why none is needed.
@@ -154,6 +195,18 @@ UNGUARDED: Mapping[str, str] = {
     "CatalogService.department_name": _READ,
     "CatalogService.reload": _SYSTEM,
     "CatalogService.search": _READ,
+    "CentralQueue.at_window": _READ,
+    "CentralQueue.board": _STATION,
+    "CentralQueue.categories": _STATION,
+    "CentralQueue.check_in": _STATION,
+    "CentralQueue.events": _READ,
+    "CentralQueue.hand_over": _WORKER,
+    "CentralQueue.issue": _STATION,
+    "CentralQueue.requeue": _STATION,
+    "CentralQueue.reserve_blocks": _WORKER,
+    "CentralQueue.statistics": _READ,
+    "CentralQueue.tickets_today": _READ,
+    "CentralQueue.waiting": _READ,
     "GiftPackService.case_for": _READ,
     "GiftPackService.figures": _READ,
     "GiftPackService.view": _READ,
@@ -175,6 +228,7 @@ UNGUARDED: Mapping[str, str] = {
     "LocalQueue.statistics": _READ,
     "LocalQueue.tickets_today": _READ,
     "LocalQueue.waiting": _READ,
+    "OfflineQueue.find": _READ,
     "PrintService.claim_next": _WORKER,
     "PrintService.giftpack_contents": _READ,
     "PrintService.job": _READ,
@@ -186,6 +240,12 @@ UNGUARDED: Mapping[str, str] = {
     "PrintService.recover": _SYSTEM,
     "PrintService.target_for": _READ,
     "PrintService.trouble": _READ,
+    "RatingsService.apply_defaults": _SYSTEM,
+    "RatingsService.next_for_window": _PAD,
+    "RatingsService.rate": _PAD,
+    "RatingsService.refresh": _SYSTEM,
+    "StatisticsService.compute": "the monthly job and the benchmark; report() checks the role",
+    "SettingsService.use_published": _WORKER,
     "SyncService.central": _READ,
     "SyncService.refused": _READ,
     "VisitsService.authorisations": _READ,

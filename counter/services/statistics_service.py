@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlite_utils import Database
 
-from counter.model.staff import Role
+from counter.model.audit import AuditAction
 from counter.model.statistics import Dimension, Period, Report, compute, facts_from_rows
+from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
 from counter.services.catalog_service import CatalogService
 from counter.services.giftpack_service import GiftPackService
@@ -21,6 +23,7 @@ from counter.services.ratings_service import RatingsService
 from counter.services.session import Session
 from counter.services.visits_service import VisitsService
 from counter.store import outbox, ratings_store
+from counter.store.db import immediate
 
 
 class StatisticsService:
@@ -32,8 +35,19 @@ class StatisticsService:
     def report(
         self, session: Session, period: Period, dimension: Dimension, now: datetime
     ) -> Report:
-        session.require(Role.SUPERVISOR)
+        session.require(*roles.SUPERVISORS)
         return self.compute(period, dimension, now)
+
+    def record_export(
+        self, session: Session, report: Report, kind: str, dest: Path, now: datetime
+    ) -> None:
+        """The figures leave the counter in a file: logged (what, which period, where to)
+        before the file is written, as the backup is."""
+        session.require(*roles.SUPERVISORS)
+        target = f"statistics:{report.period.start}..{report.period.end}"
+        detail = {"kind": kind, "dimension": report.dimension.value, "to": str(dest)}
+        with immediate(self.db):
+            audit_trail.record(self.db, session, AuditAction.EXPORT, target, detail, now)
 
     def compute(self, period: Period, dimension: Dimension, now: datetime) -> Report:
         """Without the role check: for the benchmark and the monthly job."""

@@ -109,3 +109,38 @@ def restore(backup_path: Path, store_path: Path, now: datetime) -> Path | None:
     finally:
         source.close()
     return kept
+
+
+def pending_restore_path(store_path: Path) -> Path:
+    """Where the supervisor's menu leaves a chosen backup for the next start."""
+    return Path(store_path).with_name(f"{Path(store_path).name}.pending-restore")
+
+
+def stage_restore(backup_path: Path, store_path: Path) -> Path:
+    """Check the backup and copy it beside the store, to be put in place on next start.
+
+    The running app holds the store open, so swapping the file under it is unsafe; the
+    swap happens in :func:`apply_pending_restore` before the store is opened again.
+    """
+    check_backup(backup_path)
+    pending = pending_restore_path(store_path)
+    source = sqlite3.connect(f"{Path(backup_path).as_uri()}?mode=ro", uri=True)
+    try:
+        _copy(source, pending)
+    finally:
+        source.close()
+    return pending
+
+
+def apply_pending_restore(store_path: Path, now: datetime) -> Path | None:
+    """On start, before the store is opened: put a staged backup in the store's place.
+
+    Returns where the old store was kept aside (``counter.db.before-restore-*``), or
+    None when no restore was waiting.
+    """
+    pending = pending_restore_path(store_path)
+    if not pending.exists():
+        return None
+    kept = restore(pending, store_path, now)
+    pending.unlink()
+    return kept

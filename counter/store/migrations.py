@@ -806,4 +806,45 @@ def m0009_audit(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0010_outbox_lean")
+def m0010_outbox_lean(db: Database) -> None:
+    """Every local write appends an op, so each index on the outbox is a page more per
+    write. Ops are found by ``seq`` (the row id); ``op_id`` is a UUIDv7 made here, and
+    the central, not this table, is where a duplicate would be caught. The record of a
+    supervisor's action on a refused op keeps the op id without a foreign key, which
+    SQLite could only enforce through a unique index on it."""
+    run_script(
+        db,
+        """
+        CREATE TABLE sync_refusal_actions_new (
+            op_id TEXT PRIMARY KEY,
+            action TEXT NOT NULL CHECK (action IN ('resubmitted', 'dismissed')),
+            new_op_id TEXT,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        INSERT INTO sync_refusal_actions_new SELECT * FROM sync_refusal_actions;
+        DROP TABLE sync_refusal_actions;
+        ALTER TABLE sync_refusal_actions_new RENAME TO sync_refusal_actions;
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY,
+            op_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('insert', 'upsert', 'delete', 'event')),
+            payload TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'refused')),
+            refused_reason TEXT
+        );
+        INSERT INTO outbox_new SELECT * FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -20,6 +20,8 @@ from counter.model.clock import Hlc, iso, to_ms
 from counter.store.migrations import SCHEMA_VERSION
 
 KINDS = ("insert", "upsert", "delete", "event")
+# One encoder for every op: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class OutsideTransactionError(RuntimeError):
@@ -131,7 +133,7 @@ def record(
             op.table_name,
             op.row_id,
             op.kind,
-            json.dumps(payload, ensure_ascii=False, default=str),
+            _encode(payload),
             op.hlc,
             op.schema_version,
             op.created_at,

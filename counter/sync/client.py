@@ -177,20 +177,22 @@ class SyncClient:
             for op in ops:
                 if op.op_id in acked and op.kind in ("upsert", "delete"):
                     self._remember_hlc(op.table_name, op.row_id, op.hlc)
-            ids = [op.op_id for op in ops if op.op_id in acked]
-            self.acked_total += len(ids)
+            # By seq, the outbox's row id: op ids are not indexed (see m0010).
+            seqs = [op.seq for op in ops if op.op_id in acked]
+            by_id = {op.op_id: op.seq for op in ops}
+            self.acked_total += len(seqs)
             outbox.checkpoint(self.db)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for start in range(0, len(seqs), 500):
+                chunk = seqs[start : start + 500]
                 self.db.execute(
-                    f"DELETE FROM outbox WHERE state = 'pending' AND op_id IN "
+                    f"DELETE FROM outbox WHERE state = 'pending' AND seq IN "
                     f"({','.join('?' * len(chunk))})",
                     chunk,
                 )
             for refusal in answer.refused:
                 self.db.execute(
-                    "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE op_id = ?",
-                    [f"[{refusal.code.value}] {refusal.reason}", refusal.op_id],
+                    "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE seq = ?",
+                    [f"[{refusal.code.value}] {refusal.reason}", by_id.get(refusal.op_id)],
                 )
             self.db.execute(
                 "UPDATE sync_state SET next_expected_seq = ?, last_push_at = ?,"
@@ -206,7 +208,7 @@ class SyncClient:
                 f"本机序号缺口：中心等待第 {answer.next_expected_seq} 号，"
                 f"本机最早待传第 {waiting[0].seq} 号",
             )
-        return len(ids)
+        return len(seqs)
 
     def _remember_hlc(self, table: str, row_id: str, hlc: str) -> None:
         """The local row now holds this acked op's version, so its clock is the one to

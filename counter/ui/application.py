@@ -32,6 +32,7 @@ from counter.services.session import Session, sign_in
 from counter.services.settings_service import SettingsService
 from counter.services.sync_service import SyncService
 from counter.services.visits_service import VISIT_ROLES, VisitsService
+from counter.store import hall_settings
 from counter.store.db import DB_FILE
 from counter.store.paths import config_file, data_dir
 from counter.ui.board import BoardWindow, make_voice
@@ -292,6 +293,7 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
     folder = data_dir(args.data_dir or settings.settings["data_dir"] or None)
     try:
         db = open_counter_store(folder, clock())
+        settings.use_published(hall_settings.published(db))
     except CounterError as exc:
         message = getattr(exc, "message", str(exc))
         if not args.screenshot:

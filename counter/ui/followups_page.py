@@ -33,6 +33,7 @@ from counter.model.staff import Role
 from counter.services.ratings_service import REGISTER_KINDS, RatingsService
 from counter.services.session import Session
 from counter.ui.forms import FieldErrors
+from counter.ui.rating_entry import RatingEntryDialog
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 LIGHT_COLOURS = {Light.GREEN: "#0b6e4f", Light.YELLOW: "#b58a00", Light.RED: "#b00020"}
@@ -196,6 +197,12 @@ class FollowUpsPage(QWidget):
         top.addWidget(QLabel(self.tr("类别")))
         top.addWidget(self.filter)
         top.addStretch(1)
+        self.enter_rating_button = QPushButton(self.tr("录入热线、扫码评价 (Ctrl+H)"))
+        self.enter_rating_button.setObjectName("enterRating")
+        self.enter_rating_button.setShortcut(QKeySequence("Ctrl+H"))
+        self.enter_rating_button.clicked.connect(self.on_enter_rating_clicked)
+        self.enter_rating_button.setVisible(supervisor)
+        top.addWidget(self.enter_rating_button)
         lower = QHBoxLayout()
         lower.addWidget(step_box, 1)
         lower.addWidget(register_box, 1)
@@ -206,6 +213,12 @@ class FollowUpsPage(QWidget):
 
         self.filter.currentIndexChanged.connect(self.refresh)
         self.refresh()
+
+    def on_enter_rating_clicked(self) -> None:
+        dialog = RatingEntryDialog(self.ratings, self.session, self.clock, self)
+        if dialog.exec() and dialog.outcome is not None:
+            self.refresh()
+            self.changed.emit()
 
     # --- the list ---------------------------------------------------------------------
 

@@ -48,6 +48,9 @@ class SettingsDialog(QDialog):
                 editor = QLineEdit(str(value))
             editor.setObjectName(declared.key)
             editor.setToolTip(declared.description)
+            if declared.key in service.published:
+                editor.setEnabled(False)
+                editor.setToolTip(self.tr("由中心统一设置：") + declared.description)
             self.editors[declared.key] = editor
             self.errors.add_row(form, declared.label, declared.key, editor)
         buttons = QDialogButtonBox(

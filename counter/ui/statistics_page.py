@@ -353,7 +353,18 @@ class StatisticsPage(QWidget):
         return monthly_report_pdf(self.report, hall)
 
     def export_to(self, path: Path, kind: str) -> None:
-        path.write_bytes(self.export_bytes(kind))
+        """Logged as an export in the audit trail first; then the file is written."""
+        assert self.report is not None
+        content = self.export_bytes(kind)
+        settings = self.settings()
+        db = connect(self.store_path)
+        try:
+            calendar = CalendarService(db, settings.working_hours)
+            service = StatisticsService(db, calendar, RatingsService(db, calendar, settings))
+            service.record_export(self.session, self.report, kind, path, self.clock())
+        finally:
+            db.close()
+        path.write_bytes(content)
         self.status.setText(self.tr("已导出：{}").format(path))
 
     def _ask_export(self, kind: str) -> None:
@@ -367,3 +378,5 @@ class StatisticsPage(QWidget):
                 self.export_to(Path(chosen), kind)
             except OSError as exc:
                 self.error.setText(self.tr("无法保存：{}").format(exc))
+            except CounterError as exc:
+                self.error.setText(getattr(exc, "message", str(exc)))

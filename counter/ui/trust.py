@@ -1,5 +1,5 @@
 """What the main window gets for trust: the screen lock, the recorded sign-in and
-sign-out, and the supervisor's backup action. One call from the composition root."""
+sign-out, and the supervisor's backup and restore actions. One call from the composition root."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from counter.model.errors import CounterError
 from counter.model.staff import Role
 from counter.services import session_trail
-from counter.services.maintenance import backup_store
+from counter.services.maintenance import backup_store, schedule_restore
 from counter.services.session import Session
 from counter.ui.screen_lock import IdleLock
 
@@ -76,6 +76,70 @@ class BackupAction(QAction):
         return dest
 
 
+class RestoreAction(QAction):
+    """文件 → 恢复数据…: the chosen backup replaces the store when Counter next starts.
+
+    The running app holds the store open on several connections, so the file is not
+    swapped under it: the backup is checked and staged beside the store, the window is
+    closed, and the next start puts it in place before opening the store, keeping the
+    current store aside as ``counter.db.before-restore-*``.
+    """
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        db: Database,
+        session: Session,
+        store_path: Path,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(window.tr("恢复数据…"), window)
+        self.setObjectName("restoreAction")
+        self.window, self.db, self.session = window, db, session
+        self.store_path, self.clock = store_path, clock
+        self.triggered.connect(self.on_triggered)
+
+    def on_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, self.window.tr("选择要恢复的备份"), str(Path.home()), "*.db"
+        )
+        if path:
+            self.restore_from(Path(path))
+
+    def confirm(self, backup_path: Path) -> bool:
+        answer = QMessageBox.warning(
+            self.window,
+            self.window.tr("恢复数据"),
+            self.window.tr(
+                "将用备份 {} 替换本机当前的全部数据。\n"
+                "当前数据不会删除，会另存为 {}.before-restore-日期时间。\n"
+                "恢复在 Counter 重新启动时进行，Counter 现在将关闭。确定要恢复吗？"
+            ).format(backup_path, self.store_path.name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def restore_from(self, backup_path: Path) -> Path | None:
+        if not self.confirm(backup_path):
+            return None
+        try:
+            pending = schedule_restore(
+                self.db, self.store_path, backup_path, self.session, self.clock()
+            )
+        except (CounterError, OSError) as exc:
+            message = getattr(exc, "message", str(exc))
+            QMessageBox.critical(self.window, self.window.tr("无法恢复"), message)
+            return None
+        QMessageBox.information(
+            self.window,
+            self.window.tr("请重新启动 Counter"),
+            self.window.tr("备份已检查无误。Counter 将关闭，重新启动后即使用恢复的数据。"),
+        )
+        self.window.close()
+        return pending
+
+
 def attach_trust(
     window: QMainWindow,
     db: Database,
@@ -90,9 +154,12 @@ def attach_trust(
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
         menu = window.menuBar().actions()[0].menu()
         first = menu.actions()[0] if menu.actions() else None
-        action = BackupAction(window, db, session, store_path, clock)
-        if first is not None:
-            menu.insertAction(first, action)
-        else:
-            menu.addAction(action)
+        for action in (
+            BackupAction(window, db, session, store_path, clock),
+            RestoreAction(window, db, session, store_path, clock),
+        ):
+            if first is not None:
+                menu.insertAction(first, action)
+            else:
+                menu.addAction(action)
     return IdleLock(window, db, session, clock, lock_minutes)

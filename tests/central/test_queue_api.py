@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from counter.central.engine import Engine
+from counter.central.queue_api import MAX_WAIT_S
 
 CALL = {
     "window": "1",
@@ -76,3 +77,58 @@ def test_numbers_and_blocks_never_overlap(client: TestClient, headers) -> None: 
     ).json()
     after = client.post("/v1/queue/issue", json=ISSUE, headers=headers).json()["ticket"]
     assert (first["seq"], block, after["seq"]) == (1, {"first": 2, "last": 6}, 7)
+
+
+def test_a_day_given_as_a_number_is_422(client: TestClient, headers) -> None:  # type: ignore[no-untyped-def]
+    answer = client.get("/v1/queue/board", params={"day": "0"}, headers=headers)
+    assert answer.status_code == 422 and "YYYY-MM-DD" in answer.json()["reason"]
+
+
+def test_a_time_without_its_offset_is_422(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        "/v1/queue/issue", json={**ISSUE, "at": "2026-11-27T09:00:00"}, headers=headers
+    )
+    assert answer.status_code == 422 and "at" in answer.json()["reason"]
+    assert issued(engine) == 0
+
+
+def test_text_with_a_nul_character_is_422(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        "/v1/queue/issue", json={**ISSUE, "person_name": "张\x00三"}, headers=headers
+    )
+    assert answer.status_code == 422
+    assert issued(engine) == 0
+
+
+def test_an_offline_ticket_on_an_impossible_day_is_422_and_not_added(
+    client: TestClient,
+    headers,  # type: ignore[no-untyped-def]
+    engine: Engine,
+) -> None:
+    block = {"category": "A", "numbering": "2026-02-30", "size": 5}
+    assert client.post("/v1/queue/blocks", json=block, headers=headers).status_code == 200
+    row = {
+        "id": "20260230-A001",
+        "day": "2026-02-30",
+        "category": "A",
+        "number": "A001",
+        "seq": 1,
+        "issued_at": "2026-02-28T09:00:00.000+08:00",
+        "state": "waiting",
+        "lane": 2,
+        "queue_key": 1.0,
+    }
+    answer = client.post("/v1/queue/reconcile", json={"tickets": [row]}, headers=headers)
+    assert answer.status_code == 422 and "day" in answer.json()["reason"]
+    assert issued(engine) == 0
+
+
+def test_the_long_poll_is_bounded_by_the_maximum_the_schema_publishes(
+    client: TestClient,
+    headers,  # type: ignore[no-untyped-def]
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/v1/queue/events"]["get"]
+    wait = next(p for p in operation["parameters"] if p["name"] == "wait")
+    assert wait["schema"]["maximum"] == MAX_WAIT_S
+    answer = client.get("/v1/queue/events", params={"wait": MAX_WAIT_S + 1}, headers=headers)
+    assert answer.status_code == 422

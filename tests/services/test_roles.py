@@ -160,9 +160,22 @@ def test_the_services_of_the_earlier_issues_are_all_walked() -> None:
         "CalendarService",
         "CasesService",
         "CatalogService",
+        "CentralQueue",
+        "GiftPackService",
         "IntakeService",
         "LocalQueue",
         "PrintService",
+        "RatingsService",
         "SettingsService",
+        "StatisticsService",
         "SyncService",
+        "VisitsService",
     }
+
+
+def test_the_central_queue_checks_roles_as_the_local_queue_does() -> None:
+    """The window panel uses either; a role must not gain or lose a call by enrolling."""
+    for key, allowed_roles in roles.ROLE_TABLE.items():
+        cls, name = key.split(".")
+        if cls == "CentralQueue":
+            assert roles.ROLE_TABLE.get(f"LocalQueue.{name}") == allowed_roles, key

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
 from counter.model.clock import Hlc
 from counter.store import outbox
+from counter.store.migrations import MIGRATIONS
 
 
 def test_an_op_written_outside_a_transaction_is_a_bug(db: Database, now: datetime) -> None:
@@ -66,3 +68,29 @@ def test_sequence_and_clock_continue_after_acked_ops_are_cleared(
         )
     assert (first.seq, last.seq, after.seq) == (first.seq, first.seq + 1, first.seq + 2)
     assert after.hlc > last.hlc
+
+
+def test_pending_and_refused_ops_survive_the_lean_outbox_migration(
+    tmp_path: Path, now: datetime
+) -> None:
+    db = Database(tmp_path / "old.db")
+    db.execute("PRAGMA foreign_keys = ON")
+    MIGRATIONS.apply(db, stop_before="0010_outbox_lean")
+    outbox.ensure_device(db, now)
+    with db.atomic():
+        kept = outbox.record(db, table="t", row_id="1", kind="insert", payload={"a": 1}, now=now)
+        refused = outbox.record(db, table="t", row_id="2", kind="insert", payload={}, now=now)
+    db.execute("UPDATE outbox SET state = 'refused' WHERE seq = ?", [refused.seq])
+    db["sync_refusal_actions"].insert(
+        {"op_id": refused.op_id, "action": "dismissed", "staff_id": "s", "staff_name": "张伟",
+         "at": "2026-11-27T10:00:00+08:00"}
+    )  # fmt: skip
+    MIGRATIONS.apply(db)
+    assert [op.op_id for op in outbox.pending(db)] == [kept.op_id]
+    assert [op.op_id for op in outbox.refused(db)] == [refused.op_id]
+    assert db.execute("SELECT op_id FROM sync_refusal_actions").fetchall() == [(refused.op_id,)]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_write_adds_no_outbox_index_beyond_the_row_id(db: Database) -> None:
+    assert db.execute("PRAGMA index_list(outbox)").fetchall() == []

@@ -61,3 +61,15 @@ def test_a_clerk_cannot_change_settings(
     dialog.on_save()
     assert "值班长" in dialog.errors.general.text()
     assert not path.exists()
+
+
+def test_hall_settings_published_centrally_are_shown_but_not_editable(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    service = SettingsService(tmp_path / "settings.toml")
+    service.use_published({"hall_name": "鼓楼区政务服务中心"})
+    dialog = SettingsDialog(service, sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now))
+    qtbot.addWidget(dialog)
+    editor = dialog.editors["hall_name"]
+    assert isinstance(editor, QLineEdit) and editor.text() == "鼓楼区政务服务中心"
+    assert not editor.isEnabled() and "由中心统一设置" in editor.toolTip()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
@@ -19,6 +21,7 @@ from counter.services.calendar_service import CalendarService
 from counter.services.ratings_service import RatingsService
 from counter.services.session import sign_in
 from counter.services.statistics_service import StatisticsService
+from counter.store import audit_log
 from counter.ui.statistics_page import StatisticsPage
 
 
@@ -75,6 +78,22 @@ def test_the_page_exports_excel_that_reads_back(
     book = openpyxl.load_workbook(io.BytesIO((tmp_path / "m.xlsx").read_bytes()))
     total = next(r for r in book["统计"].iter_rows(values_only=True) if r[0] == "合计")
     assert page.report is not None and total[1] == page.report.total.tickets
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "pdf"])
+def test_each_export_is_logged_in_the_audit_trail_with_its_file(
+    qtbot: QtBot, db: Database, store_path: Path, now: datetime, tmp_path: Path, kind: str
+) -> None:
+    write(db, generate(date(2026, 8, 25), 42, tickets_per_day=10, intakes_per_day=5))
+    page = make_page(qtbot, db, store_path, now)
+    page.start.setDate(QDate(2026, 9, 1))
+    run(qtbot, page)
+    dest = tmp_path / f"m.{kind}"
+    page.export_to(dest, kind)
+    logged = audit_log.for_target(db, "statistics:2026-09-01..2026-09-30")
+    assert [e["action"] for e in logged] == ["export"]
+    assert json.loads(logged[0]["detail"]) == {"kind": kind, "dimension": "全厅", "to": str(dest)}
+    assert dest.stat().st_size > 0
 
 
 def test_an_empty_range_is_an_empty_report_not_an_error(

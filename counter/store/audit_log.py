@@ -15,25 +15,19 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from counter.model.audit import GENESIS, ChainReport, canonical, entry_hash, verify_chain
+from counter.model.audit import (
+    GENESIS,
+    HASHED_FIELDS,
+    ChainReport,
+    canonical,
+    entry_hash,
+    verify_chain,
+)
 from counter.model.clock import iso, to_ms
 from counter.store import outbox
 
-COLUMNS = (
-    "id",
-    "seq",
-    "device_id",
-    "at",
-    "staff_id",
-    "staff_name",
-    "role",
-    "window",
-    "action",
-    "target",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+# A row is what is hashed plus the hash itself.
+COLUMNS = (*HASHED_FIELDS, "hash")
 
 
 @dataclass(frozen=True)

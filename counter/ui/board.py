@@ -12,8 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QLocale, Qt, QTimer
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter.services.queue_service import BoardCall, Queue
+from counter.ui.polling import poll_while_shown
 
 log = logging.getLogger("counter.ui.board")
 POLL_MS = 1000
@@ -114,20 +114,8 @@ class BoardWindow(QWidget):
         layout.addWidget(waiting_title)
         layout.addLayout(self.waiting_row)
 
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = poll_while_shown(self, POLL_MS, self.refresh)
         self.refresh(announce=False)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Poll the shared store only while on screen."""
-        super().showEvent(event)
-        self.timer.start()
-        self.refresh()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self.timer.stop()
-        super().hideEvent(event)
 
     def refresh(self, announce: bool = True) -> None:
         view = self.queue.board(self.clock())

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.model.slips import TicketSlip
 from counter.services.queue_service import IssuedTicket, Queue
+from counter.ui.polling import poll_while_shown
 
 BIG = "font-size: 26pt; font-weight: bold;"
 REFRESH_MS = 5000
@@ -129,20 +129,8 @@ class KioskWindow(QWidget):
         self.reset_timer.setSingleShot(True)
         self.reset_timer.setInterval(RESET_MS)
         self.reset_timer.timeout.connect(self.clear_ticket)
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)
         self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Poll the shared store only while on screen."""
-        super().showEvent(event)
-        self.timer.start()
-        self.refresh()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self.timer.stop()
-        super().hideEvent(event)
 
     def refresh(self) -> None:
         counts = dict((c.code, n) for c, n in self.queue.board(self.clock()).waiting)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -29,6 +29,7 @@ from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
 from counter.services.queue_service import Queue
 from counter.services.session import Session
 from counter.ui.forms import FieldErrors
+from counter.ui.polling import poll_while_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 REFRESH_MS = 3000
@@ -174,22 +175,10 @@ class QueuePanel(QWidget):
         layout.addWidget(self.held)
         layout.addWidget(self.stats)
 
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)
         self.refresh()
 
     # --- showing ------------------------------------------------------------------
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Poll the shared store only while on screen."""
-        super().showEvent(event)
-        self.timer.start()
-        self.refresh()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        self.timer.stop()
-        super().hideEvent(event)
 
     def refresh(self) -> None:
         now = self.clock()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.model.ratings import LEVELS, Channel, Level, RatingRequest, Scores
 from counter.services.ratings_service import RatingsService
+from counter.ui.polling import poll_while_shown
 
 REFRESH_MS = 2000
 THANKS_MS = 6000
@@ -86,9 +87,7 @@ class RatingPad(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.stack, 1)
 
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)
         self.back = QTimer(self)
         self.back.setSingleShot(True)
         self.back.setInterval(THANKS_MS)
@@ -173,13 +172,7 @@ class RatingPad(QWidget):
 
     # --- life cycle -------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh()
-        self.timer.start()
-
     def hideEvent(self, event: QHideEvent) -> None:
-        self.timer.stop()
         self.back.stop()
         super().hideEvent(event)
 

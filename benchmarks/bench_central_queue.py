@@ -2,12 +2,22 @@
 
 A real ``counter-central serve`` process on PostgreSQL (or SQLite) over loopback; the
 kiosk issues the tickets through :class:`CentralQueue`, then 20 window processes, each
-with its own counter store, call next and finish until nobody waits. Printed: issue
-latency, call-next latency median and p99 as a window sees it (HTTP round trip
-included), throughput, and how many tickets were served twice, counted both from what
-the windows got and from the central's own event log.
+with its own counter store, call next and finish in two phases:
 
-    python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--engine postgres]
+1. together: every window presses 叫号 at the same moment, serves, and waits for the
+   others before the next round (``--rounds``) — the hall's worst moment, the latency a
+   clerk sees when all twenty call at once;
+2. flat out: each window calls and finishes with no pause until nobody waits — not a
+   hall's load (a clerk calls every few minutes) but its throughput, with the latency
+   that queueing behind it costs.
+
+Printed: issue latency, call-next latency median and p99 as a window sees it (HTTP
+round trip and the window's own store included), throughput, and how many tickets
+were served twice, counted both from what the windows got and from the central's own
+event log.
+
+    python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--rounds 50]
+        [--engine postgres]
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -75,33 +86,55 @@ def start_central(url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("central did not start")
 
 
-def window(path: str, base: str, token: str, number: str) -> tuple[list[str], list[float]]:
+def window(
+    path: str, base: str, token: str, number: str, rounds: int, together: Any, results: Any
+) -> None:
+    """One window's process: ``rounds`` calls in step with the others, then flat out."""
     db = open_store(path)
     queue = CentralQueue(db, HttpTransport(base, token, timeout=30.0))
     staff = Staff(id=f"s{number}", login=f"w{number}", name=f"窗口{number}", role=Role.CLERK,
                   password_hash="")  # fmt: skip
     session = Session(staff=staff, window=number, signed_in_at=NOW)
-    served: list[str] = []
-    latencies: list[float] = []
     now = NOW + timedelta(hours=1)
-    while True:
+    queue.at_window(number, now)  # the first request opens the connection, as at sign-in
+
+    def serve_one(latencies: list[float], served: list[str]) -> bool:
         start = time.perf_counter()
         try:
             ticket = queue.call_next(session, now)
         except NotFoundError:
-            break
+            return False
         latencies.append(time.perf_counter() - start)
         queue.finish(session, ticket.id, ["咨询"], now)
         served.append(ticket.id)
+        return True
+
+    phases: dict[str, tuple[list[float], list[str]]] = {"together": ([], []), "flat": ([], [])}
+    for _ in range(rounds):
+        together.wait()
+        serve_one(*phases["together"])
+        together.wait()
+    together.wait()
+    started = time.perf_counter()
+    while serve_one(*phases["flat"]):
+        pass
     assert queue.online, "a window fell back to its offline queue"
     db.close()
-    return served, latencies
+    results.put((number, phases, started, time.perf_counter()))
+
+
+def report(label: str, calls: list[float], extra: str = "") -> None:
+    print(
+        f"call next, {label}: {len(calls)} calls, median {statistics.median(calls) * 1000:.2f}"
+        f" ms, p99 {p99(calls) * 1000:.2f} ms, max {max(calls) * 1000:.2f} ms{extra}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("tickets", nargs="?", type=int, default=5000)
     parser.add_argument("--windows", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
@@ -144,25 +177,37 @@ def main() -> None:
             path = folder / f"window-{w}.db"
             shutil.copy(kiosk_path, path)
             paths.append(str(path))
+        # Half the tickets at most go to the rounds in step; the rest are served flat out.
+        rounds = max(1, min(args.rounds, args.tickets // (2 * len(windows))))
         context = multiprocessing.get_context("spawn")
-        start = time.perf_counter()
-        with context.Pool(len(windows)) as pool:
-            results = pool.starmap(
-                window, [(p, base, token, w) for p, w in zip(paths, windows, strict=True)]
-            )
-        elapsed = time.perf_counter() - start
-        got = Counter(t for ids, _ in results for t in ids)
-        calls = [x for _, lat in results for x in lat]
+        together = context.Barrier(len(windows))
+        results = context.Queue()
+        workers = [
+            context.Process(target=window, args=(p, base, token, w, rounds, together, results))
+            for p, w in zip(paths, windows, strict=True)
+        ]
+        for worker in workers:
+            worker.start()
+        finished = [results.get() for _ in workers]
+        for worker in workers:
+            worker.join()
+        got = Counter(t for _, ph, _, _ in finished for part in ph.values() for t in part[1])
         logged = Counter(
             r[0]
             for r in engine.query("SELECT ticket_id FROM queue_events WHERE kind = 'call_next'")
         )
         twice = sum(1 for n in got.values() if n > 1) + sum(1 for n in logged.values() if n > 1)
-        print(
-            f"[{args.engine}] call next, {len(windows)} windows at once: {len(calls)} calls,"
-            f" median {statistics.median(calls) * 1000:.2f} ms, p99 {p99(calls) * 1000:.2f} ms,"
-            f" {len(calls) / elapsed:.0f} calls+finishes/s; per window"
-            f" {min(len(ids) for ids, _ in results)}–{max(len(ids) for ids, _ in results)}"
+        label = f"[{args.engine}] {len(windows)} windows"
+        report(f"{label} pressing at the same moment, {rounds} rounds",
+               [x for _, ph, _, _ in finished for x in ph["together"][0]])  # fmt: skip
+        flat = [x for _, ph, _, _ in finished for x in ph["flat"][0]]
+        elapsed = max(f[3] for f in finished) - min(f[2] for f in finished)
+        per_window = [len(ph["flat"][1]) for _, ph, _, _ in finished]
+        report(
+            f"{label} flat out (no pause between applicants)",
+            flat,
+            f"; {len(flat) / elapsed:.0f} calls+finishes/s;"
+            f" per window {min(per_window)}–{max(per_window)}",
         )
         print(f"tickets served: {len(got)} of {args.tickets}; central log: {len(logged)} called")
         print(f"tickets served twice: {twice}")

@@ -22,7 +22,7 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Hlc:
     """A hybrid logical clock reading: wall milliseconds, then a counter for ties.
 

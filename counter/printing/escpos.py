@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 import counter.assets
@@ -102,6 +101,10 @@ class SlipWriter:
     """Builds one slip's bytes; every printer-specific decision is made here."""
 
     def __init__(self, profile: Profile) -> None:
+        # python-escpos loads its printer capability database on import (0.15 s): at
+        # the first slip, not while the window opens.
+        from escpos.printer import Dummy
+
         self.profile = profile
         self.printer = Dummy()
         # The generic profile knows no paper width; give this instance its own copy

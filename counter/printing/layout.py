@@ -22,9 +22,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from counter.model.identity import mask_id, mask_phone
-from counter.printing.fonts import register
+from counter.printing.fonts import FONT, register
 
-FONT = register()
 INK = colors.black
 GREY = colors.Color(0.35, 0.35, 0.35)
 RULE = colors.Color(0.55, 0.55, 0.55)
@@ -66,23 +65,30 @@ RIGHT = style(10.5, align=TA_RIGHT)
 CENTER = style(10.5, align=TA_CENTER)
 
 
+def _paragraph(text: str, st: ParagraphStyle) -> Paragraph:
+    """Every paragraph is made here: reportlab needs the font registered to parse one,
+    and reading the font file (0.13 s) waits until a document is being made."""
+    register()
+    return Paragraph(text, st)
+
+
 def p(text: str, st: ParagraphStyle = BODY) -> Paragraph:
     """A paragraph of plain text (escaped); use :func:`markup` for intentional tags."""
-    return Paragraph(escape(text), st)
+    return _paragraph(escape(text), st)
 
 
 def markup(text: str, st: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(text, st)
+    return _paragraph(text, st)
 
 
 def spaced(*parts: str, st: ParagraphStyle = BODY) -> Paragraph:
     """Fields on one line with a visible gap (Paragraph collapses ordinary spaces)."""
     gap = "&nbsp;" * 6
-    return Paragraph(gap.join(escape(x) for x in parts if x), st)
+    return _paragraph(gap.join(escape(x) for x in parts if x), st)
 
 
 def field(label: str, value: str, st: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(f"<font color='#555555'>{escape(label)}：</font>{escape(value)}", st)
+    return _paragraph(f"<font color='#555555'>{escape(label)}：</font>{escape(value)}", st)
 
 
 def shown_id(number: str, unmask: bool) -> str:
@@ -299,6 +305,7 @@ def build(
     on_later: Callable[[Canvas, SimpleDocTemplate], None] | None = None,
 ) -> bytes:
     """Lay out a story; ``invariant`` makes the same data give the same bytes."""
+    register()  # a story may hold no paragraph (see _paragraph)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,

@@ -28,7 +28,7 @@ class OutsideTransactionError(RuntimeError):
     """A bug: an outbox op written outside the transaction of its change."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Op:
     seq: int
     op_id: str

@@ -11,9 +11,10 @@ import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 
 class TransportError(Exception):
@@ -46,9 +47,22 @@ class HttpTransport:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if isinstance(verify, str):  # a hall's own CA or self-signed certificate file
             verify = ssl.create_default_context(cafile=verify)
-        self._client = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, verify=verify
-        )
+        self._options: dict[str, Any] = {
+            "base_url": base_url,
+            "headers": headers,
+            "timeout": timeout,
+            "verify": verify,
+        }
+        self._client: httpx.Client | None = None
+
+    def _open(self) -> httpx.Client:
+        """httpx is imported and the client made at the first request, which the sync
+        agent makes off the GUI thread: a tenth of a second less before the window."""
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.Client(**self._options)
+        return self._client
 
     def request(
         self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
@@ -56,8 +70,11 @@ class HttpTransport:
         content = None
         if body is not None:
             content = json.dumps(body, ensure_ascii=False).encode()
+        import httpx
+
+        client = self._open()
         try:
-            answer = self._client.request(
+            answer = client.request(
                 method,
                 path,
                 content=content,
@@ -73,7 +90,8 @@ class HttpTransport:
         return Response(answer.status_code, data if isinstance(data, dict) else {"body": data})
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
 
 FAULTS = ("drop_request", "drop_response", "duplicate", "reorder", "delay")

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QDate, QObject, QRunnable, QThreadPool, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -55,6 +55,9 @@ from counter.services.statistics_service import StatisticsService
 from counter.store.db import connect
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.record_model import RecordTableModel, record_table_view
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 LEVEL_COLOURS = ("#0b6e4f", "#3d8b37", "#b5a520", "#e07b22", "#b00020")
 
@@ -109,6 +112,8 @@ def blank_report(now: datetime) -> Report:
 
 
 def _bar_plot(title: str) -> pg.PlotWidget:
+    import pyqtgraph as pg
+
     plot = pg.PlotWidget(background="w")
     plot.setTitle(title, color="#222222", size="11pt")
     plot.setMouseEnabled(x=False, y=False)
@@ -188,8 +193,7 @@ class StatisticsPage(QWidget):
             self.summary_labels[name] = label
         self.summary.setColumnStretch(1, 1)
         self.summary.setColumnStretch(3, 1)
-        self.levels_plot = _bar_plot(self.tr("评价等级"))
-        self.daily_plot = _bar_plot(self.tr("每日取号（蓝）与受理（橙）"))
+        self._plots: tuple[pg.PlotWidget, pg.PlotWidget] | None = None
 
         self.model: RecordTableModel[list[str]] = RecordTableModel([])
         self.table = record_table_view(self.model, stretch=None)
@@ -209,15 +213,13 @@ class StatisticsPage(QWidget):
         controls.addStretch(1)
         for button in (self.csv_button, self.xlsx_button, self.pdf_button):
             controls.addWidget(button)
-        charts = QHBoxLayout()
-        charts.addWidget(self.levels_plot, 2)
-        charts.addWidget(self.daily_plot, 3)
+        self.charts = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.status)
         layout.addWidget(self.error)
         layout.addLayout(self.summary)
-        layout.addLayout(charts, 2)
+        layout.addLayout(self.charts, 2)
         layout.addWidget(self.table, 3)
 
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
@@ -226,6 +228,32 @@ class StatisticsPage(QWidget):
         self.xlsx_button.clicked.connect(lambda: self._ask_export("xlsx"))
         self.pdf_button.clicked.connect(lambda: self._ask_export("pdf"))
         self._on_kind_changed()
+
+    # --- charts -------------------------------------------------------------------------
+
+    def _charts(self) -> tuple[pg.PlotWidget, pg.PlotWidget]:
+        """pyqtgraph (with numpy, 0.2 s to import) is loaded when the page is first shown
+        or drawn on, not while the main window opens for every supervisor."""
+        if self._plots is None:
+            self._plots = (
+                _bar_plot(self.tr("评价等级")),
+                _bar_plot(self.tr("每日取号（蓝）与受理（橙）")),
+            )
+            self.charts.addWidget(self._plots[0], 2)
+            self.charts.addWidget(self._plots[1], 3)
+        return self._plots
+
+    @property
+    def levels_plot(self) -> pg.PlotWidget:
+        return self._charts()[0]
+
+    @property
+    def daily_plot(self) -> pg.PlotWidget:
+        return self._charts()[1]
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._charts()
+        super().showEvent(event)
 
     # --- choosing -----------------------------------------------------------------------
 
@@ -300,6 +328,8 @@ class StatisticsPage(QWidget):
             button.setEnabled(True)
 
     def _draw(self, report: Report) -> None:
+        import pyqtgraph as pg
+
         self.levels_plot.clear()
         self.levels_plot.addItem(
             pg.BarGraphItem(

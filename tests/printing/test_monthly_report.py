@@ -49,9 +49,6 @@ def test_the_monthly_report_is_one_page_holding_the_headline_figures(report: Rep
 def test_the_monthly_report_embeds_only_the_bundled_font(report: Report) -> None:
     pdf = monthly_report_pdf(report, "示范市政务服务中心")
     assert_font_embedded(pdf)
-    import pypdfium2 as pdfium
-
-    pdfium.PdfDocument(pdf)[0].render(scale=1.5).to_pil().save("/tmp/shots/monthly_report.png")
 
 
 def test_an_empty_month_gives_a_page_that_says_so(db: Database, now: datetime) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-import pypdfium2 as pdfium
-
 from counter.model.notice import NoticeKind
 from counter.model.ratings import rating_link
 from counter.printing.notices import notice_pdf
@@ -22,7 +20,6 @@ def test_the_receipt_carries_a_qr_code_that_rates_its_case(now: datetime) -> Non
     pdf = notice_pdf(notice)
     assert url in codes(pdf)["QRCode"]
     assert "好差评" in text(pdf)
-    pdfium.PdfDocument(pdf)[0].render(scale=1.5).to_pil().save("/tmp/shots/receipt_rating.png")
 
 
 def test_a_receipt_without_a_rating_address_has_no_rating_qr(now: datetime) -> None:

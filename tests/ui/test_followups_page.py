@@ -51,7 +51,6 @@ def test_the_supervisor_sees_the_bad_review_with_its_light(qtbot: QtBot, db: Dat
     assert model.index(0, 1).data() == "差评整改" and model.index(0, 2).data() == "待回访"
     assert model.index(0, 0).data().startswith("●")
     assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
-    page.grab().save("/tmp/shots/followups_page.png")
 
 
 def test_a_step_without_a_note_is_refused_at_the_note(qtbot: QtBot, db: Database,

@@ -38,7 +38,6 @@ def test_the_pad_shows_the_service_but_not_the_applicant(qtbot: QtBot, db: Datab
     assert "A001" in pad.what.text() and "李娜" in pad.what.text()
     assert "王五" not in pad.what.text()
     assert not pad.submit.isEnabled()
-    pad.grab().save("/tmp/shots/rating_pad.png")
 
 
 def test_a_rating_by_keyboard_is_stored_once(qtbot: QtBot, db: Database, now: datetime) -> None:

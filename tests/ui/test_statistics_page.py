@@ -63,7 +63,6 @@ def test_a_month_by_window_shows_the_same_total_as_the_service(
     assert model.index(last, header.index("受理")).data() == str(expected.total.accepted)
     assert model.rowCount() == len(expected.groups) + 1
     assert page.summary_labels["受理办件"].text() == str(expected.total.accepted)
-    page.grab().save("/tmp/shots/statistics_page.png")
 
 
 def test_the_page_exports_excel_that_reads_back(

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from counter.central.audit import verify_devices
-from counter.central.engine import Engine
+from counter.central.engine import WORKER_THREADS, Engine
 from counter.central.postgres_engine import PostgresEngine
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
 from counter.central.sqlite_engine import SqliteEngine
@@ -53,6 +53,7 @@ def serve(args: argparse.Namespace) -> None:
         open_engine(args.db, args.pool),
         rate_per_second=args.rate,
         rate_burst=max(200, int(args.rate * 4)),
+        worker_threads=args.threads,
     )
     tls = {}
     if args.tls_cert:
@@ -172,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="warning")
     p.add_argument(
         "--pool", type=int, default=8, help="PostgreSQL：保持打开的数据库连接数（约为窗口数）"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=WORKER_THREADS,
+        help="同时访问数据库的请求数（其余在事件循环中排队；多了只会争抢解释器锁）",
     )
     p.add_argument(
         "--rate", type=float, default=50.0, help="每台设备每秒最多请求数（取号机、窗口、同步合计）"

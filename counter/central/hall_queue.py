@@ -64,7 +64,7 @@ class HallQueue:
             cur,
             "INSERT INTO queue_tickets (id, day, category, number, seq, state, lane, queue_key,"
             " target_window, at_window, person_id, body, origin)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             [
                 ticket.id,
                 row["day"],
@@ -80,8 +80,8 @@ class HallQueue:
                 json.dumps(row, ensure_ascii=False),
                 origin,
             ],
-        ).rowcount
-        return bool(done)
+        ).fetchone()
+        return done is not None  # a row count is not known yet in pipeline mode
 
     def _update(self, cur: Any, ticket: Ticket, now: datetime) -> None:
         row = ticket_row(ticket, now)

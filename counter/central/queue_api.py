@@ -68,6 +68,8 @@ ACTION_RESPONSES = error_responses(
 READ_RESPONSES = error_responses(*AUTH_STATUSES, 422)
 
 Authenticate = Callable[[Request], Awaitable[Any]]
+#: The header checked at once; the returned check finds the device, in a worker thread.
+Authorise = Callable[[Request], Callable[[], Any]]
 ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
 
 
@@ -90,6 +92,7 @@ def add_queue_routes(
     app: FastAPI,
     engine: Engine,
     authenticate: Authenticate,
+    authorise: Authorise,
     read_json: ReadJson,
     now_ms: Callable[[], int],
     max_wait_s: float = MAX_WAIT_S,
@@ -122,9 +125,11 @@ def add_queue_routes(
         old, changed["event"] = changed["event"], asyncio.Event()
         old.set()
 
-    async def run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run(check: Callable[[], Any], action: Callable[[Any], Any]) -> Any:
+        """The device check and the action in one worker thread; ``action`` gets the
+        device. A refusal of the queue's own becomes its 404/409/422 answer."""
         try:
-            result = await run_in_threadpool(func, *args, **kwargs)
+            result = await run_in_threadpool(lambda: action(check()))
         except (NotFoundError, NotAllowedError, ValidationError) as exc:
             return _refusal(exc)
         notify()
@@ -140,21 +145,24 @@ def add_queue_routes(
         summary="取号 / issue a ticket",
     )
     async def issue(request: Request) -> Any:
-        device = await authenticate(request)
+        check = authorise(request)
         body: IssueRequest = await read_json(request, IssueRequest)
         category = Category(code=body.category, name=body.category_name)
+        at = parse_iso(body.at)
         result = await run(
-            hall.issue,
-            category,
-            body.numbering,
-            parse_iso(body.at),
-            lane=Lane(body.lane),
-            one_waiting_per_person=body.one_waiting_per_person,
-            priority_reason=body.priority_reason,
-            appointment_code=body.appointment_code,
-            person_id=body.person_id,
-            person_name=body.person_name,
-            origin=device.device_id,
+            check,
+            lambda device: hall.issue(
+                category,
+                body.numbering,
+                at,
+                lane=Lane(body.lane),
+                one_waiting_per_person=body.one_waiting_per_person,
+                priority_reason=body.priority_reason,
+                appointment_code=body.appointment_code,
+                person_id=body.person_id,
+                person_name=body.person_name,
+                origin=device.device_id,
+            ),
         )
         return answer(result, lambda r: {"ticket": _row(r[0]), "waiting_ahead": r[1]})
 
@@ -165,10 +173,11 @@ def add_queue_routes(
         summary="叫下一位（一个事务） / call next, one transaction",
     )
     async def call_next(request: Request) -> Any:
-        await authenticate(request)
+        check = authorise(request)
         body: CallNextRequest = await read_json(request, CallNextRequest)
         rule = CallRule(interleave=body.interleave)
-        result = await run(hall.call_next, _staff(body), body.codes, rule, parse_iso(body.at))
+        at = parse_iso(body.at)
+        result = await run(check, lambda _: hall.call_next(_staff(body), body.codes, rule, at))
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(
@@ -178,10 +187,11 @@ def add_queue_routes(
         summary="指定叫号 / call a ticket out of order",
     )
     async def call_specific(request: Request) -> Any:
-        await authenticate(request)
+        check = authorise(request)
         body: CallSpecificRequest = await read_json(request, CallSpecificRequest)
+        at = parse_iso(body.at)
         result = await run(
-            hall.call_specific, _staff(body), body.number, body.reason, parse_iso(body.at)
+            check, lambda _: hall.call_specific(_staff(body), body.number, body.reason, at)
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -192,15 +202,11 @@ def add_queue_routes(
         summary="重呼、过号、挂起、办结、转移… / act on a ticket",
     )
     async def act(request: Request) -> Any:
-        await authenticate(request)
+        check = authorise(request)
         body: ActRequest = await read_json(request, ActRequest)
+        at, params = parse_iso(body.at), body.params.model_dump()
         result = await run(
-            hall.act,
-            _staff(body),
-            body.ticket_id,
-            body.action,
-            parse_iso(body.at),
-            body.params.model_dump(),
+            check, lambda _: hall.act(_staff(body), body.ticket_id, body.action, at, params)
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -211,9 +217,10 @@ def add_queue_routes(
         summary="过号重新排队 / re-queue a late arrival",
     )
     async def requeue(request: Request) -> Any:
-        await authenticate(request)
+        check = authorise(request)
         body: RequeueRequest = await read_json(request, RequeueRequest)
-        result = await run(hall.requeue, body.number, body.behind, parse_iso(body.at))
+        at = parse_iso(body.at)
+        result = await run(check, lambda _: hall.requeue(body.number, body.behind, at))
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(
@@ -238,11 +245,11 @@ def add_queue_routes(
         summary="并入脱机时取的号 / take over offline tickets",
     )
     async def reconcile(request: Request) -> Any:
-        device = await authenticate(request)
+        check = authorise(request)
         body: ReconcileRequest = await read_json(request, ReconcileRequest)
         now = datetime.fromtimestamp(now_ms() / 1000).astimezone()
         tickets = [t.model_dump() for t in body.tickets]
-        result = await run(hall.reconcile, device.device_id, tickets, now)
+        result = await run(check, lambda device: hall.reconcile(device.device_id, tickets, now))
         return answer(result, lambda added: {"added": added})
 
     @app.get(
@@ -266,8 +273,7 @@ def add_queue_routes(
         summary="一张排队号 / one ticket",
     )
     async def ticket(request: Request, id: str = Query(..., pattern=TICKET_ID_PATTERN)) -> Any:
-        await authenticate(request)
-        result = await run(hall.ticket, id)
+        result = await run(authorise(request), lambda _: hall.ticket(id))
         return answer(result, lambda row: {"ticket": row})
 
     @app.get(

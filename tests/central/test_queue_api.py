@@ -35,6 +35,29 @@ def test_a_queue_call_without_a_token_is_401(client: TestClient, engine: Engine)
     assert issued(engine) == 0
 
 
+def test_a_queue_call_with_an_unknown_token_is_401(client: TestClient, engine: Engine) -> None:
+    answer = client.post("/v1/queue/issue", json=ISSUE, headers={"Authorization": "Bearer nope"})
+    assert answer.status_code == 401 and answer.json()["code"] == "unauthenticated"
+    assert issued(engine) == 0
+
+
+def test_a_revoked_counter_cannot_take_a_number(
+    client: TestClient, headers, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    engine.revoke("dev-a")
+    answer = client.post("/v1/queue/issue", json=ISSUE, headers=headers)
+    assert answer.status_code == 403 and answer.json()["code"] == "revoked"
+    assert issued(engine) == 0
+
+
+def test_a_revoked_window_cannot_call(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    assert client.post("/v1/queue/issue", json=ISSUE, headers=headers).status_code == 200
+    engine.revoke("dev-a")
+    answer = client.post("/v1/queue/call-next", json=CALL, headers=headers)
+    assert answer.status_code == 403
+    assert engine.scalar("SELECT count(*) FROM queue_tickets WHERE state = 'called'") == 0
+
+
 def test_malformed_json_is_400(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     answer = client.post("/v1/queue/issue", content=b"{not json", headers=headers)
     assert answer.status_code == 400 and answer.json()["code"] == "malformed"

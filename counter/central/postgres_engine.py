@@ -119,9 +119,13 @@ class PostgresEngine(Engine):
         """In pipeline mode: a statement whose result is not read (a lock, an update, the
         event) goes with the next one that is, or with COMMIT, so the event lock, the
         event and COMMIT leave in one round trip."""
-        with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            with conn.cursor() as cur:
-                yield cur
+        with (
+            self._pool.connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor() as cur,
+        ):
+            yield cur
 
     def _queue_window_lock(self, cur: Any, window: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [WINDOW_LOCK, window])

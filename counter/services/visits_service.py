@@ -68,8 +68,10 @@ class VisitsService:
 
     # --- reading --------------------------------------------------------------------
 
-    def visits(self) -> list[Visit]:
-        return visits_store.visits(self.db)
+    def visits(self, specialist_id: str | None = None) -> list[Visit]:
+        """Every visit this laptop holds (teammates' come down with sync), or one
+        specialist's own."""
+        return visits_store.visits(self.db, specialist_id=specialist_id)
 
     def visit(self, visit_id: str) -> Visit:
         found = visits_store.get_visit(self.db, visit_id)

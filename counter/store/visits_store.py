@@ -114,9 +114,12 @@ def get_visit(db: Database, visit_id: str) -> Visit | None:
     return _visit(row) if row else None
 
 
-def visits(db: Database, limit: int = 500) -> list[Visit]:
+def visits(db: Database, limit: int = 500, specialist_id: str | None = None) -> list[Visit]:
+    """Newest first; ``specialist_id`` keeps one specialist's own visits."""
+    where, args = ("WHERE specialist_id = ?", [specialist_id]) if specialist_id else ("", [])
     rows = db.execute(
-        f"SELECT {_VISIT} FROM visits ORDER BY visited_on DESC, created_at DESC LIMIT ?", [limit]
+        f"SELECT {_VISIT} FROM visits {where} ORDER BY visited_on DESC, created_at DESC LIMIT ?",
+        [*args, limit],
     ).fetchall()
     return [_visit(r) for r in rows]
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFormLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from counter.model.errors import CounterError, ValidationError
 from counter.model.print_job import DocumentKind, PrintPayload
+from counter.model.staff import Role
 from counter.model.visits import (
     Authorisation,
     AuthorisationForm,
@@ -100,6 +102,11 @@ class VisitsPage(QWidget):
                 ("目的", lambda v: v.purpose),
             ]
         )
+        # A specialist's own visits first: the team's arrive with sync and would bury them.
+        self.mine_only = QCheckBox(self.tr("只看我的走访"))
+        self.mine_only.setObjectName("mineOnly")
+        self.mine_only.setChecked(session.staff.role is Role.SPECIALIST)
+        self.mine_only.toggled.connect(lambda _checked: self.refresh())
         self.list = record_table_view(self.list_model, stretch=1)
         self.list.setObjectName("visitList")
         self.list.selectionModel().currentRowChanged.connect(self.on_visit_chosen)
@@ -243,6 +250,7 @@ class VisitsPage(QWidget):
         new_button = QPushButton(self.tr("新走访 (Ctrl+N)"))
         new_button.clicked.connect(self.new_visit)
         ll.addWidget(new_button)
+        ll.addWidget(self.mine_only)
         ll.addWidget(self.list, 1)
         right = QWidget()
         rlay = QVBoxLayout(right)
@@ -284,7 +292,8 @@ class VisitsPage(QWidget):
     # --- the visit ---------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.list_model.set_records(self.service.visits())
+        mine = self.session.staff.id if self.mine_only.isChecked() else None
+        self.list_model.set_records(self.service.visits(mine))
 
     def new_visit(self) -> None:
         self.visit = None

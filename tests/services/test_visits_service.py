@@ -96,6 +96,16 @@ def test_editing_a_visit_keeps_its_id_and_author(
     assert visits.visit(first.id).notes == "补充：租赁合同待签"
 
 
+def test_a_specialist_can_list_only_their_own_visits(
+    db: Database, visits: VisitsService, specialist: Session, now: datetime
+) -> None:
+    own = visits.save_visit(specialist, visit_form(), now)
+    supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+    theirs = visits.save_visit(supervisor, visit_form(enterprise_name="另一家有限公司"), now)
+    assert [v.id for v in visits.visits(specialist.staff.id)] == [own.id]
+    assert {v.id for v in visits.visits()} == {own.id, theirs.id}
+
+
 def test_a_visit_with_a_bad_phone_is_refused_at_that_field(
     db: Database, visits: VisitsService, specialist: Session, now: datetime
 ) -> None:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import pypdf
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
@@ -74,6 +75,20 @@ def test_a_visit_is_logged_by_keyboard(qtbot: QtBot, page: VisitsPage) -> None:
     assert "走访已保存" in page.outcome.text()
     assert page.list_model.rowCount() == 1
     assert page.visit is not None and page.visit.items == ("YJS-QYKB",)
+
+
+def test_a_teammates_visit_shows_only_when_asked_for(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime], page: VisitsPage
+) -> None:
+    fill_visit(qtbot, page)
+    supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", clock())
+    form = page.form()
+    page.service.save_visit(supervisor, replace(form, enterprise_name="另一家有限公司"), clock())
+    page.refresh()
+    assert page.mine_only.isChecked() and page.list_model.rowCount() == 1
+    box = page.mine_only
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert page.list_model.rowCount() == 2
 
 
 def test_a_bad_phone_is_shown_at_its_field_and_nothing_saved(

@@ -267,6 +267,56 @@ class QueueRules:
             )
         return value
 
+    def lane_for(self, priority_reason: str) -> tuple[Lane, str]:
+        """The lane a new ticket joins, with its checked 绿色通道 reason."""
+        reason = self.check_priority_reason(priority_reason)
+        return (Lane.PRIORITY if reason else Lane.NORMAL), reason
+
+
+def check_services(services: Iterable[str]) -> tuple[str, ...]:
+    """办结 records what was actually done: at least one service, each once."""
+    delivered = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
+    if not delivered:
+        raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
+    return delivered
+
+
+def check_transfer(
+    target: Category | None,
+    window: str,
+    categories: Iterable[Category],
+    here: str,
+    current: str = "",
+) -> None:
+    """A transfer goes to a named window that serves, or else to another category that
+    has windows. ``current`` is the ticket's own category, where the caller knows it."""
+    if window:
+        if window not in {w for c in categories for w in c.windows}:
+            raise ValidationError("transfer_window", f"没有 {window} 号窗口在办理业务")
+        if window == here:
+            raise ValidationError("transfer_window", "不能转到本窗口")
+    elif target is None:
+        raise ValidationError("transfer_category", "请选择另一个业务类别或指定窗口")
+    elif not target.windows:
+        raise ValidationError("transfer_category", f"“{target.name}”目前没有窗口办理，不能转过去")
+    elif target.code == current:
+        raise ValidationError("transfer_category", "请选择另一个业务类别或指定窗口")
+
+
+def check_case_number(number: str) -> str:
+    value = number.strip()
+    if not value:
+        raise ValidationError("case_number", "办件编号不能为空")
+    return value
+
+
+def check_in_code(code_or_id: str) -> str:
+    """What the visitor types at the kiosk: a booking code or an ID number."""
+    value = code_or_id.strip().upper()
+    if not value:
+        raise ValidationError("code", "请输入预约号或身份证号")
+    return value
+
 
 def check_one_waiting(
     rules: QueueRules, person_id: str, category: Category, open_numbers: Sequence[str]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -39,6 +38,10 @@ from counter.model.queue import (
     QueueRules,
     QueueStats,
     Ticket,
+    check_case_number,
+    check_in_code,
+    check_services,
+    check_transfer,
     clerk_spans,
     numbering_key,
     statistics,
@@ -53,7 +56,7 @@ from counter.services.queue_service import (
     queue_rules,
 )
 from counter.services.session import Session
-from counter.store import hall_settings, outbox, queue_store
+from counter.store import hall_settings, queue_store
 from counter.store.db import immediate
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
@@ -406,8 +409,7 @@ class CentralQueue:
         person_name: str = "",
     ) -> IssuedTicket:
         cat = self.offline._category(category)
-        reason = self.rules.check_priority_reason(priority_reason)
-        lane = Lane.PRIORITY if reason else Lane.NORMAL
+        lane, reason = self.rules.lane_for(priority_reason)
         return self._either(
             lambda: self._issue_remote(
                 cat,
@@ -430,10 +432,7 @@ class CentralQueue:
         """Bookings are in this store (pulled); the ticket comes from the central."""
 
         def remote() -> IssuedTicket:
-            value = code_or_id.strip().upper()
-            if not value:
-                raise ValidationError("code", "请输入预约号或身份证号")
-            booking = self.offline._booking(value, now.date())
+            booking = self.offline._booking(check_in_code(code_or_id), now.date())
             booking.check_can_check_in(now.date())
             cat = self.offline._category(booking.category)
             issued = self._issue_remote(
@@ -444,17 +443,8 @@ class CentralQueue:
                 person_id=booking.id_number,
                 person_name=booking.name,
             )
-            checked = replace(booking, ticket_id=issued.ticket.id, checked_in_at=now)
             with immediate(self.db):
-                queue_store.save_appointment(self.db, checked)
-                outbox.record(
-                    self.db,
-                    table="appointments",
-                    row_id=booking.code,
-                    kind="upsert",
-                    payload=queue_store.appointment_row(checked),
-                    now=now,
-                )
+                self.offline._record_check_in(booking, issued.ticket, now)
             return issued
 
         return self._either(remote, lambda: self.offline.check_in(code_or_id, now))
@@ -589,15 +579,12 @@ class CentralQueue:
         self, session: Session, ticket_id: str, services: Sequence[str], now: datetime
     ) -> Ticket:
         session.require(*QUEUE_ROLES)
-        delivered = list(dict.fromkeys(s.strip() for s in services if s.strip()))
-        if not delivered:
-            raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
         return self._act(
             session,
             ticket_id,
             "finish",
             now,
-            {"services": delivered},
+            {"services": list(check_services(services))},
             lambda: self.offline.finish(session, ticket_id, services, now),
         )
 
@@ -615,16 +602,7 @@ class CentralQueue:
         code = category.strip().upper()
         cat = self.offline._category(code, "transfer_category") if code else None
         target = window.strip()
-        if target:
-            known = {w for c in self.categories() for w in c.windows}
-            if target not in known:
-                raise ValidationError("transfer_window", f"没有 {target} 号窗口在办理业务")
-            if target == session.window:
-                raise ValidationError("transfer_window", "不能转到本窗口")
-        elif cat is None:
-            raise ValidationError("transfer_category", "请选择另一个业务类别或指定窗口")
-        elif not cat.windows:
-            raise ValidationError("transfer_category", f"“{cat.name}”目前没有窗口办理，不能转过去")
+        check_transfer(cat, target, self.categories(), session.window)
         return self._act(
             session,
             ticket_id,
@@ -639,9 +617,7 @@ class CentralQueue:
     def link_case(
         self, ticket_id: str, case_number: str, now: datetime, session: Session | None = None
     ) -> Ticket:
-        number = case_number.strip()
-        if not number:
-            raise ValidationError("case_number", "办件编号不能为空")
+        number = check_case_number(case_number)
 
         def remote() -> Ticket:
             who = (

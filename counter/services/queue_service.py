@@ -33,7 +33,11 @@ from counter.model.queue import (
     Ticket,
     TicketState,
     call_text,
+    check_case_number,
+    check_in_code,
     check_one_waiting,
+    check_services,
+    check_transfer,
     clerk_spans,
     format_number,
     numbering_key,
@@ -376,8 +380,7 @@ class LocalQueue:
     ) -> IssuedTicket:
         """Take a number; a priority reason puts it in the 绿色通道 lane."""
         cat = self._category(category)
-        reason = self.rules.check_priority_reason(priority_reason)
-        lane = Lane.PRIORITY if reason else Lane.NORMAL
+        lane, reason = self.rules.lane_for(priority_reason)
         with immediate(self.db):
             return self._issue(
                 cat,
@@ -391,9 +394,7 @@ class LocalQueue:
     def check_in(self, code_or_id: str, now: datetime) -> IssuedTicket:
         """Check in a booking by its code or the booker's ID number; it joins the
         appointment lane."""
-        value = code_or_id.strip().upper()
-        if not value:
-            raise ValidationError("code", "请输入预约号或身份证号")
+        value = check_in_code(code_or_id)
         with immediate(self.db):
             booking = self._booking(value, _day(now))
             booking.check_can_check_in(_day(now))
@@ -406,17 +407,22 @@ class LocalQueue:
                 person_id=booking.id_number,
                 person_name=booking.name,
             )
-            checked = replace(booking, ticket_id=issued.ticket.id, checked_in_at=now)
-            queue_store.save_appointment(self.db, checked)
-            outbox.record(
-                self.db,
-                table="appointments",
-                row_id=booking.code,
-                kind="upsert",
-                payload=queue_store.appointment_row(checked),
-                now=now,
-            )
+            self._record_check_in(booking, issued.ticket, now)
             return issued
+
+    def _record_check_in(self, booking: Appointment, ticket: Ticket, now: datetime) -> None:
+        """The booking marked as used by this ticket, with its op; in the caller's
+        transaction. The central queue's check-in records it here too."""
+        checked = replace(booking, ticket_id=ticket.id, checked_in_at=now)
+        queue_store.save_appointment(self.db, checked)
+        outbox.record(
+            self.db,
+            table="appointments",
+            row_id=booking.code,
+            kind="upsert",
+            payload=queue_store.appointment_row(checked),
+            now=now,
+        )
 
     def _booking(self, value: str, today: date) -> Appointment:
         if len(value) == 18:
@@ -597,9 +603,7 @@ class LocalQueue:
     ) -> Ticket:
         """办结, recording the services actually delivered (a visit may cover several)."""
         session.require(*QUEUE_ROLES)
-        delivered = tuple(dict.fromkeys(s.strip() for s in services if s.strip()))
-        if not delivered:
-            raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
+        delivered = check_services(services)
         ticket = self._ticket(ticket_id)
         return self._move(
             session,
@@ -628,16 +632,7 @@ class LocalQueue:
         code = category.strip().upper() or ticket.category
         cat = self._category(code, "transfer_category")
         target = window.strip()
-        if target:
-            known = {w for c in self.categories() for w in c.windows}
-            if target not in known:
-                raise ValidationError("transfer_window", f"没有 {target} 号窗口在办理业务")
-            if target == session.window:
-                raise ValidationError("transfer_window", "不能转到本窗口")
-        elif not cat.windows:
-            raise ValidationError("transfer_category", f"“{cat.name}”目前没有窗口办理，不能转过去")
-        elif code == ticket.category:
-            raise ValidationError("transfer_category", "请选择另一个业务类别或指定窗口")
+        check_transfer(cat, target, self.categories(), session.window, ticket.category)
         return self._move(
             session,
             ticket_id,
@@ -652,9 +647,7 @@ class LocalQueue:
         self, ticket_id: str, case_number: str, now: datetime, session: Session | None = None
     ) -> Ticket:
         """Record a case opened while serving this ticket (called by intake)."""
-        number = case_number.strip()
-        if not number:
-            raise ValidationError("case_number", "办件编号不能为空")
+        number = check_case_number(case_number)
         with immediate(self.db):
             ticket = self._ticket(ticket_id)
             if ticket.state not in (

@@ -10,10 +10,14 @@ from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.queue import (
     CallRule,
+    Category,
     Lane,
+    QueueRules,
     Ticket,
     TicketState,
     call_text,
+    check_services,
+    check_transfer,
     format_number,
     percentile,
     requeue_key,
@@ -89,3 +93,37 @@ def test_names_are_masked_for_the_board() -> None:
 def test_percentile_is_nearest_rank() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 0.9) == 9.0
     assert percentile([], 0.9) == 0.0
+
+
+HALL = (Category("A", "企业开办", windows=("1", "2")), Category("B", "社保", windows=()))
+
+
+def test_a_transfer_to_a_window_nobody_serves_is_refused_at_the_window() -> None:
+    with pytest.raises(ValidationError) as refused:
+        check_transfer(None, "9", HALL, here="1")
+    assert refused.value.field == "transfer_window"
+
+
+def test_a_transfer_to_the_own_window_is_refused() -> None:
+    with pytest.raises(ValidationError, match="本窗口"):
+        check_transfer(None, "1", HALL, here="1")
+
+
+def test_a_transfer_to_a_category_without_windows_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError, match="社保"):
+        check_transfer(HALL[1], "", HALL, here="1", current="A")
+
+
+def test_a_transfer_to_the_tickets_own_category_is_refused() -> None:
+    with pytest.raises(ValidationError, match="另一个业务类别"):
+        check_transfer(HALL[0], "", HALL, here="1", current="A")
+
+
+def test_finishing_keeps_each_service_once_in_order() -> None:
+    assert check_services([" 咨询 ", "开户", "咨询", ""]) == ("咨询", "开户")
+
+
+def test_a_priority_reason_puts_the_ticket_in_the_green_lane() -> None:
+    assert QueueRules().lane_for("") == (Lane.NORMAL, "")
+    lane, reason = QueueRules().lane_for(QueueRules().priority_reasons[0])
+    assert lane is Lane.PRIORITY and reason

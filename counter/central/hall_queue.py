@@ -38,6 +38,19 @@ from counter.model.queue import (
 from counter.store.queue_store import ticket_from_row, ticket_row
 
 CALL_KINDS = ("call_next", "call_specific", "recall")
+#: The ticket a window has called or is serving, if any (day, window).
+_AT_WINDOW = (
+    "SELECT number FROM queue_tickets WHERE day = ? AND at_window = ?"
+    " AND state IN ('called', 'serving') LIMIT 1"
+)
+
+
+def _refuse_if_busy(number: str | None) -> None:
+    """One ticket at a time at a window: the one it holds must be done with first."""
+    if number is not None:
+        raise NotAllowedError(f"请先办结、过号、挂起或转移当前的 {number} 号，再叫下一位")
+
+
 OPEN_STATES = ("waiting", "called", "serving", "held")
 
 
@@ -288,14 +301,8 @@ class HallQueue:
     # --- the window ---------------------------------------------------------------------
 
     def _check_hands_free(self, cur: Any, window: str, day: date) -> None:
-        row = self._q(
-            cur,
-            "SELECT number FROM queue_tickets WHERE day = ? AND at_window = ?"
-            " AND state IN ('called', 'serving') LIMIT 1",
-            [day.isoformat(), window],
-        ).fetchone()
-        if row is not None:
-            raise NotAllowedError(f"请先办结、过号、挂起或转移当前的 {row[0]} 号，再叫下一位")
+        found = self._q(cur, _AT_WINDOW, [day.isoformat(), window]).fetchone()
+        _refuse_if_busy(found[0] if found else None)
 
     def _take(
         self,
@@ -338,22 +345,22 @@ class HallQueue:
         args = [day.isoformat(), *codes, window]
         with self.engine._queue_tx() as cur:
             self.engine._queue_window_lock(cur, window)
-            self._check_hands_free(cur, window, day)
-            lanes = {
-                Lane(r[0])
-                for r in self._q(
-                    cur, f"SELECT DISTINCT lane FROM queue_tickets WHERE {where}", args
-                ).fetchall()
-            }
-            recent = [
-                Lane(r[0])
-                for r in self._q(
-                    cur,
-                    "SELECT lane FROM queue_events WHERE day = ? AND at_window = ?"
-                    " AND kind = 'call_next' ORDER BY id DESC LIMIT ?",
-                    [day.isoformat(), window, max(rule.interleave, 1)],
-                ).fetchall()
-            ]
+            # What the rule needs, in one round trip: the ticket this window still holds,
+            # the lanes with someone waiting, and the lanes of its last calls.
+            rows = self._q(
+                cur,
+                f"SELECT 0, number, 0, 0 FROM ({_AT_WINDOW}) busy"
+                f" UNION ALL SELECT 1, '', lane, 0 FROM"
+                f" (SELECT DISTINCT lane FROM queue_tickets WHERE {where}) waiting"
+                " UNION ALL SELECT 2, '', lane, id FROM (SELECT lane, id FROM queue_events"
+                " WHERE day = ? AND at_window = ? AND kind = 'call_next'"
+                " ORDER BY id DESC LIMIT ?) called",
+                [day.isoformat(), window, *args, day.isoformat(), window, max(rule.interleave, 1)],
+            ).fetchall()
+            _refuse_if_busy(next((r[1] for r in rows if r[0] == 0), None))
+            lanes = {Lane(r[2]) for r in rows if r[0] == 1}
+            called = sorted((r for r in rows if r[0] == 2), key=lambda r: -int(r[3]))
+            recent = [Lane(r[2]) for r in called]
             while True:
                 lane = rule.choose(lanes, recent)
                 if lane is None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 
 from counter.central.engine import Engine
+from counter.central.hall_queue import HallQueue
 from counter.central.queue_api import MAX_WAIT_S
+from counter.model.clock import HALL_TZ
+from counter.model.errors import NotAllowedError
+from counter.model.queue import CallRule, Category, Lane
 
 CALL = {
     "window": "1",
@@ -155,3 +162,34 @@ def test_the_long_poll_is_bounded_by_the_maximum_the_schema_publishes(
     assert wait["schema"]["maximum"] == MAX_WAIT_S
     answer = client.get("/v1/queue/events", params={"wait": MAX_WAIT_S + 1}, headers=headers)
     assert answer.status_code == 422
+
+
+def test_the_central_interleaves_a_normal_ticket_after_three_priority_calls(
+    engine: Engine,
+) -> None:
+    hall = HallQueue(engine)
+    category = Category(code="A", name="企业开办", windows=("1",))
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
+    for n, lane in enumerate([Lane.NORMAL] + [Lane.PRIORITY] * 4):
+        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=lane,
+                   one_waiting_per_person=False)  # fmt: skip
+    staff = ("1", "s1", "李娜")
+    lanes = []
+    for minute in range(5):
+        now = at + timedelta(minutes=minute + 1)
+        ticket = hall.call_next(staff, ["A"], CallRule(interleave=3), now)
+        lanes.append(ticket.lane)
+        hall.act(staff, ticket.id, "finish", now, {"services": ["咨询"]})
+    assert lanes == [Lane.PRIORITY] * 3 + [Lane.NORMAL, Lane.PRIORITY]
+
+
+def test_the_central_will_not_call_while_the_window_holds_a_ticket(engine: Engine) -> None:
+    hall = HallQueue(engine)
+    category = Category(code="A", name="企业开办", windows=("1",))
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
+    for n in range(2):
+        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=Lane.NORMAL,
+                   one_waiting_per_person=False)  # fmt: skip
+    held = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
+    with pytest.raises(NotAllowedError, match=held.number):
+        hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=2))

@@ -66,7 +66,9 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | StatisticsService.report          | ✗     | ✗          | ✓          | ✓     |
 | SyncService.dismiss               | ✗     | ✗          | ✓          | ✓     |
 | SyncService.enrol                 | ✗     | ✗          | ✓          | ✓     |
+| SyncService.finish_enrolment      | ✗     | ✗          | ✓          | ✓     |
 | SyncService.resubmit              | ✗     | ✗          | ✓          | ✓     |
+| SyncService.start_enrolment       | ✗     | ✗          | ✓          | ✓     |
 | VisitsService.add_task            | ✗     | ✓          | ✓          | ✓     |
 | VisitsService.authorise           | ✗     | ✓          | ✓          | ✓     |
 | VisitsService.finish_task         | ✗     | ✓          | ✓          | ✓     |
@@ -158,7 +160,9 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "StatisticsService.report": SUPERVISORS,
     "SyncService.dismiss": SUPERVISORS,
     "SyncService.enrol": SUPERVISORS,
+    "SyncService.finish_enrolment": SUPERVISORS,
     "SyncService.resubmit": SUPERVISORS,
+    "SyncService.start_enrolment": SUPERVISORS,
     "VisitsService.add_task": SITE_VISITORS,
     "VisitsService.authorise": SITE_VISITORS,
     "VisitsService.finish_task": SITE_VISITORS,

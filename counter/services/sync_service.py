@@ -8,6 +8,7 @@ with who and when, and the page then stops listing it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox
 from counter.store.db import immediate
-from counter.sync.client import SyncBlocked, SyncOffline, enrol
+from counter.sync.client import SyncBlocked, SyncOffline, keep_token, request_token
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class RefusedOp:
     kind: str
     created_at: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """An enrolment under way: the checked address, and the call that asks the central."""
+
+    url: str
+    ask: Callable[[], str]
 
 
 class SyncService:
@@ -114,18 +123,35 @@ class SyncService:
         return str(url) if url and token else ""
 
     def enrol(self, session: Session, url: str, code: str, name: str) -> str:
-        """Exchange the one-time code for this device's token; the agent syncs from then on.
+        """Both steps below in one call, for callers that may wait."""
+        session.require(Role.SUPERVISOR)
+        enrolment = self.start_enrolment(session, url, code, name)
+        return self.finish_enrolment(session, enrolment, enrolment.ask())
 
-        The central's refusal (used or expired code) is reported at the code field, an
-        unreachable central at the address field, so the supervisor knows which to fix.
-        """
+    def start_enrolment(self, session: Session, url: str, code: str, name: str) -> Enrolment:
+        """Check what the supervisor typed, now; the returned ``ask`` exchanges the
+        one-time code for this device's token (blocking, from any thread: the page runs
+        it off the GUI thread). The central's refusal (used or expired code) is reported
+        at the code field, an unreachable central at the address field, so the
+        supervisor knows which to fix."""
         session.require(Role.SUPERVISOR)
         url, code = check_enrolment(url, code)
-        try:
-            enrol(self.db, url, code, name or f"{session.window} 号窗口")
-        except SyncOffline as exc:
-            raise ValidationError("central_url", f"连不上中心 {url}：{exc}") from None
-        except SyncBlocked as exc:
-            raise ValidationError("code", f"中心不接受此登记码：{exc.reason}") from None
-        audit.info("device enrolled with %s by %s", url, session.staff.login)
-        return url
+        device_id = outbox.device_id(self.db)
+        label = name or f"{session.window} 号窗口"
+
+        def ask() -> str:
+            try:
+                return request_token(url, device_id, code, label)
+            except SyncOffline as exc:
+                raise ValidationError("central_url", f"连不上中心 {url}：{exc}") from None
+            except SyncBlocked as exc:
+                raise ValidationError("code", f"中心不接受此登记码：{exc.reason}") from None
+
+        return Enrolment(url, ask)
+
+    def finish_enrolment(self, session: Session, enrolment: Enrolment, token: str) -> str:
+        """Keep the token; the agent syncs from then on. Returns the central's address."""
+        session.require(Role.SUPERVISOR)
+        keep_token(self.db, enrolment.url, token)
+        audit.info("device enrolled with %s by %s", enrolment.url, session.staff.login)
+        return enrolment.url

@@ -35,6 +35,9 @@ from counter.sync.tables import REGISTRY, row_statement
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+#: A supervisor waits for the answer at the sync page: a wrong address should say so
+#: in seconds, not after the agent's patient 30.
+ENROL_TIMEOUT_S = 10.0
 
 
 class SyncOffline(Exception):
@@ -379,12 +382,17 @@ def read_status(db: Database) -> SyncStatus:
 
 def enrol(db: Database, central_url: str, code: str, name: str = "") -> str:
     """Exchange the supervisor's one-time code for this device's token and keep it."""
-    transport = HttpTransport(central_url)
+    token = request_token(central_url, outbox.device_id(db), code, name)
+    keep_token(db, central_url, token)
+    return token
+
+
+def request_token(central_url: str, device_id: str, code: str, name: str = "") -> str:
+    """Ask the central for a device token; touches no store, so any thread may ask."""
+    transport = HttpTransport(central_url, timeout=ENROL_TIMEOUT_S)
     try:
         answer = transport.request(
-            "POST",
-            "/v1/enrol",
-            body={"code": code, "device_id": outbox.device_id(db), "name": name},
+            "POST", "/v1/enrol", body={"code": code, "device_id": device_id, "name": name}
         )
     except TransportError as exc:
         raise SyncOffline(str(exc)) from exc
@@ -394,10 +402,12 @@ def enrol(db: Database, central_url: str, code: str, name: str = "") -> str:
         raise SyncBlocked(
             answer.status, str(answer.body.get("reason", ErrorCode.BAD_ENROL_CODE.reason()))
         )
-    token = EnrolResponse.model_validate(answer.body).token
+    return EnrolResponse.model_validate(answer.body).token
+
+
+def keep_token(db: Database, central_url: str, token: str) -> None:
     with immediate(db):
         db.execute(
             "UPDATE sync_state SET central_url = ?, device_token = ? WHERE id = 1",
             [central_url, token],
         )
-    return token

@@ -27,6 +27,18 @@ class _Task(QRunnable):
         self.signals.finished.emit(self.work())
 
 
+def run_in_pool(
+    work: Callable[[], object], done: Callable[[object], None], pool: QThreadPool | None = None
+) -> QRunnable:
+    """One piece of work on a pool thread, ``done`` called with its result on the GUI
+    thread (connect a QObject's method, so the call is queued there). ``work`` must not
+    raise. Keep the returned task until ``done`` runs: it owns the signal."""
+    task = _Task(work)
+    task.signals.finished.connect(done)
+    (pool or QThreadPool.globalInstance()).start(task)
+    return task
+
+
 class BackgroundLoop(QObject):
     """Subclasses say what one step does (:meth:`step`, run on the pool; it must not
     raise) and what to do with its result on the GUI thread (:meth:`report`)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QRunnable, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from counter.model.errors import CounterError
 from counter.services.session import Session
-from counter.services.sync_service import RefusedOp, SyncService
+from counter.services.sync_service import Enrolment, RefusedOp, SyncService
+from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.record_model import RecordTableModel, record_table_view
 
@@ -77,6 +78,7 @@ class SyncPage(QWidget):
         self.service = service
         self.session = session
         self.clock = clock
+        self._asking: tuple[Enrolment, QRunnable] | None = None
         self.enrolment = self._build_enrolment(default_url)
         self.model = refused_model()
         self.table = record_table_view(self.model, stretch=5)
@@ -140,6 +142,9 @@ class SyncPage(QWidget):
         self.enrol_errors.add_row(form, self.tr("一次性登记码"), "code", self.code_edit)
         form.addRow(self.tr("本机名称"), self.name_edit)
         form.addRow(self.enrol_errors.general)
+        self.enrol_status = QLabel()
+        self.enrol_status.setObjectName("enrolStatus")
+        form.addRow(self.enrol_status)
         form.addRow(self.enrol_button)
         self._show_central()
         return box
@@ -155,19 +160,39 @@ class SyncPage(QWidget):
             widget.setVisible(not url)
 
     def on_enrol_requested(self) -> None:
-        if self.service.central():
+        """Typing mistakes are shown at once; the central is asked off the GUI thread, so
+        a wrong address costs the supervisor a wait with the window still alive."""
+        if self.service.central() or self._asking is not None:
             return
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            url = self.service.enrol(
+            enrolment = self.service.start_enrolment(
                 self.session, self.url_edit.text(), self.code_edit.text(), self.name_edit.text()
             )
         except CounterError as exc:
             self.enrol_errors.show(exc)
             return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
         self.enrol_errors.clear()
+        self.enrol_button.setEnabled(False)
+        self.enrol_status.setText(self.tr("正在连接中心 {} …").format(enrolment.url))
+
+        def ask() -> object:
+            try:
+                return enrolment.ask()
+            except CounterError as exc:
+                return exc
+
+        self._asking = (enrolment, run_in_pool(ask, self._on_enrol_answered))
+
+    def _on_enrol_answered(self, answer: object) -> None:
+        assert self._asking is not None
+        enrolment, _task = self._asking
+        self._asking = None
+        self.enrol_button.setEnabled(True)
+        self.enrol_status.clear()
+        if isinstance(answer, CounterError):
+            self.enrol_errors.show(answer)
+            return
+        url = self.service.finish_enrolment(self.session, enrolment, str(answer))
         self.code_edit.clear()
         self._show_central()
         self.enrolled.emit(url)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 from sync_support import Central, wall_clock
@@ -40,8 +43,9 @@ def test_a_used_code_is_refused_at_the_code_field(
     page.url_edit.setText(sqlite_central.url)
     page.code_edit.setText("ABCDEFGHJK")
     page.on_enrol_requested()
-    assert "中心不接受此登记码" in page.enrol_errors.text("code")
+    qtbot.waitUntil(lambda: "中心不接受此登记码" in page.enrol_errors.text("code"))
     assert SyncService(db).central() == ""
+    assert page.enrol_button.isEnabled() and not page.enrol_status.text()
 
 
 def test_an_unreachable_central_is_reported_at_the_address(qtbot: QtBot, db: Database) -> None:
@@ -49,7 +53,25 @@ def test_an_unreachable_central_is_reported_at_the_address(qtbot: QtBot, db: Dat
     page.url_edit.setText("http://127.0.0.1:9")
     page.code_edit.setText("ABCDEFGHJK")
     page.on_enrol_requested()
-    assert "连不上中心" in page.enrol_errors.text("central_url")
+    qtbot.waitUntil(lambda: "连不上中心" in page.enrol_errors.text("central_url"))
+
+
+def test_the_window_stays_alive_while_the_central_is_asked(qtbot: QtBot, db: Database) -> None:
+    """A central that accepts the connection but never answers: the page says it is
+    waiting, the button cannot send a second request, and the event loop keeps running."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        page = page_for(qtbot, db, "zhangwei")
+        page.url_edit.setText(f"http://127.0.0.1:{silent.getsockname()[1]}")
+        page.code_edit.setText("ABCDEFGHJK")
+        page.on_enrol_requested()
+        assert "正在连接中心" in page.enrol_status.text()
+        assert not page.enrol_button.isEnabled()
+        ticks = []
+        QTimer.singleShot(50, lambda: ticks.append(1))
+        qtbot.waitUntil(lambda: ticks == [1], timeout=2000)
+        assert page._asking is not None
 
 
 def test_a_malformed_address_is_refused_before_any_call(qtbot: QtBot, db: Database) -> None:

@@ -144,6 +144,7 @@ class SyncPage(QWidget):
         form.addRow(self.enrol_errors.general)
         self.enrol_status = QLabel()
         self.enrol_status.setObjectName("enrolStatus")
+        self.enrol_status.hide()
         form.addRow(self.enrol_status)
         form.addRow(self.enrol_button)
         self._show_central()
@@ -174,6 +175,7 @@ class SyncPage(QWidget):
         self.enrol_errors.clear()
         self.enrol_button.setEnabled(False)
         self.enrol_status.setText(self.tr("正在连接中心 {} …").format(enrolment.url))
+        self.enrol_status.show()
 
         def ask() -> object:
             try:
@@ -189,6 +191,7 @@ class SyncPage(QWidget):
         self._asking = None
         self.enrol_button.setEnabled(True)
         self.enrol_status.clear()
+        self.enrol_status.hide()
         if isinstance(answer, CounterError):
             self.enrol_errors.show(answer)
             return

@@ -43,12 +43,18 @@ from counter.sync.queue_protocol import (
     ActRequest,
     BlockRequest,
     BlockResponse,
+    BoardAnswer,
     CallNextRequest,
     CallSpecificRequest,
+    EventsAnswer,
+    IssueAnswer,
     IssueRequest,
     QueueRefusal,
+    ReconcileAnswer,
     ReconcileRequest,
     RequeueRequest,
+    TicketAnswer,
+    TicketsAnswer,
 )
 
 MIRROR_EVERY_S = 1.0
@@ -59,13 +65,25 @@ STATES_PATTERN = (
     r"^((waiting|called|serving|held|done|no_show)(,(waiting|called|serving|held|done|no_show))*)?$"
 )
 
-#: A queue action: the token and body refusals, and the queue's own (404/409/422).
-ACTION_RESPONSES = error_responses(
-    *AUTH_STATUSES,
-    *BODY_STATUSES,
-    bodies={404: QueueRefusal, 409: QueueRefusal, 422: ErrorBody | QueueRefusal},
-)
-READ_RESPONSES = error_responses(*AUTH_STATUSES, 422)
+
+def action_responses(answer: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """A queue action's answer, the token and body refusals, and the queue's own
+    (404/409/422)."""
+    return error_responses(
+        *AUTH_STATUSES,
+        *BODY_STATUSES,
+        bodies={
+            200: answer,
+            404: QueueRefusal,
+            409: QueueRefusal,
+            422: ErrorBody | QueueRefusal,
+        },
+    )
+
+
+def read_responses(answer: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    return error_responses(*AUTH_STATUSES, 422, bodies={200: answer})
+
 
 Authenticate = Callable[[Request], Awaitable[Any]]
 #: The header checked at once; the returned check finds the device, in a worker thread.
@@ -140,7 +158,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/issue",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(IssueAnswer),
         openapi_extra=body_schema(IssueRequest),
         summary="取号 / issue a ticket",
     )
@@ -168,7 +186,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/call-next",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(TicketAnswer),
         openapi_extra=body_schema(CallNextRequest),
         summary="叫下一位（一个事务） / call next, one transaction",
     )
@@ -182,7 +200,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/call-specific",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(TicketAnswer),
         openapi_extra=body_schema(CallSpecificRequest),
         summary="指定叫号 / call a ticket out of order",
     )
@@ -197,7 +215,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/act",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(TicketAnswer),
         openapi_extra=body_schema(ActRequest),
         summary="重呼、过号、挂起、办结、转移… / act on a ticket",
     )
@@ -212,7 +230,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/requeue",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(TicketAnswer),
         openapi_extra=body_schema(RequeueRequest),
         summary="过号重新排队 / re-queue a late arrival",
     )
@@ -240,7 +258,7 @@ def add_queue_routes(
 
     @app.post(
         "/v1/queue/reconcile",
-        responses=ACTION_RESPONSES,
+        responses=action_responses(ReconcileAnswer),
         openapi_extra=body_schema(ReconcileRequest),
         summary="并入脱机时取的号 / take over offline tickets",
     )
@@ -254,7 +272,7 @@ def add_queue_routes(
 
     @app.get(
         "/v1/queue/tickets",
-        responses=READ_RESPONSES,
+        responses=read_responses(TicketsAnswer),
         summary="某天的全部排队号 / the day's tickets",
     )
     async def tickets(
@@ -269,7 +287,9 @@ def add_queue_routes(
 
     @app.get(
         "/v1/queue/ticket",
-        responses=error_responses(*AUTH_STATUSES, 422, bodies={404: QueueRefusal}),
+        responses=error_responses(
+            *AUTH_STATUSES, 422, bodies={200: TicketAnswer, 404: QueueRefusal}
+        ),
         summary="一张排队号 / one ticket",
     )
     async def ticket(request: Request, id: str = Query(..., pattern=TICKET_ID_PATTERN)) -> Any:
@@ -278,7 +298,7 @@ def add_queue_routes(
 
     @app.get(
         "/v1/queue/board",
-        responses=READ_RESPONSES,
+        responses=read_responses(BoardAnswer),
         summary="叫号屏：各窗口最近一次叫号 / latest call per window",
     )
     async def board(request: Request, day: Annotated[Day, Query()]) -> Any:
@@ -288,7 +308,7 @@ def add_queue_routes(
 
     @app.get(
         "/v1/queue/events",
-        responses=READ_RESPONSES,
+        responses=read_responses(EventsAnswer),
         summary="事件流（长轮询） / event stream, long poll",
     )
     async def events(

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Engine
@@ -46,6 +46,44 @@ DIMENSIONS = {
     "window": Dimension.WINDOW,
     "clerk": Dimension.CLERK,
 }
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class PeriodOut(_Answer):
+    start: str
+    end: str
+    label: str
+
+
+class GroupOut(_Answer):
+    key: str
+    label: str
+    figures: dict[str, Any]
+
+
+class DayOut(_Answer):
+    day: str
+    tickets: int
+    accepted: int
+    finished: int
+    good: int
+    bad: int
+
+
+class ReportAnswer(_Answer):
+    """What ``GET /v1/report`` answers (:func:`report_json`); ``figures`` hold the same
+    names as ``counter.model.statistics.Figures``."""
+
+    period: PeriodOut
+    dimension: str
+    scope: str
+    computed_at: str
+    total: dict[str, Any]
+    groups: list[GroupOut]
+    daily: list[DayOut]
 
 
 class PeriodRefusal(BaseModel):
@@ -179,7 +217,9 @@ def add_report_route(
     @app.get(
         "/v1/report",
         summary="全厅统计 / hall-wide statistics for a period",
-        responses=error_responses(*AUTH_STATUSES, bodies={422: ErrorBody | PeriodRefusal}),
+        responses=error_responses(
+            *AUTH_STATUSES, bodies={200: ReportAnswer, 422: ErrorBody | PeriodRefusal}
+        ),
     )
     async def report(
         request: Request,

@@ -229,3 +229,86 @@ class QueueRefusal(BaseModel):
     error: Literal["not_found", "not_allowed", "validation"]
     reason: str
     field: str = ""
+
+
+# --- what the central answers (documented in the schema; the bodies are built from the
+# stored rows, so unknown keys are allowed: a newer central may add a field) ----------
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TicketOut(_Answer):
+    """A ticket as stored on the central (``counter.store.queue_store.ticket_row``)."""
+
+    id: str
+    day: str
+    category: str
+    number: str
+    seq: int
+    issued_at: str
+    state: str
+    lane: int
+    queue_key: float
+    priority_reason: str = ""
+    appointment_code: str = ""
+    person_id: str = ""
+    person_name: str = ""
+    target_window: str = ""
+    window: str = ""
+    clerk_id: str = ""
+    clerk_name: str = ""
+    first_called_at: str | None = None
+    last_called_at: str | None = None
+    call_count: int = 0
+    started_at: str | None = None
+    finished_at: str | None = None
+    services: str = "[]"
+    cases: str = "[]"
+
+
+class TicketAnswer(_Answer):
+    ticket: TicketOut
+
+
+class IssueAnswer(TicketAnswer):
+    waiting_ahead: int
+
+
+class ReconcileAnswer(_Answer):
+    added: int
+
+
+class TicketsAnswer(_Answer):
+    tickets: list[TicketOut]
+
+
+class BoardCallOut(_Answer):
+    event_id: int
+    window: str
+    ticket: TicketOut
+
+
+class BoardAnswer(_Answer):
+    calls: list[BoardCallOut]
+
+
+class QueueEventOut(_Answer):
+    id: int
+    ticket_id: str
+    day: str
+    at: str
+    kind: str
+    lane: int
+    window: str
+    staff_id: str
+    detail: dict[str, Any]
+    number: str
+
+
+class EventsAnswer(_Answer):
+    """``last``: the id to ask after next time (the given one when nothing came)."""
+
+    events: list[QueueEventOut]
+    last: int

@@ -13,6 +13,13 @@ from counter.central.queue_api import MAX_WAIT_S
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError
 from counter.model.queue import CallRule, Category, Lane
+from counter.sync.queue_protocol import (
+    BoardAnswer,
+    EventsAnswer,
+    IssueAnswer,
+    TicketAnswer,
+    TicketsAnswer,
+)
 
 CALL = {
     "window": "1",
@@ -193,3 +200,23 @@ def test_the_central_will_not_call_while_the_window_holds_a_ticket(engine: Engin
     held = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
     with pytest.raises(NotAllowedError, match=held.number):
         hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=2))
+
+
+def test_every_queue_answer_matches_the_model_the_schema_publishes(
+    client: TestClient,
+    headers,  # type: ignore[no-untyped-def]
+) -> None:
+    issued = client.post("/v1/queue/issue", json=ISSUE, headers=headers).json()
+    IssueAnswer.model_validate(issued)
+    called = client.post("/v1/queue/call-next", json=CALL, headers=headers).json()
+    ticket = TicketAnswer.model_validate(called).ticket
+    assert ticket.id == issued["ticket"]["id"] and ticket.state == "called"
+    day = {"day": "2026-11-27"}
+    for path, model in (
+        ("/v1/queue/tickets", TicketsAnswer),
+        ("/v1/queue/board", BoardAnswer),
+    ):
+        model.model_validate(client.get(path, params=day, headers=headers).json())
+    events = EventsAnswer.model_validate(client.get("/v1/queue/events", headers=headers).json())
+    assert [e.kind for e in events.events] == ["issue", "call_next"]
+    assert events.last == events.events[-1].id

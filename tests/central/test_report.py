@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from benchmarks.hall_data import Hall, generate, write
 from counter.central.cli import main as central_main
 from counter.central.engine import Engine
-from counter.central.report import hall_report
+from counter.central.report import ReportAnswer, hall_report
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period
 from counter.services.calendar_service import CalendarService
@@ -85,6 +85,14 @@ def test_the_report_endpoint_answers_with_the_figures(
     body = answer.json()
     assert body["period"]["label"] == "2026-09-01 至 2026-09-30"
     assert body["total"]["tickets"] == 0 and len(body["daily"]) == 30
+
+
+def test_the_report_answer_matches_the_model_the_schema_publishes(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    answer = client.get("/v1/report?start=2026-09-01&end=2026-09-07&by=window", headers=headers)
+    report = ReportAnswer.model_validate(answer.json())
+    assert report.dimension == "窗口" and report.daily[0].day == "2026-09-01"
 
 
 def test_the_report_endpoint_refuses_a_backwards_range(

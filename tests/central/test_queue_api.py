@@ -220,3 +220,29 @@ def test_every_queue_answer_matches_the_model_the_schema_publishes(
     events = EventsAnswer.model_validate(client.get("/v1/queue/events", headers=headers).json())
     assert [e.kind for e in events.events] == ["issue", "call_next"]
     assert events.last == events.events[-1].id
+
+
+def test_a_ticket_outside_the_counters_block_is_refused_and_the_queue_still_serves(
+    client: TestClient,
+    headers,  # type: ignore[no-untyped-def]
+    engine: Engine,
+) -> None:
+    """The refusal rolls the whole transaction back (pipelined on PostgreSQL) and leaves
+    the pooled connection fit for the next request."""
+    stray = {
+        "id": "20261127-A901",
+        "day": "2026-11-27",
+        "category": "A",
+        "number": "A901",
+        "seq": 901,
+        "issued_at": "2026-11-27T09:00:00.000+08:00",
+        "state": "waiting",
+        "lane": 2,
+        "queue_key": 1.0,
+    }
+    for _ in range(3):  # more than once: every pooled connection has seen a rollback
+        answer = client.post("/v1/queue/reconcile", json={"tickets": [stray]}, headers=headers)
+        assert answer.status_code == 409 and "号段" in answer.json()["reason"]
+    assert issued(engine) == 0
+    assert client.post("/v1/queue/issue", json=ISSUE, headers=headers).status_code == 200
+    assert issued(engine) == 1

@@ -7,7 +7,10 @@ with its own counter store, call next and finish in two phases:
 1. together: every window presses 叫号 at the same moment, serves, and waits for the
    others before the next round (``--rounds``) — the hall's worst moment, the latency a
    clerk sees when all twenty call at once;
-2. flat out: each window calls and finishes with no pause until nobody waits — not a
+2. busy hall: the same number of calls per window, each after a random pause (mean
+   ``--pause`` seconds, default 1: twenty calls a second across the hall, a hundred times
+   a real hall's pace, yet not in step);
+3. flat out: each window calls and finishes with no pause until nobody waits — not a
    hall's load (a clerk calls every few minutes) but its throughput, with the latency
    that queueing behind it costs.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import random
 import shutil
 import socket
 import statistics
@@ -87,9 +91,17 @@ def start_central(url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def window(
-    path: str, base: str, token: str, number: str, rounds: int, together: Any, results: Any
+    path: str,
+    base: str,
+    token: str,
+    number: str,
+    rounds: int,
+    pause: float,
+    together: Any,
+    results: Any,
 ) -> None:
-    """One window's process: ``rounds`` calls in step with the others, then flat out."""
+    """One window's process: ``rounds`` calls in step with the others, ``rounds`` calls
+    at a busy hall's pace, then flat out."""
     db = open_store(path)
     queue = CentralQueue(db, HttpTransport(base, token, timeout=30.0))
     staff = Staff(id=f"s{number}", login=f"w{number}", name=f"窗口{number}", role=Role.CLERK,
@@ -109,11 +121,19 @@ def window(
         served.append(ticket.id)
         return True
 
-    phases: dict[str, tuple[list[float], list[str]]] = {"together": ([], []), "flat": ([], [])}
+    phases: dict[str, tuple[list[float], list[str]]] = {
+        "together": ([], []),
+        "busy": ([], []),
+        "flat": ([], []),
+    }
     for _ in range(rounds):
         together.wait()
         serve_one(*phases["together"])
         together.wait()
+    rng = random.Random(number)
+    for _ in range(rounds):
+        time.sleep(rng.expovariate(1 / pause))
+        serve_one(*phases["busy"])
     together.wait()
     started = time.perf_counter()
     while serve_one(*phases["flat"]):
@@ -135,6 +155,7 @@ def main() -> None:
     parser.add_argument("tickets", nargs="?", type=int, default=5000)
     parser.add_argument("--windows", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--pause", type=float, default=1.0)
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
@@ -177,13 +198,15 @@ def main() -> None:
             path = folder / f"window-{w}.db"
             shutil.copy(kiosk_path, path)
             paths.append(str(path))
-        # Half the tickets at most go to the rounds in step; the rest are served flat out.
-        rounds = max(1, min(args.rounds, args.tickets // (2 * len(windows))))
+        # A third of the tickets at most go to each of the first two phases.
+        rounds = max(1, min(args.rounds, args.tickets // (3 * len(windows))))
         context = multiprocessing.get_context("spawn")
         together = context.Barrier(len(windows))
         results = context.Queue()
         workers = [
-            context.Process(target=window, args=(p, base, token, w, rounds, together, results))
+            context.Process(
+                target=window, args=(p, base, token, w, rounds, args.pause, together, results)
+            )
             for p, w in zip(paths, windows, strict=True)
         ]
         for worker in workers:
@@ -200,6 +223,8 @@ def main() -> None:
         label = f"[{args.engine}] {len(windows)} windows"
         report(f"{label} pressing at the same moment, {rounds} rounds",
                [x for _, ph, _, _ in finished for x in ph["together"][0]])  # fmt: skip
+        report(f"{label} at a busy hall's pace (mean pause {args.pause:g} s), {rounds} each",
+               [x for _, ph, _, _ in finished for x in ph["busy"][0]])  # fmt: skip
         flat = [x for _, ph, _, _ in finished for x in ph["flat"][0]]
         elapsed = max(f[3] for f in finished) - min(f[2] for f in finished)
         per_window = [len(ph["flat"][1]) for _, ph, _, _ in finished]

@@ -23,6 +23,21 @@ from sqlite_utils import Database
 from counter.central.cli import open_engine
 from counter.central.engine import Engine
 from counter.model.clock import HALL_TZ
+from counter.model.intake import (
+    ApplicantForm,
+    ApplicantKind,
+    Decision,
+    MaterialStatus,
+    initial_states,
+    set_status,
+)
+from counter.model.settings import Settings
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.calendar_service import CalendarService
+from counter.services.cases_service import CasesService
+from counter.services.catalog_service import CatalogService
+from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService
+from counter.services.session import sign_in
 from counter.store import outbox
 from counter.store.db import immediate, open_store
 from counter.sync.client import SyncClient, enrol
@@ -157,3 +172,33 @@ def seeded_counter(template: Path, path: Path, central: Central) -> Database:
         db.execute("UPDATE device SET device_id = ? WHERE id = 1", [str(uuid.uuid4())])
     enrol(db, central.url, central.code(), name=path.stem)
     return db
+
+
+USCC = "91350100M000100Y43"
+ITEM = "SCJG-0002"
+
+
+def services(db: Database) -> tuple[IntakeService, CasesService]:
+    settings = Settings()
+    calendar = CalendarService(db, settings.working_hours)
+    intake = IntakeService(db, CatalogService(db), calendar, settings)
+    return intake, CasesService(db, intake, calendar, settings)
+
+
+def take_case(db: Database, window: str, now: datetime) -> str:
+    return decide_case(db, window, now).case.number
+
+
+def decide_case(db: Database, window: str, now: datetime) -> IntakeResult:
+    """A clerk at ``window`` accepts the demo item with every material in hand."""
+    intake, _ = services(db)
+    clerk = sign_in(db, "lina", DEMO_PASSWORD, window, now)
+    checklist = intake.checklist(ITEM)
+    states = tuple(
+        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
+        for line, state in zip(checklist, initial_states(checklist), strict=True)
+    )
+    form = ApplicantForm(
+        ApplicantKind.ENTERPRISE, USCC, "示范科技有限公司", "13812345678", legal_rep="张三"
+    )
+    return intake.decide(clerk, IntakeRequest(ITEM, form, states, Decision.ACCEPT), now)

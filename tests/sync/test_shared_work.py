@@ -8,53 +8,15 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlite_utils import Database
-from sync_support import Central, client_for, seeded_counter
+from sync_support import ITEM, Central, client_for, seeded_counter, services, take_case
 
 from counter.assets import demo_catalog_text
 from counter.model.cases import Action, CaseState, Delivery
-from counter.model.intake import (
-    ApplicantForm,
-    ApplicantKind,
-    Decision,
-    MaterialStatus,
-    initial_states,
-    set_status,
-)
 from counter.model.settings import Settings
 from counter.services.bootstrap import DEMO_PASSWORD
-from counter.services.calendar_service import CalendarService
-from counter.services.cases_service import CasesService
-from counter.services.catalog_service import CatalogService
-from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.queue_service import LocalQueue
 from counter.services.session import sign_in
 from counter.store import catalog_store, hall_settings
-
-USCC = "91350100M000100Y43"
-ITEM = "SCJG-0002"
-
-
-def services(db: Database) -> tuple[IntakeService, CasesService]:
-    settings = Settings()
-    calendar = CalendarService(db, settings.working_hours)
-    intake = IntakeService(db, CatalogService(db), calendar, settings)
-    return intake, CasesService(db, intake, calendar, settings)
-
-
-def take_case(db: Database, window: str, now: datetime) -> str:
-    intake, _ = services(db)
-    clerk = sign_in(db, "lina", DEMO_PASSWORD, window, now)
-    checklist = intake.checklist(ITEM)
-    states = tuple(
-        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
-        for line, state in zip(checklist, initial_states(checklist), strict=True)
-    )
-    form = ApplicantForm(
-        ApplicantKind.ENTERPRISE, USCC, "示范科技有限公司", "13812345678", legal_rep="张三"
-    )
-    result = intake.decide(clerk, IntakeRequest(ITEM, form, states, Decision.ACCEPT), now)
-    return result.case.number
 
 
 def central_cli(central: Central, *args: str) -> str:

@@ -1,0 +1,121 @@
+"""The window as a clerk sees it, enrolled with a real central process: the same queue
+panel over the hall's queue, the status bar telling the truth about sync, a saved case
+sent up at once, and printed documents logged on the central."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+from sync_support import (
+    Central,
+    client_for,
+    decide_case,
+    seeded_counter,
+    take_case,
+    wall_clock,
+)
+
+from counter.model.print_job import DocumentKind
+from counter.model.queue import TicketState
+from counter.model.settings import Settings
+from counter.model.slips import TicketSlip
+from counter.printing.payloads import ticket
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.central_queue import CentralQueue, open_queue
+from counter.services.print_service import PrintService
+from counter.services.session import sign_in
+from counter.services.settings_service import SettingsService
+from counter.ui.application import build_main_window
+from counter.ui.intake_page import IntakePage
+from counter.ui.queue_panel import QueuePanel
+
+
+def central_cases(central: Central) -> set[str]:
+    rows = central.engine.query("SELECT payload FROM rows WHERE table_name = 'cases'")
+    return {json.loads(r[0])["number"] for r in rows}
+
+
+def test_the_queue_panel_works_the_same_on_the_halls_queue(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    kiosk = open_queue(seeded_counter(seeded_template, tmp_path / "kiosk.db", sqlite_central),
+                       Settings())  # fmt: skip
+    db = seeded_counter(seeded_template, tmp_path / "w1.db", sqlite_central)
+    queue = open_queue(db, Settings())
+    assert isinstance(queue, CentralQueue)
+    first, second = kiosk.issue("A", now).ticket, kiosk.issue("A", now).ticket
+    panel = QueuePanel(queue, sign_in(db, "lina", DEMO_PASSWORD, "1", now), lambda: now)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.number.text() == first.number, panel.errors.general.text()
+    qtbot.keyClick(panel, Qt.Key.Key_F3)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.number.text() == second.number
+    panel.services.setFocus()
+    qtbot.keyClicks(panel.services, "sheli dengji")
+    qtbot.keyClick(panel.services, Qt.Key.Key_F7)
+    states = {t.id: t.state for t in kiosk.tickets_today(now)}
+    assert states == {first.id: TicketState.NO_SHOW, second.id: TicketState.DONE}
+    assert queue.online
+
+
+def test_the_status_bar_says_online_then_offline_with_what_waits(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    path = tmp_path / "w2.db"
+    db = seeded_counter(seeded_template, path, sqlite_central)
+    session = sign_in(db, "lina", DEMO_PASSWORD, "2", now)
+    window = build_main_window(db, session, SettingsService(tmp_path / "c.toml"), str(path),
+                               wall_clock)  # fmt: skip
+    qtbot.addWidget(window)
+    window.show()
+    window.sync_agent.kick()
+    qtbot.waitUntil(lambda: window.online.text().startswith("在线"), timeout=15_000)
+    assert "待上传 0 条" in window.online.text() and "上次同步 " in window.online.text()
+    sqlite_central.kill()
+    take_case(db, "2", now)
+    window.sync_agent.kick()
+    qtbot.waitUntil(lambda: window.online.text().startswith("离线"), timeout=30_000)
+    assert "待上传 0 条" not in window.online.text()
+    window.sync_agent.stop()
+
+
+def test_a_saved_case_goes_up_without_waiting_for_the_timer(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    path = tmp_path / "w3.db"
+    db = seeded_counter(seeded_template, path, sqlite_central)
+    session = sign_in(db, "lina", DEMO_PASSWORD, "3", now)
+    hourly = SettingsService(tmp_path / "c.toml", Settings({"sync_interval": 3600}))
+    window = build_main_window(db, session, hourly, str(path), wall_clock)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.sync_agent.busy, timeout=15_000)
+    result = decide_case(db, "3", now)
+    intake = next(p for p in window.pages if isinstance(p, IntakePage))
+    intake.case_saved.emit(result)  # what the page says after its transaction commits
+    qtbot.waitUntil(lambda: result.case.number in central_cases(sqlite_central), timeout=15_000)
+    window.sync_agent.stop()
+
+
+def test_a_printed_document_is_logged_on_the_central(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db: Database = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+    prints = PrintService(db, Settings())
+    slip = TicketSlip("示范市政务服务中心", "A001-1127", "A001", "企业开办", now, 0)
+    job = prints.submit("kiosk", DocumentKind.TICKET, ticket(slip), "A001", now)
+    claimed = prints.claim_next(now)
+    assert claimed is not None and claimed[0].id == job.id
+    prints.printed(claimed[0], now)
+    client_for(db, central).push()
+    logged = central.engine.query("SELECT payload FROM ops WHERE table_name = 'print_log'")
+    assert [json.loads(r[0])["job_id"] for r in logged] == [job.id]

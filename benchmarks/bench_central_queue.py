@@ -29,22 +29,16 @@ import argparse
 import multiprocessing
 import random
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
-
+from benchmarks.central_process import drop_db, make_db, start_central
 from counter.central.cli import open_engine
 from counter.model.clock import HALL_TZ, to_ms
 from counter.model.errors import NotFoundError
@@ -57,37 +51,12 @@ from counter.store.db import open_store
 from counter.sync.client import enrol
 from counter.sync.transport import HttpTransport
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOW = datetime.now(HALL_TZ).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_central(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "counter.central.cli", "serve", "--db", url, "--port", str(port),
-         "--rate", "100000", "--pool", "24"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            httpx.get(f"{base}/v1/health", timeout=0.5)
-            return process, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise SystemExit("central did not start")
 
 
 def window(
@@ -159,16 +128,9 @@ def main() -> None:
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
-    dbname = None
-    if args.engine == "sqlite":
-        url = f"sqlite:///{folder / 'central.db'}"
-    else:
-        dbname = f"counter_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+    url, dbname = make_db(args.engine, folder)
     engine = open_engine(url)
-    process, base = start_central(url)
+    process, base = start_central(url, "--rate", "100000", "--pool", "24")
     try:
         kiosk_path = folder / "kiosk.db"
         db = open_store(kiosk_path)
@@ -241,9 +203,7 @@ def main() -> None:
         process.terminate()
         process.wait()
         engine.close()
-        if dbname:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        drop_db(dbname)
 
 
 if __name__ == "__main__":

@@ -22,19 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import httpx
-import psycopg
 
+from benchmarks.central_process import drop_db, free_port, make_db
 from counter.central.audit import verify_devices
 from counter.central.cli import open_engine
 from counter.model.clock import HALL_TZ, to_ms
@@ -43,7 +41,6 @@ from counter.store.db import open_store
 from counter.sync.client import SyncClient, enrol
 from counter.sync.transport import HttpTransport
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,12 +56,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Central:
@@ -112,21 +103,6 @@ class Totals:
     violations: list[str] = field(default_factory=list)
     app_rss: list[tuple[float, float]] = field(default_factory=list)
     central_rss: list[tuple[float, float]] = field(default_factory=list)
-
-
-def make_db(kind: str, folder: Path) -> tuple[str, str | None]:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'central.db'}", None
-    name = f"counter_soak_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", name
-
-
-def drop_db(name: str | None) -> None:
-    if name:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def check(engine: object, central: Central, stores: list[Path]) -> list[str]:

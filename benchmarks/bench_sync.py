@@ -20,24 +20,19 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import httpx
-import psycopg
 from sqlite_utils import Database
 
 from benchmarks.bench_intake import NOW, all_received, median_ms, services
+from benchmarks.central_process import drop_db, make_db, start_central
 from counter.assets import demo_catalog_text
 from counter.central.cli import open_engine
 from counter.central.engine import Engine
@@ -53,35 +48,11 @@ from counter.sync.client import SyncClient, enrol
 from counter.sync.tables import catalog_payload
 from counter.sync.transport import HttpTransport
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PUSH_OPS = 20_000
 
 
 def clock() -> datetime:
     return datetime.now(HALL_TZ)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_central(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "counter.central.cli", "serve", "--db", url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            httpx.get(f"{base}/v1/health", timeout=0.5)
-            return process, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise SystemExit("central did not start")
 
 
 def new_counter(path: Path, engine: Engine, base: str) -> tuple[Database, SyncClient]:
@@ -262,14 +233,7 @@ def bench_catalog_latency(
 
 def run_engine(kind: str, rows: int, interval: float) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-sync-{kind}-"))
-    dbname = None
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'central.db'}"
-    else:
-        dbname = f"counter_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+    url, dbname = make_db(kind, folder)
     engine = open_engine(url)
     process, base = start_central(url)
     try:
@@ -286,9 +250,7 @@ def run_engine(kind: str, rows: int, interval: float) -> None:
     finally:
         process.terminate()
         process.wait()
-        if dbname:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        drop_db(dbname)
 
 
 def main() -> None:

@@ -31,9 +31,7 @@ from counter.model.queue import (
     Ticket,
     TicketState,
     check_one_waiting,
-    format_number,
     requeue_key,
-    ticket_id,
 )
 from counter.store.queue_store import ticket_from_row, ticket_row
 
@@ -203,18 +201,11 @@ class HallQueue:
                 ]
                 rules = QueueRules(one_waiting_per_person=one_waiting_per_person)
                 check_one_waiting(rules, person_id, category, open_numbers)
-            seq = self._take_numbers(cur, category.code, numbering, 1)
-            number = format_number(category.code, seq)
-            ticket = Ticket(
-                id=ticket_id(day, number),
-                day=day,
-                category=category.code,
-                number=number,
-                seq=seq,
-                issued_at=now,
-                state=TicketState.WAITING,
-                lane=lane,
-                queue_key=to_ms(now) + (seq % 1000) / 1000,
+            ticket = Ticket.issued(
+                category.code,
+                self._take_numbers(cur, category.code, numbering, 1),
+                lane,
+                now,
                 priority_reason=priority_reason,
                 appointment_code=appointment_code,
                 person_id=person_id,

@@ -48,28 +48,19 @@ class SqliteEngine(Engine):
     def _sql(self, text: str) -> str:
         return text
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Cursor]:
-        conn = self._connect()
-        try:
-            # IMMEDIATE takes the write lock before the first read, so change-log rows
-            # are numbered and committed one writer at a time.
-            conn.execute("BEGIN IMMEDIATE" if self._serialise_writers else "BEGIN")
-            cur = conn.cursor()
-            try:
-                yield cur
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-        finally:
-            conn.close()
+    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Cursor]:
+        # IMMEDIATE takes the write lock before the first read, so change-log rows are
+        # numbered and committed one writer at a time.
+        return self._transaction("BEGIN IMMEDIATE" if self._serialise_writers else "BEGIN")
+
+    def _queue_tx(self) -> contextlib.AbstractContextManager[sqlite3.Cursor]:
+        return self._transaction("BEGIN IMMEDIATE")
 
     @contextlib.contextmanager
-    def _queue_tx(self) -> Iterator[sqlite3.Cursor]:
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Cursor]:
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(begin)
             cur = conn.cursor()
             try:
                 yield cur

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from counter.model.clock import to_ms
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.identity import mask_name
 
@@ -178,6 +179,26 @@ class Ticket:
     finished_at: datetime | None = None
     services: tuple[str, ...] = ()
     cases: tuple[str, ...] = ()
+
+    @classmethod
+    def issued(cls, category: str, seq: int, lane: Lane, now: datetime, **details: str) -> Ticket:
+        """A new number, waiting; ``details``: the reason, booking and person fields. Its
+        place in the lane is the issue time plus the number's share of a millisecond, so
+        no two tie — the same wherever the number is issued, centrally or offline."""
+        day = now.date()
+        number = format_number(category, seq)
+        return cls(
+            id=ticket_id(day, number),
+            day=day,
+            category=category,
+            number=number,
+            seq=seq,
+            issued_at=now,
+            state=TicketState.WAITING,
+            lane=lane,
+            queue_key=to_ms(now) + (seq % 1000) / 1000,
+            **details,
+        )
 
     @property
     def masked_name(self) -> str:

@@ -39,11 +39,9 @@ from counter.model.queue import (
     check_services,
     check_transfer,
     clerk_spans,
-    format_number,
     numbering_key,
     requeue_key,
     statistics,
-    ticket_id,
 )
 from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
@@ -347,19 +345,11 @@ class LocalQueue:
             if person_id
             else [],
         )
-        seq = self._next_seq(cat.code, day)
-        number = format_number(cat.code, seq)
-        ticket = Ticket(
-            id=ticket_id(day, number),
-            day=day,
-            category=cat.code,
-            number=number,
-            seq=seq,
-            issued_at=now,
-            state=TicketState.WAITING,
-            lane=lane,
-            # Issue time, plus the number's share of a millisecond so no two tie.
-            queue_key=to_ms(now) + (seq % 1000) / 1000,
+        ticket = Ticket.issued(
+            cat.code,
+            self._next_seq(cat.code, day),
+            lane,
+            now,
             priority_reason=priority_reason,
             appointment_code=appointment_code,
             person_id=person_id,

@@ -38,8 +38,11 @@ class SignOutOnClose(QObject):
         return False
 
 
-class BackupAction(QAction):
-    """文件 → 备份数据…: the supervisor copies the store while the counter keeps working."""
+class _StoreAction(QAction):
+    """A 文件 menu entry that works on the store file for the signed-in supervisor."""
+
+    title = ""
+    name = ""
 
     def __init__(
         self,
@@ -49,11 +52,21 @@ class BackupAction(QAction):
         store_path: Path,
         clock: Callable[[], datetime],
     ) -> None:
-        super().__init__(window.tr("备份数据…"), window)
-        self.setObjectName("backupAction")
+        super().__init__(window.tr(self.title), window)
+        self.setObjectName(self.name)
         self.window, self.db, self.session = window, db, session
         self.store_path, self.clock = store_path, clock
         self.triggered.connect(self.on_triggered)
+
+    def on_triggered(self) -> None:
+        raise NotImplementedError
+
+
+class BackupAction(_StoreAction):
+    """文件 → 备份数据…: the supervisor copies the store while the counter keeps working."""
+
+    title = "备份数据…"
+    name = "backupAction"
 
     def on_triggered(self) -> None:
         name = f"counter-备份-{self.clock():%Y%m%d-%H%M}.db"
@@ -76,7 +89,7 @@ class BackupAction(QAction):
         return dest
 
 
-class RestoreAction(QAction):
+class RestoreAction(_StoreAction):
     """文件 → 恢复数据…: the chosen backup replaces the store when Counter next starts.
 
     The running app holds the store open on several connections, so the file is not
@@ -85,19 +98,8 @@ class RestoreAction(QAction):
     current store aside as ``counter.db.before-restore-*``.
     """
 
-    def __init__(
-        self,
-        window: QMainWindow,
-        db: Database,
-        session: Session,
-        store_path: Path,
-        clock: Callable[[], datetime],
-    ) -> None:
-        super().__init__(window.tr("恢复数据…"), window)
-        self.setObjectName("restoreAction")
-        self.window, self.db, self.session = window, db, session
-        self.store_path, self.clock = store_path, clock
-        self.triggered.connect(self.on_triggered)
+    title = "恢复数据…"
+    name = "restoreAction"
 
     def on_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -158,7 +158,10 @@ CREATE TABLE IF NOT EXISTS queue_tickets (
     origin TEXT NOT NULL,
     UNIQUE (day, number)
 );
-CREATE INDEX IF NOT EXISTS queue_tickets_waiting ON queue_tickets (day, state, lane, queue_key);
+-- The head of a lane is the first entry of this index: call next reads one entry, not
+-- every waiting ticket (queue_tickets_waiting, without seq, made it sort the lane).
+DROP INDEX IF EXISTS queue_tickets_waiting;
+CREATE INDEX IF NOT EXISTS queue_tickets_head ON queue_tickets (day, state, lane, queue_key, seq);
 CREATE INDEX IF NOT EXISTS queue_tickets_window ON queue_tickets (day, at_window, state);
 CREATE TABLE IF NOT EXISTS queue_numbers (
     category TEXT NOT NULL,

@@ -246,3 +246,32 @@ def test_a_ticket_outside_the_counters_block_is_refused_and_the_queue_still_serv
     assert issued(engine) == 0
     assert client.post("/v1/queue/issue", json=ISSUE, headers=headers).status_code == 200
     assert issued(engine) == 1
+
+
+def test_the_central_calls_from_a_lane_only_for_tickets_the_window_serves(
+    engine: Engine,
+) -> None:
+    hall = HallQueue(engine)
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
+    other = Category(code="B", name="不动产登记", windows=("2",))
+    mine = Category(code="A", name="企业开办", windows=("1",))
+    hall.issue(other, "2026-11-27", at, lane=Lane.PRIORITY, one_waiting_per_person=False)
+    normal, _ = hall.issue(mine, "2026-11-27", at + timedelta(seconds=1), lane=Lane.NORMAL,
+                           one_waiting_per_person=False)  # fmt: skip
+    called = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
+    assert called.id == normal.id
+
+
+def test_setting_up_an_older_central_replaces_its_waiting_index_with_the_head_index(
+    engine: Engine,
+) -> None:
+    with engine._write() as cur:  # as an older central left it
+        cur.execute("CREATE INDEX queue_tickets_waiting ON queue_tickets (day, state)")
+    engine.setup()
+    if engine.skip_locked:  # PostgreSQL
+        listed = "SELECT indexname FROM pg_indexes WHERE tablename = 'queue_tickets'"
+    else:
+        listed = "SELECT name FROM sqlite_master WHERE tbl_name = 'queue_tickets'"
+    names = {row[0] for row in engine.query(listed)}
+    assert "queue_tickets_head" in names
+    assert "queue_tickets_waiting" not in names

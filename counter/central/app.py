@@ -15,17 +15,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from anyio.to_thread import current_default_thread_limiter
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from counter.central.engine import WORKER_THREADS, Device, Engine, PushConflict
+from counter.central.engine import Device, Engine, PushConflict
 from counter.central.openapi import MAX_INT64, body_schema, error_responses
 from counter.central.queue_api import MAX_WAIT_S, add_queue_routes
 from counter.central.report import add_report_route
+from counter.central.threads import WORKER_THREADS, DatabaseThreads
 from counter.sync.protocol import (
     MAX_BATCH,
     MAX_PAGE,
@@ -85,6 +84,7 @@ def create_app(
     ``worker_threads`` is how many requests do their database work at once."""
     now_ms = clock_ms or (lambda: int(time.time() * 1000))
     limiter = RateLimiter(rate_per_second, rate_burst)
+    in_thread = DatabaseThreads(worker_threads).run
     app = FastAPI(
         title="Counter central",
         version="1",
@@ -145,7 +145,7 @@ def create_app(
         return functools.partial(device_for, token.strip())
 
     async def authenticate(request: Request) -> Device:
-        device: Device = await _in_thread(authorise(request))
+        device: Device = await in_thread(authorise(request))
         return device
 
     @app.post(
@@ -159,7 +159,7 @@ def create_app(
         if not limiter.allow("enrol:" + (request.client.host if request.client else "")):
             raise ApiError(429, ErrorCode.RATE_LIMITED)
         body: EnrolRequest = await read_json(request, EnrolRequest)
-        token = await _in_thread(engine.enrol, body.code, body.device_id, body.name, now_ms())
+        token = await in_thread(engine.enrol, body.code, body.device_id, body.name, now_ms())
         if token is None:
             raise ApiError(403, ErrorCode.BAD_ENROL_CODE)
         return EnrolResponse(device_id=body.device_id, token=token)
@@ -186,7 +186,7 @@ def create_app(
             if op.table_name not in REGISTRY:
                 raise ApiError(400, ErrorCode.UNKNOWN_TABLE, op.table_name, op.op_id)
         try:
-            return await _in_thread(engine.push, device.device_id, body.ops, now_ms())
+            return await in_thread(engine.push, device.device_id, body.ops, now_ms())
         except PushConflict as exc:
             raise ApiError(409, exc.code, exc.op_id, exc.op_id) from None
 
@@ -202,28 +202,14 @@ def create_app(
         limit: int = Query(1000, ge=1, le=MAX_PAGE),
     ) -> Response:
         await authenticate(request)
-        page: str = await _in_thread(engine.pull_json, cursor, limit)
+        page: str = await in_thread(engine.pull_json, cursor, limit)
         return Response(page, media_type="application/json")
 
-    async def limit_worker_threads() -> None:
-        """Twenty windows calling at once in forty threads spend their time handing the
-        interpreter lock to each other: measured with 20 windows pressing 叫号 together,
-        three or four threads cut the central's median by a quarter and its p99 by a
-        third against AnyIO's default of forty (benchmarks/bench_central_queue.py). The
-        others wait their turn on the event loop, which costs nothing."""
-        current_default_thread_limiter().total_tokens = worker_threads
-
-    app.router.on_startup.append(limit_worker_threads)
-    add_queue_routes(app, engine, authenticate, authorise, read_json, now_ms, max_wait_s)
-    add_report_route(app, engine, authenticate, now_ms)
+    add_queue_routes(app, engine, authenticate, authorise, read_json, in_thread, now_ms, max_wait_s)
+    add_report_route(app, engine, authenticate, in_thread, now_ms)
 
     @app.get("/v1/health", summary="存活检查 / liveness")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
-
-
-async def _in_thread(func: Any, *args: Any) -> Any:
-    """Database work off the event loop, so one slow push does not stall the others."""
-    return await run_in_threadpool(func, *args)

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from counter.central.audit import verify_devices
-from counter.central.engine import WORKER_THREADS, Engine
+from counter.central.engine import Engine
 from counter.central.postgres_engine import PostgresEngine
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
 from counter.central.sqlite_engine import SqliteEngine
+from counter.central.threads import WORKER_THREADS
 from counter.model.clock import HALL_TZ, iso
 from counter.model.errors import CounterError
 from counter.model.hall_settings import check_hall_settings
@@ -63,6 +64,7 @@ def serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        http="httptools",
         timeout_graceful_shutdown=5,
         **tls,
     )

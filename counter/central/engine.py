@@ -32,8 +32,6 @@ from counter.sync.tables import REGISTRY
 
 ENROL_CODE_TTL_MS = 24 * 3600 * 1000
 CENTRAL = "central"
-#: How many requests do their database work at once; the rest wait on the event loop.
-WORKER_THREADS = 4
 
 
 def token_hash(token: str) -> str:

@@ -20,7 +20,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Engine
 from counter.central.hall_queue import HallQueue
@@ -89,6 +88,8 @@ Authenticate = Callable[[Request], Awaitable[Any]]
 #: The header checked at once; the returned check finds the device, in a worker thread.
 Authorise = Callable[[Request], Callable[[], Any]]
 ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
+#: Blocking database work, run in the central's database threads (threads.py).
+InThread = Callable[..., Awaitable[Any]]
 
 
 def _refusal(exc: Exception) -> JSONResponse:
@@ -112,6 +113,7 @@ def add_queue_routes(
     authenticate: Authenticate,
     authorise: Authorise,
     read_json: ReadJson,
+    in_thread: InThread,
     now_ms: Callable[[], int],
     max_wait_s: float = MAX_WAIT_S,
 ) -> None:
@@ -123,7 +125,7 @@ def add_queue_routes(
         """Queue events into rows and the change log, a second behind the queue."""
         while True:
             try:
-                while await run_in_threadpool(hall.mirror, now_ms()):
+                while await in_thread(hall.mirror, now_ms()):
                     pass
             except Exception:  # a failed copy is retried on the next tick
                 log.exception("copying queue events into the change log failed")
@@ -147,7 +149,7 @@ def add_queue_routes(
         """The device check and the action in one worker thread; ``action`` gets the
         device. A refusal of the queue's own becomes its 404/409/422 answer."""
         try:
-            result = await run_in_threadpool(lambda: action(check()))
+            result = await in_thread(lambda: action(check()))
         except (NotFoundError, NotAllowedError, ValidationError) as exc:
             return _refusal(exc)
         notify()
@@ -251,7 +253,7 @@ def add_queue_routes(
     async def reserve(request: Request) -> Any:
         device = await authenticate(request)
         body: BlockRequest = await read_json(request, BlockRequest)
-        first, last = await run_in_threadpool(
+        first, last = await in_thread(
             hall.reserve_block, device.device_id, body.category, body.numbering, body.size, now_ms()
         )
         return BlockResponse(first=first, last=last)
@@ -283,7 +285,7 @@ def add_queue_routes(
     ) -> Any:
         await authenticate(request)
         wanted = [s for s in states.split(",") if s]
-        return {"tickets": await run_in_threadpool(hall.tickets, day, wanted, window)}
+        return {"tickets": await in_thread(hall.tickets, day, wanted, window)}
 
     @app.get(
         "/v1/queue/ticket",
@@ -303,7 +305,7 @@ def add_queue_routes(
     )
     async def board(request: Request, day: Annotated[Day, Query()]) -> Any:
         await authenticate(request)
-        calls = await run_in_threadpool(hall.latest_calls, day)
+        calls = await in_thread(hall.latest_calls, day)
         return {"calls": [{"event_id": e, "window": w, "ticket": row} for e, w, row in calls]}
 
     @app.get(
@@ -321,7 +323,7 @@ def add_queue_routes(
         deadline = time.monotonic() + wait
         while True:
             waiter = changed["event"]
-            found = await run_in_threadpool(hall.events, after, limit)
+            found = await in_thread(hall.events, after, limit)
             left = deadline - time.monotonic()
             if found or left <= 0:
                 return {"events": found, "last": found[-1]["id"] if found else after}

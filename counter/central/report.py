@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from starlette.concurrency import run_in_threadpool
 
 from counter.central.engine import Engine
 from counter.central.openapi import AUTH_STATUSES, Day, error_responses
@@ -210,6 +209,7 @@ def add_report_route(
     app: FastAPI,
     engine: Engine,
     authenticate: Callable[[Request], Awaitable[Any]],
+    in_thread: Callable[..., Awaitable[Any]],
     now_ms: Callable[[], int],
 ) -> None:
     """``GET /v1/report``: the hall-wide figures, for a device holding a token."""
@@ -235,7 +235,7 @@ def add_report_route(
         except ValidationError as exc:
             return JSONResponse({"field": exc.field, "reason": exc.message}, status_code=422)
         now = datetime.fromtimestamp(now_ms() / 1000, HALL_TZ)
-        found = await run_in_threadpool(hall_report, engine, period, DIMENSIONS[by], now)
+        found = await in_thread(hall_report, engine, period, DIMENSIONS[by], now)
         return JSONResponse(report_json(found))
 
 

@@ -21,9 +21,11 @@ The window panel, the kiosk and the board call the same methods either way.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
@@ -53,11 +55,12 @@ from counter.services.queue_service import (
     BoardView,
     IssuedTicket,
     LocalQueue,
+    Queue,
     queue_rules,
 )
 from counter.services.session import Session
 from counter.store import hall_settings, queue_store
-from counter.store.db import immediate
+from counter.store.db import connect, immediate
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 T = TypeVar("T")
@@ -124,7 +127,10 @@ class CentralQueue:
         block_size: int = BLOCK_SIZE,
         retry_after_s: float = RETRY_AFTER_S,
         monotonic: Callable[[], float] = time.monotonic,
+        hands_over: bool = True,
     ) -> None:
+        """``hands_over=False`` for a queue that only reads (the panel's background
+        refresh): handing the offline tickets over is left to the queue that acts."""
         self.db = db
         self.transport = transport
         self.rules = rules or QueueRules()
@@ -133,11 +139,13 @@ class CentralQueue:
         self.retry_after_s = retry_after_s
         self.monotonic = monotonic
         self.online = True
-        self._handed_over = False
+        self._handed_over = not hands_over
         self._retry_at = 0.0
 
     @classmethod
-    def for_store(cls, db: Database, rules: QueueRules | None = None) -> CentralQueue | None:
+    def for_store(
+        cls, db: Database, rules: QueueRules | None = None, *, hands_over: bool = True
+    ) -> CentralQueue | None:
         """The central queue when this store is enrolled with a central, else None."""
         url, token = db.execute(
             "SELECT central_url, device_token FROM sync_state WHERE id = 1"
@@ -145,7 +153,12 @@ class CentralQueue:
         if not (url and token):
             return None
         # Short: a window waiting on a dead network is worse than working offline.
-        return cls(db, HttpTransport(url, token, timeout=2.0), rules)
+        return cls(db, HttpTransport(url, token, timeout=2.0), rules, hands_over=hands_over)
+
+    def close(self) -> None:
+        """Close the connection to the central (the store is its owner's to close)."""
+        if isinstance(self.transport, HttpTransport):
+            self.transport.close()
 
     # --- talking to the central ---------------------------------------------------------
 
@@ -642,9 +655,28 @@ class CentralQueue:
         )
 
 
-def open_queue(db: Database, settings: Settings) -> CentralQueue | LocalQueue:
+def open_queue(
+    db: Database, settings: Settings, *, reading: bool = False
+) -> CentralQueue | LocalQueue:
     """The queue the kiosk, the window panel and the board use: the central's when this
     store is enrolled with a central, this store's own otherwise. The rules are the
-    hall's published ones where the central has published them."""
+    hall's published ones where the central has published them. A queue opened for
+    ``reading`` leaves handing over offline tickets to the one that acts."""
     rules = queue_rules(hall_settings.effective(db, settings))
-    return CentralQueue.for_store(db, rules) or LocalQueue(db, rules)
+    return CentralQueue.for_store(db, rules, hands_over=not reading) or LocalQueue(db, rules)
+
+
+@contextlib.contextmanager
+def queue_for_reading(store_path: Path, settings: Settings) -> Iterator[Queue]:
+    """A queue on a store connection of its own, for reading on another thread (SQLite
+    connections belong to the thread that opened them); closed after."""
+    db = connect(store_path)
+    try:
+        queue = open_queue(db, settings, reading=True)
+        try:
+            yield queue
+        finally:
+            if isinstance(queue, CentralQueue):
+                queue.close()
+    finally:
+        db.close()

@@ -203,6 +203,7 @@ UNGUARDED: Mapping[str, str] = {
     "CentralQueue.board": _STATION,
     "CentralQueue.categories": _STATION,
     "CentralQueue.check_in": _STATION,
+    "CentralQueue.close": _SYSTEM,
     "CentralQueue.events": _READ,
     "CentralQueue.hand_over": _WORKER,
     "CentralQueue.issue": _STATION,

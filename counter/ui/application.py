@@ -22,7 +22,7 @@ from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD, open_counte
 from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
-from counter.services.central_queue import open_queue
+from counter.services.central_queue import open_queue, queue_for_reading
 from counter.services.giftpack_service import GIFTPACK_ROLES, GiftPackService
 from counter.services.intake_service import INTAKE_ROLES, IntakeResult, IntakeService
 from counter.services.print_service import PrintService
@@ -77,7 +77,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def build_pages(
-    db: Database, session: Session, settings: SettingsService, clock: Callable[[], datetime]
+    db: Database,
+    session: Session,
+    settings: SettingsService,
+    clock: Callable[[], datetime],
+    store_path: Path,
 ) -> list[QWidget]:
     """Only pages that work, in sidebar order; later capabilities add theirs here.
 
@@ -96,7 +100,12 @@ def build_pages(
     pages: list[QWidget] = []
     panel: QueuePanel | None = None
     if session.staff.role in QUEUE_ROLES or session.staff.role is Role.ADMIN:
-        panel = QueuePanel(open_queue(db, settings.settings), session, clock)
+        panel = QueuePanel(
+            open_queue(db, settings.settings),
+            session,
+            clock,
+            open_reader=lambda: queue_for_reading(store_path, settings.settings),
+        )
         pages.append(panel)
     if session.staff.role in INTAKE_ROLES or session.staff.role is Role.ADMIN:
         intake_page = IntakePage(
@@ -190,7 +199,7 @@ def build_main_window(
     store_path: str,
     clock: Callable[[], datetime],
 ) -> MainWindow:
-    pages = build_pages(db, session, settings, clock)
+    pages = build_pages(db, session, settings, clock, Path(store_path))
     window = MainWindow(
         session,
         pages,

@@ -8,6 +8,7 @@ so a burst of changes costs at most one extra step.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
@@ -24,7 +25,10 @@ class _Task(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
-        self.signals.finished.emit(self.work())
+        result = self.work()
+        # Its owner may have been deleted while the work ran: then nobody is told.
+        with contextlib.suppress(RuntimeError):
+            self.signals.finished.emit(result)
 
 
 def run_in_pool(

@@ -2,15 +2,25 @@
 
 The ticket in hand is shown large on top; the F-key of every action is printed on its
 button. The waiting list and the day's figures refresh on a timer, because other
-windows and the kiosk write the same store from their own processes.
+windows and the kiosk write the same queue from their own processes.
+
+On the hall's queue that timer's reading is four requests to the central. Given a way
+to open a queue of its own (``open_reader``), the panel reads on a pool thread, so a
+central that stops answering never freezes the window the clerk is typing in; what
+the clerk does (F1, F7 …) still goes straight to the queue, and its result is shown at
+once. A background reading that began before the clerk's last action is dropped, so
+the screen never steps back.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRunnable, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,15 +34,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter.log import queue as log
 from counter.model.errors import CounterError
 from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
 from counter.services.queue_service import Queue
 from counter.services.session import Session
+from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import poll_while_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 REFRESH_MS = 3000
+
+#: A queue of the reader's own (its own store connection), closed when the read is done.
+OpenReader = Callable[[], contextlib.AbstractContextManager[Queue]]
+
+
+@dataclass(frozen=True)
+class PanelReading:
+    """Everything the panel shows, read in one go."""
+
+    hand: tuple[Ticket, ...]
+    clerk: ClerkState
+    waiting: tuple[Ticket, ...]
+    stats: QueueStats
+
+
+def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) -> PanelReading:
+    """The window's tickets, its clerk's state, the tickets it may call (in calling
+    order) and the day's figures."""
+    hand = tuple(queue.at_window(session.window, now))
+    clerk = queue.clerk_state(session, now)
+    mine = tuple(
+        t
+        for t in queue.waiting(now)
+        if t.target_window == session.window or (not t.target_window and t.category in served)
+    )
+    return PanelReading(
+        hand=hand,
+        clerk=clerk,
+        waiting=mine,
+        stats=queue.statistics(now),
+    )
 
 
 def _minutes(seconds: float) -> str:
@@ -65,17 +108,22 @@ class QueuePanel(QWidget):
         session: Session,
         clock: Callable[[], datetime],
         parent: QWidget | None = None,
+        *,
+        open_reader: OpenReader | None = None,
     ) -> None:
         super().__init__(parent)
         self.queue = queue
         self.session = session
         self.clock = clock
+        self.open_reader = open_reader
+        self._reading: QRunnable | None = None
+        self._shown = 0  # counts readings shown, so an older background one is dropped
         self.names = {c.code: c.name for c in queue.categories()}
         self.served = {c.code for c in queue.categories() if c.served_by(session.window)}
         self.current: Ticket | None = None
         self.errors = FieldErrors()
 
-        self.number = QLabel()
+        self.number = QLabel(self.tr("—"))
         self.number.setObjectName("currentNumber")
         self.number.setStyleSheet("font-size: 44pt; font-weight: bold; color: #0b4f8a;")
         self.detail = QLabel()
@@ -175,14 +223,50 @@ class QueuePanel(QWidget):
         layout.addWidget(self.held)
         layout.addWidget(self.stats)
 
-        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)
-        self.refresh()
+        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh_in_background)
+        self.refresh_in_background()
 
     # --- showing ------------------------------------------------------------------
 
     def refresh(self) -> None:
-        now = self.clock()
-        hand = self.queue.at_window(self.session.window, now)
+        """Read and show now, on this thread: after the clerk's own action."""
+        self._show(read_panel(self.queue, self.session, self.served, self.clock()))
+
+    def refresh_in_background(self) -> None:
+        """The timer's reading, on a pool thread when the panel can open a reader; one
+        at a time."""
+        if self.open_reader is None:
+            self.refresh()
+            return
+        if self._reading is not None:
+            return
+        open_reader, session, served, now = (
+            self.open_reader,
+            self.session,
+            self.served,
+            self.clock(),
+        )
+        started = self._shown
+
+        def work() -> object:
+            try:
+                with open_reader() as queue:
+                    return started, read_panel(queue, session, served, now)
+            except Exception:  # shown again on the next tick or action
+                log.exception("queue panel: reading the queue failed")
+                return started, None
+
+        self._reading = run_in_pool(work, self._background_read)
+
+    def _background_read(self, result: Any) -> None:
+        self._reading = None
+        started, reading = result
+        if reading is not None and started == self._shown:
+            self._show(reading)
+
+    def _show(self, reading: PanelReading) -> None:
+        self._shown += 1
+        hand = reading.hand
         active = [t for t in hand if t.state in (TicketState.CALLED, TicketState.SERVING)]
         current = active[-1] if active else None
         if (current and current.id) != (self.current and self.current.id):
@@ -209,7 +293,7 @@ class QueuePanel(QWidget):
                 f"{self.names.get(t.category, t.category)}　{t.lane_text}　"
                 f"{t.state.label}　已呼 {t.call_count} 次{name}"
             )
-        state = self.queue.clerk_state(self.session, now)
+        state = reading.clerk
         self.clerk.setText(
             self.tr("{}（{} 号窗口）：{}").format(
                 self.session.staff.name, self.session.window, state.label
@@ -218,17 +302,13 @@ class QueuePanel(QWidget):
         self.buttons["break"].setText(
             self.tr("恢复服务  F8") if state is ClerkState.BREAK else self.tr("暂停服务  F8")
         )
-        mine = [
-            t
-            for t in self.queue.waiting(now)
-            if t.target_window == self.session.window
-            or (not t.target_window and t.category in self.served)
-        ]
-        self.waiting_model.set_records(mine)
+        self.waiting_model.set_records(list(reading.waiting))
         self.waiting_title.setText(
-            self.tr("本窗口可叫的等候号（按叫号顺序，绿色通道和预约在前）：{} 人").format(len(mine))
+            self.tr("本窗口可叫的等候号（按叫号顺序，绿色通道和预约在前）：{} 人").format(
+                len(reading.waiting)
+            )
         )
-        self.stats.setText(stats_text(self.queue.statistics(now), self.names))
+        self.stats.setText(stats_text(reading.stats, self.names))
 
     def _do(self, action: Callable[[], object], done: str = "") -> bool:
         """Run one service call; show its refusal at its field, else the confirmation."""

@@ -138,6 +138,22 @@ def test_an_offline_counter_issues_from_its_block_and_reconciles_when_back(
     assert sorted(numbers) == ["A001", "A002", "A003", "A004", "A012"]
 
 
+def test_a_queue_opened_for_reading_leaves_the_offline_tickets_to_the_one_that_acts(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+    queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
+    queue.issue("A", now)
+    central.stop()
+    offline = queue.issue("A", now + timedelta(minutes=1)).ticket
+    central.start()
+    reader = queue_for(db, central, hands_over=False)
+    assert [t.number for t in reader.tickets_today(now)] == ["A001"]
+    assert reader.online
+    queue.issue("A", now + timedelta(minutes=2))  # the acting queue hands over first
+    assert offline.id in {t.id for t in reader.tickets_today(now)}
+
+
 def test_the_offline_queue_never_calls_a_ticket_the_central_owns(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:

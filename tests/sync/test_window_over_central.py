@@ -68,6 +68,27 @@ def test_the_queue_panel_works_the_same_on_the_halls_queue(
     assert queue.online
 
 
+def test_the_window_reads_the_halls_queue_for_its_panel_in_the_background(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    kiosk = open_queue(seeded_counter(seeded_template, tmp_path / "kiosk.db", sqlite_central),
+                       Settings())  # fmt: skip
+    path = tmp_path / "w4.db"
+    db = seeded_counter(seeded_template, path, sqlite_central)
+    session = sign_in(db, "lina", DEMO_PASSWORD, "1", now)
+    window = build_main_window(db, session, SettingsService(tmp_path / "c.toml"), str(path),
+                               lambda: now)  # fmt: skip
+    qtbot.addWidget(window)
+    panel = next(p for p in window.pages if isinstance(p, QueuePanel))
+    qtbot.waitUntil(lambda: panel._reading is None, timeout=15_000)
+    issued = kiosk.issue("A", now).ticket
+    panel.refresh_in_background()  # what the timer does every few seconds
+    assert panel._reading is not None
+    qtbot.waitUntil(lambda: panel.waiting_model.rowCount() == 1, timeout=15_000)
+    assert panel.waiting_model.record(0).id == issued.id
+    window.sync_agent.stop()
+
+
 def test_the_status_bar_says_online_then_offline_with_what_waits(
     qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:

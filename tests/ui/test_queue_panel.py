@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
 from counter.model.queue import TicketState
-from counter.services.queue_service import LocalQueue
+from counter.services.queue_service import LocalQueue, Queue
 from counter.services.session import Session
 from counter.store import staff_store
+from counter.store.db import connect
 from counter.ui.queue_panel import QueuePanel
 
 
@@ -124,3 +129,72 @@ def test_the_ticket_in_hand_is_announced_for_intake(
     with qtbot.waitSignal(panel.current_changed) as signal:
         qtbot.keyClick(panel, Qt.Key.Key_F1)
     assert signal.args[0].number == "A001"
+
+
+class HeldReader:
+    """Opens a queue on the store on the pool thread, as the window does, and holds the
+    reading back until released: a central slow to answer."""
+
+    def __init__(self, store_path: Path, hold: str) -> None:
+        self.store_path = store_path
+        self.hold = hold  # "before" the reading, or "after" it, before it is returned
+        self.release = threading.Event()
+        self.opened = threading.Event()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[Queue]:
+        self.opened.set()
+        if self.hold == "before":
+            self.release.wait(10)
+        db = connect(self.store_path)
+        try:
+            yield LocalQueue(db)
+        finally:
+            db.close()
+            if self.hold == "after":
+                self.release.wait(10)
+
+
+def panel_reading_with(
+    qtbot: QtBot, db: Database, reader: HeldReader, clock: Callable[[], datetime]
+) -> QueuePanel:
+    staff = staff_store.find_by_login(db, "lina")
+    assert staff is not None
+    session = Session(staff=staff, window="1", signed_in_at=clock())
+    widget = QueuePanel(LocalQueue(db), session, clock, open_reader=reader)
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget)
+    return widget
+
+
+def test_the_panel_stays_responsive_while_its_reading_waits_on_the_queue(
+    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime], now: datetime
+) -> None:
+    LocalQueue(db).issue("A", now)
+    reader = HeldReader(store_path, hold="before")
+    panel = panel_reading_with(qtbot, db, reader, clock)
+    assert reader.opened.wait(5)
+    ticks: list[int] = []
+    QTimer.singleShot(50, lambda: ticks.append(1))
+    qtbot.waitUntil(lambda: ticks == [1], timeout=2000)
+    assert panel.waiting_model.rowCount() == 0  # nothing read yet
+    reader.release.set()
+    qtbot.waitUntil(lambda: panel.waiting_model.rowCount() == 1)
+    assert "1 人" in panel.waiting_title.text()
+
+
+def test_a_reading_begun_before_the_clerks_call_does_not_undo_it_on_screen(
+    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime], now: datetime
+) -> None:
+    LocalQueue(db).issue("A", now)
+    reader = HeldReader(store_path, hold="after")
+    panel = panel_reading_with(qtbot, db, reader, clock)
+    assert reader.opened.wait(5)  # the reading saw A001 waiting, nobody called
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert panel.number.text() == "A001"
+    reader.release.set()
+    qtbot.waitUntil(lambda: panel._reading is None)
+    assert panel.number.text() == "A001"
+    assert panel.waiting_model.rowCount() == 0

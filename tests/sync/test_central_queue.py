@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from sync_support import Central, client_for, seeded_counter, token
 
 from counter.model.errors import NotAllowedError, NotFoundError
-from counter.model.queue import TicketState
+from counter.model.queue import Ticket, TicketState
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.central_queue import CentralQueue
 from counter.services.session import Session, sign_in
@@ -138,15 +138,26 @@ def test_an_offline_counter_issues_from_its_block_and_reconciles_when_back(
     assert sorted(numbers) == ["A001", "A002", "A003", "A004", "A012"]
 
 
-def test_a_queue_opened_for_reading_leaves_the_offline_tickets_to_the_one_that_acts(
-    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
-) -> None:
-    db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
+def back_online_with_an_offline_ticket(
+    central: Central, path: Path, seeded_template: Path, now: datetime
+) -> tuple[Database, CentralQueue, Ticket]:
+    """A counter that issued A001 online, A002 while the central was down, and now sees
+    the central again, before it has acted."""
+    db = seeded_counter(seeded_template, path, central)
     queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
     queue.issue("A", now)
     central.stop()
     offline = queue.issue("A", now + timedelta(minutes=1)).ticket
     central.start()
+    return db, queue, offline
+
+
+def test_a_queue_opened_for_reading_leaves_the_offline_tickets_to_the_one_that_acts(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    db, queue, offline = back_online_with_an_offline_ticket(
+        central, tmp_path / "kiosk.db", seeded_template, now
+    )
     reader = queue_for(db, central, hands_over=False)
     assert [t.number for t in reader.tickets_today(now)] == ["A001"]
     assert reader.online
@@ -157,12 +168,9 @@ def test_a_queue_opened_for_reading_leaves_the_offline_tickets_to_the_one_that_a
 def test_the_offline_queue_never_calls_a_ticket_the_central_owns(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
-    db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
-    queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
-    queue.issue("A", now)
-    central.stop()
-    offline = queue.issue("A", now + timedelta(minutes=1)).ticket
-    central.start()
+    db, queue, offline = back_online_with_an_offline_ticket(
+        central, tmp_path / "kiosk.db", seeded_template, now
+    )
     queue.issue("A", now + timedelta(minutes=2))  # back online: A002 handed over
     central.stop()
 

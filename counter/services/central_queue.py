@@ -666,6 +666,11 @@ def open_queue(
     return CentralQueue.for_store(db, rules, hands_over=not reading) or LocalQueue(db, rules)
 
 
+#: Opens a queue on a store connection of its own (queue_for_reading), for a screen
+#: that reads on a pool thread; closed when the reading is done.
+OpenReader = Callable[[], contextlib.AbstractContextManager[Queue]]
+
+
 @contextlib.contextmanager
 def queue_for_reading(store_path: Path, settings: Settings) -> Iterator[Queue]:
     """A queue on a store connection of its own, for reading on another thread (SQLite

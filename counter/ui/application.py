@@ -249,6 +249,7 @@ def run_station(
     settings: SettingsService,
     args: argparse.Namespace,
     clock: Callable[[], datetime],
+    store_path: Path,
 ) -> int:
     """The kiosk, the call board or the rating pad: stations, so no staff sign-in."""
     queue = open_queue(db, settings.settings)
@@ -273,7 +274,11 @@ def run_station(
         )
     else:
         station = BoardWindow(
-            queue, clock, hall_name=hall, voice=None if args.screenshot else make_voice()
+            queue,
+            clock,
+            hall_name=hall,
+            voice=None if args.screenshot else make_voice(),
+            open_reader=lambda: queue_for_reading(store_path, settings.settings),
         )
     if args.screenshot:
         station.resize(1280, 800)
@@ -309,7 +314,7 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
             QMessageBox.critical(None, "Counter 无法启动", message)
         raise
     if args.kiosk or args.board or args.rate:
-        return run_station(app, db, settings, args, clock)
+        return run_station(app, db, settings, args, clock, folder / DB_FILE)
     window_no = settings.settings["window_number"]
     if args.screenshot:
         session = demo_session(db, window_no, clock())

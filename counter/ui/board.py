@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QLocale, QRunnable, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter.services.queue_service import BoardCall, Queue
+from counter.services.central_queue import OpenReader
+from counter.services.queue_service import BoardCall, BoardView, Queue
+from counter.ui.background import run_in_pool
 from counter.ui.polling import poll_while_shown
 
 log = logging.getLogger("counter.ui.board")
@@ -54,11 +56,14 @@ class BoardWindow(QWidget):
         hall_name: str,
         voice: Any | None = None,
         parent: QWidget | None = None,
+        open_reader: OpenReader | None = None,
     ) -> None:
         super().__init__(parent)
         self.queue = queue
         self.clock = clock
         self.voice = voice
+        self.open_reader = open_reader
+        self._reading: QRunnable | None = None
         self.seen = -1  # the newest call event already announced
         self.announced: list[str] = []
         self.setWindowTitle(self.tr("{} 叫号屏").format(hall_name))
@@ -114,11 +119,38 @@ class BoardWindow(QWidget):
         layout.addWidget(waiting_title)
         layout.addLayout(self.waiting_row)
 
-        self.timer = poll_while_shown(self, POLL_MS, self.refresh)
+        self.timer = poll_while_shown(self, POLL_MS, self.refresh_in_background)
         self.refresh(announce=False)
 
     def refresh(self, announce: bool = True) -> None:
-        view = self.queue.board(self.clock())
+        self._show(self.queue.board(self.clock()), announce)
+
+    def refresh_in_background(self) -> None:
+        """The timer's reading, on a pool thread when the board can open a reader; one
+        at a time."""
+        if self.open_reader is None:
+            self.refresh()
+            return
+        if self._reading is not None:
+            return
+        open_reader, now = self.open_reader, self.clock()
+
+        def work() -> object:
+            try:
+                with open_reader() as queue:
+                    return queue.board(now)
+            except Exception:  # the board keeps the last calls; the next tick tries again
+                log.exception("call board: reading the queue failed")
+                return None
+
+        self._reading = run_in_pool(work, self._background_read)
+
+    def _background_read(self, view: Any) -> None:
+        self._reading = None
+        if view is not None:
+            self._show(view, announce=True)
+
+    def _show(self, view: BoardView, announce: bool) -> None:
         calls = view.calls
         self.latest.setText(calls[0].text if calls else self.tr("请留意叫号"))
         for i, cells in enumerate(self.rows):

@@ -14,7 +14,6 @@ the screen never steps back.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from counter.log import queue as log
 from counter.model.errors import CounterError
 from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
+from counter.services.central_queue import OpenReader
 from counter.services.queue_service import Queue
 from counter.services.session import Session
 from counter.ui.background import run_in_pool
@@ -45,9 +45,6 @@ from counter.ui.polling import poll_while_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 REFRESH_MS = 3000
-
-#: A queue of the reader's own (its own store connection), closed when the read is done.
-OpenReader = Callable[[], contextlib.AbstractContextManager[Queue]]
 
 
 @dataclass(frozen=True)

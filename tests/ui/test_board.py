@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
+from counter.model.settings import Settings
+from counter.services.central_queue import queue_for_reading
 from counter.services.queue_service import LocalQueue
 from counter.services.session import Session
 from counter.store import staff_store
@@ -93,3 +96,22 @@ def test_waiting_counts_per_category(
     queue.issue("B", now)
     board = make_board(qtbot, queue, clock, None)
     assert board.waiting["B"].text() == "B 税务\n1 人"
+
+
+def test_the_board_reads_and_announces_a_call_from_a_pool_thread(
+    qtbot: QtBot,
+    db: Database,
+    store_path: Path,
+    queue: LocalQueue,
+    clock: Callable[[], datetime],
+    now: datetime,
+) -> None:
+    voice = FakeVoice()
+    board = BoardWindow(queue, clock, hall_name="示范市政务服务中心", voice=voice,
+                        open_reader=lambda: queue_for_reading(store_path, Settings()))  # fmt: skip
+    qtbot.addWidget(board)
+    call_a_ticket(db, queue, now)
+    board.refresh_in_background()  # what the timer does every second
+    assert board._reading is not None
+    qtbot.waitUntil(lambda: board.latest.text() == "请A001号到3号窗口办理")
+    assert voice.said == ["请A001号到3号窗口办理，请A001号到3号窗口办理"]

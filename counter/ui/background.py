@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from counter.log import ui as log
+
 
 class _Signals(QObject):
     finished = Signal(object)
@@ -41,6 +43,43 @@ def run_in_pool(
     task.signals.finished.connect(done)
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+class SingleReading(QObject):
+    """One reading at a time on the pool, for a screen that polls (the queue panel, the
+    call board): a tick while a reading runs is skipped, and a reading that fails is
+    logged and reports None, so the screen keeps what it shows until the next tick."""
+
+    def __init__(self, what: str, parent: QObject) -> None:
+        super().__init__(parent)
+        self.what = what
+        self._task: QRunnable | None = None
+        self._done: Callable[[object], None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    def start(self, read: Callable[[], object], done: Callable[[object], None]) -> None:
+        """``read`` on a pool thread, then ``done`` with its result on the GUI thread."""
+        if self._task is not None:
+            return
+        what = self.what
+
+        def work() -> object:
+            try:
+                return read()
+            except Exception:
+                log.exception("%s failed", what)
+                return None
+
+        self._done = done
+        self._task = run_in_pool(work, self._finished)
+
+    def _finished(self, result: object) -> None:
+        done, self._task, self._done = self._done, None, None
+        if done is not None:
+            done(result)
 
 
 class BackgroundLoop(QObject):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QLocale, QRunnable, Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from counter.services.central_queue import OpenReader
 from counter.services.queue_service import BoardCall, BoardView, Queue
-from counter.ui.background import run_in_pool
+from counter.ui.background import SingleReading
 from counter.ui.polling import poll_while_shown
 
 log = logging.getLogger("counter.ui.board")
@@ -63,7 +63,7 @@ class BoardWindow(QWidget):
         self.clock = clock
         self.voice = voice
         self.open_reader = open_reader
-        self._reading: QRunnable | None = None
+        self.reading = SingleReading("call board: reading the queue", self)
         self.seen = -1  # the newest call event already announced
         self.announced: list[str] = []
         self.setWindowTitle(self.tr("{} 叫号屏").format(hall_name))
@@ -126,27 +126,19 @@ class BoardWindow(QWidget):
         self._show(self.queue.board(self.clock()), announce)
 
     def refresh_in_background(self) -> None:
-        """The timer's reading, on a pool thread when the board can open a reader; one
-        at a time."""
+        """The timer's reading, on a pool thread when the board can open a reader."""
         if self.open_reader is None:
             self.refresh()
             return
-        if self._reading is not None:
-            return
         open_reader, now = self.open_reader, self.clock()
 
-        def work() -> object:
-            try:
-                with open_reader() as queue:
-                    return queue.board(now)
-            except Exception:  # the board keeps the last calls; the next tick tries again
-                log.exception("call board: reading the queue failed")
-                return None
+        def read() -> object:
+            with open_reader() as queue:
+                return queue.board(now)
 
-        self._reading = run_in_pool(work, self._background_read)
+        self.reading.start(read, self._background_read)
 
     def _background_read(self, view: Any) -> None:
-        self._reading = None
         if view is not None:
             self._show(view, announce=True)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QRunnable, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,13 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter.log import queue as log
 from counter.model.errors import CounterError
 from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
 from counter.services.central_queue import OpenReader
 from counter.services.queue_service import Queue
 from counter.services.session import Session
-from counter.ui.background import run_in_pool
+from counter.ui.background import SingleReading
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import poll_while_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
@@ -113,7 +112,7 @@ class QueuePanel(QWidget):
         self.session = session
         self.clock = clock
         self.open_reader = open_reader
-        self._reading: QRunnable | None = None
+        self.reading = SingleReading("queue panel: reading the queue", self)
         self._shown = 0  # counts readings shown, so an older background one is dropped
         self.names = {c.code: c.name for c in queue.categories()}
         self.served = {c.code for c in queue.categories() if c.served_by(session.window)}
@@ -230,36 +229,22 @@ class QueuePanel(QWidget):
         self._show(read_panel(self.queue, self.session, self.served, self.clock()))
 
     def refresh_in_background(self) -> None:
-        """The timer's reading, on a pool thread when the panel can open a reader; one
-        at a time."""
+        """The timer's reading, on a pool thread when the panel can open a reader."""
         if self.open_reader is None:
             self.refresh()
             return
-        if self._reading is not None:
-            return
-        open_reader, session, served, now = (
-            self.open_reader,
-            self.session,
-            self.served,
-            self.clock(),
-        )
-        started = self._shown
+        open_reader, session, served = self.open_reader, self.session, self.served
+        now, started = self.clock(), self._shown
 
-        def work() -> object:
-            try:
-                with open_reader() as queue:
-                    return started, read_panel(queue, session, served, now)
-            except Exception:  # shown again on the next tick or action
-                log.exception("queue panel: reading the queue failed")
-                return started, None
+        def read() -> object:
+            with open_reader() as queue:
+                return started, read_panel(queue, session, served, now)
 
-        self._reading = run_in_pool(work, self._background_read)
+        self.reading.start(read, self._background_read)
 
     def _background_read(self, result: Any) -> None:
-        self._reading = None
-        started, reading = result
-        if reading is not None and started == self._shown:
-            self._show(reading)
+        if result is not None and result[0] == self._shown:
+            self._show(result[1])
 
     def _show(self, reading: PanelReading) -> None:
         self._shown += 1

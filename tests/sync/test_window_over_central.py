@@ -80,10 +80,10 @@ def test_the_window_reads_the_halls_queue_for_its_panel_in_the_background(
                                lambda: now)  # fmt: skip
     qtbot.addWidget(window)
     panel = next(p for p in window.pages if isinstance(p, QueuePanel))
-    qtbot.waitUntil(lambda: panel._reading is None, timeout=15_000)
+    qtbot.waitUntil(lambda: not panel.reading.busy, timeout=15_000)
     issued = kiosk.issue("A", now).ticket
     panel.refresh_in_background()  # what the timer does every few seconds
-    assert panel._reading is not None
+    assert panel.reading.busy
     qtbot.waitUntil(lambda: panel.waiting_model.rowCount() == 1, timeout=15_000)
     assert panel.waiting_model.record(0).id == issued.id
     window.sync_agent.stop()

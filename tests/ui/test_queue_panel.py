@@ -195,6 +195,6 @@ def test_a_reading_begun_before_the_clerks_call_does_not_undo_it_on_screen(
     qtbot.keyClick(panel, Qt.Key.Key_F1)
     assert panel.number.text() == "A001"
     reader.release.set()
-    qtbot.waitUntil(lambda: panel._reading is None)
+    qtbot.waitUntil(lambda: not panel.reading.busy)
     assert panel.number.text() == "A001"
     assert panel.waiting_model.rowCount() == 0

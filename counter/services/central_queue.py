@@ -201,16 +201,29 @@ class CentralQueue:
                 self.hand_over()
             result = remote()
         except CentralUnavailable as exc:
-            if self.online:
-                log.warning("queue: central unreachable, working offline: %s", exc)
-            self.online = False
-            self._handed_over = False
-            self._retry_at = self.monotonic() + self.retry_after_s
+            self._work_offline(str(exc))
             return local()
         if not self.online:
             log.info("queue: central reachable again")
         self.online = True
         return result
+
+    def _work_offline(self, why: str) -> None:
+        if self.online:
+            log.warning("queue: central unreachable, working offline: %s", why)
+        self.online = False
+        self._handed_over = False
+        self._retry_at = self.monotonic() + self.retry_after_s
+
+    def note_reachable(self, reachable: bool) -> None:
+        """What a reader of the same central found (the panel's background reading):
+        unreachable, the clerk's next actions go straight to the offline queue instead of
+        each waiting out the timeout on the window; reachable again, the next action
+        tries the central at once, handing over first."""
+        if not reachable:
+            self._work_offline("a background reading found it unreachable")
+        elif not self.online:
+            self._retry_at = 0.0
 
     def hand_over(self) -> int:
         """Give the central every ticket issued here while offline (module docstring).

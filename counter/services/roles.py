@@ -207,6 +207,7 @@ UNGUARDED: Mapping[str, str] = {
     "CentralQueue.events": _READ,
     "CentralQueue.hand_over": _WORKER,
     "CentralQueue.issue": _STATION,
+    "CentralQueue.note_reachable": _WORKER,
     "CentralQueue.requeue": _STATION,
     "CentralQueue.reserve_blocks": _WORKER,
     "CentralQueue.statistics": _READ,

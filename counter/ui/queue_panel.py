@@ -9,7 +9,9 @@ to open a queue of its own (``open_reader``), the panel reads on a pool thread, 
 central that stops answering never freezes the window the clerk is typing in; what
 the clerk does (F1, F7 …) still goes straight to the queue, and its result is shown at
 once. A background reading that began before the clerk's last action is dropped, so
-the screen never steps back.
+the screen never steps back. When a reading finds the central unreachable it says so
+to the panel's own queue, so the clerk's next F1 goes to the offline queue at once
+rather than waiting out the timeout itself.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from counter.model.errors import CounterError
 from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
-from counter.services.central_queue import OpenReader
+from counter.services.central_queue import CentralQueue, OpenReader
 from counter.services.queue_service import Queue
 from counter.services.session import Session
 from counter.ui.background import SingleReading
@@ -54,6 +56,8 @@ class PanelReading:
     clerk: ClerkState
     waiting: tuple[Ticket, ...]
     stats: QueueStats
+    #: Whether the hall's central answered; None for a counter's own queue.
+    reachable: bool | None = None
 
 
 def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) -> PanelReading:
@@ -71,6 +75,7 @@ def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) 
         clerk=clerk,
         waiting=mine,
         stats=queue.statistics(now),
+        reachable=queue.online if isinstance(queue, CentralQueue) else None,
     )
 
 
@@ -243,8 +248,13 @@ class QueuePanel(QWidget):
         self.reading.start(read, self._background_read)
 
     def _background_read(self, result: Any) -> None:
-        if result is not None and result[0] == self._shown:
-            self._show(result[1])
+        if result is None:
+            return
+        started, reading = result
+        if reading.reachable is not None and isinstance(self.queue, CentralQueue):
+            self.queue.note_reachable(reading.reachable)
+        if started == self._shown:
+            self._show(reading)
 
     def _show(self, reading: PanelReading) -> None:
         self._shown += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -18,6 +19,7 @@ from sync_support import (
     decide_case,
     seeded_counter,
     take_case,
+    token,
     wall_clock,
 )
 
@@ -27,10 +29,11 @@ from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
 from counter.printing.payloads import ticket
 from counter.services.bootstrap import DEMO_PASSWORD
-from counter.services.central_queue import CentralQueue, open_queue
+from counter.services.central_queue import CentralQueue, open_queue, queue_for_reading
 from counter.services.print_service import PrintService
 from counter.services.session import sign_in
 from counter.services.settings_service import SettingsService
+from counter.sync.transport import HttpTransport, Response
 from counter.ui.application import build_main_window
 from counter.ui.intake_page import IntakePage
 from counter.ui.queue_panel import QueuePanel
@@ -87,6 +90,39 @@ def test_the_window_reads_the_halls_queue_for_its_panel_in_the_background(
     qtbot.waitUntil(lambda: panel.waiting_model.rowCount() == 1, timeout=15_000)
     assert panel.waiting_model.record(0).id == issued.id
     window.sync_agent.stop()
+
+
+class CountingTransport:
+    """The window's own transport, counting what it sends."""
+
+    def __init__(self, inner: HttpTransport) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
+        self.sent += 1
+        return self.inner.request(method, path, **kwargs)
+
+
+def test_a_reading_that_finds_the_central_gone_spares_the_clerk_the_timeout(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    path = tmp_path / "w5.db"
+    db = seeded_counter(seeded_template, path, sqlite_central)
+    transport = CountingTransport(HttpTransport(sqlite_central.url, token(db), timeout=2.0))
+    queue = CentralQueue(db, transport)
+    panel = QueuePanel(queue, sign_in(db, "lina", DEMO_PASSWORD, "1", now), lambda: now,
+                       open_reader=lambda: queue_for_reading(path, Settings()))  # fmt: skip
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: not panel.reading.busy, timeout=15_000)
+    sqlite_central.kill()
+    panel.refresh_in_background()
+    qtbot.waitUntil(lambda: not panel.reading.busy, timeout=15_000)
+    assert not queue.online
+    sent = transport.sent
+    panel.on_call_next()  # F1: straight to the offline queue
+    assert transport.sent == sent
+    assert "没有等候的号" in panel.errors.general.text()
 
 
 def test_the_status_bar_says_online_then_offline_with_what_waits(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,20 +19,36 @@ from counter.central.engine import (
 
 
 class SqliteEngine(Engine):
+    """One connection per thread, kept open: a connection opened for each transaction
+    cost 0.8 ms of CPU before it did anything (it reads the schema again) and, when it
+    was the last one open, a checkpoint of the whole log as it closed."""
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._local = threading.local()
+        self._writer = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are opened explicitly below.
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # Autocommit mode: transactions are opened explicitly below.
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
         return conn
+
+    def close(self) -> None:
+        """Forget every thread's connection; each closes on its own thread once that
+        thread's transaction, if any, lets go of it. Closing one from another thread
+        while in use crashed the interpreter (found by the test suite)."""
+        self._local = threading.local()
 
     def setup(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._connect()
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
+            conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
             for statement in (
                 *SCHEMA.split(";\n"),
@@ -58,23 +75,31 @@ class SqliteEngine(Engine):
 
     @contextlib.contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Cursor]:
-        conn = self._connect()
-        try:
+        """``BEGIN IMMEDIATE`` transactions of this process take turns on a lock first:
+        a thread refused SQLite's write lock sleeps in its busy handler (up to 100 ms
+        a try) however soon the lock is free, which made the tail of twenty windows
+        calling at once; the lock wakes the next one as soon as the last commits. Other
+        processes (the command line) still meet the busy timeout."""
+        turn = self._writer if begin == "BEGIN IMMEDIATE" else contextlib.nullcontext()
+        with turn:
+            conn = self._connect()
             conn.execute(begin)
             cur = conn.cursor()
             try:
                 yield cur
+                conn.commit()
             except BaseException:
-                conn.rollback()
+                # The connection outlives the transaction: never leave one open on it.
+                if conn.in_transaction:
+                    conn.rollback()
                 raise
-            conn.commit()
-        finally:
-            conn.close()
+            finally:
+                cur.close()
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Cursor]:
-        conn = self._connect()
+        cur = self._connect().cursor()
         try:
-            yield conn.cursor()
+            yield cur
         finally:
-            conn.close()
+            cur.close()

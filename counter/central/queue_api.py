@@ -145,14 +145,18 @@ def add_queue_routes(
         old, changed["event"] = changed["event"], asyncio.Event()
         old.set()
 
-    async def run(check: Callable[[], Any], action: Callable[[Any], Any]) -> Any:
+    async def run(
+        check: Callable[[], Any], action: Callable[[Any], Any], *, writes: bool = True
+    ) -> Any:
         """The device check and the action in one worker thread; ``action`` gets the
-        device. A refusal of the queue's own becomes its 404/409/422 answer."""
+        device. A refusal of the queue's own becomes its 404/409/422 answer. Only a
+        write wakes the boards' long polls."""
         try:
             result = await in_thread(lambda: action(check()))
         except (NotFoundError, NotAllowedError, ValidationError) as exc:
             return _refusal(exc)
-        notify()
+        if writes:
+            notify()
         return result
 
     def answer(result: Any, make: Callable[[Any], Any]) -> Any:
@@ -283,9 +287,11 @@ def add_queue_routes(
         states: Annotated[str, Query(max_length=100, pattern=STATES_PATTERN)] = "",
         window: Annotated[str, Query(max_length=20)] = "",
     ) -> Any:
-        await authenticate(request)
         wanted = [s for s in states.split(",") if s]
-        return {"tickets": await in_thread(hall.tickets, day, wanted, window)}
+        found = await run(
+            authorise(request), lambda _: hall.tickets(day, wanted, window), writes=False
+        )
+        return {"tickets": found}
 
     @app.get(
         "/v1/queue/ticket",
@@ -295,7 +301,7 @@ def add_queue_routes(
         summary="一张排队号 / one ticket",
     )
     async def ticket(request: Request, id: str = Query(..., pattern=TICKET_ID_PATTERN)) -> Any:
-        result = await run(authorise(request), lambda _: hall.ticket(id))
+        result = await run(authorise(request), lambda _: hall.ticket(id), writes=False)
         return answer(result, lambda row: {"ticket": row})
 
     @app.get(
@@ -304,8 +310,7 @@ def add_queue_routes(
         summary="叫号屏：各窗口最近一次叫号 / latest call per window",
     )
     async def board(request: Request, day: Annotated[Day, Query()]) -> Any:
-        await authenticate(request)
-        calls = await in_thread(hall.latest_calls, day)
+        calls = await run(authorise(request), lambda _: hall.latest_calls(day), writes=False)
         return {"calls": [{"event_id": e, "window": w, "ticket": row} for e, w, row in calls]}
 
     @app.get(

@@ -1,8 +1,8 @@
 """The hall's queue on the central: 20 windows calling next at once.
 
 A real ``counter-central serve`` process on PostgreSQL (or SQLite) over loopback; the
-kiosk issues the tickets through :class:`CentralQueue`, then 20 window processes, each
-with its own counter store, call next and finish in two phases:
+kiosk issues the tickets through :class:`CentralQueue`, then 20 windows call next and
+finish in three phases:
 
 1. together: every window presses 叫号 at the same moment, serves, and waits for the
    others before the next round (``--rounds``) — the hall's worst moment, the latency a
@@ -14,13 +14,19 @@ with its own counter store, call next and finish in two phases:
    hall's load (a clerk calls every few minutes) but its throughput, with the latency
    that queueing behind it costs.
 
-Printed: issue latency, call-next latency median and p99 as a window sees it (HTTP
-round trip and the window's own store included), throughput, and how many tickets
-were served twice, counted both from what the windows got and from the central's own
-event log.
+``--real`` of the windows (default 2) are real: each its own process with its own
+counter store, calling through :class:`CentralQueue` as the window panel does, so their
+latency is what a clerk sees. The others are played on the wire by one process of
+light clients (wire_windows.py): in a hall each window is its own PC, and twenty window
+processes on this machine's two cores would measure mostly the windows waiting for each
+other's CPU. ``--real 20`` measures that too: everything on one machine.
 
-    python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--rounds 50]
-        [--engine postgres]
+Printed: issue latency, call-next latency median and p99 (all windows, then the real
+ones alone), throughput, and how many tickets were served twice, counted both from what
+the windows got and from the central's own event log.
+
+    python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--real 2]
+        [--rounds 50] [--engine postgres]
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.central_process import drop_db, make_db, start_central
+from benchmarks.wire_windows import wire_windows
 from counter.central.cli import open_engine
 from counter.model.clock import HALL_TZ, to_ms
 from counter.model.errors import NotFoundError
@@ -123,6 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("tickets", nargs="?", type=int, default=5000)
     parser.add_argument("--windows", type=int, default=20)
+    parser.add_argument("--real", type=int, default=2, help="windows as real processes")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pause", type=float, default=1.0)
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
@@ -155,25 +163,32 @@ def main() -> None:
             f" {statistics.median(issue) * 1000:.2f} ms, p99 {p99(issue) * 1000:.2f} ms"
         )
 
+        real = windows[: max(1, min(args.real, len(windows)))]
+        wire = windows[len(real) :]
         paths = []
-        for w in windows:
+        for w in real:
             path = folder / f"window-{w}.db"
             shutil.copy(kiosk_path, path)
             paths.append(str(path))
         # A third of the tickets at most go to each of the first two phases.
         rounds = max(1, min(args.rounds, args.tickets // (3 * len(windows))))
         context = multiprocessing.get_context("spawn")
-        together = context.Barrier(len(windows))
+        together = context.Barrier(len(real) + bool(wire))
         results = context.Queue()
         workers = [
             context.Process(
                 target=window, args=(p, base, token, w, rounds, args.pause, together, results)
             )
-            for p, w in zip(paths, windows, strict=True)
+            for p, w in zip(paths, real, strict=True)
         ]
+        if wire:
+            interleave = kiosk.rules.call_rule.interleave
+            workers.append(context.Process(target=wire_windows, args=(
+                base, token, wire, ["F"], interleave, NOW + timedelta(hours=1), rounds,
+                args.pause, together, results)))  # fmt: skip
         for worker in workers:
             worker.start()
-        finished = [results.get() for _ in workers]
+        finished = [results.get() for _ in windows]
         for worker in workers:
             worker.join()
         got = Counter(t for _, ph, _, _ in finished for part in ph.values() for t in part[1])
@@ -182,11 +197,16 @@ def main() -> None:
             for r in engine.query("SELECT ticket_id FROM queue_events WHERE kind = 'call_next'")
         )
         twice = sum(1 for n in got.values() if n > 1) + sum(1 for n in logged.values() if n > 1)
-        label = f"[{args.engine}] {len(windows)} windows"
-        report(f"{label} pressing at the same moment, {rounds} rounds",
-               [x for _, ph, _, _ in finished for x in ph["together"][0]])  # fmt: skip
-        report(f"{label} at a busy hall's pace (mean pause {args.pause:g} s), {rounds} each",
-               [x for _, ph, _, _ in finished for x in ph["busy"][0]])  # fmt: skip
+        label = f"[{args.engine}] {len(windows)} windows ({len(real)} real)"
+        by_real = [f for f in finished if f[0] in real]
+        for phase, text in (
+            ("together", f"pressing at the same moment, {rounds} rounds"),
+            ("busy", f"at a busy hall's pace (mean pause {args.pause:g} s), {rounds} each"),
+        ):
+            report(f"{label} {text}", [x for _, ph, _, _ in finished for x in ph[phase][0]])
+            if wire:
+                report(f"  the {len(real)} real windows alone",
+                       [x for _, ph, _, _ in by_real for x in ph[phase][0]])  # fmt: skip
         flat = [x for _, ph, _, _ in finished for x in ph["flat"][0]]
         elapsed = max(f[3] for f in finished) - min(f[2] for f in finished)
         per_window = [len(ph["flat"][1]) for _, ph, _, _ in finished]
@@ -196,6 +216,9 @@ def main() -> None:
             f"; {len(flat) / elapsed:.0f} calls+finishes/s;"
             f" per window {min(per_window)}–{max(per_window)}",
         )
+        if wire:
+            report(f"  the {len(real)} real windows alone",
+                   [x for _, ph, _, _ in by_real for x in ph["flat"][0]])  # fmt: skip
         print(f"tickets served: {len(got)} of {args.tickets}; central log: {len(logged)} called")
         print(f"tickets served twice: {twice}")
         assert len(got) == args.tickets == len(logged) and twice == 0

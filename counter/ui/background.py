@@ -48,21 +48,32 @@ def run_in_pool(
 class SingleReading(QObject):
     """One reading at a time on the pool, for a screen that polls (the queue panel, the
     call board): a tick while a reading runs is skipped, and a reading that fails is
-    logged and reports None, so the screen keeps what it shows until the next tick."""
+    logged and reports None, so the screen keeps what it shows until the next tick.
+    A reading asked for ``after_current`` (the one after the user's own action) is not
+    skipped but runs as soon as the one under way has reported; the latest such wins."""
 
     def __init__(self, what: str, parent: QObject) -> None:
         super().__init__(parent)
         self.what = what
         self._task: QRunnable | None = None
         self._done: Callable[[object], None] | None = None
+        self._next: tuple[Callable[[], object], Callable[[object], None]] | None = None
 
     @property
     def busy(self) -> bool:
         return self._task is not None
 
-    def start(self, read: Callable[[], object], done: Callable[[object], None]) -> None:
+    def start(
+        self,
+        read: Callable[[], object],
+        done: Callable[[object], None],
+        *,
+        after_current: bool = False,
+    ) -> None:
         """``read`` on a pool thread, then ``done`` with its result on the GUI thread."""
         if self._task is not None:
+            if after_current:
+                self._next = (read, done)
             return
         what = self.what
 
@@ -80,6 +91,9 @@ class SingleReading(QObject):
         done, self._task, self._done = self._done, None, None
         if done is not None:
             done(result)
+        if self._next is not None and self._task is None:
+            (read, then), self._next = self._next, None
+            self.start(read, then)
 
 
 class BackgroundLoop(QObject):

@@ -8,16 +8,16 @@ On the hall's queue that timer's reading is four requests to the central. Given 
 to open a queue of its own (``open_reader``), the panel reads on a pool thread, so a
 central that stops answering never freezes the window the clerk is typing in; what
 the clerk does (F1, F7 …) still goes straight to the queue, and its result is shown at
-once. A background reading that began before the clerk's last action is dropped, so
-the screen never steps back. When a reading finds the central unreachable it says so
-to the panel's own queue, so the clerk's next F1 goes to the offline queue at once
-rather than waiting out the timeout itself.
-"""
+once from the central's answer, the rest re-read on the pool. A background reading
+that began before the clerk's last action is dropped, so the screen never steps back.
+When a reading finds the central unreachable it says so to the panel's own queue, so
+the clerk's next F1 goes to the offline queue at once rather than waiting out the
+timeout itself."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,20 @@ class PanelReading:
     stats: QueueStats
     #: Whether the hall's central answered; None for a counter's own queue.
     reachable: bool | None = None
+
+    def after(self, ticket: Ticket, window: str) -> PanelReading:
+        """This reading with the answer to the window's own action in it: the ticket
+        enters, changes in or leaves the window's hand, and leaves the waiting list
+        unless it waits still. Shown while the full re-read is on its way."""
+        held = ticket.window == window and ticket.state in _AT_WINDOW
+        hand = tuple(t for t in self.hand if t.id != ticket.id) + ((ticket,) if held else ())
+        waiting = tuple(
+            t for t in self.waiting if t.id != ticket.id or ticket.state is TicketState.WAITING
+        )
+        return replace(self, hand=hand, waiting=waiting)
+
+
+_AT_WINDOW = (TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
 
 
 def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) -> PanelReading:
@@ -119,6 +133,7 @@ class QueuePanel(QWidget):
         self.open_reader = open_reader
         self.reading = SingleReading("queue panel: reading the queue", self)
         self._shown = 0  # counts readings shown, so an older background one is dropped
+        self._last: PanelReading | None = None
         self.names = {c.code: c.name for c in queue.categories()}
         self.served = {c.code for c in queue.categories() if c.served_by(session.window)}
         self.current: Ticket | None = None
@@ -233,8 +248,9 @@ class QueuePanel(QWidget):
         """Read and show now, on this thread: after the clerk's own action."""
         self._show(read_panel(self.queue, self.session, self.served, self.clock()))
 
-    def refresh_in_background(self) -> None:
-        """The timer's reading, on a pool thread when the panel can open a reader."""
+    def refresh_in_background(self, *, after_current: bool = False) -> None:
+        """The timer's reading, on a pool thread when the panel can open a reader;
+        ``after_current``: the one after the clerk's action, which is never skipped."""
         if self.open_reader is None:
             self.refresh()
             return
@@ -245,7 +261,7 @@ class QueuePanel(QWidget):
             with open_reader() as queue:
                 return started, read_panel(queue, session, served, now)
 
-        self.reading.start(read, self._background_read)
+        self.reading.start(read, self._background_read, after_current=after_current)
 
     def _background_read(self, result: Any) -> None:
         if result is None:
@@ -258,6 +274,7 @@ class QueuePanel(QWidget):
 
     def _show(self, reading: PanelReading) -> None:
         self._shown += 1
+        self._last = reading
         hand = reading.hand
         active = [t for t in hand if t.state in (TicketState.CALLED, TicketState.SERVING)]
         current = active[-1] if active else None
@@ -307,14 +324,29 @@ class QueuePanel(QWidget):
         self.errors.clear()
         self.message.clear()
         try:
-            action()
+            result = action()
         except CounterError as exc:
             self.errors.show(exc)
-            self.refresh()
+            self._after_action(None)
             return False
         self.message.setText(done)
-        self.refresh()
+        self._after_action(result)
         return True
+
+    def _after_action(self, result: object) -> None:
+        """Show what the clerk's action changed at once. On the hall's queue the full
+        re-read (four requests) goes to the pool, and the action's own answer is shown
+        meanwhile: the clerk waits for one round trip to the central, not five. A
+        counter's own queue is read here and now, from its own disk."""
+        last = self._last
+        if self.open_reader is None or not isinstance(self.queue, CentralQueue) or last is None:
+            self.refresh()
+            return
+        if isinstance(result, Ticket):
+            last = last.after(result, self.session.window)
+        # The clerk's own state is kept in this store even on the hall's queue.
+        self._show(replace(last, clerk=self.queue.clerk_state(self.session, self.clock())))
+        self.refresh_in_background(after_current=True)
 
     def _require_current(self) -> Ticket | None:
         if self.current is None:
@@ -327,7 +359,12 @@ class QueuePanel(QWidget):
 
     def on_call_next(self) -> None:
         called: list[Ticket] = []
-        if self._do(lambda: called.append(self.queue.call_next(self.session, self.clock()))):
+
+        def call() -> Ticket:
+            called.append(self.queue.call_next(self.session, self.clock()))
+            return called[0]
+
+        if self._do(call):
             ticket = called[0]
             self.services.setText(self.names.get(ticket.category, ""))
             self.message.setText(self.tr("已叫 {} 号").format(ticket.number))
@@ -370,11 +407,10 @@ class QueuePanel(QWidget):
             )
 
     def on_resume(self) -> None:
-        held = [
-            t
-            for t in self.queue.at_window(self.session.window, self.clock())
-            if t.state is TicketState.HELD
-        ]
+        """The earliest held ticket, as the panel shows them."""
+        shown = self._last
+        hand = shown.hand if shown else self.queue.at_window(self.session.window, self.clock())
+        held = [t for t in hand if t.state is TicketState.HELD]
         if not held:
             self.errors.clear()
             self.errors.general.setText(self.tr("本窗口没有挂起的号"))

@@ -104,6 +104,38 @@ class CountingTransport:
         return self.inner.request(method, path, **kwargs)
 
 
+def test_after_f1_the_clerk_waits_for_one_request_and_the_rest_is_read_in_the_background(
+    qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    kiosk = open_queue(seeded_counter(seeded_template, tmp_path / "kiosk.db", sqlite_central),
+                       Settings())  # fmt: skip
+    first, second, third = (kiosk.issue("A", now).ticket for _ in range(3))
+    path = tmp_path / "w6.db"
+    db = seeded_counter(seeded_template, path, sqlite_central)
+    transport = CountingTransport(HttpTransport(sqlite_central.url, token(db), timeout=5.0))
+    session = sign_in(db, "lina", DEMO_PASSWORD, "1", now)
+    panel = QueuePanel(CentralQueue(db, transport), session, lambda: now,
+                       open_reader=lambda: queue_for_reading(path, Settings()))  # fmt: skip
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+    qtbot.keyClick(panel, Qt.Key.Key_F1)  # the first request hands offline tickets over
+    qtbot.keyClick(panel, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: not panel.reading.busy, timeout=15_000)
+    assert panel.number.text() == "—" and panel.waiting_model.rowCount() == 2
+    sent = transport.sent
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    assert transport.sent == sent + 1  # the call itself; the re-read went to the pool
+    assert panel.number.text() == second.number and "办理中" in panel.clerk.text()
+    assert panel.waiting_model.rowCount() == 1
+    assert panel.waiting_model.record(0).id == third.id
+    qtbot.waitUntil(lambda: not panel.reading.busy, timeout=15_000)
+    assert panel.number.text() == second.number and "已呼 1 次" in panel.detail.text()
+    assert transport.sent == sent + 1
+    assert first.number not in panel.held.text()
+
+
 def test_a_reading_that_finds_the_central_gone_spares_the_clerk_the_timeout(
     qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:

@@ -19,7 +19,7 @@ from counter.services.queue_service import LocalQueue, Queue
 from counter.services.session import Session
 from counter.store import staff_store
 from counter.store.db import connect
-from counter.ui.queue_panel import QueuePanel
+from counter.ui.queue_panel import PanelReading, QueuePanel, read_panel
 
 
 @pytest.fixture
@@ -198,3 +198,38 @@ def test_a_reading_begun_before_the_clerks_call_does_not_undo_it_on_screen(
     qtbot.waitUntil(lambda: not panel.reading.busy)
     assert panel.number.text() == "A001"
     assert panel.waiting_model.rowCount() == 0
+
+
+def reading_of(queue: LocalQueue, session: Session, now: datetime) -> PanelReading:
+    return read_panel(queue, session, {"A"}, now)
+
+
+def lina_at_window_1(db: Database, now: datetime) -> Session:
+    staff = staff_store.find_by_login(db, "lina")
+    assert staff is not None
+    return Session(staff=staff, window="1", signed_in_at=now)
+
+
+def test_the_answer_to_a_call_puts_the_ticket_in_hand_and_out_of_the_waiting_list(
+    db: Database, queue: LocalQueue, now: datetime
+) -> None:
+    session = lina_at_window_1(db, now)
+    first, second = queue.issue("A", now).ticket, queue.issue("A", now).ticket
+    before = reading_of(queue, session, now)
+    called = queue.call_next(session, now)
+    shown = before.after(called, "1")
+    assert [t.id for t in shown.hand] == [first.id]
+    assert [t.id for t in shown.waiting] == [second.id]
+    full = reading_of(queue, session, now)
+    assert (shown.hand, shown.waiting) == (full.hand, full.waiting)
+
+
+def test_the_answer_to_a_finish_takes_the_ticket_out_of_hand(
+    db: Database, queue: LocalQueue, now: datetime
+) -> None:
+    session = lina_at_window_1(db, now)
+    queue.issue("A", now)
+    called = queue.call_next(session, now)
+    before = reading_of(queue, session, now)
+    finished = queue.finish(session, called.id, ["咨询"], now)
+    assert before.after(finished, "1").hand == ()

@@ -23,6 +23,21 @@ def test_a_tick_while_a_reading_runs_is_skipped(qtbot: QtBot) -> None:
     assert got == ["first"]
 
 
+def test_a_reading_asked_for_after_the_current_one_runs_once_it_has_reported(
+    qtbot: QtBot,
+) -> None:
+    owner = QObject()
+    reading = SingleReading("test reading", owner)
+    release = threading.Event()
+    got: list[object] = []
+    reading.start(lambda: release.wait(5) and "before the action", got.append)
+    reading.start(lambda: "superseded", got.append, after_current=True)
+    reading.start(lambda: "after the action", got.append, after_current=True)
+    release.set()
+    qtbot.waitUntil(lambda: len(got) == 2 and not reading.busy)
+    assert got == ["before the action", "after the action"]
+
+
 def test_a_failed_reading_is_logged_and_reports_nothing(
     qtbot: QtBot, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -22,6 +22,12 @@ from counter.store.db import connect
 from counter.ui.queue_panel import PanelReading, QueuePanel, read_panel
 
 
+def lina_at_window_1(db: Database, now: datetime) -> Session:
+    staff = staff_store.find_by_login(db, "lina")
+    assert staff is not None
+    return Session(staff=staff, window="1", signed_in_at=now)
+
+
 @pytest.fixture
 def queue(db: Database) -> LocalQueue:
     return LocalQueue(db)
@@ -31,9 +37,7 @@ def queue(db: Database) -> LocalQueue:
 def panel(
     qtbot: QtBot, db: Database, queue: LocalQueue, clock: Callable[[], datetime]
 ) -> QueuePanel:
-    staff = staff_store.find_by_login(db, "lina")
-    assert staff is not None
-    widget = QueuePanel(queue, Session(staff=staff, window="1", signed_in_at=clock()), clock)
+    widget = QueuePanel(queue, lina_at_window_1(db, clock()), clock)
     qtbot.addWidget(widget)
     widget.show()
     widget.activateWindow()
@@ -158,10 +162,7 @@ class HeldReader:
 def panel_reading_with(
     qtbot: QtBot, db: Database, reader: HeldReader, clock: Callable[[], datetime]
 ) -> QueuePanel:
-    staff = staff_store.find_by_login(db, "lina")
-    assert staff is not None
-    session = Session(staff=staff, window="1", signed_in_at=clock())
-    widget = QueuePanel(LocalQueue(db), session, clock, open_reader=reader)
+    widget = QueuePanel(LocalQueue(db), lina_at_window_1(db, clock()), clock, open_reader=reader)
     qtbot.addWidget(widget)
     widget.show()
     widget.activateWindow()
@@ -202,12 +203,6 @@ def test_a_reading_begun_before_the_clerks_call_does_not_undo_it_on_screen(
 
 def reading_of(queue: LocalQueue, session: Session, now: datetime) -> PanelReading:
     return read_panel(queue, session, {"A"}, now)
-
-
-def lina_at_window_1(db: Database, now: datetime) -> Session:
-    staff = staff_store.find_by_login(db, "lina")
-    assert staff is not None
-    return Session(staff=staff, window="1", signed_in_at=now)
 
 
 def test_the_answer_to_a_call_puts_the_ticket_in_hand_and_out_of_the_waiting_list(

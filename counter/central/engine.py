@@ -267,6 +267,11 @@ class Engine(ABC):
     def _sql(self, text: str) -> str:
         """Rewrite ``?`` placeholders for the driver."""
 
+    #: Whether a queue action runs on the server's event loop instead of a worker
+    #: thread. An engine whose writes are short and local to the process can: the hand-
+    #: over to a thread and back cost more than the action itself (see SqliteEngine).
+    queue_writes_inline: bool = False
+
     #: Appended to the "head of the queue" select: PostgreSQL locks the row it hands
     #: out and lets concurrent callers pass over it; SQLite has one writer anyway.
     skip_locked: str = ""

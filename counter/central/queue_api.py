@@ -148,11 +148,15 @@ def add_queue_routes(
     async def run(
         check: Callable[[], Any], action: Callable[[Any], Any], *, writes: bool = True
     ) -> Any:
-        """The device check and the action in one worker thread; ``action`` gets the
-        device. A refusal of the queue's own becomes its 404/409/422 answer. Only a
-        write wakes the boards' long polls."""
+        """The device check and the action in one worker thread (or, for a write on an
+        engine that allows it, right here: Engine.queue_writes_inline); ``action`` gets
+        the device. A refusal of the queue's own becomes its 404/409/422 answer. Only
+        a write wakes the boards' long polls."""
         try:
-            result = await in_thread(lambda: action(check()))
+            if writes and engine.queue_writes_inline:
+                result = action(check())
+            else:
+                result = await in_thread(lambda: action(check()))
         except (NotFoundError, NotAllowedError, ValidationError) as exc:
             return _refusal(exc)
         if writes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from counter.central.engine import Engine
 from counter.central.hall_queue import HallQueue
 from counter.central.queue_api import MAX_WAIT_S
+from counter.central.sqlite_engine import SqliteEngine
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError
 from counter.model.queue import CallRule, Category, Lane
@@ -275,3 +277,26 @@ def test_setting_up_an_older_central_replaces_its_waiting_index_with_the_head_in
     names = {row[0] for row in engine.query(listed)}
     assert "queue_tickets_head" in names
     assert "queue_tickets_waiting" not in names
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_call_on_the_sqlite_central_waits_for_a_write_under_way_then_answers(
+    client: TestClient, headers, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    """Queue writes run on its event loop (SqliteEngine.queue_writes_inline)."""
+    assert isinstance(engine, SqliteEngine) and engine.queue_writes_inline
+    assert client.post("/v1/queue/issue", json=ISSUE, headers=headers).status_code == 200
+    held, release = threading.Event(), threading.Event()
+
+    def push_under_way() -> None:
+        with engine._write():
+            held.set()
+            release.wait(5)
+
+    writer = threading.Thread(target=push_under_way)
+    writer.start()
+    assert held.wait(5)
+    threading.Timer(0.3, release.set).start()
+    answer = client.post("/v1/queue/call-next", json=CALL, headers=headers)
+    writer.join()
+    assert answer.status_code == 200 and answer.json()["ticket"]["state"] == "called"

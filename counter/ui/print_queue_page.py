@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlite_utils import Database
 
@@ -162,6 +162,13 @@ class PrintQueuePage(QWidget):
         self._act(lambda j: self.service.reprint(self.session, j.id, self.clock()))
 
     def on_spool_printed(self, results: list[StepResult]) -> None:
+        """Only a page on screen reads the list now; a hidden one (another tab, or a
+        closed window whose store may be closed already) reads it when next shown."""
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self.refresh()
 
     def on_state_changed(self, text: str, ok: bool) -> None:

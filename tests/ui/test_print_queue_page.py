@@ -159,3 +159,24 @@ def test_status_bar_shows_printer_trouble_until_it_clears(
     assert "缺纸" in window.printer.text()
     window.show_printer_state("打印机正常", True)
     assert not window.printer.isVisible()
+
+
+def test_a_closed_page_leaves_its_store_alone_when_the_spool_reports(
+    page: PrintQueuePage, service: PrintService, db: Database, now: datetime
+) -> None:
+    """The spool outlives a closed window for a moment; by then the store may be closed."""
+    page.close()
+    db.close()
+    page.on_spool_printed([])  # no "Cannot operate on a closed database"
+
+
+def test_a_hidden_page_reads_the_list_when_shown_again(
+    qtbot: QtBot, page: PrintQueuePage, service: PrintService, now: datetime
+) -> None:
+    page.hide()
+    failed_job(service, now)
+    page.on_spool_printed([])
+    assert page.model.rowCount() == 0
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.model.rowCount() == 1

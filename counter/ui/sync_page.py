@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QRunnable, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -238,7 +238,14 @@ class SyncPage(QWidget):
         self._act(lambda r: self.service.dismiss(self.session, r.op_id, self.clock()))
 
     def on_state_changed(self, text: str, online: bool) -> None:
-        """Connected to :attr:`counter.ui.sync_worker.SyncAgent.state_changed`."""
+        """Connected to :attr:`counter.ui.sync_worker.SyncAgent.state_changed`. Only a
+        page on screen reads the refused ops now; a hidden one (another tab, or a closed
+        window whose store may be closed already) reads them when next shown."""
         self.state.setText(text)
         self.state.setStyleSheet("" if online else "color: #b00020; font-weight: bold;")
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self.refresh()

@@ -71,3 +71,18 @@ def test_unenrolled_counter_reports_it_is_not_enrolled(
     text, online = signal.args
     assert "未登记" in text and not online
     agent.stop()
+
+
+def test_a_closed_page_leaves_its_store_alone_when_the_agent_reports(
+    qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
+) -> None:
+    """The sync agent outlives a closed window for a moment; the store may be closed."""
+    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+    page = SyncPage(SyncService(db), session, clock)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    page.close()
+    db.close()
+    page.on_state_changed("离线", False)  # no "Cannot operate on a closed database"
+    assert page.state.text() == "离线"

@@ -11,17 +11,17 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 from sqlite_utils import Database
 
 from counter.model.errors import CounterError
 from counter.model.print_job import JobStatus, PrintJob
 from counter.model.print_target import parse_target
-from counter.printing.spool import StepResult
 from counter.services.print_service import PrintService
 from counter.services.session import Session
 from counter.services.settings_service import SettingsService
+from counter.ui.polling import refresh_when_shown
 from counter.ui.print_spool import PrintSpool
 from counter.ui.qt_printer import register as register_qt_printer
 from counter.ui.record_model import RecordTableModel, record_table_view
@@ -105,7 +105,7 @@ class PrintQueuePage(QWidget):
         layout.addWidget(self.table, 1)
 
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
-        self.spool.printed.connect(self.on_spool_printed)
+        self.spool.printed.connect(refresh_when_shown(self, self.refresh))
         self.spool.state_changed.connect(self.on_state_changed)
         self.refresh()
 
@@ -160,16 +160,6 @@ class PrintQueuePage(QWidget):
 
     def on_reprint_requested(self) -> None:
         self._act(lambda j: self.service.reprint(self.session, j.id, self.clock()))
-
-    def on_spool_printed(self, results: list[StepResult]) -> None:
-        """Only a page on screen reads the list now; a hidden one (another tab, or a
-        closed window whose store may be closed already) reads it when next shown."""
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh()
 
     def on_state_changed(self, text: str, ok: bool) -> None:
         self.state.setText(text)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QRunnable, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -27,6 +27,7 @@ from counter.services.session import Session
 from counter.services.sync_service import Enrolment, RefusedOp, SyncService
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
+from counter.ui.polling import refresh_when_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 TABLE_LABELS = {
@@ -114,6 +115,7 @@ class SyncPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
+        self.refresh_if_shown = refresh_when_shown(self, self.refresh)
         self.refresh()
 
     def _build_enrolment(self, default_url: str) -> QGroupBox:
@@ -238,14 +240,7 @@ class SyncPage(QWidget):
         self._act(lambda r: self.service.dismiss(self.session, r.op_id, self.clock()))
 
     def on_state_changed(self, text: str, online: bool) -> None:
-        """Connected to :attr:`counter.ui.sync_worker.SyncAgent.state_changed`. Only a
-        page on screen reads the refused ops now; a hidden one (another tab, or a closed
-        window whose store may be closed already) reads them when next shown."""
+        """Connected to :attr:`counter.ui.sync_worker.SyncAgent.state_changed`."""
         self.state.setText(text)
         self.state.setStyleSheet("" if online else "color: #b00020; font-weight: bold;")
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh()
+        self.refresh_if_shown()

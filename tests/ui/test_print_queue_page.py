@@ -167,7 +167,7 @@ def test_a_closed_page_leaves_its_store_alone_when_the_spool_reports(
     """The spool outlives a closed window for a moment; by then the store may be closed."""
     page.close()
     db.close()
-    page.on_spool_printed([])  # no "Cannot operate on a closed database"
+    page.spool.printed.emit([])  # no "Cannot operate on a closed database"
 
 
 def test_a_hidden_page_reads_the_list_when_shown_again(
@@ -175,7 +175,7 @@ def test_a_hidden_page_reads_the_list_when_shown_again(
 ) -> None:
     page.hide()
     failed_job(service, now)
-    page.on_spool_printed([])
+    page.spool.printed.emit([])
     assert page.model.rowCount() == 0
     page.show()
     qtbot.waitExposed(page)

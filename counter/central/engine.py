@@ -66,6 +66,28 @@ class Device:
     revoked: bool
     next_seq: int
 
+    @classmethod
+    def from_row(cls, row: Any) -> Device | None:
+        return cls(row[0], row[1], bool(row[2]), int(row[3])) if row else None
+
+
+DEVICE_BY_TOKEN = "SELECT device_id, name, revoked, next_seq FROM devices WHERE token_hash = ?"
+
+
+@dataclass(frozen=True)
+class DeviceCheck:
+    """A request's bearer token and what its device must pass (``accept`` raises to
+    refuse it). Called, it looks the device up on its own; a window's queue action
+    instead looks it up inside its own transaction (``Engine._queue_tx``), in the same
+    round trip as the action's first read."""
+
+    token: str
+    accept: Callable[[Device | None], Device]
+    lookup: Callable[[str], Device | None]
+
+    def __call__(self) -> Device:
+        return self.accept(self.lookup(self.token))
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -277,8 +299,9 @@ class Engine(ABC):
     skip_locked: str = ""
 
     @abstractmethod
-    def _queue_tx(self) -> contextlib.AbstractContextManager[Any]:
-        """A queue transaction (not the change-log lock: the queue has its own rules)."""
+    def _queue_tx(self, check: DeviceCheck | None = None) -> contextlib.AbstractContextManager[Any]:
+        """A queue transaction (not the change-log lock: the queue has its own rules);
+        ``check``, if given, passes before the transaction's first read is returned."""
 
     def _queue_window_lock(self, cur: Any, window: str) -> None:  # noqa: B027 - as below
         """Held to commit by a window's call: a double click cannot call two tickets."""
@@ -344,12 +367,7 @@ class Engine(ABC):
 
     def device_for_token(self, token: str) -> Device | None:
         with self._lookup() as cur:
-            row = self._q(
-                cur,
-                "SELECT device_id, name, revoked, next_seq FROM devices WHERE token_hash = ?",
-                [token_hash(token)],
-            ).fetchone()
-        return Device(row[0], row[1], bool(row[2]), int(row[3])) if row else None
+            return Device.from_row(self._q(cur, DEVICE_BY_TOKEN, [token_hash(token)]).fetchone())
 
     def revoke(self, device_id: str) -> bool:
         with self._write() as cur:

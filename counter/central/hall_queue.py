@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from counter.central.engine import CENTRAL, Engine
+from counter.central.engine import CENTRAL, DeviceCheck, Engine
 from counter.model.clock import Hlc, iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import (
@@ -253,8 +253,10 @@ class HallQueue:
                     self._event(cur, ticket, "reconcile", now, detail={"device": device_id})
         return added
 
-    def requeue(self, number: str, behind: int, now: datetime) -> Ticket:
-        with self.engine._queue_tx() as cur:
+    def requeue(
+        self, number: str, behind: int, now: datetime, check: DeviceCheck | None = None
+    ) -> Ticket:
+        with self.engine._queue_tx(check) as cur:
             ticket = self._find(cur, number, now, lock=True)
             ticket.check_action("requeue", now.date())
             keys = [
@@ -326,6 +328,7 @@ class HallQueue:
         codes: Sequence[str],
         rule: CallRule,
         now: datetime,
+        check: DeviceCheck | None = None,
     ) -> Ticket:
         """The head of the lane the call rule picks, locked and called in one go."""
         window = staff[0]
@@ -334,7 +337,7 @@ class HallQueue:
         eligible = f"((category IN ({marks}) AND target_window = '') OR target_window = ?)"
         where = f"day = ? AND state = 'waiting' AND {eligible}"
         args = [day.isoformat(), *codes, window]
-        with self.engine._queue_tx() as cur:
+        with self.engine._queue_tx(check) as cur:
             self.engine._queue_window_lock(cur, window)
             # What the rule needs, in one round trip: the ticket this window still holds,
             # the lanes with someone waiting (one index probe per lane: a DISTINCT over a
@@ -378,9 +381,14 @@ class HallQueue:
                 lanes.discard(lane)  # every waiting ticket of the lane is being called
 
     def call_specific(
-        self, staff: tuple[str, str, str], number: str, reason: str, now: datetime
+        self,
+        staff: tuple[str, str, str],
+        number: str,
+        reason: str,
+        now: datetime,
+        check: DeviceCheck | None = None,
     ) -> Ticket:
-        with self.engine._queue_tx() as cur:
+        with self.engine._queue_tx(check) as cur:
             self.engine._queue_window_lock(cur, staff[0])
             ticket = self._find(cur, number, now, lock=True)
             ticket.check_action("call", now.date())
@@ -395,12 +403,13 @@ class HallQueue:
         action: str,
         now: datetime,
         params: dict[str, Any],
+        check: DeviceCheck | None = None,
     ) -> Ticket:
         """recall, skip, hold, resume, start, finish, transfer and link_case, as the local
         queue does them, on the ticket locked for this transaction."""
         window, staff_id, _ = staff
         day = now.date()
-        with self.engine._queue_tx() as cur:
+        with self.engine._queue_tx(check) as cur:
             if action == "resume":
                 self.engine._queue_window_lock(cur, window)
             ticket = self._load(cur, ticket_id_, lock=True)

@@ -23,11 +23,15 @@ from psycopg.pq import TransactionStatus
 
 from counter.central.engine import (
     CHANGES_POSTGRES,
+    DEVICE_BY_TOKEN,
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_POSTGRES,
     QUEUE_SCHEMA,
     SCHEMA,
+    Device,
+    DeviceCheck,
     Engine,
+    token_hash,
 )
 
 # One key for the change-log writer lock; any constant unique to Counter will do.
@@ -41,9 +45,12 @@ WINDOW_LOCK = 0x436F7577
 class _Pool:
     """Open autocommit connections kept for reuse; a broken one is dropped."""
 
-    def __init__(self, dsn: str, keep: int, *, prepare_threshold: int | None = 5) -> None:
+    def __init__(
+        self, dsn: str, keep: int, *, prepare_threshold: int | None = 5, setup: str = ""
+    ) -> None:
         self.dsn = dsn
         self.prepare_threshold = prepare_threshold
+        self.setup = setup
         self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue(keep)
 
     @contextlib.contextmanager
@@ -66,6 +73,8 @@ class _Pool:
             conn = psycopg.connect(
                 self.dsn, autocommit=True, prepare_threshold=self.prepare_threshold
             )
+            if self.setup:
+                conn.execute(self.setup)
         try:
             yield conn
         finally:
@@ -103,7 +112,14 @@ class _Batch:
         self._prepared = prepared
         self._preparing: set[str] = set()
         self.failed = False
-        self._waiting = ["BEGIN", "SET LOCAL plan_cache_mode = force_generic_plan"]
+        self._waiting = ["BEGIN"]
+        self._check: tuple[int, DeviceCheck] | None = None
+
+    def check_device(self, check: DeviceCheck) -> None:
+        """The device lookup waits like any statement; its answer is checked as soon as
+        it comes, before the result it came with is read."""
+        self.execute(DEVICE_BY_TOKEN.replace("?", "%s"), [token_hash(check.token)])
+        self._check = (len(self._waiting) - 1, check)
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> _Batch:
         name = "counter_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
@@ -130,6 +146,12 @@ class _Batch:
             raise
         self._prepared |= self._preparing
         self._preparing.clear()
+        if self._check is not None:
+            at, check = self._check
+            self._check = None
+            for _ in range(at):
+                self._cur.nextset()
+            check.accept(Device.from_row(self._cur.fetchone()))
         while self._cur.nextset():
             pass
 
@@ -142,6 +164,8 @@ class _Batch:
         return self._cur.fetchall()
 
     def commit(self) -> None:
+        if self._check is not None:  # nothing was read: the device passes first
+            self._send()
         self._waiting.append("COMMIT")
         self._send()
 
@@ -154,9 +178,15 @@ class PostgresEngine(Engine):
         needed and closed after); a hall's PostgreSQL is shared, so few by default."""
         self.dsn = dsn
         self._pool = _Pool(dsn, pool_size)
-        # The queue's connections prepare their own statements (_Batch): psycopg's own
-        # preparing answers any ROLLBACK with DEALLOCATE ALL, which would drop them.
-        self._queue_pool = _Pool(dsn, pool_size, prepare_threshold=None)
+        # The queue's connections prepare their own statements (_Batch), planned once
+        # for all values: psycopg's own preparing answers any ROLLBACK with DEALLOCATE
+        # ALL, which would drop them.
+        self._queue_pool = _Pool(
+            dsn,
+            pool_size,
+            prepare_threshold=None,
+            setup="SET plan_cache_mode = force_generic_plan",
+        )
         #: The queue statements each open queue connection has prepared.
         self._prepared: weakref.WeakKeyDictionary[psycopg.Connection[Any], set[str]] = (
             weakref.WeakKeyDictionary()
@@ -194,11 +224,14 @@ class PostgresEngine(Engine):
             yield cur
 
     @contextlib.contextmanager
-    def _queue_tx(self) -> Iterator[_Batch]:
-        """The event lock, the event and COMMIT leave in one round trip (``_Batch``)."""
+    def _queue_tx(self, check: DeviceCheck | None = None) -> Iterator[_Batch]:
+        """The device check goes with the first read, the event lock, the event and
+        COMMIT in one round trip (``_Batch``)."""
         with self._queue_pool.connection() as conn, psycopg.ClientCursor(conn) as cur:
             prepared = self._prepared.setdefault(conn, set())
             batch = _Batch(cur, prepared)
+            if check is not None:
+                batch.check_device(check)
             try:
                 yield batch
                 batch.commit()

@@ -21,7 +21,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from counter.central.engine import Engine
+from counter.central.engine import Device, DeviceCheck, Engine
 from counter.central.hall_queue import HallQueue
 from counter.central.openapi import (
     AUTH_STATUSES,
@@ -86,7 +86,7 @@ def read_responses(answer: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 
 Authenticate = Callable[[Request], Awaitable[Any]]
 #: The header checked at once; the returned check finds the device, in a worker thread.
-Authorise = Callable[[Request], Callable[[], Any]]
+Authorise = Callable[[Request], DeviceCheck]
 ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
 #: Blocking database work, run in the central's database threads (threads.py).
 InThread = Callable[..., Awaitable[Any]]
@@ -145,23 +145,33 @@ def add_queue_routes(
         old, changed["event"] = changed["event"], asyncio.Event()
         old.set()
 
-    async def run(
-        check: Callable[[], Any], action: Callable[[Any], Any], *, writes: bool = True
-    ) -> Any:
+    async def perform(work: Callable[[], Any], *, writes: bool = True) -> Any:
         """The device check and the action in one worker thread (or, for a write on an
-        engine that allows it, right here: Engine.queue_writes_inline); ``action`` gets
-        the device. A refusal of the queue's own becomes its 404/409/422 answer. Only
-        a write wakes the boards' long polls."""
+        engine that allows it, right here: Engine.queue_writes_inline). A refusal of the
+        queue's own becomes its 404/409/422 answer. Only a write wakes the boards' long
+        polls."""
         try:
             if writes and engine.queue_writes_inline:
-                result = action(check())
+                result = work()
             else:
-                result = await in_thread(lambda: action(check()))
+                result = await in_thread(work)
         except (NotFoundError, NotAllowedError, ValidationError) as exc:
             return _refusal(exc)
         if writes:
             notify()
         return result
+
+    async def run(
+        check: DeviceCheck, action: Callable[[Device], Any], *, writes: bool = True
+    ) -> Any:
+        """``action`` gets the device, checked first."""
+        return await perform(lambda: action(check()), writes=writes)
+
+    async def run_at_window(check: DeviceCheck, action: Callable[[DeviceCheck], Any]) -> Any:
+        """A window's action takes the check into its own transaction, where the device
+        is looked up in the round trip of the action's first read (Engine._queue_tx):
+        on PostgreSQL one statement and one connection hand-out fewer each call."""
+        return await perform(lambda: action(check))
 
     def answer(result: Any, make: Callable[[Any], Any]) -> Any:
         return result if isinstance(result, JSONResponse) else make(result)
@@ -205,7 +215,9 @@ def add_queue_routes(
         body: CallNextRequest = await read_json(request, CallNextRequest)
         rule = CallRule(interleave=body.interleave)
         at = parse_iso(body.at)
-        result = await run(check, lambda _: hall.call_next(_staff(body), body.codes, rule, at))
+        result = await run_at_window(
+            check, lambda c: hall.call_next(_staff(body), body.codes, rule, at, c)
+        )
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(
@@ -218,8 +230,8 @@ def add_queue_routes(
         check = authorise(request)
         body: CallSpecificRequest = await read_json(request, CallSpecificRequest)
         at = parse_iso(body.at)
-        result = await run(
-            check, lambda _: hall.call_specific(_staff(body), body.number, body.reason, at)
+        result = await run_at_window(
+            check, lambda c: hall.call_specific(_staff(body), body.number, body.reason, at, c)
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -233,8 +245,8 @@ def add_queue_routes(
         check = authorise(request)
         body: ActRequest = await read_json(request, ActRequest)
         at, params = parse_iso(body.at), body.params.model_dump()
-        result = await run(
-            check, lambda _: hall.act(_staff(body), body.ticket_id, body.action, at, params)
+        result = await run_at_window(
+            check, lambda c: hall.act(_staff(body), body.ticket_id, body.action, at, params, c)
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -248,7 +260,7 @@ def add_queue_routes(
         check = authorise(request)
         body: RequeueRequest = await read_json(request, RequeueRequest)
         at = parse_iso(body.at)
-        result = await run(check, lambda _: hall.requeue(body.number, body.behind, at))
+        result = await run_at_window(check, lambda c: hall.requeue(body.number, body.behind, at, c))
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(

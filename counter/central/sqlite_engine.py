@@ -10,11 +10,15 @@ from pathlib import Path
 
 from counter.central.engine import (
     CHANGES_SQLITE,
+    DEVICE_BY_TOKEN,
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_SQLITE,
     QUEUE_SCHEMA,
     SCHEMA,
+    Device,
+    DeviceCheck,
     Engine,
+    token_hash,
 )
 
 
@@ -78,8 +82,13 @@ class SqliteEngine(Engine):
         # numbered and committed one writer at a time.
         return self._transaction("BEGIN IMMEDIATE" if self._serialise_writers else "BEGIN")
 
-    def _queue_tx(self) -> contextlib.AbstractContextManager[sqlite3.Cursor]:
-        return self._transaction("BEGIN IMMEDIATE")
+    @contextlib.contextmanager
+    def _queue_tx(self, check: DeviceCheck | None = None) -> Iterator[sqlite3.Cursor]:
+        with self._transaction("BEGIN IMMEDIATE") as cur:
+            if check is not None:
+                found = cur.execute(DEVICE_BY_TOKEN, [token_hash(check.token)]).fetchone()
+                check.accept(Device.from_row(found))
+            yield cur
 
     @contextlib.contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Cursor]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from counter.central.engine import Engine
+from counter.central.engine import Device, DeviceCheck, Engine
 from counter.central.hall_queue import HallQueue
 from counter.central.queue_api import MAX_WAIT_S
 from counter.central.sqlite_engine import SqliteEngine
@@ -72,6 +72,45 @@ def test_a_revoked_window_cannot_call(client: TestClient, headers, engine: Engin
     answer = client.post("/v1/queue/call-next", json=CALL, headers=headers)
     assert answer.status_code == 403
     assert engine.scalar("SELECT count(*) FROM queue_tickets WHERE state = 'called'") == 0
+
+
+def test_an_unknown_token_cannot_call(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    assert client.post("/v1/queue/issue", json=ISSUE, headers=headers).status_code == 200
+    answer = client.post("/v1/queue/call-next", json=CALL, headers={"Authorization": "Bearer x"})
+    assert answer.status_code == 401 and answer.json()["code"] == "unauthenticated"
+    assert engine.scalar("SELECT count(*) FROM queue_tickets WHERE state = 'called'") == 0
+
+
+def test_a_revoked_window_cannot_finish_the_ticket_it_called(
+    client: TestClient, headers, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    client.post("/v1/queue/issue", json=ISSUE, headers=headers)
+    ticket = client.post("/v1/queue/call-next", json=CALL, headers=headers).json()["ticket"]
+    engine.revoke("dev-a")
+    body = {**CALL, "ticket_id": ticket["id"], "action": "finish", "params": {"services": ["x"]}}
+    body.pop("codes"), body.pop("interleave")
+    answer = client.post("/v1/queue/act", json=body, headers=headers)
+    assert answer.status_code == 403 and answer.json()["code"] == "revoked"
+    assert engine.scalar("SELECT state FROM queue_tickets") == "called"
+
+
+def test_a_refused_device_commits_nothing_even_when_the_action_reads_nothing(
+    engine: Engine,
+) -> None:
+    """The device is checked with the action's first read; an action that only wrote
+    is checked before COMMIT."""
+    HallQueue(engine).issue(
+        Category(code="A", name="企业开办"), "A", datetime(2026, 11, 27, 9, tzinfo=HALL_TZ),
+        lane=Lane.NORMAL, one_waiting_per_person=True,
+    )  # fmt: skip
+
+    def refuse(device: Device | None) -> Device:
+        raise NotAllowedError("refused")
+
+    check = DeviceCheck("no-such-token", refuse, engine.device_for_token)
+    with pytest.raises(NotAllowedError), engine._queue_tx(check) as cur:
+        engine._q(cur, "UPDATE queue_tickets SET state = 'done'")
+    assert engine.scalar("SELECT state FROM queue_tickets") == "waiting"
 
 
 def test_malformed_json_is_400(client: TestClient, headers, engine: Engine) -> None:  # type: ignore[no-untyped-def]

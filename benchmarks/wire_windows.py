@@ -95,7 +95,8 @@ async def _play(
     windows: list[WireWindow], rounds: int, pause: float, together: Any
 ) -> tuple[dict[str, Phases], float]:
     phases: dict[str, Phases] = {
-        w.number: {"together": ([], []), "busy": ([], []), "flat": ([], [])} for w in windows
+        w.number: {"warm-up": ([], []), "together": ([], []), "busy": ([], []), "flat": ([], [])}
+        for w in windows
     }
 
     async def each(phase: str, run: Any) -> None:
@@ -114,8 +115,10 @@ async def _play(
         while await w.serve_one(latencies, served):
             pass
 
+    together.wait()  # nothing else runs here meanwhile: blocking the loop is fine
+    await each("warm-up", once)
     for _ in range(rounds):
-        together.wait()  # nothing else runs here meanwhile: blocking the loop is fine
+        together.wait()
         await each("together", once)
         together.wait()
     await each("busy", busy)

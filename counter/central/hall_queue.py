@@ -92,7 +92,7 @@ class HallQueue:
                 origin,
             ],
         ).fetchone()
-        return done is not None  # a row count is not known yet in pipeline mode
+        return done is not None  # a row count is not known until the batch is sent
 
     def _update(self, cur: Any, ticket: Ticket, now: datetime) -> None:
         row = ticket_row(ticket, now)

@@ -118,10 +118,10 @@ class _Batch:
         self._waiting = ["BEGIN"]
         self._check: tuple[int, DeviceCheck] | None = None
 
-    def check_device(self, check: DeviceCheck) -> None:
+    def check_device(self, lookup: str, check: DeviceCheck) -> None:
         """The device lookup waits like any statement; its answer is checked as soon as
         it comes, before the result it came with is read."""
-        self.execute(DEVICE_BY_TOKEN.replace("?", "%s"), [token_hash(check.token)])
+        self.execute(lookup, [token_hash(check.token)])
         self._check = (len(self._waiting) - 1, check)
 
     def execute(self, sql: str, args: Sequence[Any] = ()) -> _Batch:
@@ -234,7 +234,7 @@ class PostgresEngine(Engine):
             prepared = self._prepared.setdefault(conn, set())
             batch = _Batch(cur, prepared)
             if check is not None:
-                batch.check_device(check)
+                batch.check_device(self._sql(DEVICE_BY_TOKEN), check)
             try:
                 yield batch
                 batch.commit()

@@ -310,6 +310,13 @@ class Engine(ABC):
         """Taken just before a queue event is written and held to commit, so event ids
         become visible in order and the board's cursor never skips one."""
 
+    def follow_queue(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake`` (from a thread of its own) whenever another process commits a
+        queue event, so a board's long poll answers at once whichever of the central's
+        processes took the call; returns what stops following. A SQLite central is one
+        process: its own writes wake its boards, and there is nothing to follow."""
+        return lambda: None
+
     def close(self) -> None:  # noqa: B027 - engines with nothing to release keep this
         pass
 

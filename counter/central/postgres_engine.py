@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import queue
 import re
+import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -42,6 +44,10 @@ CHANGE_LOG_LOCK = 0x436F756E746572
 QUEUE_EVENT_LOCK = 0x436F756E746571
 # The first half of a two-key lock per window (the second is the window's hash).
 WINDOW_LOCK = 0x436F7577
+#: Every queue event is announced here at its commit (Engine.follow_queue).
+QUEUE_CHANNEL = "counter_queue"
+
+log = logging.getLogger(__name__)
 
 
 class _Pool:
@@ -251,7 +257,36 @@ class PostgresEngine(Engine):
         cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [WINDOW_LOCK, window])
 
     def _queue_event_lock(self, cur: Any) -> None:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", [QUEUE_EVENT_LOCK])
+        """With the lock, the event's announcement to the central's other processes,
+        which PostgreSQL sends when (and only if) the transaction commits."""
+        cur.execute(
+            f"SELECT pg_advisory_xact_lock(%s), pg_notify('{QUEUE_CHANNEL}', '')",
+            [QUEUE_EVENT_LOCK],
+        )
+
+    def follow_queue(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """A connection of its own LISTENs in a thread, which wakes once more each time
+        it (re)connects, for what was committed while it was not listening."""
+        stopping = threading.Event()
+
+        def listen() -> None:
+            while not stopping.is_set():
+                try:
+                    with psycopg.connect(self.dsn, autocommit=True) as conn:
+                        conn.execute(f"LISTEN {QUEUE_CHANNEL}")
+                        wake()
+                        while not stopping.is_set():
+                            for _ in conn.notifies(timeout=0.5):
+                                wake()
+                except psycopg.Error:
+                    if not stopping.is_set():
+                        log.warning("lost the queue's notifications; listening again in 1 s",
+                                    exc_info=True)  # fmt: skip
+                        stopping.wait(1.0)
+
+        threading.Thread(target=listen, name="central-queue-follow", daemon=True).start()
+        # The thread ends at its next half-second look; nothing is left to wait for.
+        return stopping.set
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[psycopg.Cursor[Any]]:

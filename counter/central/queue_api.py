@@ -120,6 +120,7 @@ def add_queue_routes(
     hall = HallQueue(engine)
     changed = {"event": asyncio.Event()}
     tasks: list[asyncio.Task[None]] = []
+    stops: list[Callable[[], None]] = []
 
     async def keep_mirroring() -> None:
         """Queue events into rows and the change log, a second behind the queue."""
@@ -131,19 +132,28 @@ def add_queue_routes(
                 log.exception("copying queue events into the change log failed")
             await asyncio.sleep(MIRROR_EVERY_S)
 
-    async def start_mirror() -> None:
-        tasks.append(asyncio.get_running_loop().create_task(keep_mirroring()))
-
-    async def stop_mirror() -> None:
-        for task in tasks:
-            task.cancel()
-
-    app.router.on_startup.append(start_mirror)
-    app.router.on_shutdown.append(stop_mirror)
-
     def notify() -> None:
         old, changed["event"] = changed["event"], asyncio.Event()
         old.set()
+
+    async def start_background() -> None:
+        loop = asyncio.get_running_loop()
+        tasks.append(loop.create_task(keep_mirroring()))
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed as a wake came
+                loop.call_soon_threadsafe(notify)
+
+        stops.append(engine.follow_queue(wake))
+
+    async def stop_background() -> None:
+        for task in tasks:
+            task.cancel()
+        for stop in stops:
+            stop()
+
+    app.router.on_startup.append(start_background)
+    app.router.on_shutdown.append(stop_background)
 
     async def perform(work: Callable[[], Any], *, writes: bool = True) -> Any:
         """The device check and the action in one worker thread (or, for a write on an
@@ -353,7 +363,8 @@ def add_queue_routes(
             left = deadline - time.monotonic()
             if found or left <= 0:
                 return {"events": found, "last": found[-1]["id"] if found else after}
-            # Woken by a write in this process; the timeout also catches other writers.
+            # Woken by a queue write here or in another of the central's processes
+            # (Engine.follow_queue); the timeout is the backstop.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), timeout=min(left, 1.0))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -83,3 +86,49 @@ def test_a_statement_is_prepared_once_per_connection(engine: PostgresEngine) -> 
     with engine._queue_pool.connection() as conn:
         names = conn.execute("SELECT name FROM pg_prepared_statements").fetchall()
         assert len(names) == len(set(names)) == len(engine._prepared[conn])
+
+
+def following(engine: PostgresEngine) -> tuple[queue.Queue[None], Callable[[], None]]:
+    """Follow the queue; returns once listening (the follower wakes when it connects)."""
+    wakes: queue.Queue[None] = queue.Queue()
+    stop = engine.follow_queue(lambda: wakes.put(None))
+    wakes.get(timeout=10)
+    return wakes, stop
+
+
+def test_a_queue_event_committed_by_another_process_wakes_the_followers(
+    engine: PostgresEngine, pg_dsn: str
+) -> None:
+    wakes, stop = following(engine)
+    other = PostgresEngine(pg_dsn)
+    try:
+        issue(HallQueue(other), NOW)
+        wakes.get(timeout=10)
+    finally:
+        stop()
+        other.close()
+
+
+def test_a_rolled_back_queue_event_wakes_nobody(engine: PostgresEngine) -> None:
+    wakes, stop = following(engine)
+    try:
+        with pytest.raises(NotFoundError), engine._queue_tx() as cur:
+            engine._queue_event_lock(cur)
+            cur.execute("SELECT 1").fetchone()
+            raise NotFoundError("refused after the event lock")
+        issue(HallQueue(engine), NOW)
+        wakes.get(timeout=10)  # notifications come in commit order: the issue's is last
+        assert wakes.empty()
+    finally:
+        stop()
+
+
+def test_stopping_ends_the_follower(engine: PostgresEngine) -> None:
+    _, stop = following(engine)
+    stop()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        t.name == "central-queue-follow" for t in threading.enumerate()
+    ):
+        time.sleep(0.05)
+    assert not any(t.name == "central-queue-follow" for t in threading.enumerate())

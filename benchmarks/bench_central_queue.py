@@ -26,18 +26,23 @@ light clients (wire_windows.py): in a hall each window is its own PC, and twenty
 processes on this machine's two cores would measure mostly the windows waiting for each
 other's CPU. ``--real 20`` measures that too: everything on one machine.
 
+The central runs as a hall would run it on this machine: on PostgreSQL one process per
+core (``serve --workers``; ``--central-workers 1`` measures a single process), on
+SQLite one process.
+
 Printed: issue latency, call-next latency median and p99 (all windows, then the real
 ones alone), throughput, and how many tickets were served twice, counted both from what
 the windows got and from the central's own event log.
 
     python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--real 2]
-        [--rounds 50] [--engine postgres]
+        [--rounds 50] [--engine postgres] [--central-workers N]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import shutil
 import statistics
@@ -51,7 +56,7 @@ from typing import Any
 
 from benchmarks.central_process import drop_db, make_db, start_central
 from benchmarks.wire_windows import wire_windows
-from counter.central.cli import open_engine
+from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ, to_ms
 from counter.model.errors import NotFoundError
 from counter.model.staff import Role, Staff
@@ -142,11 +147,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pause", type=float, default=1.0)
     parser.add_argument("--engine", default="postgres", choices=["postgres", "sqlite"])
+    parser.add_argument(
+        "--central-workers",
+        type=int,
+        help="the central's processes (serve --workers); default: this machine's cores on"
+        " PostgreSQL, 1 on SQLite",
+    )
     args = parser.parse_args()
+    processes = args.central_workers or (
+        len(os.sched_getaffinity(0)) if args.engine == "postgres" else 1
+    )
     folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
     url, dbname = make_db(args.engine, folder)
     engine = open_engine(url)
-    process, base = start_central(url, "--rate", "100000", "--pool", "24")
+    process, base = start_central(
+        url, "--rate", "100000", "--pool", "24", "--workers", str(processes)
+    )
     try:
         kiosk_path = folder / "kiosk.db"
         db = open_store(kiosk_path)
@@ -167,7 +183,8 @@ def main() -> None:
             issue.append(time.perf_counter() - start)
         db.close()
         print(
-            f"[{args.engine}] issue over HTTP: {args.tickets} tickets, median"
+            f"[{args.engine}, {processes} central process{'es' * (processes > 1)}] issue over"
+            f" HTTP: {args.tickets} tickets, median"
             f" {statistics.median(issue) * 1000:.2f} ms, p99 {p99(issue) * 1000:.2f} ms"
         )
 
@@ -205,7 +222,7 @@ def main() -> None:
             for r in engine.query("SELECT ticket_id FROM queue_events WHERE kind = 'call_next'")
         )
         twice = sum(1 for n in got.values() if n > 1) + sum(1 for n in logged.values() if n > 1)
-        label = f"[{args.engine}] {len(windows)} windows ({len(real)} real)"
+        label = f"[{args.engine}, {processes}p] {len(windows)} windows ({len(real)} real)"
         by_real = [f for f in finished if f[0] in real]
         for phase, text in (
             ("together", f"pressing at the same moment, {rounds} rounds"),

@@ -34,7 +34,7 @@ import httpx
 
 from benchmarks.central_process import drop_db, free_port, make_db
 from counter.central.audit import verify_devices
-from counter.central.cli import open_engine
+from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ, to_ms
 from counter.store import outbox
 from counter.store.db import open_store

@@ -34,8 +34,8 @@ from sqlite_utils import Database
 from benchmarks.bench_intake import NOW, all_received, median_ms, services
 from benchmarks.central_process import drop_db, make_db, start_central
 from counter.assets import demo_catalog_text
-from counter.central.cli import open_engine
 from counter.central.engine import Engine
+from counter.central.serving import open_engine
 from counter.model.catalog_file import parse_catalog
 from counter.model.clock import HALL_TZ, Hlc, to_ms
 from counter.model.intake import ApplicantForm, ApplicantKind, Decision

@@ -13,12 +13,12 @@ import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from counter.central.audit import verify_devices
-from counter.central.engine import Engine
-from counter.central.postgres_engine import PostgresEngine
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
-from counter.central.sqlite_engine import SqliteEngine
+from counter.central.serving import POSTGRES_URLS, Serving, open_engine
+from counter.central.serving import serve as run_serving
 from counter.central.threads import WORKER_THREADS
 from counter.model.clock import HALL_TZ, iso
 from counter.model.errors import CounterError
@@ -30,44 +30,22 @@ from counter.sync.tables import catalog_payload
 DEFAULT_DB = "sqlite:///central.db"
 
 
-def open_engine(url: str, pool_size: int = 4) -> Engine:
-    if url.startswith("sqlite:///"):
-        engine: Engine = SqliteEngine(Path(url.removeprefix("sqlite:///")))
-    elif url.startswith(("postgresql://", "postgres://")):
-        engine = PostgresEngine(url, pool_size)
-    else:
-        raise SystemExit(f"--db 不认识：{url}（应为 sqlite:///路径 或 postgresql://…）")
-    engine.setup()
-    return engine
-
-
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
-    from counter.central.app import create_app
-
-    app = create_app(
-        open_engine(args.db, args.pool),
-        rate_per_second=args.rate,
-        rate_burst=max(200, int(args.rate * 4)),
-        worker_threads=args.threads,
-    )
-    tls = {}
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "http": "httptools",
+        "timeout_graceful_shutdown": 5,
+    }
     if args.tls_cert:
-        tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        http="httptools",
-        timeout_graceful_shutdown=5,
-        **tls,
-    )
+        options |= {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
+    serving = Serving(db=args.db, pool=args.pool, rate=args.rate, threads=args.threads)
+    run_serving(serving, options, args.workers)
 
 
 def enrol_code(args: argparse.Namespace) -> None:
@@ -183,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="同时访问数据库的请求数（其余在事件循环中排队；多了只会争抢解释器锁）",
     )
     p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="PostgreSQL：服务进程数，各用一个 CPU 核（建议与核数相同）；SQLite 只能为 1",
+    )
+    p.add_argument(
         "--rate", type=float, default=50.0, help="每台设备每秒最多请求数（取号机、窗口、同步合计）"
     )
     command("enrol-code", enrol_code, "为值班长生成一次性登记码")
@@ -219,6 +203,11 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve" and bool(args.tls_cert) != bool(args.tls_key):
         raise SystemExit("--tls-cert 与 --tls-key 须同时给出")
+    if args.command == "serve" and args.workers != 1:
+        if args.workers < 1:
+            raise SystemExit("--workers 至少为 1")
+        if not args.db.startswith(POSTGRES_URLS):
+            raise SystemExit("--workers 大于 1 须用 PostgreSQL：SQLite 中心库只由一个进程读写")
     try:
         args.func(args)
     except CounterError as exc:

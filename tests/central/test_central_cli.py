@@ -9,8 +9,9 @@ import pytest
 from central_support import now_ms
 
 from counter.assets import demo_catalog_text
-from counter.central.cli import main, open_engine
+from counter.central.cli import main
 from counter.central.engine import Engine
+from counter.central.serving import open_engine
 
 
 def url_of(engine: Engine) -> str:
@@ -70,3 +71,8 @@ def test_publish_catalog_logs_one_version(engine: Engine, tmp_path: Path) -> Non
 def test_unknown_database_url_is_refused() -> None:
     with pytest.raises(SystemExit, match="不认识"):
         open_engine("mysql://x")
+
+
+def test_serving_sqlite_from_several_processes_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="须用 PostgreSQL"):
+        main(["serve", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--workers", "2"])

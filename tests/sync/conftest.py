@@ -35,3 +35,12 @@ def sqlite_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def two_process_central(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Central]:
+    """PostgreSQL served by two processes on one port (``serve --workers 2``)."""
+    server = central_for("postgres", tmp_path, request, workers=2)
+    server.start()
+    yield server
+    server.stop()

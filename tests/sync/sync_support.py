@@ -20,8 +20,8 @@ import psycopg
 import pytest
 from sqlite_utils import Database
 
-from counter.central.cli import open_engine
 from counter.central.engine import Engine
+from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ
 from counter.model.intake import (
     ApplicantForm,
@@ -64,9 +64,10 @@ def wall_clock() -> datetime:
 class Central:
     """One ``counter-central serve`` process; can be SIGKILLed and started again."""
 
-    def __init__(self, db_url: str, log: Path, rate: float = 1000.0) -> None:
+    def __init__(self, db_url: str, log: Path, rate: float = 1000.0, workers: int = 1) -> None:
         self.db_url = db_url
         self.rate = rate
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -86,6 +87,8 @@ class Central:
                     str(self.port),
                     "--rate",
                     str(self.rate),
+                    "--workers",
+                    str(self.workers),
                 ],
                 stdout=out,
                 stderr=out,
@@ -114,7 +117,9 @@ class Central:
         return self.engine.create_enrol_code(int(time.time() * 1000))
 
 
-def central_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Central:
+def central_for(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, workers: int = 1
+) -> Central:
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'central.db'}"
     else:
@@ -124,7 +129,7 @@ def central_for(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ce
                 "DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes, queue_tickets,"
                 " queue_numbers, queue_blocks, queue_events, queue_mirror"
             )
-    return Central(url, tmp_path / "central.log")
+    return Central(url, tmp_path / "central.log", workers=workers)
 
 
 def new_counter(path: Path, central: Central) -> Database:

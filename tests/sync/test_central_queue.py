@@ -66,6 +66,19 @@ def test_the_centrals_refusals_are_the_models_errors(
 def test_concurrent_windows_never_call_the_same_ticket(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
+    serve_every_ticket_from_eight_windows(central, tmp_path, seeded_template, now)
+
+
+def test_windows_on_two_central_processes_never_call_the_same_ticket(
+    two_process_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    serve_every_ticket_from_eight_windows(two_process_central, tmp_path, seeded_template, now)
+
+
+def serve_every_ticket_from_eight_windows(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    """120 tickets, eight windows calling next and finishing at once: each served once."""
     path = tmp_path / "hall.db"
     kiosk = queue_for(seeded_counter(seeded_template, path, central), central)
     for n in range(120):
@@ -221,3 +234,32 @@ def test_the_halls_tickets_reach_every_counter_as_the_centrals(
         "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", [ticket.id]
     ).fetchall()
     assert kinds == [("issue",), ("call_next",)]
+
+
+def test_the_board_follows_every_call_when_the_central_runs_two_processes(
+    two_process_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    central = two_process_central
+    path = tmp_path / "w.db"
+    kiosk = queue_for(seeded_counter(seeded_template, path, central), central)
+    for n in range(6):
+        kiosk.issue("F", now + timedelta(seconds=n))
+    _, last = kiosk.events(0)
+    board = queue_for(open_store(path), central)
+    heard: list[dict[str, object]] = []
+
+    def follow() -> None:
+        after = last
+        while len(heard) < 6:
+            events, after = board.events(after, wait=20)
+            heard.extend(events)
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    # Each window on a connection of its own, so the calls land on both processes.
+    for w in range(1, 7):
+        db = open_store(path)
+        queue_for(db, central).call_next(clerk(db, str(w), now), now + timedelta(minutes=w))
+        db.close()
+    follower.join(30)
+    assert [(e["kind"], e["window"]) for e in heard] == [("call_next", str(w)) for w in range(1, 7)]

@@ -361,7 +361,7 @@ def test_central_serves_https_when_a_certificate_is_configured(tmp_path: Path) -
     import httpx
     from sync_support import LAUNCHER, free_port
 
-    from counter.central.cli import open_engine
+    from counter.central.serving import open_engine
 
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")

@@ -1,0 +1,67 @@
+"""``counter-central serve --workers 2``: the supervisor keeps its serving processes
+running, and they do not outlive it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from sync_support import Central
+
+
+def serving_processes(central: Central) -> set[int]:
+    """The supervisor's children that serve (not multiprocessing's resource tracker)."""
+    assert central.process is not None
+    pid = central.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {int(c) for c in children if alive(int(c)) and b"spawn_main" in cmdline(int(c))}
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def alive(pid: int) -> bool:
+    """Running, neither gone nor a zombie left for a parent that does not reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def soon(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_serving_process_that_dies_is_started_again(two_process_central: Central) -> None:
+    central = two_process_central
+    assert soon(lambda: len(serving_processes(central)) == 2)
+    first = serving_processes(central)
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    assert soon(lambda: len(serving_processes(central) - first) == 1)
+    assert victim not in serving_processes(central)
+    assert httpx.get(f"{central.url}/v1/health", timeout=5).status_code == 200
+
+
+def test_serving_processes_end_when_their_supervisor_is_killed(
+    two_process_central: Central,
+) -> None:
+    central = two_process_central
+    assert soon(lambda: len(serving_processes(central)) == 2)
+    children = serving_processes(central)
+    central.kill()
+    assert soon(lambda: not any(alive(pid) for pid in children))

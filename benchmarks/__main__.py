@@ -34,6 +34,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_central_queue": ([], ["500"]),
     "bench_crash": (["200"], ["10"]),
     "bench_soak": ([], ["--minutes", "0.3"]),
+    "bench_commit_flush": ([], ["100"]),
 }
 NUMBER = re.compile(r"\d")
 

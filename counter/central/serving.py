@@ -77,7 +77,7 @@ class Serving:
 
 
 def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None:
-    """Serve until SIGTERM or Ctrl+C; ``options`` are uvicorn's (host, port, TLS…)."""
+    """Serve until SIGTERM or Ctrl+C; ``options`` are uvicorn's: host and port, TLS and the rest."""
     import uvicorn
 
     if processes == 1:
@@ -117,7 +117,7 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
 
 
 def _listen(options: dict[str, Any], *, reuse_port: bool) -> socket.socket:
-    host, port = options.get("host", "127.0.0.1"), int(options.get("port", 8000))
+    host, port = options["host"], int(options["port"])
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on sockets that
     # say so, and with it on every answer waited 40 ms for the client's delayed ACK.

@@ -76,10 +76,12 @@ def create_app(
     clock_ms: Any = None,
     max_wait_s: float = MAX_WAIT_S,
     worker_threads: int = WORKER_THREADS,
+    mirror: bool = True,
 ) -> FastAPI:
     """The API over one engine. ``clock_ms`` lets tests move the central's clock;
     ``max_wait_s`` bounds the event stream's long poll (the schema publishes it);
-    ``worker_threads`` is how many requests do their database work at once."""
+    ``worker_threads`` is how many requests do their database work at once; ``mirror``
+    is False where another process copies queue events into the change log."""
     now_ms = clock_ms or (lambda: int(time.time() * 1000))
     limiter = RateLimiter(rate_per_second, rate_burst)
     in_thread = DatabaseThreads(worker_threads).run
@@ -205,7 +207,9 @@ def create_app(
         page: str = await in_thread(engine.pull_json, cursor, limit)
         return Response(page, media_type="application/json")
 
-    add_queue_routes(app, engine, authenticate, authorise, read_json, in_thread, now_ms, max_wait_s)
+    add_queue_routes(
+        app, engine, authenticate, authorise, read_json, in_thread, now_ms, max_wait_s, mirror
+    )
     add_report_route(app, engine, authenticate, in_thread, now_ms)
 
     @app.get("/v1/health", summary="存活检查 / liveness")

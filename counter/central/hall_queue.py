@@ -50,6 +50,8 @@ def _refuse_if_busy(number: str | None) -> None:
 
 
 OPEN_STATES = ("waiting", "called", "serving", "held")
+#: Queue events copied into the change log in one transaction: a busy hall's minute.
+MIRROR_BATCH = 2000
 
 
 class HallQueue:
@@ -482,7 +484,7 @@ class HallQueue:
 
     # --- into the shared rows -----------------------------------------------------------
 
-    def mirror(self, now_ms: int, limit: int = 2000) -> int:
+    def mirror(self, now_ms: int, limit: int = MIRROR_BATCH) -> int:
         """Copy queue events after the last copied one into ``rows`` and the change log,
         as a counter's ticket op would be: hall reports see every ticket, and counters
         pull the hall's tickets (as the central's, never to call offline).

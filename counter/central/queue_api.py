@@ -116,6 +116,7 @@ def add_queue_routes(
     in_thread: InThread,
     now_ms: Callable[[], int],
     max_wait_s: float = MAX_WAIT_S,
+    mirror: bool = True,
 ) -> None:
     hall = HallQueue(engine)
     changed = {"event": asyncio.Event()}
@@ -138,7 +139,8 @@ def add_queue_routes(
 
     async def start_background() -> None:
         loop = asyncio.get_running_loop()
-        tasks.append(loop.create_task(keep_mirroring()))
+        if mirror:
+            tasks.append(loop.create_task(keep_mirroring()))
 
         def wake() -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed as a wake came

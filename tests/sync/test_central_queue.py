@@ -214,6 +214,21 @@ def test_the_board_follows_calls_on_the_event_stream(
 def test_the_halls_tickets_reach_every_counter_as_the_centrals(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
+    a_ticket_reaches_another_counter_as_the_centrals(central, tmp_path, seeded_template, now)
+
+
+def test_the_halls_tickets_reach_every_counter_when_the_central_runs_two_processes(
+    two_process_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    a_ticket_reaches_another_counter_as_the_centrals(
+        two_process_central, tmp_path, seeded_template, now
+    )
+
+
+def a_ticket_reaches_another_counter_as_the_centrals(
+    central: Central, tmp_path: Path, seeded_template: Path, now: datetime
+) -> None:
+    """Issued and called at one counter, pulled by another through the change log."""
     kiosk_db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
     other_db = seeded_counter(seeded_template, tmp_path / "other.db", central)
     queue = queue_for(kiosk_db, central)

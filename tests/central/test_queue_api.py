@@ -339,3 +339,25 @@ def test_a_call_on_the_sqlite_central_waits_for_a_write_under_way_then_answers(
     answer = client.post("/v1/queue/call-next", json=CALL, headers=headers)
     writer.join()
     assert answer.status_code == 200 and answer.json()["ticket"]["state"] == "called"
+
+
+def test_queue_events_copied_a_few_at_a_time_reach_the_change_log_each_once(
+    engine: Engine,
+) -> None:
+    """A serving process copies in short steps (MIRROR_STEP) so the writer lock is
+    never held long; each step takes up where the last one stopped."""
+    hall = HallQueue(engine)
+    category = Category(code="A", name="企业开办", windows=("1",))
+    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
+    for n in range(3):
+        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=Lane.NORMAL,
+                   one_waiting_per_person=False)  # fmt: skip
+    ticket = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
+    steps = [hall.mirror(1_800_000_000_000 + i, limit=2) for i in range(4)]
+    assert steps == [2, 2, 0, 0]
+    logged = engine.query(
+        "SELECT row_id, payload FROM changes WHERE table_name = 'tickets' ORDER BY cursor"
+    )
+    assert len(logged) == 4
+    assert len({row_id for row_id, _ in logged}) == 3
+    assert '"kind":"call_next"' in logged[-1][1] and ticket.id == logged[-1][0]

@@ -45,6 +45,21 @@ def issued(engine: Engine) -> int:
     return int(engine.scalar("SELECT count(*) FROM queue_tickets"))
 
 
+#: The morning the hall-level tests issue their tickets on.
+MORNING = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
+
+
+def hall_with_tickets(engine: Engine, lanes: list[Lane]) -> HallQueue:
+    """The hall's queue with one category-A ticket (served at window 1) per lane given,
+    a second apart from MORNING."""
+    hall = HallQueue(engine)
+    category = Category(code="A", name="企业开办", windows=("1",))
+    for n, lane in enumerate(lanes):
+        hall.issue(category, "2026-11-27", MORNING + timedelta(seconds=n), lane=lane,
+                   one_waiting_per_person=False)  # fmt: skip
+    return hall
+
+
 def test_a_queue_call_without_a_token_is_401(client: TestClient, engine: Engine) -> None:
     answer = client.post("/v1/queue/issue", json=ISSUE)
     assert answer.status_code == 401
@@ -215,16 +230,11 @@ def test_the_long_poll_is_bounded_by_the_maximum_the_schema_publishes(
 def test_the_central_interleaves_a_normal_ticket_after_three_priority_calls(
     engine: Engine,
 ) -> None:
-    hall = HallQueue(engine)
-    category = Category(code="A", name="企业开办", windows=("1",))
-    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
-    for n, lane in enumerate([Lane.NORMAL] + [Lane.PRIORITY] * 4):
-        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=lane,
-                   one_waiting_per_person=False)  # fmt: skip
+    hall = hall_with_tickets(engine, [Lane.NORMAL] + [Lane.PRIORITY] * 4)
     staff = ("1", "s1", "李娜")
     lanes = []
     for minute in range(5):
-        now = at + timedelta(minutes=minute + 1)
+        now = MORNING + timedelta(minutes=minute + 1)
         ticket = hall.call_next(staff, ["A"], CallRule(interleave=3), now)
         lanes.append(ticket.lane)
         hall.act(staff, ticket.id, "finish", now, {"services": ["咨询"]})
@@ -232,15 +242,10 @@ def test_the_central_interleaves_a_normal_ticket_after_three_priority_calls(
 
 
 def test_the_central_will_not_call_while_the_window_holds_a_ticket(engine: Engine) -> None:
-    hall = HallQueue(engine)
-    category = Category(code="A", name="企业开办", windows=("1",))
-    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
-    for n in range(2):
-        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=Lane.NORMAL,
-                   one_waiting_per_person=False)  # fmt: skip
-    held = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
+    hall = hall_with_tickets(engine, [Lane.NORMAL] * 2)
+    held = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), MORNING + timedelta(minutes=1))
     with pytest.raises(NotAllowedError, match=held.number):
-        hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=2))
+        hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), MORNING + timedelta(minutes=2))
 
 
 def test_every_queue_answer_matches_the_model_the_schema_publishes(
@@ -346,13 +351,8 @@ def test_queue_events_copied_a_few_at_a_time_reach_the_change_log_each_once(
 ) -> None:
     """A serving process copies in short steps (MIRROR_STEP) so the writer lock is
     never held long; each step takes up where the last one stopped."""
-    hall = HallQueue(engine)
-    category = Category(code="A", name="企业开办", windows=("1",))
-    at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
-    for n in range(3):
-        hall.issue(category, "2026-11-27", at + timedelta(seconds=n), lane=Lane.NORMAL,
-                   one_waiting_per_person=False)  # fmt: skip
-    ticket = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
+    hall = hall_with_tickets(engine, [Lane.NORMAL] * 3)
+    ticket = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), MORNING + timedelta(minutes=1))
     steps = [hall.mirror(1_800_000_000_000 + i, limit=2) for i in range(4)]
     assert steps == [2, 2, 0, 0]
     logged = engine.query(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from counter.central.postgres_engine import PostgresEngine
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotFoundError
 from counter.model.queue import CallRule, Category, Lane
+from tests.waiting import soon
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=HALL_TZ)
 HALL = Category(code="F", name="综合")
@@ -126,9 +126,8 @@ def test_a_rolled_back_queue_event_wakes_nobody(engine: PostgresEngine) -> None:
 def test_stopping_ends_the_follower(engine: PostgresEngine) -> None:
     _, stop = following(engine)
     stop()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(
-        t.name == "central-queue-follow" for t in threading.enumerate()
-    ):
-        time.sleep(0.05)
-    assert not any(t.name == "central-queue-follow" for t in threading.enumerate())
+    assert soon(
+        lambda: not any(t.name == "central-queue-follow" for t in threading.enumerate()),
+        seconds=5,
+        every=0.05,
+    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from sync_support import Central
+
+from tests.waiting import soon
 
 
 def serving_processes(central: Central) -> set[int]:
@@ -43,15 +43,6 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
-
-
-def soon(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_serving_process_that_dies_is_started_again(two_process_central: Central) -> None:

@@ -4,7 +4,6 @@ fallback: numbers from a reserved block, handed over and reconciled when back.""
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from counter.services.central_queue import CentralQueue
 from counter.services.session import Session, sign_in
 from counter.store.db import open_store
 from counter.sync.transport import HttpTransport
+from tests.waiting import soon
 
 
 def queue_for(db: Database, central: Central, **kwargs) -> CentralQueue:  # type: ignore[no-untyped-def]
@@ -235,16 +235,15 @@ def a_ticket_reaches_another_counter_as_the_centrals(
     ticket = queue.issue("A", now).ticket
     queue.call_next(clerk(kiosk_db, "1", now), now + timedelta(minutes=1))
     client = client_for(other_db, central)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+
+    def pulled_as_called() -> bool:
         client.step()
         held = other_db.execute(
             "SELECT state, handed_over FROM tickets WHERE id = ?", [ticket.id]
         ).fetchone()
-        if held == ("called", 1):
-            break
-        time.sleep(0.2)
-    assert held == ("called", 1)
+        return held == ("called", 1)
+
+    assert soon(pulled_as_called, seconds=15, every=0.2)
     kinds = other_db.execute(
         "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", [ticket.id]
     ).fetchall()

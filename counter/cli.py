@@ -1,7 +1,9 @@
 """Command-line maintenance without the window: backup, restore, audit check.
 
 counter backup PATH          copy the store (online backup API) to PATH (file or folder)
-counter restore PATH         put a backup in the store's place, keeping the old file aside
+counter restore PATH         put a backup in the store's place, keeping the old file aside;
+                             the counter re-enrols (backups carry no device token)
+counter restore PATH --keep-token   ... keeping this store's device token (same device only)
 counter audit verify         check this store's audit hash chain; exit 1 if broken
 """
 
@@ -34,9 +36,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", help="备份文件或文件夹")
     p = sub.add_parser(
-        "restore", parents=[common], help="从备份恢复本机数据文件（请先关闭 Counter）"
+        "restore",
+        parents=[common],
+        help="从备份恢复本机数据文件（请先关闭 Counter）",
+        description=(
+            "从备份恢复本机数据文件（请先关闭 Counter），原数据文件改名保留在旁边。"
+            "备份中不含设备令牌：默认恢复后本机须重新登记——中心地址保留、令牌清空，"
+            "请在“数据同步”页面输入中心新发的一次性登记码。"
+            "同一台设备（设备编号相同）恢复自己的备份时，"
+            "可加 --keep-token 沿用被替换数据文件中的令牌。"
+        ),
     )
     p.add_argument("path", help="备份文件")
+    p.add_argument(
+        "--keep-token",
+        action="store_true",
+        help=(
+            "沿用被替换数据文件中的设备令牌，恢复后不必重新登记；"
+            "仅限同一台设备的备份，另一台设备的备份会被拒绝。"
+            "不加此项（默认）：令牌清空，恢复后在“数据同步”页面重新登记"
+        ),
+    )
     p = sub.add_parser("audit", parents=[common], help="审计记录")
     p.add_argument("action", choices=["verify"], help="verify：校验哈希链")
     return parser
@@ -47,16 +67,24 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
     store = data_dir(args.data_dir) / DB_FILE
     try:
         if args.command == "restore":
-            kept = backup.restore(Path(args.path), store, clock())
+            kept = backup.restore(Path(args.path), store, clock(), keep_token=args.keep_token)
             print(f"已从 {args.path} 恢复到 {store}")
             if kept is not None:
                 print(f"原数据文件保留在 {kept}")
+            central_url, token = backup.sync_credentials(store)
+            if token:
+                print(f"已沿用本机的设备令牌，继续与中心 {central_url} 同步，无需重新登记")
+            elif central_url:
+                print(
+                    f"设备令牌已清空：请在“数据同步”页面输入中心 {central_url} "
+                    "新发的一次性登记码重新登记（在此之前本机单独工作）"
+                )
             return 0
         db = open_counter_store(store.parent, clock())
         try:
             if args.command == "backup":
                 dest = backup_store(db, store, Path(args.path), STATION, clock())
-                print(f"已备份到 {dest}")
+                print(f"已备份到 {dest}（不含设备令牌）")
                 return 0
             reports = verify_audit(db)
         finally:

@@ -29,15 +29,25 @@ def backup_store(
 
 
 def schedule_restore(
-    db: Database, store_path: Path, backup_path: Path, who: Session, now: datetime
+    db: Database,
+    store_path: Path,
+    backup_path: Path,
+    who: Session,
+    now: datetime,
+    *,
+    keep_token: bool = False,
 ) -> Path:
     """Stage a backup to replace the store when Counter next starts (the running app
     holds the store open, so the swap waits until no connection is left); logged as an
-    override in the current store, which is kept aside as ``*.before-restore-*``."""
+    override in the current store, which is kept aside as ``*.before-restore-*``.
+
+    Backups carry no device token: by default the restored counter re-enrols with the
+    central; ``keep_token`` keeps this store's token, for a backup of this same device
+    only (another device's backup is refused)."""
     who.require(Role.SUPERVISOR)
-    pending = backup.stage_restore(backup_path, store_path)
+    pending = backup.stage_restore(backup_path, store_path, keep_token=keep_token)
     with immediate(db):
-        detail = {"from": str(backup_path)}
+        detail = {"from": str(backup_path), "keep_token": keep_token}
         audit_trail.record(db, who, AuditAction.OVERRIDE, "store:restore", detail, now)
     return pending
 

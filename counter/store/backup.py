@@ -4,6 +4,11 @@ The backup API copies a consistent snapshot page by page while the counter keeps
 working (a plain file copy of a WAL database can catch it half-written). A restore
 refuses anything that is not a Counter store, or is one from a newer Counter, or is
 damaged, and keeps the file it replaces aside rather than overwriting it.
+
+Copies are created 0600 and carry no device token (``sync_state.device_token``, the
+counter's bearer token with the central): a lost backup cannot speak for the counter.
+A restore therefore leaves the counter to re-enrol, unless the person chooses to keep
+the token of the store being replaced and the backup is of this same device.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 
 from counter.model.errors import CounterError
 from counter.store.migrations import SCHEMA_VERSION
+from counter.store.paths import create_private_file, make_private_dir, tighten
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -25,21 +31,107 @@ class BackupError(CounterError):
         self.message = message
 
 
-def _copy(source: sqlite3.Connection, dest_path: Path) -> None:
-    """Copy into a temporary file first, so a failed copy never leaves a half file at dest."""
+def _copy(
+    source: sqlite3.Connection,
+    dest_path: Path,
+    *,
+    token: str | None = "",
+    central_url: str | None = None,
+) -> None:
+    """Copy into a temporary file first, so a failed copy never leaves a half file at dest.
+
+    The copy's device token becomes ``token`` ("" blanks it; None leaves it as copied)
+    and, when given, its central address ``central_url``.
+    """
     partial = dest_path.with_name(dest_path.name + ".partial")
     partial.unlink(missing_ok=True)
-    dest = sqlite3.connect(partial)
+    create_private_file(partial)  # 0600 before a page is written; SQLite keeps the mode
     try:
-        source.backup(dest, pages=256)
-        dest.execute("PRAGMA journal_mode = DELETE")
-        result = dest.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        dest.close()
+        dest = sqlite3.connect(partial)
+        try:
+            source.backup(dest, pages=256)
+        finally:
+            dest.close()
+        result = _finish_copy(partial, token, central_url)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     if result != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"备份结果未通过完整性检查（{result}）")
     os.replace(partial, dest_path)
+
+
+def _finish_copy(partial: Path, token: str | None, central_url: str | None) -> str:
+    """On a fresh connection to the copy: leave WAL mode, set the device token, then
+    the integrity check; returns its result."""
+    conn = sqlite3.connect(partial, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        if token is not None and _has_table(conn, "sync_state"):
+            # No journal file is written with the old page, deleted bytes are zeroed,
+            # and VACUUM rebuilds the file so no free page or block keeps an old token.
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("BEGIN")
+            conn.execute("UPDATE sync_state SET device_token = ?", [token])
+            if central_url is not None:
+                conn.execute("UPDATE sync_state SET central_url = ?", [central_url])
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name])
+    return found.fetchone() is not None
+
+
+def _read(path: Path, sql: str) -> tuple[str, ...] | None:
+    """One row of a store, read only; None when the table or the row is missing."""
+    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        row = conn.execute(sql).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else tuple(str(v or "") for v in row)
+
+
+def device_id(path: Path) -> str | None:
+    """The ``device.device_id`` of a store or backup (None before it has one)."""
+    row = _read(path, "SELECT device_id FROM device WHERE id = 1")
+    return None if row is None else row[0]
+
+
+def sync_credentials(path: Path) -> tuple[str, str]:
+    """``(central_url, device_token)`` of a store or backup; empty strings when unset."""
+    row = _read(path, "SELECT central_url, device_token FROM sync_state WHERE id = 1")
+    return ("", "") if row is None else (row[0], row[1])
+
+
+def _token_to_keep(backup_path: Path, store_path: Path) -> tuple[str | None, str]:
+    """The central address and token of the store being replaced, to put back into the
+    restored one: only for a backup of this same device (same ``device.device_id``)."""
+    if not store_path.exists():
+        return None, ""
+    current = device_id(store_path)
+    restored = device_id(backup_path)
+    if current is not None and restored != current:
+        raise BackupError(
+            f"不能保留设备令牌：备份 {backup_path} 来自另一台设备（设备编号 {restored}），"
+            f"而本机是 {current}。设备令牌只属于本机，不能交给另一台设备的数据使用。"
+            "请选择不保留令牌再恢复（命令行不加 --keep-token），"
+            "恢复后在“数据同步”页面输入中心新发的一次性登记码重新登记。数据文件未被改动。"
+        )
+    url, token = sync_credentials(store_path)
+    if not token:
+        return None, ""
+    return url, token
 
 
 def backup(store_path: Path, dest_path: Path) -> Path:
@@ -47,7 +139,7 @@ def backup(store_path: Path, dest_path: Path) -> Path:
     dest_path = Path(dest_path)
     if dest_path.is_dir():
         dest_path = dest_path / f"counter-{datetime.now():%Y%m%d-%H%M%S}.db"
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(dest_path.parent)
     source = sqlite3.connect(f"{Path(store_path).as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         _copy(source, dest_path)
@@ -85,13 +177,30 @@ def check_backup(path: Path) -> int:
     return version
 
 
-def restore(backup_path: Path, store_path: Path, now: datetime) -> Path | None:
+def restore(
+    backup_path: Path, store_path: Path, now: datetime, *, keep_token: bool = False
+) -> Path | None:
     """Put the backup in the store's place; the old store is kept aside and returned.
 
+    By default the restored counter must re-enrol: its central address is kept, its
+    device token left empty. ``keep_token`` puts back the token (and central address)
+    of the store being replaced, and is refused for a backup of another device.
     Run with Counter closed: the open store's connections would not see the swap.
     """
     check_backup(backup_path)
     store_path = Path(store_path)
+    central_url, token = _token_to_keep(Path(backup_path), store_path) if keep_token else (None, "")
+    return _put_in_place(backup_path, store_path, now, token=token, central_url=central_url)
+
+
+def _put_in_place(
+    backup_path: Path,
+    store_path: Path,
+    now: datetime,
+    *,
+    token: str | None,
+    central_url: str | None = None,
+) -> Path | None:
     kept: Path | None = None
     if store_path.exists():
         conn = sqlite3.connect(store_path)
@@ -101,11 +210,12 @@ def restore(backup_path: Path, store_path: Path, now: datetime) -> Path | None:
             conn.close()
         kept = store_path.with_name(f"{store_path.name}.before-restore-{now:%Y%m%d-%H%M%S}")
         os.replace(store_path, kept)
+        tighten(kept)  # it still holds the hall's data and this device's token
         for suffix in ("-wal", "-shm"):
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
     source = sqlite3.connect(f"{Path(backup_path).as_uri()}?mode=ro", uri=True)
     try:
-        _copy(source, store_path)
+        _copy(source, store_path, token=token, central_url=central_url)
     finally:
         source.close()
     return kept
@@ -116,17 +226,20 @@ def pending_restore_path(store_path: Path) -> Path:
     return Path(store_path).with_name(f"{Path(store_path).name}.pending-restore")
 
 
-def stage_restore(backup_path: Path, store_path: Path) -> Path:
+def stage_restore(backup_path: Path, store_path: Path, *, keep_token: bool = False) -> Path:
     """Check the backup and copy it beside the store, to be put in place on next start.
 
     The running app holds the store open, so swapping the file under it is unsafe; the
-    swap happens in :func:`apply_pending_restore` before the store is opened again.
+    swap happens in :func:`apply_pending_restore` before the store is opened again. The
+    token choice (see :func:`restore`) is made now and written into the staged copy.
     """
     check_backup(backup_path)
+    store_path = Path(store_path)
+    central_url, token = _token_to_keep(Path(backup_path), store_path) if keep_token else (None, "")
     pending = pending_restore_path(store_path)
     source = sqlite3.connect(f"{Path(backup_path).as_uri()}?mode=ro", uri=True)
     try:
-        _copy(source, pending)
+        _copy(source, pending, token=token, central_url=central_url)
     finally:
         source.close()
     return pending
@@ -136,11 +249,13 @@ def apply_pending_restore(store_path: Path, now: datetime) -> Path | None:
     """On start, before the store is opened: put a staged backup in the store's place.
 
     Returns where the old store was kept aside (``counter.db.before-restore-*``), or
-    None when no restore was waiting.
+    None when no restore was waiting. The staged copy's token is already as chosen.
     """
+    store_path = Path(store_path)
     pending = pending_restore_path(store_path)
     if not pending.exists():
         return None
-    kept = restore(pending, store_path, now)
+    check_backup(pending)
+    kept = _put_in_place(pending, store_path, now, token=None)
     pending.unlink()
     return kept

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from counter.log import store as log
 from counter.model.errors import CounterError
 from counter.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from counter.store.paths import create_private_file, make_private_dir, tighten
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_FILE = "counter.db"
@@ -68,11 +69,24 @@ def connect(path: Path | str) -> Database:
     return db
 
 
+def _make_private(path: Path) -> None:
+    """The store holds personal data and the device token: owner-only on POSIX.
+
+    A new file is created 0600 before SQLite opens it (SQLite gives its ``-wal`` and
+    ``-shm`` files the same mode); an existing looser one is tightened and logged.
+    """
+    make_private_dir(path.parent)
+    if create_private_file(path):
+        return
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(part)
+
+
 def open_store(path: Path | str) -> Database:
     """Open (creating if new) and migrate the store; refuse files it must not touch."""
     path = Path(path)
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(path)
         _inspect(path)
         db = connect(path)
         db.enable_wal()

@@ -12,6 +12,7 @@ import tomli_w
 
 from counter.model.errors import ValidationError
 from counter.model.settings import SETTINGS, Settings
+from counter.store.paths import make_private_dir, open_private, tighten
 
 
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -19,6 +20,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     if path.exists():
+        tighten(path)
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
@@ -30,8 +32,11 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write only what differs from the defaults, atomically (write then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write only what differs from the defaults, atomically (write then rename); the
+    file is created 0600 and its folder, if new, 0700."""
+    make_private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(settings.non_defaults()), encoding="utf-8")
+    tmp.unlink(missing_ok=True)
+    with os.fdopen(open_private(tmp), "w", encoding="utf-8") as fh:
+        fh.write(tomli_w.dumps(settings.non_defaults()))
     tmp.replace(path)

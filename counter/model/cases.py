@@ -146,6 +146,18 @@ def allowed_actions(state: CaseState) -> tuple[Action, ...]:
     )
 
 
+def can_become(old: CaseState, new: CaseState) -> bool:
+    """Whether some one action takes a case from ``old`` to ``new`` (or leaves it): what
+    the central checks of a case another device changed, with this same table."""
+    return old == new or any(to == new for (at, _), to in TRANSITIONS.items() if at == old)
+
+
+#: The states a case is created in: registered as a draft, or decided at intake.
+OPENING_STATES = frozenset(
+    {CaseState.DRAFT, *(to for (at, _), to in TRANSITIONS.items() if at == CaseState.DRAFT)}
+)
+
+
 def next_state(state: CaseState, action: Action) -> CaseState:
     """The state after ``action``, or :class:`NotAllowedError` saying why not."""
     if (state, action) in TRANSITIONS:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import pytest
 
 import counter.services
+from counter.model import roles as model_roles
 from counter.model.clock import HALL_TZ
 from counter.model.errors import RoleRefusedError
 from counter.model.staff import Role, Staff
@@ -122,7 +123,7 @@ def test_methods_taking_a_session_are_in_the_role_table_and_no_others() -> None:
 
 
 def test_the_docstring_table_is_the_role_table() -> None:
-    doc = roles.__doc__ or ""
+    doc = model_roles.__doc__ or ""
     rows = {}
     for line in doc.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -85,6 +85,8 @@ class Staff:
     certificate_no: str = ""
     certificate_expiry: date | None = None
     active: bool = True
+    #: The public half of her signing key, as the central published it (staff_key.py).
+    sign_key: str = ""
 
     def certificate_valid_on(self, day: date) -> bool:
         return bool(self.certificate_no) and (

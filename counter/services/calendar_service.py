@@ -12,7 +12,7 @@ from counter.model.staff import Role
 from counter.model.workdays import Deadline, HolidayCalendar, WorkingHours, add_working_days
 from counter.services import audit_trail
 from counter.services.session import Session
-from counter.store import holidays
+from counter.store import holidays, outbox
 from counter.store.db import immediate
 
 
@@ -43,7 +43,7 @@ class CalendarService:
     def import_file(self, session: Session, text: str, now: datetime) -> int:
         session.require(Role.SUPERVISOR)
         rows, years = parse_holiday_file(text)
-        with immediate(self.db):
+        with immediate(self.db), outbox.acting_as(self.db, session.acting):
             count = holidays.import_rows(self.db, rows, years, source="file", now=now)
             detail = {"years": sorted(years), "rows": count}
             audit_trail.record(self.db, session, AuditAction.CATALOG, "holidays", detail, now)
@@ -54,7 +54,7 @@ class CalendarService:
         self, session: Session, day: date, kind: str | None, name: str, now: datetime
     ) -> None:
         session.require(Role.SUPERVISOR)
-        with immediate(self.db):
+        with immediate(self.db), outbox.acting_as(self.db, session.acting):
             holidays.set_day(self.db, day, kind, name, now)
             detail = {"kind": kind, "name": name}
             target = f"holidays:{day.isoformat()}"

@@ -676,7 +676,7 @@ class LocalQueue:
         session.require(Role.SUPERVISOR)
         cat = self._category(code)
         changed = replace(cat, windows=tuple(w.strip() for w in windows if w.strip()))
-        with self.db.atomic():
+        with self.db.atomic(), outbox.acting_as(self.db, session.acting):
             queue_store.save_category(self.db, changed, now)
             outbox.record(
                 self.db,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -16,7 +16,8 @@ from counter.model.staff import (
     check_window,
     password_matches,
 )
-from counter.store import staff_store
+from counter.model.staff_key import StaffKey, derive_key
+from counter.store import outbox, staff_store
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,18 @@ class Session:
     staff: Staff
     window: str
     signed_in_at: datetime
+    #: Her signing key, derived from the password she typed (staff_key.py); None where
+    #: the central published no key for her (a clerk, or a standalone counter).
+    key: StaffKey | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def acting(self) -> outbox.Acting:
+        return outbox.Acting(self.staff.id, self.key)
 
     def require(self, *roles: Role) -> None:
         """Refuse a service call to a role that may not make it (checked in services, not UI).
 
-        The table of who may call what is in :mod:`counter.services.roles`. Staff who
+        The table of who may call what is in :mod:`counter.model.roles`. Staff who
         sit at a window act only at the window they signed in at, so one with no
         window is refused too.
         """
@@ -55,4 +63,23 @@ def sign_in(db: Database, login: str, password: str, window: str, now: datetime)
     staff.check_can_open_window(now.date())
     if not staff.active:
         raise NotAllowedError(f"{staff.name} 的账号已停用")
-    return Session(staff=staff, window=window, signed_in_at=now)
+    session = Session(
+        staff=staff, window=window, signed_in_at=now, key=signing_key(staff, password)
+    )
+    outbox.act_as(db, session.acting)
+    return session
+
+
+def signing_key(staff: Staff, password: str) -> StaffKey | None:
+    """Her key, when the central published its public half and the password makes it;
+    a password changed locally but not on the central makes another key, and then her
+    hall-wide changes are refused there until the two agree."""
+    if not staff.sign_key:
+        return None
+    key = derive_key(staff.id, password)
+    return key if key.public == staff.sign_key else None
+
+
+def sign_out(db: Database) -> None:
+    """Ops made on this connection from now on name nobody."""
+    outbox.act_as(db, None)

@@ -847,4 +847,30 @@ def m0010_outbox_lean(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0011_central_ca")
+def m0011_central_ca(db: Database) -> None:
+    """The CA certificate (PEM) this counter pinned at enrolment, checked against the
+    fingerprint in the enrol code: every later connection to the central trusts it and
+    nothing else. Empty for a central on plain HTTP (a lab)."""
+    run_script(db, "ALTER TABLE sync_state ADD COLUMN central_ca TEXT NOT NULL DEFAULT ''")
+
+
+@MIGRATIONS(name="0012_trust")
+def m0012_trust(db: Database) -> None:
+    """What the central checks and no longer takes on trust: each op names the staff
+    member signed in when it was made, with her signature when her session had a key;
+    the staff table keeps the public half of each key the central published; the
+    device remembers the kind and window the central enrolled it as."""
+    run_script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+        ALTER TABLE outbox ADD COLUMN proof TEXT NOT NULL DEFAULT '';
+        ALTER TABLE staff ADD COLUMN sign_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sync_state ADD COLUMN device_kind TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sync_state ADD COLUMN device_window TEXT NOT NULL DEFAULT ''
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.model.clock import Hlc, iso, to_ms
+from counter.model.staff_key import StaffKey, op_message
 from counter.store.migrations import SCHEMA_VERSION
 
 KINDS = ("insert", "upsert", "delete", "event")
@@ -41,6 +45,46 @@ class Op:
     created_at: str
     state: str = "pending"
     refused_reason: str | None = None
+    #: The staff member signed in when the op was made ("" for a station or a worker).
+    actor: str = ""
+    #: Her signature over the op (counter.model.staff_key), when her session had a key.
+    proof: str = ""
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is signed in on a store's connection: every op recorded on it names her, and
+    carries her signature when her session holds a signing key."""
+
+    staff_id: str
+    key: StaffKey | None = None
+
+
+_acting: weakref.WeakKeyDictionary[Database, Acting] = weakref.WeakKeyDictionary()
+
+
+def act_as(db: Database, acting: Acting | None) -> None:
+    """Name who acts on ``db`` from now on (sign-in), or nobody (sign-out, a station)."""
+    if acting is None:
+        _acting.pop(db, None)
+    else:
+        _acting[db] = acting
+
+
+def acting(db: Database) -> Acting | None:
+    return _acting.get(db)
+
+
+@contextmanager
+def acting_as(db: Database, who: Acting) -> Iterator[None]:
+    """For one service call: ops recorded inside name ``who``, whoever else is signed
+    in on the connection (a supervisor's override at a clerk's window)."""
+    before = _acting.get(db)
+    _acting[db] = who
+    try:
+        yield
+    finally:
+        act_as(db, before)
 
 
 def uuid7(now_ms: int) -> str:
@@ -113,6 +157,14 @@ def record(
     seq, last = db.conn.execute(_NEXT).fetchone()
     now_ms = to_ms(now)
     hlc = Hlc.decode(last).tick(now_ms).encode()
+    text = _encode(payload)
+    who = _acting.get(db)
+    actor = who.staff_id if who else ""
+    proof = ""
+    if who is not None and who.key is not None:
+        # Signed as the central will read it back: the payload after its JSON trip.
+        message = op_message(device_id(db), seq, table, row_id, kind, json.loads(text), hlc, actor)
+        proof = who.key.sign(message)
     op = Op(
         seq=seq,
         op_id=uuid7(now_ms),
@@ -123,20 +175,24 @@ def record(
         hlc=hlc,
         schema_version=SCHEMA_VERSION,
         created_at=iso(now),
+        actor=actor,
+        proof=proof,
     )
     db.conn.execute(
         "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
-        " schema_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " schema_version, created_at, actor, proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             op.seq,
             op.op_id,
             op.table_name,
             op.row_id,
             op.kind,
-            _encode(payload),
+            text,
             op.hlc,
             op.schema_version,
             op.created_at,
+            actor,
+            proof,
         ],
     )
     return op
@@ -155,12 +211,14 @@ def _op(row: tuple[Any, ...]) -> Op:
         created_at=row[8],
         state=row[9],
         refused_reason=row[10],
+        actor=row[11],
+        proof=row[12],
     )
 
 
 _COLUMNS = (
     "seq, op_id, table_name, row_id, kind, payload, hlc, schema_version, created_at,"
-    " state, refused_reason"
+    " state, refused_reason, actor, proof"
 )
 
 

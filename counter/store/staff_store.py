@@ -22,6 +22,7 @@ def _staff(row: dict[str, Any]) -> Staff:
         certificate_no=row["certificate_no"],
         certificate_expiry=date.fromisoformat(expiry) if expiry else None,
         active=bool(row["active"]),
+        sign_key=row.get("sign_key") or "",
     )
 
 
@@ -39,6 +40,7 @@ def save_staff(db: Database, staff: Staff, now: datetime) -> None:
                     staff.certificate_expiry.isoformat() if staff.certificate_expiry else None
                 ),
                 "active": int(staff.active),
+                "sign_key": staff.sign_key,
                 "updated_at": iso(now),
             },
             pk="id",
@@ -61,3 +63,28 @@ def all_staff(db: Database) -> list[Staff]:
 
 def count(db: Database) -> int:
     return int(db.execute("SELECT count(*) FROM staff").fetchone()[0])
+
+
+#: The demo accounts' ids (counter.services.bootstrap): one public password for all.
+DEMO_ID_PREFIX = "demo-"
+
+
+def remove_demo_accounts(db: Database) -> int:
+    """Drop the demo accounts: done when the counter joins a hall (enrolment, or the
+    central's first staff record), after which nobody signs in with the README's
+    password. Their past work stays attributed by id and name in the records."""
+    found = db.execute("DELETE FROM staff WHERE id LIKE ?", [DEMO_ID_PREFIX + "%"]).rowcount
+    return int(found)
+
+
+def is_demo(staff: Staff) -> bool:
+    return staff.id.startswith(DEMO_ID_PREFIX)
+
+
+def remove(db: Database, staff_id: str) -> None:
+    db.execute("DELETE FROM staff WHERE id = ?", [staff_id])
+
+
+def has_demo_accounts(db: Database) -> bool:
+    found = db.execute("SELECT 1 FROM staff WHERE id LIKE ? LIMIT 1", [DEMO_ID_PREFIX + "%"])
+    return found.fetchone() is not None

@@ -77,18 +77,23 @@ def test_pending_and_refused_ops_survive_the_lean_outbox_migration(
     db.execute("PRAGMA foreign_keys = ON")
     MIGRATIONS.apply(db, stop_before="0010_outbox_lean")
     outbox.ensure_device(db, now)
-    with db.atomic():
-        kept = outbox.record(db, table="t", row_id="1", kind="insert", payload={"a": 1}, now=now)
-        refused = outbox.record(db, table="t", row_id="2", kind="insert", payload={}, now=now)
-    db.execute("UPDATE outbox SET state = 'refused' WHERE seq = ?", [refused.seq])
+    # Written as that version wrote them: today's record() names columns it lacked.
+    for seq, op_id in ((1, "op-kept"), (2, "op-refused")):
+        db.execute(
+            "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
+            " schema_version, created_at) VALUES (?, ?, 't', ?, 'insert', '{}',"
+            " '001764230400000-000000', 9, '2026-11-27T10:00:00+08:00')",
+            [seq, op_id, str(seq)],
+        )
+    db.execute("UPDATE outbox SET state = 'refused' WHERE seq = 2")
     db["sync_refusal_actions"].insert(
-        {"op_id": refused.op_id, "action": "dismissed", "staff_id": "s", "staff_name": "张伟",
+        {"op_id": "op-refused", "action": "dismissed", "staff_id": "s", "staff_name": "张伟",
          "at": "2026-11-27T10:00:00+08:00"}
     )  # fmt: skip
     MIGRATIONS.apply(db)
-    assert [op.op_id for op in outbox.pending(db)] == [kept.op_id]
-    assert [op.op_id for op in outbox.refused(db)] == [refused.op_id]
-    assert db.execute("SELECT op_id FROM sync_refusal_actions").fetchall() == [(refused.op_id,)]
+    assert [op.op_id for op in outbox.pending(db)] == ["op-kept"]
+    assert [op.op_id for op in outbox.refused(db)] == ["op-refused"]
+    assert db.execute("SELECT op_id FROM sync_refusal_actions").fetchall() == [("op-refused",)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 

@@ -43,7 +43,7 @@ def start_central(url: str, *options: str) -> tuple[subprocess.Popen[bytes], str
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "counter.central.cli", "serve", "--db", url,
-         "--port", str(port), *options],
+         "--port", str(port), "--insecure-http", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -69,6 +69,11 @@ class Serving:
     #: Whether this process copies queue events into the change log (HallQueue.mirror);
     #: on PostgreSQL a process of its own does, beside the serving ones.
     mirror: bool = True
+    #: The CA certificate counters pin, served at ``GET /v1/ca.pem``; None on plain HTTP.
+    ca_pem: bytes | None = None
+    #: Writes a second per device (a push, a queue action); None: create_app's default,
+    #: a fifth of ``rate``.
+    write_rate: float | None = None
 
     @property
     def on_postgres(self) -> bool:
@@ -85,8 +90,10 @@ class Serving:
             open_engine(self.db, self.pool),
             rate_per_second=self.rate,
             rate_burst=max(200, int(self.rate * 4)),
+            write_rate_per_second=self.write_rate,
             worker_threads=self.threads,
             mirror=self.mirror,
+            ca_pem=self.ca_pem,
         )
         gc.collect()
         gc.freeze()

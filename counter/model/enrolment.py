@@ -22,7 +22,7 @@ def check_enrolment(url: str, code: str) -> tuple[str, str]:
     url = url.strip().rstrip("/")
     code = code.strip().upper()
     if not url:
-        raise ValidationError("central_url", "请填写中心地址，例如 http://10.0.0.5:8600")
+        raise ValidationError("central_url", "请填写中心地址，例如 https://10.0.0.5:8443")
     problem = central_url_problem(url)
     if problem:
         raise ValidationError("central_url", problem)

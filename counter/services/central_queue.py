@@ -61,6 +61,7 @@ from counter.services.queue_service import (
 from counter.services.session import Session
 from counter.store import hall_settings, queue_store
 from counter.store.db import connect, immediate
+from counter.sync.client import transport_for
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 T = TypeVar("T")
@@ -147,13 +148,11 @@ class CentralQueue:
         cls, db: Database, rules: QueueRules | None = None, *, hands_over: bool = True
     ) -> CentralQueue | None:
         """The central queue when this store is enrolled with a central, else None."""
-        url, token = db.execute(
-            "SELECT central_url, device_token FROM sync_state WHERE id = 1"
-        ).fetchone()
-        if not (url and token):
-            return None
         # Short: a window waiting on a dead network is worse than working offline.
-        return cls(db, HttpTransport(url, token, timeout=2.0), rules, hands_over=hands_over)
+        transport = transport_for(db, timeout=2.0)
+        if transport is None:
+            return None
+        return cls(db, transport, rules, hands_over=hands_over)
 
     def close(self) -> None:
         """Close the connection to the central (the store is its owner's to close)."""

@@ -24,7 +24,8 @@ from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox
 from counter.store.db import immediate
-from counter.sync.client import SyncBlocked, SyncOffline, keep_token, request_token
+from counter.sync import pinning
+from counter.sync.client import Grant, SyncBlocked, SyncOffline, keep_token, request_token
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Enrolment:
     """An enrolment under way: the checked address, and the call that asks the central."""
 
     url: str
-    ask: Callable[[], str]
+    ask: Callable[[], Grant]
 
 
 class SyncService:
@@ -96,7 +97,8 @@ class SyncService:
     def resubmit(self, session: Session, op_id: str, now: datetime) -> str:
         """Send the same change again as a new op; returns the new op id."""
         session.require(Role.SUPERVISOR)
-        with immediate(self.db):
+        # Sent again in her name, signed by her: a hall-wide change needs it.
+        with immediate(self.db), outbox.acting_as(self.db, session.acting):
             op = self._find(op_id)
             new = outbox.record(
                 self.db,
@@ -133,13 +135,16 @@ class SyncService:
         one-time code for this device's token (blocking, from any thread: the page runs
         it off the GUI thread). The central's refusal (used or expired code) is reported
         at the code field, an unreachable central at the address field, so the
-        supervisor knows which to fix."""
+        supervisor knows which to fix. For an https central the code carries the
+        fingerprint of the hall's CA; a central whose CA does not match it is refused at
+        the code field before the code is sent (counter.sync.client.request_token)."""
         session.require(Role.SUPERVISOR)
         url, code = check_enrolment(url, code)
+        pinning.enrol_parts(url, code)  # an https address with a bare code: said at once
         device_id = outbox.device_id(self.db)
         label = name or f"{session.window} 号窗口"
 
-        def ask() -> str:
+        def ask() -> Grant:
             try:
                 return request_token(url, device_id, code, label)
             except SyncOffline as exc:
@@ -149,9 +154,10 @@ class SyncService:
 
         return Enrolment(url, ask)
 
-    def finish_enrolment(self, session: Session, enrolment: Enrolment, token: str) -> str:
-        """Keep the token; the agent syncs from then on. Returns the central's address."""
+    def finish_enrolment(self, session: Session, enrolment: Enrolment, grant: Grant) -> str:
+        """Keep the token and the pinned CA; the agent syncs from then on. Returns the
+        central's address."""
         session.require(Role.SUPERVISOR)
-        keep_token(self.db, enrolment.url, token)
+        keep_token(self.db, enrolment.url, grant)
         audit.info("device enrolled with %s by %s", enrolment.url, session.staff.login)
         return enrolment.url

@@ -22,8 +22,10 @@ from sqlite_utils import Database
 
 from counter.log import sync as log
 from counter.model.clock import iso
-from counter.store import outbox
+from counter.model.errors import ValidationError
+from counter.store import outbox, staff_store
 from counter.store.db import immediate
+from counter.sync import pinning
 from counter.sync.protocol import (
     Change,
     EnrolResponse,
@@ -146,6 +148,9 @@ class SyncClient:
                     "payload": op.payload,
                     "hlc": op.hlc,
                     "schema_version": op.schema_version,
+                    # Only when there is someone to name: a central from before them
+                    # refuses fields it does not know.
+                    **({"actor": op.actor, "proof": op.proof} if op.actor else {}),
                 }
                 for op in ops
             ],
@@ -380,16 +385,66 @@ def read_status(db: Database) -> SyncStatus:
     )
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What enrolment brings back: the device token, and the CA certificate (PEM) to
+    trust the central by from now on ("" for a lab central on plain HTTP)."""
+
+    token: str
+    central_ca: str = ""
+    #: What the central enrolled this device as: its code said so, not the device.
+    kind: str = "window"
+    window: str = ""
+
+
 def enrol(db: Database, central_url: str, code: str, name: str = "") -> str:
-    """Exchange the supervisor's one-time code for this device's token and keep it."""
-    token = request_token(central_url, outbox.device_id(db), code, name)
-    keep_token(db, central_url, token)
-    return token
+    """Exchange the supervisor's one-time code for this device's token and keep it,
+    with the central's CA pinned."""
+    grant = request_token(central_url, outbox.device_id(db), code, name)
+    keep_token(db, central_url, grant)
+    return grant.token
 
 
-def request_token(central_url: str, device_id: str, code: str, name: str = "") -> str:
-    """Ask the central for a device token; touches no store, so any thread may ask."""
-    transport = HttpTransport(central_url, timeout=ENROL_TIMEOUT_S)
+#: A CA certificate is a kilobyte or two; an answer far larger is not one.
+MAX_CA_BYTES = 64 * 1024
+
+
+def fetch_central_ca(central_url: str, timeout: float = ENROL_TIMEOUT_S) -> str:
+    """The CA the central says it has, fetched without checking who answered: nothing
+    is trusted yet. What makes it trustworthy is the fingerprint read out with the code,
+    compared next; nothing is sent but this request."""
+    import httpx
+
+    try:
+        answer = httpx.get(f"{central_url}/v1/ca.pem", verify=False, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise SyncOffline(str(exc) or type(exc).__name__) from exc
+    if answer.status_code != 200 or len(answer.content) > MAX_CA_BYTES:
+        raise ValidationError(
+            "code", f"中心没有提供证书（/v1/ca.pem 回答 {answer.status_code}），无法核对指纹"
+        )
+    try:
+        return pinning.first_certificate(answer.text)
+    except ValueError:
+        raise ValidationError("code", "中心提供的证书无法读取，无法核对指纹") from None
+
+
+def request_token(central_url: str, device_id: str, code: str, name: str = "") -> Grant:
+    """Ask the central for a device token; touches no store, so any thread may ask.
+
+    ``code`` is as the supervisor read it out. For an https central it carries the
+    fingerprint of the hall's CA: the CA is fetched and checked against it before the
+    code is sent, and the code goes only over a connection verified with that CA, so an
+    impostor on the way learns nothing and cannot spend it."""
+    code, typed = pinning.enrol_parts(central_url, code)
+    central_ca = ""
+    verify: Any = True
+    if typed:
+        central_ca = fetch_central_ca(central_url)
+        if not pinning.matches(central_ca, typed):
+            raise ValidationError("code", pinning.MISMATCH)
+        verify = pinning.pinned_context(central_ca)
+    transport = HttpTransport(central_url, timeout=ENROL_TIMEOUT_S, verify=verify)
     try:
         answer = transport.request(
             "POST", "/v1/enrol", body={"code": code, "device_id": device_id, "name": name}
@@ -402,12 +457,31 @@ def request_token(central_url: str, device_id: str, code: str, name: str = "") -
         raise SyncBlocked(
             answer.status, str(answer.body.get("reason", ErrorCode.BAD_ENROL_CODE.reason()))
         )
-    return EnrolResponse.model_validate(answer.body).token
+    granted = EnrolResponse.model_validate(answer.body)
+    return Grant(granted.token, central_ca, granted.kind, granted.window)
 
 
-def keep_token(db: Database, central_url: str, token: str) -> None:
+def keep_token(db: Database, central_url: str, grant: Grant) -> None:
+    """Keep the token, the pinned CA and what the central enrolled this device as. From
+    now on the hall's staff come from the central, so the demo accounts go: they share
+    one public password, printed in the README."""
     with immediate(db):
         db.execute(
-            "UPDATE sync_state SET central_url = ?, device_token = ? WHERE id = 1",
-            [central_url, token],
+            "UPDATE sync_state SET central_url = ?, device_token = ?, central_ca = ?,"
+            " device_kind = ?, device_window = ? WHERE id = 1",
+            [central_url, grant.token, grant.central_ca, grant.kind, grant.window],
         )
+        staff_store.remove_demo_accounts(db)
+
+
+def transport_for(db: Database, *, timeout: float) -> HttpTransport | None:
+    """The transport to the central this store is enrolled with, trusting the CA pinned
+    at enrolment and nothing else; None when not enrolled. Every connection to the
+    central is made through here (the sync agent, the queue, the panel's reader)."""
+    url, token, central_ca = db.execute(
+        "SELECT central_url, device_token, central_ca FROM sync_state WHERE id = 1"
+    ).fetchone()
+    if not (url and token):
+        return None
+    verify: Any = pinning.pinned_context(central_ca) if central_ca else True
+    return HttpTransport(url, token, timeout=timeout, verify=verify)

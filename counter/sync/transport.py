@@ -44,6 +44,25 @@ def _public_ca_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+#: Said when the central's certificate fails the check against the pinned CA: a network
+#: fault would not explain it, an impostor or a central given another CA would.
+NOT_TRUSTED = (
+    "中心证书未通过核验（不是登记时核对的中心 CA 签发的，"
+    "或不含所用地址：可在中心用 counter-central tls --name 地址 加上）"
+)
+
+
+def describe(exc: BaseException) -> str:
+    """The error's text; a failed certificate check says so first, in words."""
+    text = str(exc) or type(exc).__name__
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"{NOT_TRUSTED}：{text}"
+        cause = cause.__cause__ or cause.__context__
+    return text
+
+
 class HttpTransport:
     """Bearer device token over HTTP(S); one keep-alive connection."""
 
@@ -94,7 +113,7 @@ class HttpTransport:
                 headers={"Content-Type": "application/json"} if content is not None else None,
             )
         except httpx.HTTPError as exc:
-            raise TransportError(str(exc) or type(exc).__name__) from exc
+            raise TransportError(describe(exc)) from exc
         try:
             data = answer.json()
         except ValueError:

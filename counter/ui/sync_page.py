@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.services.session import Session
 from counter.services.sync_service import Enrolment, RefusedOp, SyncService
+from counter.sync.client import Grant
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import refresh_when_shown
@@ -124,11 +125,11 @@ class SyncPage(QWidget):
         self.enrol_errors = FieldErrors()
         self.url_edit = QLineEdit(default_url)
         self.url_edit.setObjectName("centralUrl")
-        self.url_edit.setPlaceholderText("http://10.0.0.5:8600")
+        self.url_edit.setPlaceholderText("https://10.0.0.5:8443")
         self.code_edit = QLineEdit()
         self.code_edit.setObjectName("enrolCode")
         self.code_edit.setPlaceholderText(
-            self.tr("值班长在中心执行 counter-central enrol-code 得到")
+            self.tr("值班长在中心执行 counter-central enrol-code 得到的登记码（含证书指纹）")
         )
         self.name_edit = QLineEdit(self.tr("{} 号窗口").format(self.session.window))
         self.name_edit.setObjectName("deviceName")
@@ -197,7 +198,8 @@ class SyncPage(QWidget):
         if isinstance(answer, CounterError):
             self.enrol_errors.show(answer)
             return
-        url = self.service.finish_enrolment(self.session, enrolment, str(answer))
+        assert isinstance(answer, Grant)
+        url = self.service.finish_enrolment(self.session, enrolment, answer)
         self.code_edit.clear()
         self._show_central()
         self.enrolled.emit(url)

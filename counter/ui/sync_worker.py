@@ -16,8 +16,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from counter.log import sync as log
 from counter.store.db import connect
-from counter.sync.client import StepResult, SyncClient, SyncStatus, read_status
-from counter.sync.transport import HttpTransport
+from counter.sync.client import StepResult, SyncClient, SyncStatus, read_status, transport_for
 from counter.ui.background import BackgroundLoop
 
 
@@ -28,11 +27,8 @@ def _sync_step(
     try:
         db = connect(store_path)
         try:
-            url, token = db.execute(
-                "SELECT central_url, device_token FROM sync_state WHERE id = 1"
-            ).fetchone()
-            if url and token:
-                transport = HttpTransport(url, token, timeout=15.0)
+            transport = transport_for(db, timeout=15.0)
+            if transport is not None:
                 try:
                     result = SyncClient(db, transport, clock=clock).step()
                 finally:

@@ -29,6 +29,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_intake": ([], ["20000"]),
     "bench_queue": ([], ["300"]),
     "bench_sync": ([], ["20000"]),
+    "bench_authority": ([], ["2000"]),
     "bench_printing": ([], ["20"]),
     "bench_statistics": ([], ["20000", "20000"]),
     "bench_central_queue": ([], ["500"]),

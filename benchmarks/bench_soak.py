@@ -33,9 +33,11 @@ from pathlib import Path
 import httpx
 
 from benchmarks.central_process import drop_db, free_port, make_db
+from benchmarks.soak_counter import SOAK_PASSWORD
 from counter.central.audit import verify_devices
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ, to_ms
+from counter.model.staff_key import derive_key
 from counter.store import outbox
 from counter.store.db import open_store
 from counter.sync.client import SyncClient, enrol
@@ -69,7 +71,7 @@ class Central:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "counter.central.cli", "serve", "--db", self.url,
-             "--port", str(self.port), "--rate", "1000"],
+             "--port", str(self.port), "--rate", "1000", "--insecure-http"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
         )  # fmt: skip
         for _ in range(600):
@@ -160,6 +162,11 @@ def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
     central = Central(url, free_port())
     try:
         engine = open_engine(url)
+        for n in range(1, counters + 1):  # the supervisor each counter process signs in as
+            key = derive_key(f"soak-{n}", SOAK_PASSWORD).public
+            row = {"id": f"soak-{n}", "login": f"soak{n}", "name": "值班长", "role": "supervisor",
+                   "active": 1, "sign_key": key}  # fmt: skip
+            engine.publish("staff", row["id"], row, to_ms(clock()))
         central.start()
         stores, workers = [], []
         for n in range(counters):

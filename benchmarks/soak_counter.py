@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from counter.model.clock import HALL_TZ
 from counter.model.staff import Role, Staff
+from counter.model.staff_key import derive_key
 from counter.model.workdays import WorkingHours
 from counter.services.calendar_service import CalendarService
 from counter.services.session import Session
@@ -24,6 +25,8 @@ from counter.sync.client import SyncClient
 from counter.sync.transport import FaultyTransport, HttpTransport
 
 FIRST_DAY = date(2031, 1, 1)
+#: The soak supervisors' password; bench_soak publishes their keys' public halves.
+SOAK_PASSWORD = "soak-supervisor"
 
 
 def clock() -> datetime:
@@ -38,7 +41,10 @@ def main() -> None:
     db = open_store(store)
     calendar = CalendarService(db, WorkingHours.parse("09:00-12:00,13:30-17:30"))
     staff = Staff(f"soak-{seed}", f"soak{seed}", "值班长", Role.SUPERVISOR, "", "S-1", None)
-    session = Session(staff, str(seed % 900 + 1), clock())
+    # Signed in as the supervisor bench_soak published: her holiday changes carry her
+    # signature, which the central checks (counter.central.authority).
+    key = derive_key(staff.id, SOAK_PASSWORD)
+    session = Session(staff, str(seed % 900 + 1), clock(), key=key)
     transport = FaultyTransport(HttpTransport(url, token, timeout=5.0))
     client = SyncClient(db, transport, clock=clock, max_attempts=2, base_delay=0.1, max_delay=1)
     ops = steps = offline = 0

@@ -13,13 +13,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from counter.central.authority import CentralStaff, refusal_for
+from counter.central.disclosure import disclosed
 from counter.model.clock import Hlc
+from counter.model.devices import DeviceKind
 from counter.sync.protocol import (
     MAX_CLOCK_AHEAD_MS,
     ErrorCode,
@@ -29,6 +33,8 @@ from counter.sync.protocol import (
     WireOp,
 )
 from counter.sync.tables import REGISTRY
+
+log = logging.getLogger(__name__)
 
 ENROL_CODE_TTL_MS = 24 * 3600 * 1000
 CENTRAL = "central"
@@ -61,17 +67,53 @@ class PushConflict(Exception):
 
 @dataclass(frozen=True)
 class Device:
+    """The central's own record of a device: what it may do comes from here, never
+    from what a request says of itself."""
+
     device_id: str
     name: str
     revoked: bool
     next_seq: int
+    kind: DeviceKind = DeviceKind.WINDOW
+    window: str = ""
 
     @classmethod
     def from_row(cls, row: Any) -> Device | None:
-        return cls(row[0], row[1], bool(row[2]), int(row[3])) if row else None
+        if not row:
+            return None
+        return cls(row[0], row[1], bool(row[2]), int(row[3]), DeviceKind(row[4]), row[5])
 
 
-DEVICE_BY_TOKEN = "SELECT device_id, name, revoked, next_seq FROM devices WHERE token_hash = ?"
+DEVICE_COLUMNS = "device_id, name, revoked, next_seq, kind, window_no"
+DEVICE_BY_TOKEN = f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?"
+
+
+class EnrolRefused(Exception):
+    """Why a code was not exchanged for a token (the code is not spent)."""
+
+    def __init__(self, code: ErrorCode, detail: str = "") -> None:
+        super().__init__(code.reason(detail))
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    token: str
+    kind: DeviceKind
+    window: str
+
+
+@dataclass(frozen=True)
+class DeviceListing:
+    device_id: str
+    name: str
+    kind: DeviceKind
+    window: str
+    revoked: bool
+    enrolled_at: int
+    last_seen: int | None
+    refused_ops: int
 
 
 @dataclass(frozen=True)
@@ -96,13 +138,21 @@ CREATE TABLE IF NOT EXISTS devices (
     token_hash TEXT UNIQUE,
     revoked INTEGER NOT NULL DEFAULT 0,
     next_seq BIGINT NOT NULL DEFAULT 1,
-    enrolled_at BIGINT NOT NULL
+    enrolled_at BIGINT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'window',
+    window_no TEXT NOT NULL DEFAULT '',
+    last_seen BIGINT
 );
+-- A code is made for one kind of device (and window); with device_id set it is the
+-- supervisor's approval to re-key that one device, and no other may use it.
 CREATE TABLE IF NOT EXISTS enrol_codes (
     code_hash TEXT PRIMARY KEY,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    used_by TEXT
+    used_by TEXT,
+    kind TEXT NOT NULL DEFAULT 'window',
+    window_no TEXT NOT NULL DEFAULT '',
+    device_id TEXT
 );
 -- Every op ever received, once: the append-only record of what each counter did.
 CREATE TABLE IF NOT EXISTS ops (
@@ -123,12 +173,15 @@ CREATE TABLE IF NOT EXISTS ops (
     UNIQUE (device_id, seq)
 );
 -- The current version of every shared row (last writer wins on the hybrid clock).
+-- ``owner`` is the device that first wrote the row ("central" for what it publishes):
+-- other devices change it only as the table's rule allows (counter.central.authority).
 CREATE TABLE IF NOT EXISTS rows (
     table_name TEXT NOT NULL,
     row_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     hlc TEXT NOT NULL,
+    owner TEXT,
     PRIMARY KEY (table_name, row_id)
 );
 """
@@ -157,6 +210,25 @@ CREATE TABLE IF NOT EXISTS changes (
 )
 """
 
+
+#: Columns added to a central made before them: (table, column, definition). Each
+#: engine adds those its store lacks when it starts (``setup``).
+COLUMN_UPGRADES = (
+    ("devices", "kind", "TEXT NOT NULL DEFAULT 'window'"),
+    ("devices", "window_no", "TEXT NOT NULL DEFAULT ''"),
+    ("devices", "last_seen", "BIGINT"),
+    ("enrol_codes", "kind", "TEXT NOT NULL DEFAULT 'window'"),
+    ("enrol_codes", "window_no", "TEXT NOT NULL DEFAULT ''"),
+    ("enrol_codes", "device_id", "TEXT"),
+    ("rows", "owner", "TEXT"),
+)
+#: A row written before owners were kept belongs to the device whose op first wrote it.
+FILL_OWNERS = """
+UPDATE rows SET owner = coalesce((SELECT o.device_id FROM ops o
+    WHERE o.table_name = rows.table_name AND o.row_id = rows.row_id AND o.state = 'applied'
+    ORDER BY o.received_at, o.seq LIMIT 1), 'central')
+WHERE owner IS NULL
+"""
 
 # The hall's queue, owned by the central while the counters are online (see
 # counter.central.hall_queue). A ticket's full row is kept as JSON in ``row``; the
@@ -236,8 +308,9 @@ def _dump(payload: dict[str, Any]) -> str:
 class _Batch:
     """One push's effect, worked out in memory and then written in bulk."""
 
-    def __init__(self, stored: dict[tuple[str, str], tuple[str, str, str]]) -> None:
+    def __init__(self, stored: dict[tuple[str, str], tuple[str, str, str, str]]) -> None:
         self.stored = set(stored)
+        #: (kind, payload, hlc, owner) of each row as this batch leaves it.
         self.rows = dict(stored)
         self.changed: set[tuple[str, str]] = set()
         self.changes: list[tuple[str, ...]] = []
@@ -248,18 +321,19 @@ class _Batch:
         key = (op.table_name, op.row_id)
         payload = _dump(op.payload)
         held = self.rows.get(key)
+        owner = held[3] if held is not None else origin
         if op.kind in ("insert", "event"):
             if held is None:
-                self.rows[key] = (op.kind, payload, op.hlc)
+                self.rows[key] = (op.kind, payload, op.hlc, owner)
                 self.changes.append((*key, op.kind, payload, op.hlc, origin))
             return
         if held is None or op.hlc > held[2]:
-            self.rows[key] = (op.kind, payload, op.hlc)
+            self.rows[key] = (op.kind, payload, op.hlc, owner)
             self.changed.add(key)
             self.changes.append((*key, op.kind, payload, op.hlc, origin))
         else:
             # The device lost last-writer-wins: send the winner down again so it converges.
-            self.changes.append((*key, *held, CENTRAL))
+            self.changes.append((*key, *held[:3], CENTRAL))
 
 
 class Engine(ABC):
@@ -269,6 +343,9 @@ class Engine(ABC):
     # the no-skipped-row test must catch), and the hook widens the race window.
     _serialise_writers: bool = True
     _before_commit: Callable[[], None] | None = None
+    # Benchmarks only: what authorising each op costs is measured against a push that
+    # skips it (benchmarks/bench_authority.py); nothing else switches it off.
+    _authorise: bool = True
 
     @abstractmethod
     def setup(self) -> None: ...
@@ -326,55 +403,120 @@ class Engine(ABC):
 
     # -- devices ---------------------------------------------------------------------------
 
-    def create_enrol_code(self, now_ms: int) -> str:
+    def create_enrol_code(
+        self,
+        now_ms: int,
+        kind: DeviceKind = DeviceKind.WINDOW,
+        window: str = "",
+        device_id: str | None = None,
+    ) -> str:
+        """A one-time code for one kind of device (and window). With ``device_id`` it is
+        the supervisor's approval to give that enrolled device a new token (a PC whose
+        store was restored or rebuilt); a plain code never re-keys a device."""
         code = new_enrol_code()
         with self._write() as cur:
             self._q(
                 cur,
-                "INSERT INTO enrol_codes (code_hash, created_at, expires_at) VALUES (?, ?, ?)",
-                [token_hash(code), now_ms, now_ms + ENROL_CODE_TTL_MS],
+                "INSERT INTO enrol_codes (code_hash, created_at, expires_at, kind, window_no,"
+                " device_id) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    token_hash(code),
+                    now_ms,
+                    now_ms + ENROL_CODE_TTL_MS,
+                    DeviceKind(kind).value,
+                    window,
+                    device_id,
+                ],
             )
         return code
 
-    def enrol(self, code: str, device_id: str, name: str, now_ms: int) -> str | None:
-        """A fresh token for the device, or None when the code is no good."""
+    def enrol(self, code: str, device_id: str, name: str, now_ms: int) -> Enrolled:
+        """A fresh token for the device, as the kind and window its code was made for;
+        :class:`EnrolRefused` (the code unspent) when the code is no good or the device
+        is already enrolled and the code was not made to re-key it."""
         token = new_token()
+        code_hash = token_hash(code.strip().upper())
         with self._write() as cur:
             row = self._q(
                 cur,
-                "SELECT expires_at, used_by FROM enrol_codes WHERE code_hash = ?",
-                [token_hash(code.strip().upper())],
+                "SELECT expires_at, used_by, kind, window_no, device_id FROM enrol_codes"
+                " WHERE code_hash = ?",
+                [code_hash],
             ).fetchone()
             if row is None or row[1] is not None or row[0] < now_ms:
-                return None
+                raise EnrolRefused(ErrorCode.BAD_ENROL_CODE)
+            kind, window, for_device = DeviceKind(row[2]), str(row[3]), row[4]
+            if for_device is not None and for_device != device_id:
+                raise EnrolRefused(ErrorCode.BAD_ENROL_CODE, "该登记码是为另一台设备生成的")
             existing = self._q(
                 cur, "SELECT revoked FROM devices WHERE device_id = ?", [device_id]
             ).fetchone()
-            if existing is not None and existing[0]:
-                return None
+            if existing is not None and for_device is None:
+                raise EnrolRefused(ErrorCode.DEVICE_ENROLLED, device_id)
             self._q(
                 cur,
                 "UPDATE enrol_codes SET used_by = ? WHERE code_hash = ?",
-                [device_id, token_hash(code.strip().upper())],
+                [device_id, code_hash],
             )
             if existing is None:
                 self._q(
                     cur,
-                    "INSERT INTO devices (device_id, name, token_hash, enrolled_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    [device_id, name, token_hash(token), now_ms],
+                    "INSERT INTO devices (device_id, name, token_hash, enrolled_at, kind,"
+                    " window_no) VALUES (?, ?, ?, ?, ?, ?)",
+                    [device_id, name, token_hash(token), now_ms, kind.value, window],
                 )
             else:
                 self._q(
                     cur,
-                    "UPDATE devices SET token_hash = ?, name = ? WHERE device_id = ?",
-                    [token_hash(token), name, device_id],
+                    "UPDATE devices SET token_hash = ?, name = ?, kind = ?, window_no = ?,"
+                    " revoked = 0, enrolled_at = ? WHERE device_id = ?",
+                    [token_hash(token), name, kind.value, window, now_ms, device_id],
                 )
-        return token
+        return Enrolled(token, kind, window)
 
     def device_for_token(self, token: str) -> Device | None:
         with self._lookup() as cur:
             return Device.from_row(self._q(cur, DEVICE_BY_TOKEN, [token_hash(token)]).fetchone())
+
+    def devices(self) -> list[DeviceListing]:
+        """Every device the central has enrolled, for ``counter-central devices``."""
+        rows = self.query(
+            "SELECT d.device_id, d.name, d.kind, d.window_no, d.revoked, d.enrolled_at,"
+            " d.last_seen, (SELECT count(*) FROM ops o WHERE o.device_id = d.device_id"
+            " AND o.state = 'refused') FROM devices d ORDER BY d.kind, d.window_no, d.name"
+        )
+        return [
+            DeviceListing(
+                r[0],
+                r[1],
+                DeviceKind(r[2]),
+                r[3],
+                bool(r[4]),
+                int(r[5]),
+                None if r[6] is None else int(r[6]),
+                int(r[7]),
+            )
+            for r in rows
+        ]
+
+    def touch(self, device_id: str, now_ms: int) -> None:
+        """When the device was last heard from (kept at most once a minute: app.py)."""
+        with self._write() as cur:
+            self._q(
+                cur, "UPDATE devices SET last_seen = ? WHERE device_id = ?", [now_ms, device_id]
+            )
+
+    def staff_record(self, staff_id: str) -> CentralStaff | None:
+        """A staff member as the central published her, or None."""
+        if not staff_id:
+            return None
+        with self._lookup() as cur:
+            row = self._q(
+                cur,
+                "SELECT payload FROM rows WHERE table_name = 'staff' AND row_id = ?",
+                [staff_id],
+            ).fetchone()
+        return CentralStaff.from_payload(json.loads(row[0])) if row else None
 
     def revoke(self, device_id: str) -> bool:
         with self._write() as cur:
@@ -395,26 +537,29 @@ class Engine(ABC):
         refused: list[Refusal] = []
         with self._write() as cur:
             row = self._q(
-                cur, "SELECT next_seq FROM devices WHERE device_id = ?", [device_id]
+                cur, f"SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?", [device_id]
             ).fetchone()
-            expected = int(row[0])
+            device = Device.from_row(row)
+            assert device is not None, "push() is called for an enrolled device"
+            expected = device.next_seq
             known = {
                 r[0]: r[1:]
                 for r in self._in(
                     cur, "SELECT op_id, hash, state, code, reason FROM ops WHERE op_id IN", ops
                 )
             }
-            stored: dict[tuple[str, str], tuple[str, str, str]] = {}
+            stored: dict[tuple[str, str], tuple[str, str, str, str]] = {}
             for table in {op.table_name for op in ops}:
                 for r in self._in(
                     cur,
-                    "SELECT table_name, row_id, kind, payload, hlc FROM rows"
+                    "SELECT table_name, row_id, kind, payload, hlc, owner FROM rows"
                     " WHERE table_name = ? AND row_id IN",
                     [op for op in ops if op.table_name == table],
                     key=lambda op: op.row_id,
                     first=[table],
                 ):
-                    stored[(r[0], r[1])] = (r[2], r[3], r[4])
+                    stored[(r[0], r[1])] = (r[2], r[3], r[4], r[5] or CENTRAL)
+            staff = self._staff_of(cur, ops)
             batch = _Batch(stored)
             for op in sorted(ops, key=lambda o: o.seq):
                 digest = op.content_hash()
@@ -433,6 +578,17 @@ class Engine(ABC):
                     break  # a gap: the answer's next_expected_seq tells the device
                 expected += 1
                 refusal = self._check(op, now_ms)
+                if refusal is None and self._authorise:
+                    held = batch.rows.get((op.table_name, op.row_id))
+                    refusal = refusal_for(device, op, held, staff.get(op.actor))
+                if refusal is not None:
+                    log.warning(
+                        "refused op %s from device %s (%s): %s",
+                        op.op_id,
+                        device_id,
+                        op.table_name,
+                        refusal[1],
+                    )
                 if refusal is None:
                     batch.apply(op, device_id)
                     acked.append(op.op_id)
@@ -464,6 +620,19 @@ class Engine(ABC):
                 self._before_commit()
         return PushResponse(acked=acked, refused=refused, next_expected_seq=expected)
 
+    def _staff_of(self, cur: Any, ops: list[WireOp]) -> dict[str, CentralStaff]:
+        """The central's records of the staff the ops name, read once for the batch."""
+        named = [op for op in ops if op.actor]
+        if not named:
+            return {}
+        found = self._in(
+            cur,
+            "SELECT row_id, payload FROM rows WHERE table_name = 'staff' AND row_id IN",
+            named,
+            key=lambda op: op.actor,
+        )
+        return {r[0]: CentralStaff.from_payload(json.loads(r[1])) for r in found}
+
     def _in(
         self,
         cur: Any,
@@ -482,12 +651,12 @@ class Engine(ABC):
 
     def _write_batch(self, cur: Any, batch: _Batch) -> None:
         new = [(t, r, *batch.rows[(t, r)]) for t, r in batch.rows if (t, r) not in batch.stored]
-        changed = [(*batch.rows[key], *key) for key in batch.changed if key in batch.stored]
+        changed = [(*batch.rows[key][:3], *key) for key in batch.changed if key in batch.stored]
         if new:
             cur.executemany(
                 self._sql(
-                    "INSERT INTO rows (table_name, row_id, kind, payload, hlc)"
-                    " VALUES (?, ?, ?, ?, ?)"
+                    "INSERT INTO rows (table_name, row_id, kind, payload, hlc, owner)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
                 ),
                 new,
             )
@@ -534,8 +703,9 @@ class Engine(ABC):
         if new:
             self._q(
                 cur,
-                "INSERT INTO rows (table_name, row_id, kind, payload, hlc) VALUES (?, ?, ?, ?, ?)",
-                [table, row_id, kind, payload, hlc],
+                "INSERT INTO rows (table_name, row_id, kind, payload, hlc, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [table, row_id, kind, payload, hlc, CENTRAL],
             )
         else:
             self._q(
@@ -588,22 +758,26 @@ class Engine(ABC):
     def pull(self, cursor: int, limit: int) -> PullPage:
         return PullPage.model_validate_json(self.pull_json(cursor, limit))
 
-    def pull_json(self, cursor: int, limit: int) -> str:
+    def pull_json(self, cursor: int, limit: int, device: Device | None = None) -> str:
         """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON).
 
         Building the page text directly keeps the first 500,000-row pull from spending
-        its time decoding and re-encoding every payload on the central.
+        its time decoding and re-encoding every payload on the central. What ``device``
+        may not hold is left out or cut down (counter.central.disclosure); the cursor
+        still moves past it.
         """
         rows = self._changes_after(cursor, limit)
         more = len(rows) > limit
         rows = rows[:limit]
+        last = rows[-1][0] if rows else cursor
+        if device is not None:
+            rows = disclosed(device.kind, rows)
         dumps = json.dumps
         items = ",".join(
             f'{{"cursor":{r[0]},"table_name":{dumps(r[1])},"row_id":{dumps(r[2])},'
             f'"kind":{dumps(r[3])},"payload":{r[4]},"hlc":{dumps(r[5])},"origin":{dumps(r[6])}}}'
             for r in rows
         )
-        last = rows[-1][0] if rows else cursor
         return f'{{"changes":[{items}],"cursor":{last},"more":{"true" if more else "false"}}}'
 
     # -- inspection (CLI, tests) -----------------------------------------------------------

@@ -540,13 +540,13 @@ class HallQueue:
                 )
                 changes.append(("tickets", ticket_id_, "upsert", payload, clock.encode(), CENTRAL))
             latest = {c[1]: c for c in changes}
-            new = [c[:5] for key, c in latest.items() if key not in known]
+            new = [c[:6] for key, c in latest.items() if key not in known]  # owner: central
             old = [(c[2], c[3], c[4], "tickets", key) for key, c in latest.items() if key in known]
             if new:
                 cur.executemany(
                     self.engine._sql(
-                        "INSERT INTO rows (table_name, row_id, kind, payload, hlc)"
-                        " VALUES (?, ?, ?, ?, ?)"
+                        "INSERT INTO rows (table_name, row_id, kind, payload, hlc, owner)"
+                        " VALUES (?, ?, ?, ?, ?, ?)"
                     ),
                     new,
                 )

@@ -27,7 +27,9 @@ from psycopg.pq import TransactionStatus
 
 from counter.central.engine import (
     CHANGES_POSTGRES,
+    COLUMN_UPGRADES,
     DEVICE_BY_TOKEN,
+    FILL_OWNERS,
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_POSTGRES,
     QUEUE_SCHEMA,
@@ -216,6 +218,9 @@ class PostgresEngine(Engine):
             ):
                 if statement.strip():
                     conn.execute(statement)
+            for table, column, definition in COLUMN_UPGRADES:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
+            conn.execute(FILL_OWNERS)
 
     def close(self) -> None:
         self._pool.close()

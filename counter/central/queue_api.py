@@ -15,7 +15,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -33,8 +33,10 @@ from counter.central.openapi import (
 )
 from counter.log import queue as log
 from counter.model.clock import parse_iso
+from counter.model.devices import DeviceKind
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import CallRule, Category, Lane
+from counter.model.roles import roles_for
 from counter.store.queue_store import ticket_row
 from counter.sync.protocol import ErrorBody
 from counter.sync.queue_protocol import (
@@ -89,9 +91,19 @@ def read_responses(answer: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     return error_responses(*AUTH_STATUSES, 422, bodies={200: answer})
 
 
-Authenticate = Callable[[Request], Awaitable[Any]]
-#: The header checked at once; the returned check finds the device, in a worker thread.
-Authorise = Callable[[Request], DeviceCheck]
+class Authenticate(Protocol):
+    """The device a request's token names; ``writes`` spends its write budget too."""
+
+    def __call__(self, request: Request, *, writes: bool = False) -> Awaitable[Any]: ...
+
+
+class Authorise(Protocol):
+    """The header checked at once; the returned check finds the device, in a worker
+    thread (and, for ``writes``, spends the device's write budget)."""
+
+    def __call__(self, request: Request, *, writes: bool = False) -> DeviceCheck: ...
+
+
 ReadJson = Callable[[Request, type[BaseModel]], Awaitable[Any]]
 #: Blocking database work, run in the central's database threads (threads.py).
 InThread = Callable[..., Awaitable[Any]]
@@ -108,8 +120,38 @@ def _refusal(exc: Exception) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-def _staff(body: Any) -> tuple[str, str, str]:
-    return body.window, body.staff_id, body.staff_name
+#: The role-table call a window's queue action stands for (its roles are the same).
+_WINDOW_CALL = ("CentralQueue.call_next",)
+#: Devices that issue tickets and keep a queue of their own when the central is away.
+_ISSUERS = frozenset({DeviceKind.KIOSK, DeviceKind.WINDOW})
+
+
+def _at_window(engine: Engine, device: Device, body: Any) -> tuple[str, str, str]:
+    """The window and staff member a window's action is made as: the window from the
+    central's record of the device, the staff member from its own staff records (her
+    role must allow queue work there). The request's window and name are not read."""
+    if device.kind is not DeviceKind.WINDOW:
+        raise NotAllowedError(f"{device.kind.label}不能叫号或办理排队号：只有窗口电脑可以")
+    # A window counter enrolled before codes named a window keeps the window it says
+    # until it is enrolled again with one (enrol-code --device ID --window N); every
+    # code made now names one, and then the request's window is not read.
+    window = device.window or body.window
+    staff = engine.staff_record(body.staff_id)
+    if staff is None:
+        raise NotAllowedError(f"中心没有工号为 {body.staff_id} 的工作人员，请联系值班长")
+    if not staff.active:
+        raise NotAllowedError(f"{staff.name} 的账号已在中心停用")
+    if staff.role not in roles_for(_WINDOW_CALL):
+        label = staff.role.label if staff.role else "未知角色"
+        raise NotAllowedError(f"{staff.name} 在中心登记为{label}，不能办理排队号")
+    return window, staff.id, staff.name
+
+
+def _issuer(device: Device) -> Device:
+    """Only a kiosk or a window issues tickets or keeps an offline block of numbers."""
+    if device.kind not in _ISSUERS:
+        raise NotAllowedError(f"{device.kind.label}不能取号")
+    return device
 
 
 def add_queue_routes(
@@ -184,11 +226,12 @@ def add_queue_routes(
         """``action`` gets the device, checked first."""
         return await perform(lambda: action(check()), writes=writes)
 
-    async def run_at_window(check: DeviceCheck, action: Callable[[DeviceCheck], Any]) -> Any:
-        """A window's action takes the check into its own transaction, where the device
-        is looked up in the round trip of the action's first read (Engine._queue_tx):
-        on PostgreSQL one statement and one connection hand-out fewer each call."""
-        return await perform(lambda: action(check))
+    async def run_at_window(
+        check: DeviceCheck, body: Any, action: Callable[[tuple[str, str, str]], Any]
+    ) -> Any:
+        """A window's action, as the window and staff member the central's own records
+        give (:func:`_at_window`), looked up before the action's transaction."""
+        return await perform(lambda: action(_at_window(engine, check(), body)))
 
     def answer(result: Any, make: Callable[[Any], Any]) -> Any:
         """The answer as it goes out: already plain JSON types, so FastAPI's
@@ -203,23 +246,26 @@ def add_queue_routes(
         summary="取号 / issue a ticket",
     )
     async def issue(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: IssueRequest = await read_json(request, IssueRequest)
         category = Category(code=body.category, name=body.category_name)
         at = parse_iso(body.at)
         result = await run(
             check,
-            lambda device: hall.issue(
-                category,
-                body.numbering,
-                at,
-                lane=Lane(body.lane),
-                one_waiting_per_person=body.one_waiting_per_person,
-                priority_reason=body.priority_reason,
-                appointment_code=body.appointment_code,
-                person_id=body.person_id,
-                person_name=body.person_name,
-                origin=device.device_id,
+            lambda device: (
+                _issuer(device)
+                and hall.issue(
+                    category,
+                    body.numbering,
+                    at,
+                    lane=Lane(body.lane),
+                    one_waiting_per_person=body.one_waiting_per_person,
+                    priority_reason=body.priority_reason,
+                    appointment_code=body.appointment_code,
+                    person_id=body.person_id,
+                    person_name=body.person_name,
+                    origin=device.device_id,
+                )
             ),
         )
         return answer(result, lambda r: {"ticket": _row(r[0]), "waiting_ahead": r[1]})
@@ -231,12 +277,12 @@ def add_queue_routes(
         summary="叫下一位（一个事务） / call next, one transaction",
     )
     async def call_next(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: CallNextRequest = await read_json(request, CallNextRequest)
         rule = CallRule(interleave=body.interleave)
         at = parse_iso(body.at)
         result = await run_at_window(
-            check, lambda c: hall.call_next(_staff(body), body.codes, rule, at, c)
+            check, body, lambda staff: hall.call_next(staff, body.codes, rule, at)
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -247,11 +293,13 @@ def add_queue_routes(
         summary="指定叫号 / call a ticket out of order",
     )
     async def call_specific(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: CallSpecificRequest = await read_json(request, CallSpecificRequest)
         at = parse_iso(body.at)
         result = await run_at_window(
-            check, lambda c: hall.call_specific(_staff(body), body.number, body.reason, at, c)
+            check,
+            body,
+            lambda staff: hall.call_specific(staff, body.number, body.reason, at),
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -262,11 +310,13 @@ def add_queue_routes(
         summary="重呼、过号、挂起、办结、转移… / act on a ticket",
     )
     async def act(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: ActRequest = await read_json(request, ActRequest)
         at, params = parse_iso(body.at), body.params.model_dump()
         result = await run_at_window(
-            check, lambda c: hall.act(_staff(body), body.ticket_id, body.action, at, params, c)
+            check,
+            body,
+            lambda staff: hall.act(staff, body.ticket_id, body.action, at, params),
         )
         return answer(result, lambda t: {"ticket": _row(t)})
 
@@ -277,10 +327,10 @@ def add_queue_routes(
         summary="过号重新排队 / re-queue a late arrival",
     )
     async def requeue(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: RequeueRequest = await read_json(request, RequeueRequest)
         at = parse_iso(body.at)
-        result = await run_at_window(check, lambda c: hall.requeue(body.number, body.behind, at, c))
+        result = await run(check, lambda _: hall.requeue(body.number, body.behind, at))
         return answer(result, lambda t: {"ticket": _row(t)})
 
     @app.post(
@@ -291,8 +341,10 @@ def add_queue_routes(
         summary="为本机预留脱机号段 / reserve a number block for offline use",
     )
     async def reserve(request: Request) -> Any:
-        device = await authenticate(request)
+        device = await authenticate(request, writes=True)
         body: BlockRequest = await read_json(request, BlockRequest)
+        if device.kind not in _ISSUERS:
+            return _refusal(NotAllowedError(f"{device.kind.label}不能预留脱机号段"))
         first, last = await in_thread(
             hall.reserve_block, device.device_id, body.category, body.numbering, body.size, now_ms()
         )
@@ -305,11 +357,13 @@ def add_queue_routes(
         summary="并入脱机时取的号 / take over offline tickets",
     )
     async def reconcile(request: Request) -> Any:
-        check = authorise(request)
+        check = authorise(request, writes=True)
         body: ReconcileRequest = await read_json(request, ReconcileRequest)
         now = datetime.fromtimestamp(now_ms() / 1000).astimezone()
         tickets = [t.model_dump() for t in body.tickets]
-        result = await run(check, lambda device: hall.reconcile(device.device_id, tickets, now))
+        result = await run(
+            check, lambda device: hall.reconcile(_issuer(device).device_id, tickets, now)
+        )
         return answer(result, lambda added: {"added": added})
 
     @app.get(

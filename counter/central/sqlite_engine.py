@@ -10,7 +10,9 @@ from pathlib import Path
 
 from counter.central.engine import (
     CHANGES_SQLITE,
+    COLUMN_UPGRADES,
     DEVICE_BY_TOKEN,
+    FILL_OWNERS,
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_SQLITE,
     QUEUE_SCHEMA,
@@ -71,6 +73,11 @@ class SqliteEngine(Engine):
             ):
                 if statement.strip():
                     conn.execute(statement)
+            for table, column, definition in COLUMN_UPGRADES:
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            conn.execute(FILL_OWNERS)
         finally:
             conn.close()
 

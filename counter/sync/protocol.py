@@ -36,6 +36,9 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     RATE_LIMITED = "rate_limited"
     BAD_ENROL_CODE = "bad_enrol_code"
+    DEVICE_ENROLLED = "device_enrolled"
+    NOT_PERMITTED = "not_permitted"
+    ILLEGAL_CHANGE = "illegal_change"
 
     @property
     def chinese(self) -> str:
@@ -91,6 +94,18 @@ REASONS: dict[ErrorCode, tuple[str, str]] = {
         "登记码无效、已用过或已过期",
         "enrol code unknown, used or expired",
     ),
+    ErrorCode.DEVICE_ENROLLED: (
+        "该设备已经登记；重新登记须值班长在中心先停用它或为它生成专用登记码",
+        "this device is already enrolled; re-enrolment needs a code made for it on the central",
+    ),
+    ErrorCode.NOT_PERMITTED: (
+        "中心按其记录拒绝了此操作",
+        "not permitted by the central's records of this device and staff member",
+    ),
+    ErrorCode.ILLEGAL_CHANGE: (
+        "此修改不符合业务规则",
+        "the change breaks a rule of the domain",
+    ),
 }
 
 Kind = Literal["insert", "upsert", "delete", "event"]
@@ -115,10 +130,17 @@ class WireOp(_Request):
     payload: dict[str, Any]
     hlc: str = Field(pattern=r"^\d{15}-\d{6}$")
     schema_version: int = Field(ge=1, le=2**31 - 1)
+    #: The staff member signed in when the op was made; checked against the central's
+    #: own staff records, never believed for a role.
+    actor: str = Field(default="", max_length=64)
+    #: Her signature over the op (counter.model.staff_key), needed for hall-wide tables.
+    proof: str = Field(default="", max_length=200)
 
     def content_hash(self) -> str:
-        """What "the same op" means on replay: everything but the id itself."""
-        body = self.model_dump(exclude={"op_id"})
+        """What "the same op" means on replay: everything but the id itself (and, for
+        an op that names nobody, the two fields ops from before them did not have)."""
+        unnamed = {"actor", "proof"} if not (self.actor or self.proof) else set()
+        body = self.model_dump(exclude={"op_id", *unnamed})
         text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -165,6 +187,9 @@ class EnrolRequest(_Request):
 class EnrolResponse(_Wire):
     device_id: str
     token: str
+    #: What the central enrolled the device as (its code said so, not the device).
+    kind: str = "window"
+    window: str = ""
 
 
 class ErrorBody(_Wire):

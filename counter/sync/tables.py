@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from counter.model.audit import AuditAction
 from counter.model.catalog_file import parse_catalog
 from counter.model.clock import iso
-from counter.store import audit_log, catalog_store
+from counter.store import audit_log, catalog_store, staff_store
 from counter.store.audit_log import Actor
 from counter.sync.protocol import Change
 
@@ -127,6 +127,8 @@ def _apply_staff(db: Database, change: Change, now: datetime) -> None:
     """Central accounts replace local ones of the same login (demo accounts included)."""
     row = {k: v for k, v in change.payload.items() if k in _columns(db, "staff")}
     row.setdefault("updated_at", iso(now))
+    row.setdefault("password_hash", "")  # none sent to a station: nobody signs in there
+    staff_store.remove_demo_accounts(db)
     db.execute("DELETE FROM staff WHERE login = ? AND id <> ?", [row["login"], row["id"]])
     _upsert(db, "staff", row, ("id",))
     detail = {"login": row["login"], "role": row.get("role"), "active": row.get("active")}

@@ -10,6 +10,7 @@ import psycopg
 from counter.central.engine import Engine
 from counter.central.postgres_engine import PostgresEngine
 from counter.central.sqlite_engine import SqliteEngine
+from counter.model.devices import DeviceKind
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
@@ -34,7 +35,10 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def enrol(engine: Engine, device_id: str) -> str:
-    token = engine.enrol(engine.create_enrol_code(now_ms()), device_id, "", now_ms())
-    assert token is not None
-    return token
+def enrol(
+    engine: Engine, device_id: str, kind: DeviceKind = DeviceKind.WINDOW, window: str = "1"
+) -> str:
+    """A device enrolled as ``kind`` (a window counter at window 1 unless told)."""
+    window = window if kind.has_window else ""
+    code = engine.create_enrol_code(now_ms(), kind, window)
+    return engine.enrol(code, device_id, "", now_ms()).token

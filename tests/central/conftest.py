@@ -16,6 +16,12 @@ from fastapi.testclient import TestClient
 
 from counter.central.app import create_app
 from counter.central.engine import Engine
+from counter.sync.tables import register
+from tests.hall import allow_probe
+
+# The tests' own shared table: any device may write it, with nobody signed in.
+register("sync_probe")
+allow_probe()
 
 
 @pytest.fixture(scope="session")

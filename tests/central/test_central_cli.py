@@ -10,8 +10,9 @@ from central_support import now_ms
 
 from counter.assets import demo_catalog_text
 from counter.central.cli import main
-from counter.central.engine import Engine
+from counter.central.engine import Engine, EnrolRefused
 from counter.central.serving import open_engine
+from counter.sync.pinning import split_code
 
 
 def url_of(engine: Engine) -> str:
@@ -19,19 +20,26 @@ def url_of(engine: Engine) -> str:
     return f"sqlite:///{path}" if path else engine.dsn  # type: ignore[attr-defined]
 
 
+def printed_code(capsys: pytest.CaptureFixture[str]) -> str:
+    """The code ``enrol-code`` printed, less the CA fingerprint that follows it when a
+    central has served HTTPS from this tls folder."""
+    return split_code(capsys.readouterr().out.strip().split("：")[-1])[0]
+
+
 def test_enrol_code_is_printed_and_works_once(engine: Engine, capsys) -> None:
-    main(["enrol-code", "--db", url_of(engine)])
-    code = capsys.readouterr().out.strip().split("：")[-1]
-    assert engine.enrol(code, "dev-1", "", now_ms()) is not None
-    assert engine.enrol(code, "dev-2", "", now_ms()) is None
+    main(["enrol-code", "--db", url_of(engine), "--window", "1"])
+    code = printed_code(capsys)
+    assert engine.enrol(code, "dev-1", "", now_ms()).token
+    with pytest.raises(EnrolRefused):
+        engine.enrol(code, "dev-2", "", now_ms())
 
 
 def test_revoke_marks_the_device(engine: Engine, capsys) -> None:
-    main(["enrol-code", "--db", url_of(engine)])
-    code = capsys.readouterr().out.strip().split("：")[-1]
-    token = engine.enrol(code, "dev-1", "", now_ms())
+    main(["enrol-code", "--db", url_of(engine), "--window", "1"])
+    code = printed_code(capsys)
+    token = engine.enrol(code, "dev-1", "", now_ms()).token
     main(["revoke", "--db", url_of(engine), "dev-1"])
-    device = engine.device_for_token(token or "")
+    device = engine.device_for_token(token)
     assert device is not None and device.revoked
 
 

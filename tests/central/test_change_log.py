@@ -30,7 +30,7 @@ def _ops(device: str, batch: int) -> list[WireOp]:
         WireOp(
             seq=batch * BATCH + n + 1,
             op_id=f"{device}-{batch}-{n}",
-            table_name="holidays",
+            table_name="sync_probe",
             row_id=f"{device}-{batch}-{n}",
             kind="upsert",
             payload={"n": n},

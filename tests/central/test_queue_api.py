@@ -41,6 +41,14 @@ ISSUE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def clerk_on_the_central(engine: Engine) -> None:
+    """The clerk every window's call names: the central takes her name and role from
+    its own staff records, never from the request."""
+    row = {"id": "s1", "login": "lina", "name": "李娜", "role": "clerk", "active": 1}
+    engine.publish("staff", "s1", row, 1)
+
+
 def issued(engine: Engine) -> int:
     return int(engine.scalar("SELECT count(*) FROM queue_tickets"))
 

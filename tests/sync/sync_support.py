@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from sqlite_utils import Database
 from counter.central.engine import Engine
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ
+from counter.model.devices import DeviceKind
 from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
@@ -40,15 +42,18 @@ from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeS
 from counter.services.session import sign_in
 from counter.store import outbox
 from counter.store.db import immediate, open_store
-from counter.sync.client import SyncClient, enrol
+from counter.sync.client import SyncClient, enrol, transport_for
+from counter.sync.pinning import code_with_fingerprint
 from counter.sync.tables import register
-from counter.sync.transport import HttpTransport, Transport
+from counter.sync.transport import Transport
+from tests.hall import allow_probe, as_supervisor, publish_hall_staff
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 LAUNCHER = Path(__file__).with_name("central_server.py")
 PROBE_DDL = "CREATE TABLE IF NOT EXISTS sync_probe (id TEXT PRIMARY KEY, device TEXT, n INTEGER)"
 
 register("sync_probe")
+allow_probe()
 
 
 def free_port() -> int:
@@ -62,19 +67,58 @@ def wall_clock() -> datetime:
 
 
 class Central:
-    """One ``counter-central serve`` process; can be SIGKILLed and started again."""
+    """One ``counter-central serve`` process; can be SIGKILLed and started again.
 
-    def __init__(self, db_url: str, log: Path, rate: float = 1000.0, workers: int = 1) -> None:
+    Plain HTTP (``--insecure-http``) unless ``tls``: then HTTPS under the hall CA it
+    makes in ``tls_dir`` (beside the log unless given), and :meth:`code` carries the
+    CA's fingerprint as ``enrol-code`` prints it."""
+
+    def __init__(
+        self,
+        db_url: str,
+        log: Path,
+        rate: float = 1000.0,
+        workers: int = 1,
+        *,
+        tls: bool = False,
+        tls_dir: Path | None = None,
+        port: int | None = None,
+    ) -> None:
         self.db_url = db_url
         self.rate = rate
         self.workers = workers
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.tls_dir = tls_dir or log.with_name("tls")
+        self.port = port or free_port()
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
         self.engine: Engine = open_engine(db_url)
+        self._staffed = False
+
+    def publish_staff(self) -> None:
+        """The hall's staff, published once, as ``create-staff`` would."""
+        if not self._staffed:
+            publish_hall_staff(self.engine, int(time.time() * 1000))
+            self._staffed = True
+
+    @property
+    def ca_pem(self) -> bytes:
+        return (self.tls_dir / "ca.pem").read_bytes()
+
+    def _answers(self) -> bool:
+        verify: bool | ssl.SSLContext = True
+        if self.tls:
+            if not (self.tls_dir / "ca.pem").exists():
+                return False
+            verify = ssl.create_default_context(cadata=self.ca_pem.decode())
+        try:
+            return httpx.get(f"{self.url}/v1/health", timeout=0.5, verify=verify).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def start(self) -> None:
+        security = ["--tls-dir", str(self.tls_dir)] if self.tls else ["--insecure-http"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [
@@ -89,17 +133,16 @@ class Central:
                     str(self.rate),
                     "--workers",
                     str(self.workers),
+                    *security,
                 ],
                 stdout=out,
                 stderr=out,
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
+            if self._answers():
+                return
+            time.sleep(0.05)
         raise RuntimeError(f"central did not start: {self.log.read_text()[-2000:]}")
 
     def kill(self) -> None:
@@ -113,12 +156,24 @@ class Central:
             self.process.wait(10)
         self.engine.close()  # idle pooled connections: PostgreSQL's slots are shared
 
-    def code(self) -> str:
-        return self.engine.create_enrol_code(int(time.time() * 1000))
+    def code(
+        self, kind: DeviceKind = DeviceKind.WINDOW, window: str = "", device: str | None = None
+    ) -> str:
+        """A code as ``enrol-code`` makes it, for a window counter unless told; with no
+        window, one as enrolled before codes named windows (it says its own)."""
+        if not kind.has_window:
+            window = ""
+        code = self.engine.create_enrol_code(int(time.time() * 1000), kind, window, device)
+        return code_with_fingerprint(code, self.ca_pem) if self.tls else code
 
 
 def central_for(
-    kind: str, tmp_path: Path, request: pytest.FixtureRequest, workers: int = 1
+    kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    workers: int = 1,
+    *,
+    tls: bool = False,
 ) -> Central:
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'central.db'}"
@@ -129,14 +184,26 @@ def central_for(
                 "DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes, queue_tickets,"
                 " queue_numbers, queue_blocks, queue_events, queue_mirror"
             )
-    return Central(url, tmp_path / "central.log", workers=workers)
+    return Central(url, tmp_path / "central.log", workers=workers, tls=tls)
 
 
-def new_counter(path: Path, central: Central) -> Database:
+def new_counter(
+    path: Path,
+    central: Central,
+    kind: DeviceKind = DeviceKind.WINDOW,
+    window: str = "",
+    *,
+    supervised: bool = False,
+) -> Database:
+    """An empty counter enrolled with the central; ``supervised``: the hall supervisor
+    is signed in there, so its holiday changes carry her signature."""
     db = open_store(path)
     db.execute(PROBE_DDL)
     outbox.ensure_device(db, wall_clock())
-    enrol(db, central.url, central.code(), name=path.stem)
+    enrol(db, central.url, central.code(kind, window), name=path.stem)
+    if supervised:
+        central.publish_staff()
+        as_supervisor(db)
     return db
 
 
@@ -148,7 +215,7 @@ def client_for(
     db: Database, central: Central, transport: Transport | None = None, **kwargs
 ) -> SyncClient:
     options = {"clock": wall_clock, "sleep": lambda s: None, "max_attempts": 3, **kwargs}
-    return SyncClient(db, transport or HttpTransport(central.url, token(db)), **options)
+    return SyncClient(db, transport or transport_for(db, timeout=30.0), **options)
 
 
 def write_probe(db: Database, n: int, now: datetime | None = None) -> str:
@@ -168,14 +235,23 @@ def write_probe(db: Database, n: int, now: datetime | None = None) -> str:
     return op.op_id
 
 
-def seeded_counter(template: Path, path: Path, central: Central) -> Database:
-    """A counter copied from the seeded test store (demo staff, catalog, categories),
-    with a device identity of its own, enrolled with the central."""
+def seeded_counter(
+    template: Path,
+    path: Path,
+    central: Central,
+    window: str = "",
+    kind: DeviceKind = DeviceKind.WINDOW,
+) -> Database:
+    """A counter copied from the seeded test store (catalog, categories), with a device
+    identity of its own, enrolled with the central as ``kind`` (at ``window``),
+    and the hall's staff pulled in place of the demo accounts enrolment removed."""
     shutil.copy(template, path)
     db = open_store(path)
     with immediate(db):
         db.execute("UPDATE device SET device_id = ? WHERE id = 1", [str(uuid.uuid4())])
-    enrol(db, central.url, central.code(), name=path.stem)
+    central.publish_staff()
+    enrol(db, central.url, central.code(kind, window), name=path.stem)
+    client_for(db, central).pull()
     return db
 
 

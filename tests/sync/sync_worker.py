@@ -9,12 +9,16 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+# Run as a script: the repository root, for the tests' own helpers (tests.hall).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from sync_support import PROBE_DDL, wall_clock, write_probe
 
 from counter.store import holidays, outbox
 from counter.store.db import open_store
 from counter.sync.client import SyncClient, enrol
 from counter.sync.transport import HttpTransport
+from tests.hall import as_supervisor
 
 
 def main(path: str, url: str, code: str, seed: int) -> None:
@@ -23,6 +27,7 @@ def main(path: str, url: str, code: str, seed: int) -> None:
     db.execute(PROBE_DDL)
     outbox.ensure_device(db, wall_clock())
     token = enrol(db, url, code)
+    as_supervisor(db)  # its holiday changes are the hall supervisor's, signed
     client = SyncClient(db, HttpTransport(url, token), clock=wall_clock, batch_size=7)
     created: list[str] = []
     for n in range(60):

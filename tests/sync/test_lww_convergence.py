@@ -18,6 +18,7 @@ from counter.store import holidays, outbox
 from counter.store.db import open_store
 from counter.sync.client import SyncClient
 from counter.sync.transport import Response
+from tests.hall import as_supervisor, publish_hall_staff
 
 DAY = date(2031, 3, 3)
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=HALL_TZ)
@@ -35,8 +36,8 @@ class InProcess:
 def counter(path: Path, engine: SqliteEngine, http: TestClient, at: list[datetime]) -> SyncClient:
     db = open_store(path)
     device = outbox.ensure_device(db, T0)
-    token = engine.enrol(engine.create_enrol_code(0), device, "", 0)
-    assert token is not None
+    token = engine.enrol(engine.create_enrol_code(0), device, "", 0).token
+    as_supervisor(db)  # the holiday table changes with the supervisor's signature
     return SyncClient(db, InProcess(http, token), clock=lambda: at[0])
 
 
@@ -48,6 +49,7 @@ def kind_of(db: Database) -> str:
 def test_a_counter_that_loses_last_writer_wins_takes_the_winner(tmp_path: Path) -> None:
     engine = SqliteEngine(tmp_path / "central.db")
     engine.setup()
+    publish_hall_staff(engine, int(T0.timestamp() * 1000))
     a_clock, b_clock = [T0], [T0]
     with TestClient(create_app(engine, clock_ms=lambda: int(T0.timestamp() * 1000))) as http:
         a = counter(tmp_path / "a.db", engine, http, a_clock)

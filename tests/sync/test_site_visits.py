@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from sync_support import Central, client_for, seeded_counter
 
 from counter.model.cases import CaseState
+from counter.model.devices import DeviceKind
 from counter.model.intake import MaterialStatus, initial_states, set_status
 from counter.model.settings import Settings
 from counter.model.visits import AuthorisationForm, DraftState, VisitForm
@@ -89,7 +90,9 @@ def test_a_draft_made_offline_is_taken_in_at_the_hall_after_sync(
     seeded_template: Path,
     now: datetime,
 ) -> None:
-    laptop = seeded_counter(seeded_template, tmp_path / "laptop.db", central)
+    laptop = seeded_counter(
+        seeded_template, tmp_path / "laptop.db", central, kind=DeviceKind.LAPTOP
+    )
     hall = seeded_counter(seeded_template, tmp_path / "hall.db", central)
     central.stop()
 

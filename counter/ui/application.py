@@ -30,6 +30,7 @@ from counter.services.queue_service import QUEUE_ROLES
 from counter.services.ratings_service import RatingsService
 from counter.services.session import Session, sign_in
 from counter.services.settings_service import SettingsService
+from counter.services.staff_service import StaffService
 from counter.services.sync_service import SyncService
 from counter.services.visits_service import VISIT_ROLES, VisitsService
 from counter.store import hall_settings
@@ -50,6 +51,7 @@ from counter.ui.notice_printing import NoticePrinter, TicketPrinter
 from counter.ui.print_queue_page import PrintQueuePage, build_print_queue_page, start_spool
 from counter.ui.queue_panel import QueuePanel
 from counter.ui.rating_pad import RatingPad
+from counter.ui.real_accounts import RealAccountsDialog
 from counter.ui.sign_in import SignInDialog
 from counter.ui.statistics_page import StatisticsPage
 from counter.ui.sync_page import SyncPage
@@ -238,6 +240,23 @@ def build_main_window(
     return window
 
 
+def replace_demo_accounts(db: Database, session: Session, clock: Callable[[], datetime]) -> Session:
+    """A supervisor signing in on a counter that works alone, still on the demo accounts,
+    is asked for real passwords first (she may put it off: 演示数据 stays on screen).
+    Her own account is new afterwards, so she is signed in again with her new password."""
+    staff = StaffService(db)
+    if (
+        session.staff.role not in (Role.SUPERVISOR, Role.ADMIN)
+        or SyncService(db).central()
+        or not staff.demo_in_use()
+    ):
+        return session
+    dialog = RealAccountsDialog(staff, session, clock)
+    if not dialog.exec() or session.staff.login not in dialog.made:
+        return session
+    return sign_in(db, session.staff.login, dialog.own_password(), session.window, clock())
+
+
 def demo_session(db: Database, window: str, now: datetime) -> Session:
     supervisor = next(a for a in DEMO_ACCOUNTS if a.role is Role.SUPERVISOR)
     return sign_in(db, supervisor.login, DEMO_PASSWORD, window, now)
@@ -322,8 +341,9 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
         dialog = SignInDialog(db, clock, hall_name=settings.settings["hall_name"], window=window_no)
         if not dialog.exec() or dialog.session is None:
             return 0
-        session = dialog.session
+        session = replace_demo_accounts(db, dialog.session, clock)
     window = build_main_window(db, session, settings, str(folder / DB_FILE), clock)
+    window.show_demo_mark(StaffService(db).demo_in_use())
     calendar = CalendarService(db, settings.settings.working_hours)
     missing = calendar.missing_table_year(clock().date())
     if missing is not None:

@@ -86,6 +86,14 @@ class MainWindow(QMainWindow):
         self.printer = QLabel()
         self.printer.setObjectName("statusPrinter")
         self.printer.hide()
+        self.demo = QLabel(self.tr("演示数据"))
+        self.demo.setObjectName("statusDemo")
+        self.demo.setStyleSheet("color: white; background: #b00020; padding: 0 6px;")
+        self.demo.setToolTip(
+            self.tr("本机仍在使用演示账号（密码公开），请值班长登录后设置正式密码")
+        )
+        self.demo.hide()
+        bar.addPermanentWidget(self.demo)
         bar.addPermanentWidget(self.warning)
         bar.addPermanentWidget(self.printer)
         bar.addPermanentWidget(self.online)
@@ -116,6 +124,10 @@ class MainWindow(QMainWindow):
         about = QAction(self.tr("关于 Counter"), self)
         about.triggered.connect(self.on_about_requested)
         help_menu.addAction(about)
+
+    def show_demo_mark(self, shown: bool) -> None:
+        """演示数据 stays in view while anyone can sign in with the demo password."""
+        self.demo.setVisible(shown)
 
     def show_warning(self, text: str, details: str = "") -> None:
         """A standing warning (e.g. next year's holiday table missing) until it is dealt with."""

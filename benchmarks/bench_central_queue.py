@@ -56,8 +56,10 @@ from typing import Any
 
 from benchmarks.central_process import drop_db, make_db, start_central
 from benchmarks.wire_windows import wire_windows
+from counter.central.engine import Engine
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ, to_ms
+from counter.model.devices import DeviceKind
 from counter.model.errors import NotFoundError
 from counter.model.staff import Role, Staff
 from counter.services.bootstrap import prepare_store
@@ -74,6 +76,19 @@ NOW = datetime.now(HALL_TZ).replace(hour=9, minute=0, second=0, microsecond=0)
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def enrol_windows(engine: Engine, windows: list[str]) -> dict[str, str]:
+    """Each window a PC enrolled at its number, and its clerk on the central: the central
+    takes the window from the device and the clerk from its own staff records."""
+    tokens = {}
+    for w in windows:
+        row = {"id": f"s{w}", "login": f"w{w}", "name": f"窗口{w}", "role": "clerk",
+               "active": 1, "password_hash": ""}  # fmt: skip
+        engine.publish("staff", row["id"], row, to_ms(NOW))
+        code = engine.create_enrol_code(to_ms(NOW), DeviceKind.WINDOW, w)
+        tokens[w] = engine.enrol(code, f"bench-window-{w}", f"{w} 号窗口", to_ms(NOW)).token
+    return tokens
 
 
 def window(
@@ -167,8 +182,9 @@ def main() -> None:
         kiosk_path = folder / "kiosk.db"
         db = open_store(kiosk_path)
         prepare_store(db, NOW)
-        token = enrol(db, base, engine.create_enrol_code(to_ms(NOW)))
+        token = enrol(db, base, engine.create_enrol_code(to_ms(NOW), DeviceKind.KIOSK))
         windows = [str(w) for w in range(1, args.windows + 1)]
+        tokens = enrol_windows(engine, windows)
         hall = queue_store.category(db, "F")
         assert hall is not None
         with db.atomic():
@@ -195,6 +211,10 @@ def main() -> None:
             path = folder / f"window-{w}.db"
             shutil.copy(kiosk_path, path)
             paths.append(str(path))
+            copy = open_store(path)  # a PC of its own, enrolled at its window
+            with copy.atomic():
+                copy.execute("UPDATE device SET device_id = ? WHERE id = 1", [f"bench-window-{w}"])
+            copy.close()
         # A third of the tickets at most go to each of the first two phases.
         rounds = max(1, min(args.rounds, (args.tickets - len(windows)) // (3 * len(windows))))
         context = multiprocessing.get_context("spawn")
@@ -202,14 +222,15 @@ def main() -> None:
         results = context.Queue()
         workers = [
             context.Process(
-                target=window, args=(p, base, token, w, rounds, args.pause, together, results)
+                target=window,
+                args=(p, base, tokens[w], w, rounds, args.pause, together, results),
             )
             for p, w in zip(paths, real, strict=True)
         ]
         if wire:
             interleave = kiosk.rules.call_rule.interleave
             workers.append(context.Process(target=wire_windows, args=(
-                base, token, wire, ["F"], interleave, NOW + timedelta(hours=1), rounds,
+                base, tokens, wire, ["F"], interleave, NOW + timedelta(hours=1), rounds,
                 args.pause, together, results)))  # fmt: skip
         for worker in workers:
             worker.start()

@@ -132,7 +132,7 @@ async def _play(
 
 def wire_windows(
     base: str,
-    token: str,
+    tokens: dict[str, str],
     numbers: list[str],
     codes: list[str],
     interleave: int,
@@ -144,7 +144,7 @@ def wire_windows(
 ) -> None:
     """The process for the hall's other windows: the same three phases as a real
     window's, in step with them through ``together``; one result per window."""
-    windows = [WireWindow(base, token, n, codes, interleave, now) for n in numbers]
+    windows = [WireWindow(base, tokens[n], n, codes, interleave, now) for n in numbers]
     phases, started = asyncio.run(_play(windows, rounds, pause, together))
     ended = time.perf_counter()
     for number, phase in phases.items():

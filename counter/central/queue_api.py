@@ -132,10 +132,11 @@ def _at_window(engine: Engine, device: Device, body: Any) -> tuple[str, str, str
     role must allow queue work there). The request's window and name are not read."""
     if device.kind is not DeviceKind.WINDOW:
         raise NotAllowedError(f"{device.kind.label}不能叫号或办理排队号：只有窗口电脑可以")
-    # A window counter enrolled before codes named a window keeps the window it says
-    # until it is enrolled again with one (enrol-code --device ID --window N); every
-    # code made now names one, and then the request's window is not read.
-    window = device.window or body.window
+    if not device.window:  # enrolled before codes named a window
+        raise NotAllowedError(
+            "本机登记时没有指定窗口号：请值班长在中心运行 counter-central enrol-code"
+            f" --device {device.device_id} --window 窗口号，用新登记码重新登记本机"
+        )
     staff = engine.staff_record(body.staff_id)
     if staff is None:
         raise NotAllowedError(f"中心没有工号为 {body.staff_id} 的工作人员，请联系值班长")
@@ -144,7 +145,7 @@ def _at_window(engine: Engine, device: Device, body: Any) -> tuple[str, str, str
     if staff.role not in roles_for(_WINDOW_CALL):
         label = staff.role.label if staff.role else "未知角色"
         raise NotAllowedError(f"{staff.name} 在中心登记为{label}，不能办理排队号")
-    return window, staff.id, staff.name
+    return device.window, staff.id, staff.name
 
 
 def _issuer(device: Device) -> Device:

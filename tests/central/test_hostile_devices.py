@@ -400,3 +400,16 @@ def test_a_clerk_the_central_deactivated_serves_no_more_tickets(
               "params": {"services": ["咨询"]}}  # fmt: skip
     refused = client.post("/v1/queue/act", json=finish, headers=window)
     assert refused.status_code == 409 and "停用" in refused.json()["reason"]
+
+
+def test_a_window_enrolled_without_a_window_number_is_told_to_enrol_again(
+    client: TestClient, engine: Engine
+) -> None:
+    """A counter enrolled before codes named windows cannot pick its window per request."""
+    code = engine.create_enrol_code(now_ms(), DeviceKind.WINDOW, "")
+    old = engine.enrol(code, "old-pc", "", now_ms()).token
+    headers = {"Authorization": f"Bearer {old}"}
+    client.post("/v1/queue/issue", json=QUEUE_ISSUE, headers=headers)
+    answer = client.post("/v1/queue/call-next", json=call_body("7", CLERK, ""), headers=headers)
+    assert answer.status_code == 409
+    assert "--device old-pc --window" in answer.json()["reason"]

@@ -157,10 +157,9 @@ class Central:
         self.engine.close()  # idle pooled connections: PostgreSQL's slots are shared
 
     def code(
-        self, kind: DeviceKind = DeviceKind.WINDOW, window: str = "", device: str | None = None
+        self, kind: DeviceKind = DeviceKind.WINDOW, window: str = "1", device: str | None = None
     ) -> str:
-        """A code as ``enrol-code`` makes it, for a window counter unless told; with no
-        window, one as enrolled before codes named windows (it says its own)."""
+        """A code as ``enrol-code`` makes it: a window counter at window 1 unless told."""
         if not kind.has_window:
             window = ""
         code = self.engine.create_enrol_code(int(time.time() * 1000), kind, window, device)
@@ -191,7 +190,7 @@ def new_counter(
     path: Path,
     central: Central,
     kind: DeviceKind = DeviceKind.WINDOW,
-    window: str = "",
+    window: str = "1",
     *,
     supervised: bool = False,
 ) -> Database:
@@ -239,7 +238,7 @@ def seeded_counter(
     template: Path,
     path: Path,
     central: Central,
-    window: str = "",
+    window: str = "1",
     kind: DeviceKind = DeviceKind.WINDOW,
 ) -> Database:
     """A counter copied from the seeded test store (catalog, categories), with a device

@@ -35,7 +35,7 @@ def test_a_ticket_issued_at_one_counter_is_called_and_finished_at_another(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
     kiosk = queue_for(seeded_counter(seeded_template, tmp_path / "kiosk.db", central), central)
-    window_db = seeded_counter(seeded_template, tmp_path / "w3.db", central)
+    window_db = seeded_counter(seeded_template, tmp_path / "w3.db", central, window="3")
     window = queue_for(window_db, central)
     issued = kiosk.issue("A", now)
     session = clerk(window_db, "3", now)
@@ -58,8 +58,9 @@ def test_the_centrals_refusals_are_the_models_errors(
         queue.call_next(clerk(db, "1", now), now)
     ticket = queue.issue("A", now).ticket
     queue.call_next(clerk(db, "1", now), now)
+    other = seeded_counter(seeded_template, tmp_path / "w2.db", central, window="2")
     with pytest.raises(NotAllowedError, match="本窗口（2 号）不能操作"):
-        queue.skip(clerk(db, "2", now), ticket.id, now)
+        queue_for(other, central).skip(clerk(other, "2", now), ticket.id, now)
     assert queue.online
 
 
@@ -79,15 +80,18 @@ def serve_every_ticket_from_eight_windows(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
     """120 tickets, eight windows calling next and finishing at once: each served once."""
-    path = tmp_path / "hall.db"
-    kiosk = queue_for(seeded_counter(seeded_template, path, central), central)
+    kiosk = queue_for(seeded_counter(seeded_template, tmp_path / "kiosk.db", central), central)
     for n in range(120):
         kiosk.issue("F", now + timedelta(seconds=n))
     served: list[str] = []
     errors: list[BaseException] = []
+    paths = {}
+    for w in range(1, 9):  # each window its own PC, enrolled at its number
+        paths[str(w)] = tmp_path / f"w{w}.db"
+        seeded_counter(seeded_template, paths[str(w)], central, window=str(w)).close()
 
     def window(number: str) -> None:
-        db = open_store(path)
+        db = open_store(paths[number])
         queue = queue_for(db, central)
         session = clerk(db, number, now)
         try:
@@ -118,7 +122,7 @@ def test_an_offline_counter_issues_from_its_block_and_reconciles_when_back(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
     db = seeded_counter(seeded_template, tmp_path / "kiosk.db", central)
-    other_db = seeded_counter(seeded_template, tmp_path / "w5.db", central)
+    other_db = seeded_counter(seeded_template, tmp_path / "w2.db", central, window="2")
     queue = queue_for(db, central, block_size=10, retry_after_s=0.0)
     other = queue_for(other_db, central)
     queue.issue("A", now)  # online: A001, and A002–A011 set aside
@@ -197,7 +201,7 @@ def test_the_offline_queue_never_calls_a_ticket_the_central_owns(
 def test_the_board_follows_calls_on_the_event_stream(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
-    db = seeded_counter(seeded_template, tmp_path / "w.db", central)
+    db = seeded_counter(seeded_template, tmp_path / "w.db", central, window="2")
     queue = queue_for(db, central)
     queue.issue("A", now)
     events, last = queue.events(0)
@@ -270,9 +274,10 @@ def test_the_board_follows_every_call_when_the_central_runs_two_processes(
 
     follower = threading.Thread(target=follow)
     follower.start()
-    # Each window on a connection of its own, so the calls land on both processes.
+    # Each window a PC of its own, on a connection of its own, so the calls land on both
+    # processes.
     for w in range(1, 7):
-        db = open_store(path)
+        db = seeded_counter(seeded_template, tmp_path / f"w{w}.db", central, window=str(w))
         queue_for(db, central).call_next(clerk(db, str(w), now), now + timedelta(minutes=w))
         db.close()
     follower.join(30)

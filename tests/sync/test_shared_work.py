@@ -32,8 +32,8 @@ def central_cli(central: Central, *args: str) -> str:
 def test_a_case_taken_at_window_3_is_continued_and_handed_over_at_window_5(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
-    a = seeded_counter(seeded_template, tmp_path / "a.db", central)
-    b = seeded_counter(seeded_template, tmp_path / "b.db", central)
+    a = seeded_counter(seeded_template, tmp_path / "a.db", central, window="3")
+    b = seeded_counter(seeded_template, tmp_path / "b.db", central, window="5")
     number = take_case(a, "3", now)
     client_for(a, central).step()
     client_for(b, central).step()
@@ -59,7 +59,7 @@ def test_a_case_taken_at_window_3_is_continued_and_handed_over_at_window_5(
 def test_an_item_retired_centrally_retires_on_the_counter_but_old_cases_keep_it(
     central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
-    a = seeded_counter(seeded_template, tmp_path / "a.db", central)
+    a = seeded_counter(seeded_template, tmp_path / "a.db", central, window="3")
     number = take_case(a, "3", now)
     version = catalog_store.current_version(a)
     text = demo_catalog_text()

@@ -93,7 +93,7 @@ def test_a_draft_made_offline_is_taken_in_at_the_hall_after_sync(
     laptop = seeded_counter(
         seeded_template, tmp_path / "laptop.db", central, kind=DeviceKind.LAPTOP
     )
-    hall = seeded_counter(seeded_template, tmp_path / "hall.db", central)
+    hall = seeded_counter(seeded_template, tmp_path / "hall.db", central, window="3")
     central.stop()
 
     draft_id = work_offline(laptop, now)

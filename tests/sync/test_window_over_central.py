@@ -161,7 +161,7 @@ def test_the_status_bar_says_online_then_offline_with_what_waits(
     qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
     path = tmp_path / "w2.db"
-    db = seeded_counter(seeded_template, path, sqlite_central)
+    db = seeded_counter(seeded_template, path, sqlite_central, window="2")
     session = sign_in(db, "lina", DEMO_PASSWORD, "2", now)
     window = build_main_window(db, session, SettingsService(tmp_path / "c.toml"), str(path),
                                wall_clock)  # fmt: skip
@@ -182,7 +182,7 @@ def test_a_saved_case_goes_up_without_waiting_for_the_timer(
     qtbot: QtBot, sqlite_central: Central, tmp_path: Path, seeded_template: Path, now: datetime
 ) -> None:
     path = tmp_path / "w3.db"
-    db = seeded_counter(seeded_template, path, sqlite_central)
+    db = seeded_counter(seeded_template, path, sqlite_central, window="3")
     session = sign_in(db, "lina", DEMO_PASSWORD, "3", now)
     hourly = SettingsService(tmp_path / "c.toml", Settings({"sync_interval": 3600}))
     window = build_main_window(db, session, hourly, str(path), wall_clock)

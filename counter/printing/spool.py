@@ -15,8 +15,10 @@ from pathlib import Path
 
 from counter.log import printing as log
 from counter.model.print_job import PrintJob
+from counter.model.settings import Settings
 from counter.printing.printers import Printer, PrinterError, open_printer
 from counter.services.print_service import PrintService
+from counter.store.db import connect
 
 Clock = Callable[[], datetime]
 OpenPrinter = Callable[[str], Printer]
@@ -95,3 +97,24 @@ def _skip(open_target: OpenPrinter, failed: dict[str, str]) -> OpenPrinter:
         return open_target(target)
 
     return open_or_skip
+
+
+def run_store(
+    store_path: Path, settings: Settings, clock: Callable[[], datetime]
+) -> tuple[list[StepResult], str]:
+    """Print what is due on a connection of its own (the spool's worker thread), and
+    the trouble to show; the store itself failing is said, and tried next tick."""
+    results: list[StepResult] = []
+    trouble = ""
+    try:
+        db = connect(store_path)
+        try:
+            service = PrintService(db, settings)
+            results = run_due(service, opener(pdf_folder(store_path)), clock)
+            trouble = service.trouble()
+        finally:
+            db.close()
+    except Exception as exc:  # the store itself failed: say so, try again next tick
+        log.exception("print spool run failed")
+        trouble = f"打印队列无法读取数据：{exc}"
+    return results, trouble

@@ -14,6 +14,11 @@ from counter.model.catalog_file import parse_catalog
 from counter.model.staff import Role, Staff, hash_password
 from counter.store import backup, catalog_store, holidays, outbox, queue_store, staff_store
 from counter.store.db import DB_FILE, open_store
+from counter.store.hall_settings import published as published_settings
+from counter.store.paths import config_file, data_dir
+
+#: Where the desktop finds its store and settings, for the composition root.
+__all__ = ["DB_FILE", "config_file", "data_dir", "open_counter_store", "published_settings"]
 
 DEMO_PASSWORD = "counter-demo"
 

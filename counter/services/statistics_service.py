@@ -7,13 +7,15 @@ site visits), which are read through their services when those exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from counter.model.audit import AuditAction
+from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period, Report, compute, facts_from_rows
 from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
@@ -23,7 +25,7 @@ from counter.services.ratings_service import RatingsService
 from counter.services.session import Session
 from counter.services.visits_service import VisitsService
 from counter.store import outbox, ratings_store
-from counter.store.db import immediate
+from counter.store.db import connect, immediate
 
 
 class StatisticsService:
@@ -97,3 +99,15 @@ def whole_months(period: Period) -> list[str] | None:
         months.append(f"{d:%Y-%m}")
         d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
     return months
+
+
+@contextmanager
+def statistics_in(store_path: Path, settings: Settings) -> Iterator[StatisticsService]:
+    """The service on a connection of its own, closed after: the 统计 page computes a
+    month over a busy hall's rows on a worker thread, not the GUI thread's store."""
+    db = connect(store_path)
+    try:
+        calendar = CalendarService(db, settings.working_hours)
+        yield StatisticsService(db, calendar, RatingsService(db, calendar, settings))
+    finally:
+        db.close()

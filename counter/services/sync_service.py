@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from counter.log import audit
+from counter.log import sync as log
 from counter.model.audit import AuditAction
 from counter.model.clock import iso
 from counter.model.enrolment import check_enrolment
@@ -23,9 +25,22 @@ from counter.model.staff import Role
 from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox
-from counter.store.db import immediate
+from counter.store.db import connect, immediate
 from counter.sync import pinning
-from counter.sync.client import Grant, SyncBlocked, SyncOffline, keep_token, request_token
+from counter.sync.client import (
+    Grant,
+    StepResult,
+    SyncBlocked,
+    SyncClient,
+    SyncOffline,
+    SyncStatus,
+    keep_token,
+    read_status,
+    request_token,
+    transport_for,
+)
+
+__all__ = ["Grant", "StepResult", "SyncService", "SyncStatus", "sync_step"]
 
 
 @dataclass(frozen=True)
@@ -161,3 +176,26 @@ class SyncService:
         keep_token(self.db, enrolment.url, grant)
         audit.info("device enrolled with %s by %s", enrolment.url, session.staff.login)
         return enrolment.url
+
+
+def sync_step(
+    store_path: Path, clock: Callable[[], datetime]
+) -> tuple[StepResult | None, SyncStatus | None]:
+    """One push and pull on a connection of its own (the sync agent's thread), and the
+    state the status bar shows; the store failing is logged and tried again next tick."""
+    result = status = None
+    try:
+        db = connect(store_path)
+        try:
+            transport = transport_for(db, timeout=15.0)
+            if transport is not None:
+                try:
+                    result = SyncClient(db, transport, clock=clock).step()
+                finally:
+                    transport.close()
+            status = read_status(db)
+        finally:
+            db.close()
+    except Exception:  # the store failed: the next tick tries again
+        log.exception("sync step failed")
+    return result, status

@@ -18,7 +18,15 @@ from counter.model.errors import CounterError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine
 from counter.model.queue import Ticket
 from counter.model.staff import Role
-from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD, open_counter_store
+from counter.services.bootstrap import (
+    DB_FILE,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    config_file,
+    data_dir,
+    open_counter_store,
+    published_settings,
+)
 from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
@@ -33,9 +41,6 @@ from counter.services.settings_service import SettingsService
 from counter.services.staff_service import StaffService
 from counter.services.sync_service import SyncService
 from counter.services.visits_service import VISIT_ROLES, VisitsService
-from counter.store import hall_settings
-from counter.store.db import DB_FILE
-from counter.store.paths import config_file, data_dir
 from counter.ui.board import BoardWindow, make_voice
 from counter.ui.cases_page import CasesPage
 from counter.ui.catalog_page import CatalogPage
@@ -326,7 +331,7 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
     folder = data_dir(args.data_dir or settings.settings["data_dir"] or None)
     try:
         db = open_counter_store(folder, clock())
-        settings.use_published(hall_settings.published(db))
+        settings.use_published(published_settings(db))
     except CounterError as exc:
         message = getattr(exc, "message", str(exc))
         if not args.screenshot:

@@ -33,9 +33,8 @@ from counter.model.intake import CaseMaterial, MaterialStatus
 from counter.model.notice import Notice
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
-from counter.services.cases_service import CaseDetail, CaseRow, CasesService
+from counter.services.cases_service import CaseDetail, CaseFilter, CaseRow, CasesService
 from counter.services.session import Session
-from counter.store.cases_store import CaseFilter
 from counter.ui.case_action_dialog import CaseActionDialog
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.notice_preview import notice_text

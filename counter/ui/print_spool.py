@@ -13,31 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from counter.log import printing as log
 from counter.model.settings import Settings
-from counter.printing.spool import StepResult, opener, pdf_folder, run_due
-from counter.services.print_service import PrintService
-from counter.store.db import connect
+from counter.printing.spool import run_store
 from counter.ui.background import BackgroundLoop
-
-
-def _run_spool(
-    store_path: Path, settings: Settings, clock: Callable[[], datetime]
-) -> tuple[list[StepResult], str]:
-    results: list[StepResult] = []
-    trouble = ""
-    try:
-        db = connect(store_path)
-        try:
-            service = PrintService(db, settings)
-            results = run_due(service, opener(pdf_folder(store_path)), clock)
-            trouble = service.trouble()
-        finally:
-            db.close()
-    except Exception as exc:  # the store itself failed: say so, try again next tick
-        log.exception("print spool run failed")
-        trouble = f"打印队列无法读取数据：{exc}"
-    return results, trouble
 
 
 class PrintSpool(BackgroundLoop):
@@ -63,7 +41,7 @@ class PrintSpool(BackgroundLoop):
 
     def step(self) -> Callable[[], object]:
         settings = self.settings()  # read on the GUI thread, where settings change
-        return lambda: _run_spool(self.store_path, settings, self.clock)
+        return lambda: run_store(self.store_path, settings, self.clock)
 
     def report(self, result: object) -> None:
         results, trouble = result  # type: ignore[misc]

@@ -48,11 +48,8 @@ from counter.model.statistics import (
 from counter.model.workdays import HolidayCalendar
 from counter.printing.monthly_report import monthly_report_pdf
 from counter.printing.report_files import report_csv, report_xlsx
-from counter.services.calendar_service import CalendarService
-from counter.services.ratings_service import RatingsService
 from counter.services.session import Session
-from counter.services.statistics_service import StatisticsService
-from counter.store.db import connect
+from counter.services.statistics_service import statistics_in
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.record_model import RecordTableModel, record_table_view
 
@@ -85,13 +82,8 @@ class _ReportTask(QRunnable):
         report: Report | None = None
         error = ""
         try:
-            db = connect(store_path)
-            try:
-                calendar = CalendarService(db, settings.working_hours)
-                service = StatisticsService(db, calendar, RatingsService(db, calendar, settings))
+            with statistics_in(store_path, settings) as service:
                 report = service.report(session, period, dimension, now)
-            finally:
-                db.close()
         except CounterError as exc:
             error = getattr(exc, "message", str(exc))
         self.signals.finished.emit(report, error)
@@ -387,13 +379,8 @@ class StatisticsPage(QWidget):
         assert self.report is not None
         content = self.export_bytes(kind)
         settings = self.settings()
-        db = connect(self.store_path)
-        try:
-            calendar = CalendarService(db, settings.working_hours)
-            service = StatisticsService(db, calendar, RatingsService(db, calendar, settings))
+        with statistics_in(self.store_path, settings) as service:
             service.record_export(self.session, self.report, kind, path, self.clock())
-        finally:
-            db.close()
         path.write_bytes(content)
         self.status.setText(self.tr("已导出：{}").format(path))
 

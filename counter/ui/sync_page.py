@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 
 from counter.model.errors import CounterError
 from counter.services.session import Session
-from counter.services.sync_service import Enrolment, RefusedOp, SyncService
-from counter.sync.client import Grant
+from counter.services.sync_service import Enrolment, Grant, RefusedOp, SyncService
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import refresh_when_shown

@@ -1,7 +1,7 @@
 """Runs the sync agent off the GUI thread: a timer starts one step at a time on the pool.
 
 Each step opens its own store connection (SQLite connections belong to one thread),
-pushes and pulls through :class:`counter.sync.client.SyncClient`, and reports the
+pushes and pulls through :func:`counter.services.sync_service.sync_step`, and reports the
 result and the status-bar figures by signal. A counter that has never been enrolled
 with a central does nothing and says so.
 """
@@ -14,31 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from counter.log import sync as log
-from counter.store.db import connect
-from counter.sync.client import StepResult, SyncClient, SyncStatus, read_status, transport_for
+from counter.services.sync_service import StepResult, SyncStatus, sync_step
 from counter.ui.background import BackgroundLoop
-
-
-def _sync_step(
-    store_path: Path, clock: Callable[[], datetime]
-) -> tuple[StepResult | None, SyncStatus | None]:
-    result = status = None
-    try:
-        db = connect(store_path)
-        try:
-            transport = transport_for(db, timeout=15.0)
-            if transport is not None:
-                try:
-                    result = SyncClient(db, transport, clock=clock).step()
-                finally:
-                    transport.close()
-            status = read_status(db)
-        finally:
-            db.close()
-    except Exception:  # the store failed: the next tick tries again
-        log.exception("sync step failed")
-    return result, status
 
 
 class SyncAgent(BackgroundLoop):
@@ -61,7 +38,7 @@ class SyncAgent(BackgroundLoop):
         self.clock = clock
 
     def step(self) -> Callable[[], object]:
-        return lambda: _sync_step(self.store_path, self.clock)
+        return lambda: sync_step(self.store_path, self.clock)
 
     def report(self, result: object) -> None:
         step, status = result  # type: ignore[misc]

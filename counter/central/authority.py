@@ -64,8 +64,22 @@ class CentralStaff:
         )
 
 
-#: (device, op, the row as held or None, whether the device owns it, the op's staff).
-Check = Callable[["Device", WireOp, dict[str, Any] | None, bool, CentralStaff | None], str | None]
+@dataclass(frozen=True)
+class Proposed:
+    """A change a device asks for, with what the central knows around it."""
+
+    device: Device
+    op: WireOp
+    #: The row as the central holds it, or None for a new row.
+    old: dict[str, Any] | None
+    #: Whether the asking device wrote the row first.
+    owner: bool
+    #: The central's record of the staff member the op names, if it has one.
+    staff: CentralStaff | None
+
+
+#: A table's own rule: why the change may not be stored, or None.
+Check = Callable[[Proposed], str | None]
 
 
 @dataclass(frozen=True)
@@ -135,13 +149,8 @@ CASE_IDENTITY = (
 CASE_DERIVED = frozenset({"promised_due", "legal_due", "due_provisional", "updated_at"})
 
 
-def _check_case(
-    device: Device,
-    op: WireOp,
-    old: dict[str, Any] | None,
-    owner: bool,
-    staff: CentralStaff | None,
-) -> str | None:
+def _check_case(change: Proposed) -> str | None:
+    device, op, old, owner = change.device, change.op, change.old, change.owner
     try:
         new_state = CaseState(op.payload.get("state"))
     except ValueError:
@@ -169,13 +178,8 @@ def _check_case(
     return None
 
 
-def _check_audit(
-    device: Device,
-    op: WireOp,
-    old: dict[str, Any] | None,
-    owner: bool,
-    staff: CentralStaff | None,
-) -> str | None:
+def _check_audit(change: Proposed) -> str | None:
+    device, op, staff = change.device, change.op, change.staff
     if op.payload.get("device_id") != device.device_id:
         return "审计记录属于另一台设备：每台设备只能上传自己的审计链"
     claimed = str(op.payload.get("role", "") or "")
@@ -188,13 +192,8 @@ def _check_audit(
     return None
 
 
-def _check_own_window(
-    device: Device,
-    op: WireOp,
-    old: dict[str, Any] | None,
-    owner: bool,
-    staff: CentralStaff | None,
-) -> str | None:
+def _check_own_window(change: Proposed) -> str | None:
+    device, op = change.device, change.op
     window = str(op.payload.get("window", "") or "")
     if device.window and window and window != device.window:
         return f"本机登记为 {device.window} 号窗口，不能以 {window} 号窗口的名义操作"
@@ -322,7 +321,7 @@ def refusal_for(
             return _refuse(f"不能修改其他设备的“{op.table_name}”数据")
         old = json.loads(held[1])
     if rule.check is not None:
-        why = rule.check(device, op, old, owner, staff)
+        why = rule.check(Proposed(device, op, old, owner, staff))
         if why is not None:
             return ErrorCode.ILLEGAL_CHANGE, ErrorCode.ILLEGAL_CHANGE.reason(why)
     return None

@@ -42,3 +42,14 @@ def enrol(
     window = window if kind.has_window else ""
     code = engine.create_enrol_code(now_ms(), kind, window)
     return engine.enrol(code, device_id, "", now_ms()).token
+
+
+#: A kiosk's issue of a category-A ticket, as the queue tests send it.
+QUEUE_ISSUE = {
+    "category": "A",
+    "category_name": "企业开办",
+    "numbering": "2026-11-27",
+    "lane": 2,
+    "one_waiting_per_person": False,
+    "at": "2026-11-27T09:00:00.000+08:00",
+}

@@ -14,7 +14,7 @@ from itertools import count
 from typing import Any
 
 import pytest
-from central_support import enrol, now_ms
+from central_support import QUEUE_ISSUE, enrol, now_ms
 from fastapi.testclient import TestClient
 
 from counter.central.audit import refused_entries, verify_devices
@@ -336,16 +336,6 @@ def test_a_window_gets_password_hashes_only_of_staff_who_sign_in_at_a_window(
 
     assert hashed(window) == {"zhangwei", "lina", "zhaolei", "admin"}
     assert hashed(laptop) == {"zhangwei", "wangqiang", "admin"}
-
-
-QUEUE_ISSUE = {
-    "category": "A",
-    "category_name": "企业开办",
-    "numbering": "2026-11-27",
-    "lane": 2,
-    "one_waiting_per_person": False,
-    "at": "2026-11-27T09:00:00.000+08:00",
-}
 
 
 def call_body(window: str, staff: str, name: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from central_support import enrol, now_ms
+from central_support import QUEUE_ISSUE, enrol, now_ms
 from fastapi.testclient import TestClient
 
 from counter.central.app import MAX_JSON_DEPTH, create_app, nested_deeper_than
@@ -35,14 +35,6 @@ ATTACK_CHUNKS = 1024
 #: The central's peak resident memory after the attack; idle it is about 80 MB.
 PEAK_RSS_LIMIT = 200 * MIB
 DEEP = b"[" * 100_000
-ISSUE = {
-    "category": "A",
-    "category_name": "企业开办",
-    "numbering": "2026-11-27",
-    "lane": 2,
-    "one_waiting_per_person": False,
-    "at": "2026-11-27T09:00:00.000+08:00",
-}
 
 
 def op(seq: int, **payload: Any) -> dict[str, Any]:
@@ -288,13 +280,13 @@ def test_writes_beyond_the_write_budget_are_429_while_reads_pass(engine: Engine)
             )
             for n in range(1, 5)
         ]
-        issue = client.post("/v1/queue/issue", json=ISSUE, headers=bearer(token))
+        issue = client.post("/v1/queue/issue", json=QUEUE_ISSUE, headers=bearer(token))
         reads = [
             client.get("/v1/pull", headers=bearer(token)),
             client.get("/v1/queue/tickets", params={"day": "2026-11-27"}, headers=bearer(token)),
             client.get("/v1/queue/board", params={"day": "2026-11-27"}, headers=bearer(token)),
         ]
-        others = client.post("/v1/queue/issue", json=ISSUE, headers=bearer(other))
+        others = client.post("/v1/queue/issue", json=QUEUE_ISSUE, headers=bearer(other))
         enrols = [
             client.post("/v1/enrol", json={"code": "nope", "device_id": f"dev-{n}"})
             for n in range(4)

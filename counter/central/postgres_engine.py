@@ -218,9 +218,18 @@ class PostgresEngine(Engine):
             ):
                 if statement.strip():
                     conn.execute(statement)
+            have = {
+                (r[0], r[1])
+                for r in conn.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns"
+                    " WHERE table_schema = current_schema()"
+                )
+            }
             for table, column, definition in COLUMN_UPGRADES:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
-            conn.execute(FILL_OWNERS)
+                if (table, column) not in have:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            if ("rows", "owner") not in have:  # once, not a scan of every row each start
+                conn.execute(FILL_OWNERS)
 
     def close(self) -> None:
         self._pool.close()

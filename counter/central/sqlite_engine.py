@@ -73,11 +73,14 @@ class SqliteEngine(Engine):
             ):
                 if statement.strip():
                     conn.execute(statement)
+            added = set()
             for table, column, definition in COLUMN_UPGRADES:
                 have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-            conn.execute(FILL_OWNERS)
+                    added.add((table, column))
+            if ("rows", "owner") in added:  # once, not a scan of every row each start
+                conn.execute(FILL_OWNERS)
         finally:
             conn.close()
 

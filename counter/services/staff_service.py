@@ -51,6 +51,8 @@ class StaffService:
         if missing:
             raise ValidationError(missing[0], "请为每个演示账号设置密码或选择停用")
         for login, password in passwords.items():
+            if password == "":
+                raise ValidationError(login, "请设置密码，或勾选“停用”")
             if password is not None and password == DEMO_PASSWORD:
                 raise ValidationError(login, "不能沿用演示密码")
         hashed: dict[str, str] = {}

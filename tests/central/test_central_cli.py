@@ -84,3 +84,17 @@ def test_unknown_database_url_is_refused() -> None:
 def test_serving_sqlite_from_several_processes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="须用 PostgreSQL"):
         main(["serve", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--workers", "2"])
+
+
+def test_devices_lists_kind_window_and_refusals(engine: Engine, capsys) -> None:
+    main(["enrol-code", "--db", url_of(engine), "--kind", "kiosk"])
+    engine.enrol(printed_code(capsys), "kiosk-1", "大厅取号机", now_ms())
+    main(["devices", "--db", url_of(engine)])
+    listed = capsys.readouterr().out
+    assert "kiosk-1\t大厅取号机\t取号机\t-\t正常" in listed
+
+
+def test_a_window_code_needs_its_window_number(engine: Engine, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["enrol-code", "--db", url_of(engine), "--kind", "window"])
+    assert "须指定窗口号" in capsys.readouterr().err

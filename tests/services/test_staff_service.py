@@ -12,6 +12,7 @@ from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD
 from counter.services.session import sign_in
 from counter.services.staff_service import StaffService
 from counter.store import audit_log
+from counter.sync.client import Grant, keep_token
 
 REAL = "正式密码-2026"
 
@@ -67,3 +68,14 @@ def test_every_demo_account_must_be_given_a_password_or_removed(
     with pytest.raises(ValidationError) as refused:
         StaffService(db).replace_demo_accounts(supervisor, partial, now)
     assert refused.value.field != "zhangwei"
+
+
+def test_no_demo_account_signs_in_once_the_counter_has_enrolled(
+    db: Database, now: datetime
+) -> None:
+    """The README's public password opens nothing on a counter that joined a hall."""
+    keep_token(db, "https://10.0.0.5:8443", Grant("token", "", "window", "3"))
+    for account in DEMO_ACCOUNTS:
+        with pytest.raises(ValidationError, match="没有工号"):
+            sign_in(db, account.login, DEMO_PASSWORD, "3", now)
+    assert not StaffService(db).demo_in_use()

@@ -54,8 +54,24 @@ class Hlc:
 
     @classmethod
     def decode(cls, text: str) -> Hlc:
-        wall, _, counter = text.partition("-")
+        """A reading, or the clock part of a :func:`version`."""
+        wall, _, counter = text.partition("/")[0].partition("-")
         return cls(int(wall), int(counter or 0))
+
+
+def version(hlc: str, device: str) -> str:
+    """The version of a row as last-writer-wins compares it: the clock reading, then the
+    device that wrote it. Two devices can read the same clock (same millisecond, same
+    counter); without the device the central keeps the first to arrive and each of the
+    two counters keeps its own value for ever. Text order is (clock, device) order
+    because the encoded clock has a fixed width; a bare reading from before versions
+    sorts just below every version of the same reading."""
+    return f"{hlc}/{device}"
+
+
+def version_device(text: str) -> str:
+    """Who wrote a version ("" for a bare clock reading from before versions)."""
+    return text.partition("/")[2]
 
 
 def to_ms(moment: datetime) -> int:

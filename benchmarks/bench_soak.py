@@ -2,19 +2,24 @@
 
 Five ``benchmarks.soak_counter`` processes edit the shared holiday table (each edit a
 row, its outbox op and an audit entry) and sync every second; 5 % of the answers are
-dropped after the central committed, and the central process is killed (SIGKILL) and
-restarted every ``--restart-every`` seconds. At the end every counter drains and
+dropped after the central committed (and each counter's first), and the central
+process is killed (SIGKILL) and restarted ``--restarts`` times, spread over the run by
+how many edits the counters have made. One counter's clock runs ten minutes slow, and
+another's an hour fast until half way, when it is put right. The run is counted, not
+timed: each counter makes its share of edits however long that takes, so a slow machine
+gives a longer run, never one with fewer faults. At the end every counter drains and
 pulls, and the sync invariants are checked:
 
 - no counter has a pending or refused op;
 - the central holds each device's ops 1..N exactly once (no gap, no duplicate);
-- every counter's rows equal the central's current rows (last writer wins converged);
+- every counter's rows equal the central's current rows (converged; two supervisors'
+  edits of one day merge, or the one not kept is on the 同步冲突 list);
 - every counter's pull cursor reached the end of the change log;
 - every device's audit chain verifies at the central.
 
 Memory: RSS of each counter process and of the central, early and at the end.
 
-    python -m benchmarks.bench_soak [--minutes 10] [--db postgres|sqlite]
+    python -m benchmarks.bench_soak [--minutes 10] [--db postgres|sqlite] [--restarts 5]
 """
 
 from __future__ import annotations
@@ -102,6 +107,9 @@ class Totals:
     offline_steps: int = 0
     dropped: int = 0
     restarts: int = 0
+    #: Concurrent edits of one day: merged beside each other, or listed as conflicts.
+    merged: int = 0
+    conflicts: int = 0
     violations: list[str] = field(default_factory=list)
     app_rss: list[tuple[float, float]] = field(default_factory=list)
     central_rss: list[tuple[float, float]] = field(default_factory=list)
@@ -152,10 +160,29 @@ def check(engine: object, central: Central, stores: list[Path]) -> list[str]:
     return problems
 
 
+#: The PC clocks of the first counters (the rest keep true time).
+SKEWS = ("slow", "fast")
+
+
+def written(stores: list[Path]) -> int:
+    """Ops the counters have made so far (each edit is two: the day and its audit entry)."""
+    made = 0
+    for path in stores:
+        db = open_store(path)
+        try:
+            made += int(db.execute("SELECT max(next_seq, coalesce((SELECT max(seq) FROM"
+                                   " outbox), 0) + 1) - 1 FROM device").fetchone()[0])  # fmt: skip
+        finally:
+            db.close()
+    return made
+
+
 def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
-         drop: float = 0.05, restart_every: float | None = None) -> Totals:  # fmt: skip
+         drop: float = 0.05, restarts: int = 5) -> Totals:  # fmt: skip
     seconds = minutes * 60
-    restart_every = restart_every or max(5.0, seconds / 5)
+    edits = max(1, int(seconds * rate))  # per counter
+    # Restart when the counters have made 1/(n+1), 2/(n+1), … of their ops.
+    marks = [2 * edits * counters * (k + 1) // (restarts + 1) for k in range(restarts)]
     folder = Path(tempfile.mkdtemp(prefix="counter-soak-"))
     url, pg_name = make_db(kind, folder)
     totals = Totals()
@@ -176,15 +203,15 @@ def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
             token = enrol(db, central.base, engine.create_enrol_code(to_ms(clock())))
             db.close()
             stores.append(path)
+            skew = SKEWS[n] if n < len(SKEWS) else ""
             workers.append(subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.soak_counter", str(path), central.base,
-                 token, str(seconds), str(rate), str(drop), str(n + 1)],
+                 token, str(edits), str(rate), str(drop), str(n + 1), skew],
                 stdout=subprocess.PIPE, text=True, cwd=ROOT,
             ))  # fmt: skip
         start = time.monotonic()
         early: dict[int, float] = {}
         late: dict[int, float] = {}
-        next_restart = start + restart_every
         while any(w.poll() is None for w in workers):
             time.sleep(0.5)
             elapsed = time.monotonic() - start
@@ -195,12 +222,15 @@ def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
                         early[n] = value
                     late[n] = value or late.get(n, 0.0)
             central.sample()
-            if time.monotonic() >= next_restart and elapsed < seconds - 2:
+            if totals.restarts < restarts and written(stores) >= marks[totals.restarts]:
                 central.kill()
                 time.sleep(0.5)
                 central.start()
                 totals.restarts += 1
-                next_restart = time.monotonic() + restart_every
+        while totals.restarts < restarts:  # the counters outran the marks: restart anyway
+            central.kill()
+            central.start()
+            totals.restarts += 1
         for w in workers:
             out, _ = w.communicate()
             if w.returncode != 0 or not out.strip():
@@ -221,6 +251,12 @@ def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
                 db.close()
         central.sample()
         totals.violations += check(engine, central, stores)
+        totals.conflicts = int(engine.scalar(
+            "SELECT count(*) FROM rows WHERE table_name = 'sync_conflicts'"))  # fmt: skip
+        rewritten = int(engine.scalar(
+            "SELECT count(*) FROM changes WHERE table_name = 'holidays' AND hlc LIKE ?",
+            ["%/central"]))  # fmt: skip
+        totals.merged = rewritten - totals.conflicts
         engine.close()
     finally:
         central.kill()
@@ -236,10 +272,10 @@ def main() -> None:
     parser.add_argument("--counters", type=int, default=5)
     parser.add_argument("--rate", type=float, default=20.0, help="ops/s per counter")
     parser.add_argument("--drop", type=float, default=0.05, help="share of answers dropped")
-    parser.add_argument("--restart-every", type=float, default=None, help="seconds")
+    parser.add_argument("--restarts", type=int, default=5, help="central SIGKILLs")
     args = parser.parse_args()
     began = time.perf_counter()
-    t = soak(args.minutes, args.db, args.counters, args.rate, args.drop, args.restart_every)
+    t = soak(args.minutes, args.db, args.counters, args.rate, args.drop, args.restarts)
     took = time.perf_counter() - began
     faults = t.restarts + t.dropped
     print(f"soak ({args.db}, {args.counters} counters × {args.rate:g} ops/s, "
@@ -249,6 +285,11 @@ def main() -> None:
     print(f"soak: sync steps: {t.steps} ({t.offline_steps} offline)")
     print(f"soak: faults injected: {faults} ({t.restarts} central restarts, "
           f"{t.dropped} responses dropped)")  # fmt: skip
+    print("soak: clocks: counter 1 ten minutes slow, counter 2 an hour fast then put right")
+    print(f"soak: concurrent edits merged: {t.merged}, listed as conflicts: {t.conflicts}")
+    lost = sum("ops of" in v or "outbox" in v for v in t.violations)
+    diverged = sum("differ" in v or "cursor" in v for v in t.violations)
+    print(f"soak: lost or duplicated ops: {lost}, counters diverged: {diverged}")
     print(f"soak: invariant violations: {len(t.violations)}")
     for problem in t.violations[:20]:
         print("   ", problem)

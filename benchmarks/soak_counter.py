@@ -1,7 +1,13 @@
 """One counter in the soak: a supervisor editing the shared holiday table at a steady rate,
 syncing every second through a transport that drops some responses.
 
-    python -m benchmarks.soak_counter STORE URL TOKEN SECONDS RATE DROP SEED
+    python -m benchmarks.soak_counter STORE URL TOKEN OPS RATE DROP SEED SKEW
+
+It writes exactly OPS edits (a count, not a time: the soak's checks count what
+happened, so a slow machine makes the run longer, never different), and the answer to
+its first request is always dropped. SKEW sets its PC's clock: "slow" runs ten minutes
+behind throughout; "fast" runs an hour ahead for the first half of its edits and is then
+put right; anything else is the true time.
 
 Prints one JSON line at the end: ops written, sync steps, offline steps, responses dropped.
 """
@@ -29,14 +35,26 @@ FIRST_DAY = date(2031, 1, 1)
 SOAK_PASSWORD = "soak-supervisor"
 
 
-def clock() -> datetime:
-    return datetime.now(HALL_TZ)
+def skewed(skew: str, done: list[int], total: int) -> datetime:
+    """This PC's clock: wrong as SKEW says, a fast one put right half way through."""
+    now = datetime.now(HALL_TZ)
+    if skew == "slow":
+        return now - timedelta(minutes=10)
+    if skew == "fast" and done[0] < total // 2:
+        return now + timedelta(hours=1)
+    return now
 
 
 def main() -> None:
     store, url, token = sys.argv[1], sys.argv[2], sys.argv[3]
-    seconds, rate, drop, seed = (float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]),
-                                 int(sys.argv[7]))  # fmt: skip
+    total, rate, drop, seed = (int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]),
+                               int(sys.argv[7]))  # fmt: skip
+    skew = sys.argv[8] if len(sys.argv) > 8 else ""
+    written = [0]
+
+    def clock() -> datetime:
+        return skewed(skew, written, total)
+
     rng = random.Random(seed)
     db = open_store(store)
     calendar = CalendarService(db, WorkingHours.parse("09:00-12:00,13:30-17:30"))
@@ -46,12 +64,13 @@ def main() -> None:
     key = derive_key(staff.id, SOAK_PASSWORD)
     session = Session(staff, str(seed % 900 + 1), clock(), key=key)
     transport = FaultyTransport(HttpTransport(url, token, timeout=5.0))
+    transport.extend(["drop_response"])  # at least one dropped answer per counter
     client = SyncClient(db, transport, clock=clock, max_attempts=2, base_delay=0.1, max_delay=1)
     ops = steps = offline = 0
     start = time.monotonic()
-    deadline = start + seconds
     next_sync = start + 1.0
-    while (now := time.monotonic()) < deadline:
+    while ops < total:
+        now = time.monotonic()
         due = start + ops / rate
         if now < due:
             time.sleep(min(due - now, 0.05))
@@ -60,11 +79,14 @@ def main() -> None:
         kind = rng.choice(["holiday", "workday", None])
         calendar.set_day(session, day, kind, f"浸泡{seed}-{ops}", clock())
         ops += 1
+        written[0] = ops
         if time.monotonic() >= next_sync:
             transport.extend(rng.choices([None, "drop_response"], [1 - drop, drop], k=8))
             steps += 1
             offline += not client.step().online
             next_sync = time.monotonic() + 1.0
+    steps += 1  # one more, so even a short run meets its dropped answer
+    offline += not client.step().online
     dropped = sum(1 for line in transport.log if line.startswith("drop_response"))
     print(json.dumps({"ops": ops, "steps": steps, "offline": offline, "dropped": dropped}))
 

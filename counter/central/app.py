@@ -341,7 +341,7 @@ def create_app(
         limit: int = Query(1000, ge=1, le=MAX_PAGE),
     ) -> Response:
         device = await authenticate(request)
-        page: str = await in_thread(engine.pull_json, cursor, limit, device)
+        page: str = await in_thread(engine.pull_json, cursor, limit, device, now_ms())
         return Response(page, media_type="application/json")
 
     add_queue_routes(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter.model.cases import OPENING_STATES, CaseState, can_become
 from counter.model.devices import DeviceKind
+from counter.model.merge import Policy
 from counter.model.roles import roles_for
 from counter.model.staff import Role
 from counter.model.staff_key import op_message, verify
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from counter.central.engine import Device
 
 CENTRAL = "central"
-#: (kind, payload JSON, hlc, owner device) of a row as the central holds it.
-Held = tuple[str, str, str, str]
+#: (kind, payload JSON, version, owner device, writer "device|staff id") of a row as
+#: the central holds it.
+Held = tuple[str, str, str, str, str]
 Refusal = tuple[ErrorCode, str]
 
 
@@ -72,6 +74,9 @@ class Proposed:
     op: WireOp
     #: The row as the central holds it, or None for a new row.
     old: dict[str, Any] | None
+    #: The row as it would be stored: the op's payload, or that merged with changes
+    #: another device made meanwhile (counter.model.merge).
+    row: dict[str, Any]
     #: Whether the asking device wrote the row first.
     owner: bool
     #: The central's record of the staff member the op names, if it has one.
@@ -101,6 +106,9 @@ class TableRule:
     deletable: bool = False
     #: The domain's own rule for a change (the case state machine, the audit chain).
     check: Check | None = None
+    #: How two devices' concurrent changes to a row meet (None: the newer version wins
+    #: whole, for rows only one device writes, or that are replaced whole).
+    merge: Policy | None = None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -150,11 +158,11 @@ CASE_DERIVED = frozenset({"promised_due", "legal_due", "due_provisional", "updat
 
 
 def _check_case(change: Proposed) -> str | None:
-    device, op, old, owner = change.device, change.op, change.old, change.owner
+    device, op, old, owner, row = change.device, change.op, change.old, change.owner, change.row
     try:
-        new_state = CaseState(op.payload.get("state"))
+        new_state = CaseState(row.get("state"))
     except ValueError:
-        return f"办件状态“{op.payload.get('state')}”不存在"
+        return f"办件状态“{row.get('state')}”不存在"
     if old is None:
         if new_state not in OPENING_STATES:
             return f"新办件不能直接处于“{new_state.value}”状态"
@@ -166,13 +174,13 @@ def _check_case(change: Proposed) -> str | None:
     except ValueError:
         old_state = new_state
     if not op.actor:
-        moved = {k for k in set(old) | set(op.payload) if old.get(k) != op.payload.get(k)}
+        moved = {k for k in set(old) | set(row) if old.get(k) != row.get(k)}
         if not owner or not moved <= CASE_DERIVED:
             return "无人登录时只能重算本机办件的期限"
     if not can_become(old_state, new_state):
         return f"办件不能从“{old_state.value}”变为“{new_state.value}”"
     if not owner:
-        changed = [k for k in CASE_IDENTITY if old.get(k) != op.payload.get(k)]
+        changed = [k for k in CASE_IDENTITY if old.get(k) != row.get(k)]
         if changed:
             return "不能改写其他窗口受理的办件信息（" + "、".join(changed) + "）"
     return None
@@ -197,6 +205,28 @@ def _check_own_window(change: Proposed) -> str | None:
     window = str(op.payload.get("window", "") or "")
     if device.window and window and window != device.window:
         return f"本机登记为 {device.window} 号窗口，不能以 {window} 号窗口的名义操作"
+    return None
+
+
+#: What a supervisor's settling of a conflict may change, and nothing else.
+RESOLUTION_FIELDS = frozenset(
+    {"state", "choice", "resolved_by_id", "resolved_by_name", "resolved_at"}
+)
+
+
+def _check_resolution(change: Proposed) -> str | None:
+    old, row = change.old, change.row
+    if old is None:
+        return "同步冲突只由中心登记，窗口不能新建"
+    if old.get("state") != "open":
+        return "该同步冲突已经处理过了"
+    if row.get("state") != "resolved" or row.get("choice") not in ("kept", "taken"):
+        return "处理同步冲突须选择“保留现状”或“采用另一版本”"
+    moved = {k for k in set(old) | set(row) if old.get(k) != row.get(k)}
+    if not moved <= RESOLUTION_FIELDS:
+        return "处理同步冲突不能改动冲突记录本身（" + "、".join(sorted(moved)) + "）"
+    if change.staff is None or row.get("resolved_by_id") != change.staff.id:
+        return "处理人须是签名确认的值班长本人"
     return None
 
 
@@ -237,24 +267,37 @@ _HOLIDAY_CALLS = ("CalendarService.import_file", "CalendarService.set_day")
 
 RULES: dict[str, TableRule] = {
     # Hall-wide: every counter's deadlines and every kiosk's buttons follow them.
-    "holidays": TableRule(_kinds(W, L), _HOLIDAY_CALLS, shared=True, proof=True, deletable=True),
+    "holidays": TableRule(
+        _kinds(W, L), _HOLIDAY_CALLS, shared=True, proof=True, deletable=True, merge=Policy.FIELDS
+    ),
     "holiday_years": TableRule(_kinds(W, L), _HOLIDAY_CALLS, shared=True, proof=True),
     "queue_categories": TableRule(
-        _kinds(W, L), ("LocalQueue.set_category_windows",), shared=True, proof=True
+        _kinds(W, L),
+        ("LocalQueue.set_category_windows",),
+        shared=True,
+        proof=True,
+        merge=Policy.FIELDS,
     ),
     # Cases: taken in at one window, continued at any, as the state machine allows.
-    "applicants": TableRule(_kinds(W, L), _CASE_CALLS, shared=True),
+    "applicants": TableRule(_kinds(W, L), _CASE_CALLS, shared=True, merge=Policy.FIELDS),
     "cases": TableRule(
-        _kinds(W, L), _CASE_CALLS, unattended=_kinds(W, L), shared=True, check=_check_case
+        _kinds(W, L),
+        _CASE_CALLS,
+        unattended=_kinds(W, L),
+        shared=True,
+        check=_check_case,
+        merge=Policy.CASE,
     ),
     "case_events": TableRule(_kinds(W, L), _CASE_CALLS, append_only=True),
-    "case_materials": TableRule(_kinds(W, L), _CASE_CALLS, shared=True),
+    "case_materials": TableRule(_kinds(W, L), _CASE_CALLS, shared=True, merge=Policy.FIELDS),
     "unmask_log": TableRule(_kinds(W, L), ("CasesService.unmask",), append_only=True),
     # The queue offline: a kiosk issues with nobody signed in, a window serves.
     "tickets": TableRule(
         _kinds(W, K), _QUEUE_CALLS, unattended=_kinds(W, K), check=_check_own_window
     ),
-    "appointments": TableRule(_kinds(W, K), _QUEUE_CALLS, unattended=_kinds(W, K), shared=True),
+    "appointments": TableRule(
+        _kinds(W, K), _QUEUE_CALLS, unattended=_kinds(W, K), shared=True, merge=Policy.FIELDS
+    ),
     "clerk_states": TableRule(
         _kinds(W, L), ("LocalQueue.set_clerk_state",), check=_check_own_window
     ),
@@ -274,6 +317,7 @@ RULES: dict[str, TableRule] = {
         ("RatingsService.register", "RatingsService.step"),
         unattended=_kinds(W, P),
         shared=True,
+        merge=Policy.FIELDS,
     ),
     "followup_notes": TableRule(_kinds(W, L), ("RatingsService.step",), append_only=True),
     # 帮代办 on a specialist's laptop; the draft is picked up at a window.
@@ -281,12 +325,28 @@ RULES: dict[str, TableRule] = {
     "visit_tasks": TableRule(_kinds(W, L), _VISIT_CALLS),
     "prereviews": TableRule(_kinds(W, L), _VISIT_CALLS),
     "agent_authorisations": TableRule(_kinds(W, L), _VISIT_CALLS),
-    "case_drafts": TableRule(_kinds(W, L), (*_VISIT_CALLS, *_CASE_CALLS), shared=True),
+    "case_drafts": TableRule(
+        _kinds(W, L), (*_VISIT_CALLS, *_CASE_CALLS), shared=True, merge=Policy.FIELDS
+    ),
     # The gift pack of a case taken anywhere is handed over at any window.
-    "giftpacks": TableRule(_kinds(W), _GIFTPACK_CALLS, shared=True),
-    "giftpack_lines": TableRule(_kinds(W), _GIFTPACK_CALLS, shared=True),
+    "giftpacks": TableRule(_kinds(W), _GIFTPACK_CALLS, shared=True, merge=Policy.FIELDS),
+    "giftpack_lines": TableRule(_kinds(W), _GIFTPACK_CALLS, shared=True, merge=Policy.FIELDS),
     "giftpack_handovers": TableRule(_kinds(W), _GIFTPACK_CALLS, append_only=True),
+    # The 同步冲突 list is the central's: a supervisor settles a conflict, signed, and
+    # the central then puts the chosen version in place (Engine._settle_conflict).
+    "sync_conflicts": TableRule(
+        _kinds(W, L),
+        ("SyncService.resolve_conflict",),
+        shared=True,
+        proof=True,
+        check=_check_resolution,
+    ),
 }
+
+
+def merge_policy(table: str) -> Policy | None:
+    rule = RULES.get(table)
+    return rule.merge if rule is not None else None
 
 
 def _refuse(detail: str) -> Refusal:
@@ -294,12 +354,17 @@ def _refuse(detail: str) -> Refusal:
 
 
 def refusal_for(
-    device: Device, op: WireOp, held: Held | None, staff: CentralStaff | None
+    device: Device,
+    op: WireOp,
+    held: Held | None,
+    staff: CentralStaff | None,
+    row: dict[str, Any] | None = None,
 ) -> Refusal | None:
     """Why the central will not store ``op`` from ``device``, or None when it may.
 
     ``held`` is the row as the central holds it now (with its owner), ``staff`` the
-    central's record of the staff member the op names, if any.
+    central's record of the staff member the op names, if any, and ``row`` what would
+    be stored when that is not the op's payload as sent (a merge).
     """
     rule = RULES.get(op.table_name)
     if rule is None:
@@ -321,7 +386,17 @@ def refusal_for(
             return _refuse(f"不能修改其他设备的“{op.table_name}”数据")
         old = json.loads(held[1])
     if rule.check is not None:
-        why = rule.check(Proposed(device, op, old, owner, staff))
+        # Twice: the step the device itself took, from the row as it saw it (its base
+        # over what the central holds), and the row as it would be stored after a
+        # merge. A forged base thus neither makes an illegal step legal nor slips a
+        # change of another window's case in through the merge.
+        seen, asked = old, op.payload
+        if old is not None and op.base is not None:
+            seen = {**old, **op.base}
+            asked = {**seen, **{k: op.payload[k] for k in op.base if k in op.payload}}
+        why = rule.check(Proposed(device, op, seen, asked, owner, staff))
+        if why is None and row is not None:
+            why = rule.check(Proposed(device, op, old, row, owner, staff))
         if why is not None:
             return ErrorCode.ILLEGAL_CHANGE, ErrorCode.ILLEGAL_CHANGE.reason(why)
     return None

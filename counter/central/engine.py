@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from counter.central.authority import CentralStaff, refusal_for
+from counter.central.authority import CentralStaff, Held, merge_policy, refusal_for
+from counter.central.conflicts import conflict_row, taken
 from counter.central.disclosure import disclosed
-from counter.model.clock import Hlc
+from counter.model.clock import Hlc, version
 from counter.model.devices import DeviceKind
+from counter.model.merge import Merged, Outcome, merge
 from counter.sync.protocol import (
     MAX_CLOCK_AHEAD_MS,
     ErrorCode,
@@ -32,6 +34,7 @@ from counter.sync.protocol import (
     Refusal,
     WireOp,
 )
+from counter.sync.row_shapes import label, parents, shape_refusal
 from counter.sync.tables import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -172,9 +175,12 @@ CREATE TABLE IF NOT EXISTS ops (
     received_at BIGINT NOT NULL,
     UNIQUE (device_id, seq)
 );
--- The current version of every shared row (last writer wins on the hybrid clock).
--- ``owner`` is the device that first wrote the row ("central" for what it publishes):
--- other devices change it only as the table's rule allows (counter.central.authority).
+-- The current version of every shared row: ``hlc`` is its version (hybrid clock, then
+-- device: counter.model.clock.version), merged field by field where the table allows
+-- (counter.model.merge). ``owner`` is the device that first wrote the row ("central"
+-- for what it publishes): other devices change it only as the table's rule allows
+-- (counter.central.authority). ``writer`` is who last changed it ("device|staff id"),
+-- named when that change meets another in a conflict.
 CREATE TABLE IF NOT EXISTS rows (
     table_name TEXT NOT NULL,
     row_id TEXT NOT NULL,
@@ -182,6 +188,7 @@ CREATE TABLE IF NOT EXISTS rows (
     payload TEXT NOT NULL,
     hlc TEXT NOT NULL,
     owner TEXT,
+    writer TEXT,
     PRIMARY KEY (table_name, row_id)
 );
 """
@@ -221,6 +228,7 @@ COLUMN_UPGRADES = (
     ("enrol_codes", "window_no", "TEXT NOT NULL DEFAULT ''"),
     ("enrol_codes", "device_id", "TEXT"),
     ("rows", "owner", "TEXT"),
+    ("rows", "writer", "TEXT"),
 )
 #: A row written before owners were kept belongs to the device whose op first wrote it.
 FILL_OWNERS = """
@@ -275,7 +283,21 @@ CREATE TABLE IF NOT EXISTS queue_blocks (
     device_id TEXT NOT NULL,
     reserved_at BIGINT NOT NULL,
     PRIMARY KEY (category, numbering, first_seq)
-)
+);
+-- What the queue answered each device's action, by the request id the device gave it
+-- (the device from its token, never from the request): the retry of an action whose
+-- answer was lost gets the same answer, and nothing is done twice. Written in the
+-- action's own transaction; ``answer`` is empty only inside it. Kept a day
+-- (HallQueue.forget_answers); ``digest`` tells a retry from another request reusing the id.
+CREATE TABLE IF NOT EXISTS queue_requests (
+    device_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    answer TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (device_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS queue_requests_received ON queue_requests (received_at)
 """
 
 QUEUE_EVENTS_SQLITE = """
@@ -308,29 +330,65 @@ def _dump(payload: dict[str, Any]) -> str:
 class _Batch:
     """One push's effect, worked out in memory and then written in bulk."""
 
-    def __init__(self, stored: dict[tuple[str, str], tuple[str, str, str, str]]) -> None:
+    def __init__(self, stored: dict[tuple[str, str], Held]) -> None:
         self.stored = set(stored)
-        #: (kind, payload, hlc, owner) of each row as this batch leaves it.
+        #: (kind, payload, version, owner, writer) of each row as this batch leaves it.
         self.rows = dict(stored)
         self.changed: set[tuple[str, str]] = set()
         self.changes: list[tuple[str, ...]] = []
         self.ops: list[tuple[Any, ...]] = []
+        self.conflicts: list[str] = []
 
-    def apply(self, op: WireOp, origin: str) -> None:
-        """Events append; mutable rows take the newer clock; the log gets the outcome."""
-        key = (op.table_name, op.row_id)
-        payload = _dump(op.payload)
+    def meet(self, op: WireOp, origin: str) -> Merged | None:
+        """How an upsert meets the row the central holds, for tables that merge
+        (counter.model.merge); None where the newer version simply wins."""
+        held = self.rows.get((op.table_name, op.row_id))
+        policy = merge_policy(op.table_name)
+        if op.kind != "upsert" or held is None or held[0] == "delete" or policy is None:
+            return None
+        if op.base is None:
+            return None  # a counter from before bases: the newer version wins whole
+        newer = version(op.hlc, origin) > held[2]
+        return merge(policy, json.loads(held[1]), op.payload, op.base, newer)
+
+    def put(
+        self,
+        key: tuple[str, str],
+        kind: str,
+        payload: str,
+        stamp: str,
+        origin: str,
+        writer: str = CENTRAL,
+    ) -> None:
         held = self.rows.get(key)
-        owner = held[3] if held is not None else origin
+        self.rows[key] = (kind, payload, stamp, held[3] if held is not None else origin, writer)
+        if held is not None:
+            self.changed.add(key)
+        self.changes.append((*key, kind, payload, stamp, origin))
+
+    def apply(self, op: WireOp, origin: str, merged: Merged | None, now_ms: int) -> None:
+        """Events append; mutable rows merge or take the newer version; the log gets the
+        outcome, so every counter converges on the row the central keeps."""
+        key = (op.table_name, op.row_id)
+        held = self.rows.get(key)
+        stamp = version(op.hlc, origin)
+        writer = f"{origin}|{op.actor}"
         if op.kind in ("insert", "event"):
             if held is None:
-                self.rows[key] = (op.kind, payload, op.hlc, owner)
-                self.changes.append((*key, op.kind, payload, op.hlc, origin))
+                self.put(key, op.kind, _dump(op.payload), stamp, origin, writer)
             return
-        if held is None or op.hlc > held[2]:
-            self.rows[key] = (op.kind, payload, op.hlc, owner)
-            self.changed.add(key)
-            self.changes.append((*key, op.kind, payload, op.hlc, origin))
+        if merged is not None and held is not None:
+            if merged.outcome is Outcome.APPLIED and stamp > held[2]:
+                self.put(key, op.kind, _dump(op.payload), stamp, origin, writer)
+                return
+            # A row neither device sent: it needs a version after both, so the device
+            # whose change lost or was merged takes it as well as everyone else.
+            after = Hlc.decode(max(stamp, held[2])).tick(now_ms).encode()
+            keep = writer if merged.pushed_kept or merged.outcome is Outcome.MERGED else held[4]
+            self.put(key, "upsert", _dump(merged.row), version(after, CENTRAL), CENTRAL, keep)
+            return
+        if held is None or stamp > held[2]:
+            self.put(key, op.kind, _dump(op.payload), stamp, origin, writer)
         else:
             # The device lost last-writer-wins: send the winner down again so it converges.
             self.changes.append((*key, *held[:3], CENTRAL))
@@ -548,17 +606,7 @@ class Engine(ABC):
                     cur, "SELECT op_id, hash, state, code, reason FROM ops WHERE op_id IN", ops
                 )
             }
-            stored: dict[tuple[str, str], tuple[str, str, str, str]] = {}
-            for table in {op.table_name for op in ops}:
-                for r in self._in(
-                    cur,
-                    "SELECT table_name, row_id, kind, payload, hlc, owner FROM rows"
-                    " WHERE table_name = ? AND row_id IN",
-                    [op for op in ops if op.table_name == table],
-                    key=lambda op: op.row_id,
-                    first=[table],
-                ):
-                    stored[(r[0], r[1])] = (r[2], r[3], r[4], r[5] or CENTRAL)
+            stored = self._held(cur, ops)
             staff = self._staff_of(cur, ops)
             batch = _Batch(stored)
             for op in sorted(ops, key=lambda o: o.seq):
@@ -577,10 +625,12 @@ class Engine(ABC):
                 if op.seq > expected:
                     break  # a gap: the answer's next_expected_seq tells the device
                 expected += 1
-                refusal = self._check(op, now_ms)
+                refusal = self._check(op, now_ms) or self._orphan(op, batch)
+                merged = batch.meet(op, device_id) if refusal is None else None
+                held = batch.rows.get((op.table_name, op.row_id))
                 if refusal is None and self._authorise:
-                    held = batch.rows.get((op.table_name, op.row_id))
-                    refusal = refusal_for(device, op, held, staff.get(op.actor))
+                    row = merged.row if merged is not None else None
+                    refusal = refusal_for(device, op, held, staff.get(op.actor), row)
                 if refusal is not None:
                     log.warning(
                         "refused op %s from device %s (%s): %s",
@@ -590,8 +640,13 @@ class Engine(ABC):
                         refusal[1],
                     )
                 if refusal is None:
-                    batch.apply(op, device_id)
+                    batch.apply(op, device_id, merged, now_ms)
                     acked.append(op.op_id)
+                    if merged is not None and merged.outcome is Outcome.CONFLICT:
+                        assert held is not None
+                        self._list_conflict(cur, batch, op, device, held, merged, staff, now_ms)
+                    if op.table_name == "sync_conflicts" and op.payload.get("choice") == "taken":
+                        self._settle_conflict(cur, batch, op, now_ms)
                 else:
                     refused.append(Refusal(op_id=op.op_id, code=refusal[0], reason=refusal[1]))
                 batch.ops.append(
@@ -618,7 +673,111 @@ class Engine(ABC):
             )
             if self._before_commit is not None:
                 self._before_commit()
-        return PushResponse(acked=acked, refused=refused, next_expected_seq=expected)
+        return PushResponse(
+            acked=acked,
+            refused=refused,
+            next_expected_seq=expected,
+            conflicts=batch.conflicts,
+            central_ms=now_ms,
+        )
+
+    def _settle_conflict(self, cur: Any, batch: _Batch, op: WireOp, now_ms: int) -> None:
+        """A supervisor chose the listed version: put it in place of the kept one, as the
+        central's own change with a version after both, so every counter takes it."""
+        key = (str(op.payload.get("table_name", "")), str(op.payload.get("row_id", "")))
+        if key not in batch.rows:
+            found = self._q(
+                cur,
+                "SELECT kind, payload, hlc, owner, writer FROM rows"
+                " WHERE table_name = ? AND row_id = ?",
+                list(key),
+            ).fetchone()
+            if found is None:
+                return
+            batch.rows[key] = (found[0], found[1], found[2], found[3] or CENTRAL, found[4] or "")
+            batch.stored.add(key)
+        held = batch.rows[key]
+        row = taken(json.loads(held[1]), op.payload)
+        after = Hlc.decode(held[2]).tick(now_ms).encode()
+        batch.put(
+            key, "upsert", _dump(row), version(after, CENTRAL), CENTRAL, f"{CENTRAL}|{op.actor}"
+        )
+
+    def _list_conflict(
+        self,
+        cur: Any,
+        batch: _Batch,
+        op: WireOp,
+        device: Device,
+        held: Held,
+        merged: Merged,
+        staff: dict[str, CentralStaff],
+        now_ms: int,
+    ) -> None:
+        """Put a conflict on the hall's 同步冲突 list, in the push's own transaction:
+        the change that lost is kept there, with who made each and when."""
+        other_device, _, other_actor = held[4].partition("|")
+        people = dict(staff)
+        if other_actor and other_actor not in people:
+            found = self.staff_record(other_actor)
+            if found is not None:
+                people[other_actor] = found
+        devices = {device.device_id: device}
+        if other_device and other_device != device.device_id:
+            row = self._q(
+                cur, f"SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?", [other_device]
+            ).fetchone()
+            other = Device.from_row(row)
+            if other is not None:
+                devices[other_device] = other
+        payload = conflict_row(op, device, held, merged, devices, people, now_ms)
+        stamp = version(Hlc(now_ms).encode(), CENTRAL)
+        batch.put(("sync_conflicts", payload["id"]), "upsert", _dump(payload), stamp, CENTRAL)
+        batch.conflicts.append(op.op_id)
+        log.warning(
+            "conflict on %s %s: %s from device %s met a change from %s",
+            op.table_name,
+            op.row_id,
+            ", ".join(c.field for c in merged.clashes),
+            device.device_id,
+            other_device or "?",
+        )
+
+    def _held(self, cur: Any, ops: list[WireOp]) -> dict[tuple[str, str], Held]:
+        """The rows a batch touches, and the rows they refer to, as the central holds
+        them: read once, up front."""
+        wanted: dict[str, set[str]] = {}
+        for op in ops:
+            wanted.setdefault(op.table_name, set()).add(op.row_id)
+            for table, row_id in parents(op.table_name, op.kind, op.row_id, op.payload):
+                wanted.setdefault(table, set()).add(row_id)
+        stored: dict[tuple[str, str], Held] = {}
+        for table, row_ids in wanted.items():
+            ids = sorted(row_ids)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found = self._q(
+                    cur,
+                    "SELECT table_name, row_id, kind, payload, hlc, owner, writer FROM rows"
+                    f" WHERE table_name = ? AND row_id IN ({','.join('?' * len(chunk))})",
+                    [table, *chunk],
+                ).fetchall()
+                for r in found:
+                    stored[(r[0], r[1])] = (r[2], r[3], r[4], r[5] or CENTRAL, r[6] or "")
+        return stored
+
+    @staticmethod
+    def _orphan(op: WireOp, batch: _Batch) -> tuple[ErrorCode, str] | None:
+        """An op whose row names a row the hall does not have (a material of a case that
+        was never pushed): every counter would fail to write it, so it is refused here
+        rather than left to stop their pulls."""
+        for table, row_id in parents(op.table_name, op.kind, op.row_id, op.payload):
+            held = batch.rows.get((table, row_id))
+            if held is None or held[0] == "delete":
+                return ErrorCode.INVALID, ErrorCode.INVALID.reason(
+                    f"引用的{label(table)}“{row_id}”在中心不存在"
+                )
+        return None
 
     def _staff_of(self, cur: Any, ops: list[WireOp]) -> dict[str, CentralStaff]:
         """The central's records of the staff the ops name, read once for the batch."""
@@ -651,19 +810,23 @@ class Engine(ABC):
 
     def _write_batch(self, cur: Any, batch: _Batch) -> None:
         new = [(t, r, *batch.rows[(t, r)]) for t, r in batch.rows if (t, r) not in batch.stored]
-        changed = [(*batch.rows[key][:3], *key) for key in batch.changed if key in batch.stored]
+        changed = [
+            (*batch.rows[key][:3], batch.rows[key][4], *key)
+            for key in batch.changed
+            if key in batch.stored
+        ]
         if new:
             cur.executemany(
                 self._sql(
-                    "INSERT INTO rows (table_name, row_id, kind, payload, hlc, owner)"
-                    " VALUES (?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO rows (table_name, row_id, kind, payload, hlc, owner, writer)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
                 ),
                 new,
             )
         if changed:
             cur.executemany(
                 self._sql(
-                    "UPDATE rows SET kind = ?, payload = ?, hlc = ?"
+                    "UPDATE rows SET kind = ?, payload = ?, hlc = ?, writer = ?"
                     " WHERE table_name = ? AND row_id = ?"
                 ),
                 changed,
@@ -690,6 +853,9 @@ class Engine(ABC):
         table = REGISTRY[op.table_name]
         if not table.pushable:
             return ErrorCode.READ_ONLY_TABLE, ErrorCode.READ_ONLY_TABLE.reason(op.table_name)
+        bad = shape_refusal(op.table_name, op.kind, op.row_id, op.payload)
+        if bad is not None:
+            return ErrorCode.INVALID, ErrorCode.INVALID.reason(bad)
         ahead = Hlc.decode(op.hlc).wall_ms - now_ms
         if ahead > MAX_CLOCK_AHEAD_MS:
             return ErrorCode.CLOCK_AHEAD, ErrorCode.CLOCK_AHEAD.reason(
@@ -738,7 +904,7 @@ class Engine(ABC):
                 [table, row_id],
             ).fetchone()
             clock = Hlc.decode(held[0]).tick(now_ms) if held else Hlc(now_ms)
-            hlc = clock.encode()
+            hlc = version(clock.encode(), CENTRAL)
             text = _dump(payload)
             self._put_row(cur, table, row_id, kind, text, hlc, new=held is None)
             self._log(cur, table, row_id, kind, text, hlc, CENTRAL)
@@ -758,7 +924,9 @@ class Engine(ABC):
     def pull(self, cursor: int, limit: int) -> PullPage:
         return PullPage.model_validate_json(self.pull_json(cursor, limit))
 
-    def pull_json(self, cursor: int, limit: int, device: Device | None = None) -> str:
+    def pull_json(
+        self, cursor: int, limit: int, device: Device | None = None, now_ms: int = 0
+    ) -> str:
         """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON).
 
         Building the page text directly keeps the first 500,000-row pull from spending
@@ -778,7 +946,8 @@ class Engine(ABC):
             f'"kind":{dumps(r[3])},"payload":{r[4]},"hlc":{dumps(r[5])},"origin":{dumps(r[6])}}}'
             for r in rows
         )
-        return f'{{"changes":[{items}],"cursor":{last},"more":{"true" if more else "false"}}}'
+        more_text = "true" if more else "false"
+        return f'{{"changes":[{items}],"cursor":{last},"more":{more_text},"central_ms":{now_ms}}}'
 
     # -- inspection (CLI, tests) -----------------------------------------------------------
 

@@ -68,6 +68,7 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | SyncService.dismiss               | ✗     | ✗          | ✓          | ✓     |
 | SyncService.enrol                 | ✗     | ✗          | ✓          | ✓     |
 | SyncService.finish_enrolment      | ✗     | ✗          | ✓          | ✓     |
+| SyncService.resolve_conflict      | ✗     | ✗          | ✓          | ✓     |
 | SyncService.resubmit              | ✗     | ✗          | ✓          | ✓     |
 | SyncService.start_enrolment       | ✗     | ✗          | ✓          | ✓     |
 | VisitsService.add_task            | ✗     | ✓          | ✓          | ✓     |
@@ -163,6 +164,7 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "SyncService.dismiss": SUPERVISORS,
     "SyncService.enrol": SUPERVISORS,
     "SyncService.finish_enrolment": SUPERVISORS,
+    "SyncService.resolve_conflict": SUPERVISORS,
     "SyncService.resubmit": SUPERVISORS,
     "SyncService.start_enrolment": SUPERVISORS,
     "VisitsService.add_task": SITE_VISITORS,
@@ -257,6 +259,9 @@ UNGUARDED: Mapping[str, str] = {
     "StaffService.demo_accounts": _READ,
     "StaffService.demo_in_use": _READ,
     "SyncService.central": _READ,
+    "SyncService.clock_note": _READ,
+    "SyncService.conflicts": _READ,
+    "SyncService.pull_failures": _READ,
     "SyncService.refused": _READ,
     "VisitsService.authorisations": _READ,
     "VisitsService.checklist": _READ,

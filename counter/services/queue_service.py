@@ -677,6 +677,7 @@ class LocalQueue:
         cat = self._category(code)
         changed = replace(cat, windows=tuple(w.strip() for w in windows if w.strip()))
         with self.db.atomic(), outbox.acting_as(self.db, session.acting):
+            before = outbox.prior(self.db, "queue_categories", {"code": cat.code})
             queue_store.save_category(self.db, changed, now)
             outbox.record(
                 self.db,
@@ -685,6 +686,7 @@ class LocalQueue:
                 kind="upsert",
                 payload=queue_store.category_row(changed, now),
                 now=now,
+                before=before,
             )
             detail = {"windows": list(changed.windows)}
             target = f"queue_categories:{cat.code}"

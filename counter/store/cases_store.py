@@ -88,8 +88,17 @@ def save_applicant(db: Database, applicant: Applicant, now: datetime) -> None:
         "phone": applicant.phone,
         "updated_at": iso(now),
     }
+    before = outbox.prior(db, "applicants", {"id": applicant.key})
     db["applicants"].upsert(row, pk="id")
-    outbox.record(db, table="applicants", row_id=applicant.key, kind="upsert", payload=row, now=now)
+    outbox.record(
+        db,
+        table="applicants",
+        row_id=applicant.key,
+        kind="upsert",
+        payload=row,
+        now=now,
+        before=before,
+    )
 
 
 def find_applicant(db: Database, kind: ApplicantKind, id_number: str) -> Applicant | None:
@@ -109,13 +118,18 @@ def find_applicant(db: Database, kind: ApplicantKind, id_number: str) -> Applica
 def insert_case(db: Database, case: Case, now: datetime) -> None:
     row = _case_row(case)
     db["cases"].insert(row)
-    outbox.record(db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now)
+    outbox.record(
+        db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now, before=None
+    )
 
 
 def update_case(db: Database, case: Case, now: datetime) -> None:
     row = _case_row(case)
+    before = outbox.prior(db, "cases", {"id": case.id})
     db["cases"].update(case.id, row)
-    outbox.record(db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now)
+    outbox.record(
+        db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now, before=before
+    )
 
 
 def add_event(db: Database, event: CaseEvent, now: datetime) -> None:
@@ -202,6 +216,9 @@ def save_materials(
             "promised_due": m.promised_due.isoformat() if m.promised_due else None,
             "updated_at": iso(now),
         }
+        before = outbox.prior(
+            db, "case_materials", {"case_id": case_id, "material_id": m.material_id}
+        )
         db["case_materials"].upsert(row, pk=("case_id", "material_id"))
         outbox.record(
             db,
@@ -210,6 +227,7 @@ def save_materials(
             kind="upsert",
             payload=row,
             now=now,
+            before=before,
         )
 
 

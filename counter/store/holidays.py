@@ -73,6 +73,7 @@ def seed_from_package(db: Database, now: datetime) -> int:
 def set_day(db: Database, day: date, kind: str | None, name: str, now: datetime) -> None:
     """One supervisor edit: mark a day as holiday or make-up workday, or clear it (None)."""
     with db.atomic():
+        before = outbox.prior(db, "holidays", {"day": day.isoformat()})
         if kind is None:
             db.execute("DELETE FROM holidays WHERE day = ?", [day.isoformat()])
         else:
@@ -87,6 +88,7 @@ def set_day(db: Database, day: date, kind: str | None, name: str, now: datetime)
             kind="delete" if kind is None else "upsert",
             payload={"day": day.isoformat(), "kind": kind, "name": name},
             now=now,
+            before=before,
         )
 
 

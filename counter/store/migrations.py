@@ -873,4 +873,65 @@ def m0012_trust(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0013_pull_failures")
+def m0013_pull_failures(db: Database) -> None:
+    """Pulled changes this counter could not apply (a material whose case never came,
+    a row missing a required column): each is kept here, by its place in the central's
+    change log, while the pull carries on past it. One bad row used to stop every pull
+    for good; now it is listed on the sync page and tried again on every sync, so a row
+    whose parent arrives later lands then and leaves the list."""
+    run_script(
+        db,
+        """
+        CREATE TABLE pull_failures (
+            cursor INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            last_tried_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1
+        )
+        """,
+    )
+
+
+@MIGRATIONS(name="0014_clocks_and_conflicts")
+def m0014_clocks_and_conflicts(db: Database) -> None:
+    """Sync that loses nothing silently (issue 25). An op keeps what it changed (its
+    base) so the central can merge it with a concurrent one; the device keeps how far
+    its clock is off the central's, to stamp ops in the central's time and to say so;
+    and the hall's 同步冲突 list, written by the central, comes down to every window:
+    each conflict with both versions, who and when, and how a supervisor settled it."""
+    run_script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN base TEXT;
+        ALTER TABLE sync_state ADD COLUMN clock_offset_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sync_state ADD COLUMN clock_checked_at TEXT;
+        CREATE TABLE sync_conflicts (
+            id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            clashes TEXT NOT NULL,
+            kept_by TEXT NOT NULL,
+            lost_by TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+            choice TEXT NOT NULL DEFAULT '' CHECK (choice IN ('', 'kept', 'taken')),
+            resolved_by_id TEXT NOT NULL DEFAULT '',
+            resolved_by_name TEXT NOT NULL DEFAULT '',
+            resolved_at TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX sync_conflicts_open ON sync_conflicts (state, detected_at);
+        CREATE INDEX sync_conflicts_row ON sync_conflicts (table_name, row_id)
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -15,15 +15,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlite_utils import Database
 
 from counter.model.clock import Hlc, iso, to_ms
+from counter.model.merge import changed_fields
 from counter.model.staff_key import StaffKey, op_message
 from counter.store.migrations import SCHEMA_VERSION
 
 KINDS = ("insert", "upsert", "delete", "event")
+
+
+class Unknown(Enum):
+    #: The caller did not say what the row was before: the central lets the newer
+    #: version win whole, as it did before bases.
+    ROW = 0
+
+
+UNKNOWN = Unknown.ROW
 # One encoder for every op: json.dumps with options builds a new one per call.
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
@@ -49,6 +60,9 @@ class Op:
     actor: str = ""
     #: Her signature over the op (counter.model.staff_key), when her session had a key.
     proof: str = ""
+    #: For a change to a row this device already held, what each changed field was
+    #: before it (counter.model.merge): how the central merges concurrent edits.
+    base: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,13 +131,18 @@ def device_id(db: Database) -> str:
     return str(row[0])
 
 
-# The next sequence number and the last clock reading: the newest op in the outbox when
-# there is one, else what the device row kept when the outbox was last cleared. Reading
-# them so, rather than updating the device row on every write, keeps a write with its
-# op to the pages the op itself touches (see checkpoint()).
+# The next sequence number, the last clock reading and how far this PC's clock is off
+# the central's. The last reading is the newest op still waiting in the outbox, else
+# what the device row keeps (the clock as it was when acked ops left the outbox, moved
+# on by what was pulled since). Refused ops do not count: nobody else ever saw their
+# clock, and a clock once far too fast must not hold every later op at its reading.
+# Reading them so, rather than updating the device row on every write, keeps a write
+# with its op to the pages the op itself touches (see checkpoint()).
 _NEXT = (
     "SELECT max(next_seq, coalesce((SELECT max(seq) FROM outbox), 0) + 1),"
-    " max(hlc, coalesce((SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1), ''))"
+    " max(hlc, coalesce((SELECT hlc FROM outbox WHERE state = 'pending'"
+    " ORDER BY seq DESC LIMIT 1), '')),"
+    " coalesce((SELECT clock_offset_ms FROM sync_state WHERE id = 1), 0)"
     " FROM device WHERE id = 1"
 )
 
@@ -131,13 +150,45 @@ _NEXT = (
 def checkpoint(db: Database) -> None:
     """Keep the device's next sequence and clock before acked ops leave the outbox: once
     they are gone the device row is the only memory of them. Call in the transaction
-    that deletes them."""
+    that deletes them, after marking what was refused."""
     db.conn.execute(
         "UPDATE device SET"
         " next_seq = max(next_seq, coalesce((SELECT max(seq) FROM outbox), 0) + 1),"
-        " hlc = max(hlc, coalesce((SELECT hlc FROM outbox ORDER BY seq DESC LIMIT 1), ''))"
+        " hlc = max(hlc, coalesce((SELECT hlc FROM outbox WHERE state = 'pending'"
+        " ORDER BY seq DESC LIMIT 1), ''))"
         " WHERE id = 1"
     )
+
+
+def clock(db: Database) -> Hlc:
+    """The device's clock as its next op will read it (before the tick)."""
+    last = db.execute(_NEXT).fetchone()[1]
+    return Hlc.decode(last) if last else Hlc(0)
+
+
+def advance_clock(db: Database, seen: Hlc, now_ms: int) -> None:
+    """Move the device's clock past a reading it has seen (a pulled change): its next op
+    orders after everything it has seen, however slow this PC's clock is."""
+    moved = clock(db).receive(seen, now_ms).encode()
+    db.conn.execute("UPDATE device SET hlc = max(hlc, ?) WHERE id = 1", [moved])
+
+
+def lower_clock(db: Database, ceiling: Hlc) -> None:
+    """Bring a clock that ran ahead of what the central accepts back to its bound. Safe:
+    every reading the central ever accepted or sent down is below the bound, so no op
+    this device made or saw orders after a new one (counter.sync.protocol
+    MAX_CLOCK_AHEAD_MS)."""
+    db.conn.execute("UPDATE device SET hlc = min(hlc, ?) WHERE id = 1", [ceiling.encode()])
+
+
+def prior(db: Database, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """A row as it is before a change: what :func:`record` takes as ``before``."""
+    where = " AND ".join(f"[{name}] = ?" for name in key)
+    cursor = db.execute(f"SELECT * FROM [{table}] WHERE {where}", list(key.values()))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def record(
@@ -148,16 +199,27 @@ def record(
     kind: str,
     payload: dict[str, Any],
     now: datetime,
+    before: dict[str, Any] | Unknown | None = UNKNOWN,
 ) -> Op:
-    """Append one op for a change made in the current transaction."""
+    """Append one op for a change made in the current transaction.
+
+    ``before`` is the row as it was before the change (:func:`prior`), or None for a
+    row this device did not hold: an upsert then carries what it changed, so the
+    central can merge it with another window's change made at the same time.
+    """
     if not db.conn.in_transaction:
         raise OutsideTransactionError("outbox.record() must run inside the change's transaction")
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    seq, last = db.conn.execute(_NEXT).fetchone()
+    seq, last, offset = db.conn.execute(_NEXT).fetchone()
     now_ms = to_ms(now)
-    hlc = Hlc.decode(last).tick(now_ms).encode()
+    # In the central's time when this PC's clock is known to be off: a window whose
+    # clock is ten minutes slow still orders its edit after one made a minute earlier.
+    hlc = Hlc.decode(last).tick(now_ms + offset).encode()
     text = _encode(payload)
+    base = None
+    if kind == "upsert" and not isinstance(before, Unknown):
+        base = changed_fields(before or {}, payload)
     who = _acting.get(db)
     actor = who.staff_id if who else ""
     proof = ""
@@ -177,10 +239,12 @@ def record(
         created_at=iso(now),
         actor=actor,
         proof=proof,
+        base=base,
     )
     db.conn.execute(
         "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
-        " schema_version, created_at, actor, proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " schema_version, created_at, actor, proof, base)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             op.seq,
             op.op_id,
@@ -193,6 +257,7 @@ def record(
             op.created_at,
             actor,
             proof,
+            None if base is None else _encode(base),
         ],
     )
     return op
@@ -213,12 +278,13 @@ def _op(row: tuple[Any, ...]) -> Op:
         refused_reason=row[10],
         actor=row[11],
         proof=row[12],
+        base=None if row[13] is None else json.loads(row[13]),
     )
 
 
 _COLUMNS = (
     "seq, op_id, table_name, row_id, kind, payload, hlc, schema_version, created_at,"
-    " state, refused_reason, actor, proof"
+    " state, refused_reason, actor, proof, base"
 )
 
 
@@ -243,6 +309,7 @@ def pending_count(db: Database) -> int:
 def has_pending(db: Database, table: str, row_id: str) -> bool:
     """A row with local ops not yet acked must not be overwritten by a pulled copy."""
     found = db.execute(
-        "SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ? LIMIT 1", [table, row_id]
+        "SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ? AND state = 'pending' LIMIT 1",
+        [table, row_id],
     ).fetchone()
     return found is not None

@@ -11,6 +11,7 @@ cannot succeed.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -21,12 +22,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.log import sync as log
-from counter.model.clock import iso
+from counter.model.clock import Hlc, iso, to_ms, version
 from counter.model.errors import ValidationError
 from counter.store import outbox, staff_store
 from counter.store.db import immediate
 from counter.sync import pinning
 from counter.sync.protocol import (
+    MAX_CLOCK_AHEAD_MS,
     Change,
     EnrolResponse,
     ErrorCode,
@@ -37,6 +39,10 @@ from counter.sync.tables import REGISTRY, row_statement
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+#: The outbox's ops still to be pushed, as a source for ``SyncClient._keyed``.
+PENDING = "(SELECT table_name, row_id FROM outbox WHERE state = 'pending')"
+#: How far this PC's clock may be off the central's before the status bar says so.
+CLOCK_WARNING_MS = 60 * 1000
 #: A supervisor waits for the answer at the sync page: a wrong address should say so
 #: in seconds, not after the agent's patient 30.
 ENROL_TIMEOUT_S = 10.0
@@ -65,6 +71,26 @@ class SyncStatus:
     last_success_at: str | None
     last_error: str
     blocked: bool
+    #: Pulled changes this counter could not apply, kept and retried (pull_failures).
+    pull_failures: int = 0
+    #: How far this PC's clock is off the central's (central minus local, ms).
+    clock_offset_ms: int = 0
+    #: The hall's conflicts waiting for a supervisor (the 同步冲突 list).
+    conflicts: int = 0
+
+
+@dataclass(frozen=True)
+class PullFailure:
+    """A change from the central that this counter could not apply, as it was kept."""
+
+    cursor: int
+    table_name: str
+    row_id: str
+    kind: str
+    error: str
+    first_seen_at: str
+    last_tried_at: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,32 @@ class StepResult:
     pulled: int
     online: bool
     error: str = ""
+
+
+#: SQLite's errors that are the store's, not a row's: they would fail every change alike.
+_STORE_FAULTS = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+    "SQLITE_NOMEM",
+    "SQLITE_CANTOPEN",
+    "SQLITE_INTERRUPT",
+    "SQLITE_PERM",
+    "SQLITE_PROTOCOL",
+)
+
+
+def _row_fault(exc: Exception) -> bool:
+    """Whether a change failed for what it holds (set it aside, carry on) rather than
+    for the store (fail the page: setting every row aside for a full disk would lose
+    the lot to the list, and the next pull would find the disk fixed)."""
+    if isinstance(exc, MemoryError):
+        return False
+    return not str(getattr(exc, "sqlite_errorname", "")).startswith(_STORE_FAULTS)
 
 
 def backoff_delay(attempt: int, rng: random.Random, base: float, cap: float) -> float:
@@ -151,13 +203,18 @@ class SyncClient:
                     # Only when there is someone to name: a central from before them
                     # refuses fields it does not know.
                     **({"actor": op.actor, "proof": op.proof} if op.actor else {}),
+                    **({"base": op.base} if op.base is not None else {}),
                 }
                 for op in ops
             ],
         }
+        sent_ms = to_ms(self.clock())
         answer = self._call("POST", "/v1/push", body=body)
         if answer.status == 200:
-            return self._settle(ops, PushResponse.model_validate(answer.body))
+            response = PushResponse.model_validate(answer.body)
+            settled = self._settle(ops, response)
+            self._heard_from(response.central_ms, sent_ms)
+            return settled
         op_id = answer.body.get("op_id")
         reason = str(answer.body.get("reason", ""))
         if answer.status == 409 and op_id and any(op.op_id == op_id for op in ops):
@@ -189,6 +246,12 @@ class SyncClient:
             seqs = [op.seq for op in ops if op.op_id in acked]
             by_id = {op.op_id: op.seq for op in ops}
             self.acked_total += len(seqs)
+            # Refusals first: the checkpoint keeps the clock of what still counts.
+            for refusal in answer.refused:
+                self.db.execute(
+                    "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE seq = ?",
+                    [f"[{refusal.code.value}] {refusal.reason}", by_id.get(refusal.op_id)],
+                )
             outbox.checkpoint(self.db)
             for start in range(0, len(seqs), 500):
                 chunk = seqs[start : start + 500]
@@ -197,11 +260,6 @@ class SyncClient:
                     f"({','.join('?' * len(chunk))})",
                     chunk,
                 )
-            for refusal in answer.refused:
-                self.db.execute(
-                    "UPDATE outbox SET state = 'refused', refused_reason = ? WHERE seq = ?",
-                    [f"[{refusal.code.value}] {refusal.reason}", by_id.get(refusal.op_id)],
-                )
             self.db.execute(
                 "UPDATE sync_state SET next_expected_seq = ?, last_push_at = ?,"
                 " last_success_at = ?, last_error = '', blocked = 0 WHERE id = 1",
@@ -209,6 +267,8 @@ class SyncClient:
             )
         for refusal in answer.refused:
             log.warning("op %s refused: %s", refusal.op_id, refusal.reason)
+        for op_id in answer.conflicts:
+            log.warning("op %s met another window's change: listed under 同步冲突", op_id)
         waiting = outbox.pending(self.db, 1)
         if waiting and waiting[0].seq > answer.next_expected_seq:
             raise SyncBlocked(
@@ -219,15 +279,36 @@ class SyncClient:
         return len(seqs)
 
     def _remember_hlc(self, table: str, row_id: str, hlc: str) -> None:
-        """The local row now holds this acked op's version, so its clock is the one to
-        compare pulls against — even when older than a version pulled before. Keeping the
-        larger clock made the central's re-sent winner look stale after this counter lost
-        last-writer-wins, and the counter kept its own value for ever (found by the soak)."""
+        """The local row now holds this acked op's version, so it is the one to compare
+        pulls against — even when older than a version pulled before. Keeping the larger
+        made the central's re-sent winner look stale after this counter lost last-writer-
+        wins, and the counter kept its own value for ever (found by the soak). The
+        version names this device, as the central's does (counter.model.clock.version):
+        with the bare clock, a tie with another device's op was never broken."""
         self.db.execute(
             "INSERT INTO sync_rows (table_name, row_id, hlc) VALUES (?, ?, ?) "
             "ON CONFLICT (table_name, row_id) DO UPDATE SET hlc = excluded.hlc",
-            [table, row_id, hlc],
+            [table, row_id, version(hlc, self.device_id)],
         )
+
+    def _heard_from(self, central_ms: int, sent_ms: int) -> None:
+        """The central's clock, as it answered: keep how far this PC's clock is off (ops
+        are stamped in the central's time, and the sync page says so when it is far),
+        and bring a clock that ran past what the central accepts back to its bound, so a
+        clock once far too fast and then fixed does not keep every new op refused."""
+        if central_ms <= 0:
+            return  # a central from before it tells the time
+        now = self.clock()
+        local_ms = (sent_ms + to_ms(now)) // 2
+        offset = central_ms - local_ms
+        with immediate(self.db):
+            self.db.execute(
+                "UPDATE sync_state SET clock_offset_ms = ?, clock_checked_at = ? WHERE id = 1",
+                [offset, iso(now)],
+            )
+            outbox.lower_clock(self.db, Hlc(central_ms + MAX_CLOCK_AHEAD_MS))
+        if abs(offset) >= CLOCK_WARNING_MS:
+            log.warning("this PC's clock is %d s off the central's", offset // 1000)
 
     def push(self, max_batches: int = 1000) -> int:
         total = 0
@@ -247,6 +328,7 @@ class SyncClient:
 
     def pull_page(self) -> tuple[int, bool]:
         """Fetch and apply one page; returns (changes applied, more to come)."""
+        sent_ms = to_ms(self.clock())
         answer = self._call(
             "GET", "/v1/pull", params={"cursor": self.cursor(), "limit": self.page_size}
         )
@@ -257,6 +339,12 @@ class SyncClient:
         with immediate(self.db):
             applied = self._apply_page(page.changes, now)
             self._save_cursor(page.cursor, now)
+            if page.changes:
+                # Every change seen moves this device's clock past it (hybrid logical
+                # clock): what it does next orders after what it has seen.
+                seen = max(Hlc.decode(c.hlc) for c in page.changes)
+                outbox.advance_clock(self.db, seen, to_ms(now))
+        self._heard_from(page.central_ms, sent_ms)
         return applied, page.more
 
     def _save_cursor(self, cursor: int, now: datetime) -> None:
@@ -284,9 +372,131 @@ class SyncClient:
         return found
 
     def _apply_page(self, changes: list[Change], now: datetime) -> int:
-        """Apply a page inside the caller's transaction; lookups are made per page."""
+        """Apply a page inside the caller's transaction, whatever is in it.
+
+        The page goes in whole when it can (runs of ``executemany``: the first pull of a
+        hall's history). When a change in it cannot be written here — a material whose
+        case never came, a row missing a required column, a table's own apply failing —
+        the page goes in again one change at a time, each under a savepoint: the good
+        ones land, a bad one is rolled back alone and kept in ``pull_failures`` for the
+        sync page and a later retry, and the cursor moves past it. One such row used to
+        fail every pull of every counter behind it, for good (issue 25). A fault of the
+        store itself (a full disk, a lock) is no row's: it fails the page, pulled again.
+        """
+        self.db.execute("SAVEPOINT pulled_page")
+        try:
+            applied = self._apply_run(changes, now)
+        except Exception as exc:
+            self.db.execute("ROLLBACK TO pulled_page")
+            self.db.execute("RELEASE pulled_page")
+            if not _row_fault(exc):
+                raise
+            log.warning("a pulled page did not go in whole (%s); applying it change by change", exc)
+            return self._apply_singly(changes, now)
+        self.db.execute("RELEASE pulled_page")
+        return applied
+
+    def _apply_singly(self, changes: list[Change], now: datetime) -> int:
+        """Each change under its own savepoint; those that fail are kept, not applied."""
+        applied = 0
+        for change in changes:
+            done, error = self._try_change(change, now)
+            applied += done
+            if error:
+                self._keep_failure(change, error, now)
+        return applied
+
+    def _try_change(self, change: Change, now: datetime) -> tuple[int, str]:
+        """Apply one change, rolled back alone if it fails: (applied, why it failed)."""
+        self.db.execute("SAVEPOINT pulled_change")
+        try:
+            done = self._apply_run([change], now)
+        except Exception as exc:
+            self.db.execute("ROLLBACK TO pulled_change")
+            self.db.execute("RELEASE pulled_change")
+            if not _row_fault(exc):
+                raise
+            return 0, f"{type(exc).__name__}: {exc}"
+        self.db.execute("RELEASE pulled_change")
+        return done, ""
+
+    def _keep_failure(self, change: Change, error: str, now: datetime) -> None:
+        """Kept by its place in the change log: pulled again (a resync), it stays one."""
+        self.db.execute(
+            "INSERT INTO pull_failures (cursor, table_name, row_id, kind, payload, hlc, origin,"
+            " error, first_seen_at, last_tried_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (cursor) DO UPDATE SET error = excluded.error,"
+            " last_tried_at = excluded.last_tried_at, attempts = attempts + 1",
+            [
+                change.cursor,
+                change.table_name,
+                change.row_id,
+                change.kind,
+                json.dumps(change.payload, ensure_ascii=False, default=str),
+                change.hlc,
+                change.origin,
+                error,
+                iso(now),
+                iso(now),
+            ],
+        )
+        log.warning(
+            "pulled change %d (%s %s %s) cannot be applied here, kept and passed: %s",
+            change.cursor,
+            change.kind,
+            change.table_name,
+            change.row_id,
+            error,
+        )
+
+    def retry_pull_failures(self) -> int:
+        """Try the kept changes again, oldest first, each under its own savepoint; returns
+        how many landed. One whose parent has arrived since lands and leaves the list, as
+        does one a newer version of its row has made moot; the rest stay, counted. Run
+        once a sync, after its pull, so parents pulled in the same sync are there."""
+        kept = self.db.execute(
+            "SELECT cursor, table_name, row_id, kind, payload, hlc, origin FROM pull_failures"
+            " ORDER BY cursor"
+        ).fetchall()
+        if not kept:
+            return 0
+        now = self.clock()
+        applied = 0
+        with immediate(self.db):
+            for cursor, table_name, row_id, kind, payload, hlc, origin in kept:
+                change = Change.model_validate(
+                    {
+                        "cursor": cursor,
+                        "table_name": table_name,
+                        "row_id": row_id,
+                        "kind": kind,
+                        "payload": json.loads(payload),
+                        "hlc": hlc,
+                        "origin": origin,
+                    }
+                )
+                done, error = self._try_change(change, now)
+                applied += done
+                if error:
+                    self.db.execute(
+                        "UPDATE pull_failures SET error = ?, last_tried_at = ?,"
+                        " attempts = attempts + 1 WHERE cursor = ?",
+                        [error, iso(now), cursor],
+                    )
+                else:
+                    self.db.execute("DELETE FROM pull_failures WHERE cursor = ?", [cursor])
+                    log.info(
+                        "pulled change %d (%s %s) applied on retry", cursor, table_name, row_id
+                    )
+        return applied
+
+    def _apply_run(self, changes: list[Change], now: datetime) -> int:
+        """Apply changes inside the caller's transaction; lookups are made per run (a
+        page, or one change when the page would not go in whole)."""
         keys = {(c.table_name, c.row_id) for c in changes}
-        waiting = {(t, r) for t, r in self._keyed("outbox", "table_name, row_id", keys)}
+        # Only ops still to be pushed hold a pulled row back: a refused change is not the
+        # hall's, and the row takes the hall's version (SyncService.resubmit puts it back).
+        waiting = {(t, r) for t, r in self._keyed(PENDING, "table_name, row_id", keys)}
         held = {(t, r): h for t, r, h in self._keyed("sync_rows", "table_name, row_id, hlc", keys)}
         clocks: dict[tuple[str, str], str] = {}
         applied = 0
@@ -340,7 +550,7 @@ class SyncClient:
             total += applied
             if not more:
                 break
-        return total
+        return total + self.retry_pull_failures()
 
     # -- the agent's tick ----------------------------------------------------------------
 
@@ -371,10 +581,15 @@ class SyncClient:
 
 
 def read_status(db: Database) -> SyncStatus:
-    cursor, last_success, error, blocked = db.execute(
-        "SELECT cursor, last_success_at, last_error, blocked FROM sync_state WHERE id = 1"
+    cursor, last_success, error, blocked, offset = db.execute(
+        "SELECT cursor, last_success_at, last_error, blocked, clock_offset_ms FROM sync_state"
+        " WHERE id = 1"
     ).fetchone()
     refused = int(db.execute("SELECT count(*) FROM outbox WHERE state = 'refused'").fetchone()[0])
+    failures = int(db.execute("SELECT count(*) FROM pull_failures").fetchone()[0])
+    conflicts = int(
+        db.execute("SELECT count(*) FROM sync_conflicts WHERE state = 'open'").fetchone()[0]
+    )
     return SyncStatus(
         pending=outbox.pending_count(db),
         refused=refused,
@@ -382,7 +597,21 @@ def read_status(db: Database) -> SyncStatus:
         last_success_at=last_success,
         last_error=error,
         blocked=bool(blocked),
+        pull_failures=failures,
+        clock_offset_ms=int(offset or 0),
+        conflicts=conflicts,
     )
+
+
+def read_pull_failures(db: Database) -> list[PullFailure]:
+    """The changes kept because they could not be applied here, oldest first."""
+    return [
+        PullFailure(*row)
+        for row in db.execute(
+            "SELECT cursor, table_name, row_id, kind, error, first_seen_at, last_tried_at,"
+            " attempts FROM pull_failures ORDER BY cursor"
+        ).fetchall()
+    ]
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_BATCH = 1000
 MAX_PAGE = 5000
-# An op whose clock reads further ahead of the central than this is refused: one device
-# with a wrong clock would otherwise win every last-writer-wins comparison for good.
-MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
+# An op whose clock reads further ahead of the central than this is refused. Counters
+# stamp ops in the central's time once they have heard from it (counter.store.outbox),
+# and every counter's clock moves past what it pulls, so a clock some hours fast makes
+# no one lose work: it only decides which of two truly concurrent edits is "later", and
+# those are merged or listed as conflicts. The bound stops a clock set years ahead
+# (a flat CMOS battery) from dragging the hall's clocks with it; a counter refused for
+# it is not locked out once its clock is fixed, because it lowers its own clock to this
+# bound when the central tells it the time (SyncClient._heard_from).
+MAX_CLOCK_AHEAD_MS = 24 * 3600 * 1000
 
 
 class ErrorCode(StrEnum):
@@ -135,11 +141,17 @@ class WireOp(_Request):
     actor: str = Field(default="", max_length=64)
     #: Her signature over the op (counter.model.staff_key), needed for hall-wide tables.
     proof: str = Field(default="", max_length=200)
+    #: For a change to a row the device already held: the value each changed field had
+    #: before it (counter.model.merge). With it the central merges concurrent edits of
+    #: different fields and sees a conflict where two devices changed the same one.
+    base: dict[str, Any] | None = None
 
     def content_hash(self) -> str:
-        """What "the same op" means on replay: everything but the id itself (and, for
-        an op that names nobody, the two fields ops from before them did not have)."""
+        """What "the same op" means on replay: everything but the id itself (and the
+        optional fields an op may leave out, as ops from before them did)."""
         unnamed = {"actor", "proof"} if not (self.actor or self.proof) else set()
+        if self.base is None:
+            unnamed.add("base")
         body = self.model_dump(exclude={"op_id", *unnamed})
         text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
@@ -160,6 +172,12 @@ class PushResponse(_Wire):
     acked: list[str]
     refused: list[Refusal]
     next_expected_seq: int
+    #: Acked ops whose change met another device's change to the same field: the hall
+    #: keeps one and the other waits on the 同步冲突 list (counter.model.merge).
+    conflicts: list[str] = []
+    #: The central's clock when it answered (0 from a central from before it): how a
+    #: counter finds how far its own clock is off.
+    central_ms: int = 0
 
 
 class Change(_Wire):
@@ -176,6 +194,7 @@ class PullPage(_Wire):
     changes: list[Change]
     cursor: int
     more: bool
+    central_ms: int = 0
 
 
 class EnrolRequest(_Request):

@@ -249,3 +249,5 @@ register("case_drafts")
 register("giftpacks", pk="case_id")
 register("giftpack_lines")
 register("giftpack_handovers")
+# The hall's 同步冲突 list: written by the central, settled by a supervisor at any window.
+register("sync_conflicts")

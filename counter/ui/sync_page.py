@@ -1,7 +1,17 @@
-"""The sync page: where this counter stands with the central, and the refused ops.
+"""The sync page: where this counter stands with the central, and what needs a person.
 
-A supervisor resubmits a refused op (once its cause, say the window's clock, is put
-right) or dismisses it; the op itself stays in the store either way.
+Three lists, each on its own tab with its count:
+
+- 同步冲突: changes two windows made to the same thing while one was offline; the hall
+  kept one and lists the other. A supervisor keeps what the hall has or takes the other
+  version (a signed op the central carries out, recorded in the audit chain).
+- 中心拒收: ops the central refused. A supervisor resubmits one (once its cause is put
+  right) or dismisses it; the op itself stays in the store either way.
+- 无法应用 (only while there are any): changes from the central this counter could not
+  apply; the pull went on past them and retries them; the list is for IT.
+
+Above them, when this PC's clock is a minute or more off the central's, a line says by
+how much: the counter keeps working, but the clock should be put right.
 """
 
 from __future__ import annotations
@@ -18,13 +28,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from counter.model.errors import CounterError
 from counter.services.session import Session
-from counter.services.sync_service import Enrolment, Grant, RefusedOp, SyncService
+from counter.services.sync_service import (
+    Conflict,
+    Enrolment,
+    Grant,
+    RefusedOp,
+    SyncService,
+    UnappliedChange,
+)
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import refresh_when_shown
@@ -62,6 +80,42 @@ def refused_model() -> RecordTableModel[RefusedOp]:
     )
 
 
+def _versions(conflict: Conflict, kept: bool) -> str:
+    return "；".join(f"{c.label}：{c.kept if kept else c.lost}" for c in conflict.clashes)
+
+
+def conflicts_model() -> RecordTableModel[Conflict]:
+    return RecordTableModel(
+        [
+            ("发现时间", lambda c: c.detected_at[5:16].replace("T", " ")),
+            ("数据", lambda c: c.table_label),
+            ("记录", lambda c: c.label),
+            ("现在的版本", lambda c: _versions(c, kept=True)),
+            ("由", lambda c: str(c.kept_by)),
+            ("未采用的版本", lambda c: _versions(c, kept=False)),
+            ("由", lambda c: str(c.lost_by)),
+        ],
+        tooltips={
+            3: lambda c: _versions(c, kept=True),
+            5: lambda c: _versions(c, kept=False),
+        },
+    )
+
+
+def pull_failures_model() -> RecordTableModel[UnappliedChange]:
+    return RecordTableModel(
+        [
+            ("首次出现", lambda r: r.first_seen_at[5:19].replace("T", " ")),
+            ("数据", lambda r: r.table_label),
+            ("记录", lambda r: r.row_id),
+            ("操作", lambda r: KIND_LABELS.get(r.kind, r.kind)),
+            ("原因", lambda r: r.reason),
+            ("已试次数", lambda r: str(r.attempts)),
+        ],
+        tooltips={4: lambda r: f"中心变更序号 {r.cursor}：{r.error}"},
+    )
+
+
 class SyncPage(QWidget):
     title = "数据同步"
     enrolled = Signal(str)  # the central's address, so the agent syncs at once
@@ -81,6 +135,10 @@ class SyncPage(QWidget):
         self.clock = clock
         self._asking: tuple[Enrolment, QRunnable] | None = None
         self.enrolment = self._build_enrolment(default_url)
+        self.clock_note = QLabel()
+        self.clock_note.setObjectName("clockNote")
+        self.clock_note.setWordWrap(True)
+        self.clock_note.setStyleSheet("color: #8a5300; font-weight: bold;")
         self.model = refused_model()
         self.table = record_table_view(self.model, stretch=5)
         self.table.setObjectName("refusedOps")
@@ -107,16 +165,111 @@ class SyncPage(QWidget):
         buttons.addStretch(1)
 
         heading = QLabel(self.tr("中心拒收的数据（保留在本机，请值班长处理）"))
+        refused_tab = QWidget()
+        refused_layout = QVBoxLayout(refused_tab)
+        refused_layout.addWidget(heading)
+        refused_layout.addLayout(buttons)
+        refused_layout.addWidget(self.table, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("syncTabs")
+        self.tabs.addTab(self._build_conflicts(), self.tr("同步冲突"))
+        self.tabs.addTab(refused_tab, self.tr("中心拒收"))
+        self.tabs.addTab(self._build_pull_failures(), self.tr("无法应用"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
+        layout.addWidget(self.clock_note)
         layout.addWidget(self.enrolment)
-        layout.addWidget(heading)
-        layout.addLayout(buttons)
         layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.tabs, 1)
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
         self.refresh_if_shown = refresh_when_shown(self, self.refresh)
         self.refresh()
+        # Open on what needs a person first: conflicts, then refusals, then the rest.
+        for tab, rows in ((0, self.conflicts.rowCount()), (1, self.model.rowCount())):
+            if rows:
+                self.tabs.setCurrentIndex(tab)
+                break
+        else:
+            self.tabs.setCurrentIndex(2 if self.failures_model.rowCount() else 0)
+
+    def _build_conflicts(self) -> QWidget:
+        """The hall's open conflicts. Settling one is a supervisor's (the buttons say so
+        to anyone else when pressed); every window holds the same list."""
+        tab = QWidget()
+        note = QLabel(
+            self.tr(
+                "两个窗口在离线时改了同一项数据，中心保留了一个版本，另一个列在这里，"
+                "未被丢弃。请值班长核实后选择：保留现状，或采用另一版本。"
+            )
+        )
+        note.setWordWrap(True)
+        self.conflicts = conflicts_model()
+        self.conflicts_table = record_table_view(self.conflicts, stretch=5)
+        self.conflicts_table.setObjectName("syncConflicts")
+        self.keep_button = QPushButton(self.tr("保留现状 (Ctrl+K)"))
+        self.take_button = QPushButton(self.tr("采用另一版本 (Ctrl+T)"))
+        row = QHBoxLayout()
+        for button, keys, choice in (
+            (self.keep_button, "Ctrl+K", "kept"),
+            (self.take_button, "Ctrl+T", "taken"),
+        ):
+            button.clicked.connect(lambda _=False, c=choice: self.on_settle_requested(c))
+            QShortcut(
+                QKeySequence(keys), self, activated=lambda c=choice: self.on_settle_requested(c)
+            )
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(note)
+        layout.addLayout(row)
+        layout.addWidget(self.conflicts_table, 1)
+        self.conflicts_table.selectionModel().selectionChanged.connect(self.update_buttons)
+        return tab
+
+    def selected_conflict(self) -> Conflict | None:
+        rows = self.conflicts_table.selectionModel().selectedRows()
+        return self.conflicts.record(rows[0].row()) if rows else None
+
+    def on_settle_requested(self, choice: str) -> None:
+        chosen = self.selected_conflict()
+        if chosen is None:
+            self.message.setText(self.tr("请先在同步冲突列表中选择一条"))
+            return
+        try:
+            self.service.resolve_conflict(
+                self.session,
+                chosen.id,
+                "taken" if choice == "taken" else "kept",
+                self.clock(),
+            )
+        except CounterError as exc:
+            self.message.setText(getattr(exc, "message", str(exc)))
+            return
+        done = self.tr("已采用另一版本") if choice == "taken" else self.tr("已保留现状")
+        self.message.setText(done + self.tr("：{}。同步后各窗口随之更新。").format(chosen.label))
+        self.refresh()
+
+    def _build_pull_failures(self) -> QGroupBox:
+        """Changes from the central this counter could not apply: the pull went on past
+        them, so nothing else waits, but the supervisor and IT must see that this
+        counter lacks them. Shown only while there are some."""
+        self.failures_box = QGroupBox(self.tr("中心数据无法在本机应用"))
+        self.failures_box.setObjectName("pullFailuresBox")
+        note = QLabel(
+            self.tr(
+                "以下数据来自中心，本机无法写入，已跳过，其余数据照常同步；每次同步自动重试"
+                "（例如所属办件稍后到达即可写入）。若长期未消失，请把本表内容告知信息科。"
+            )
+        )
+        note.setWordWrap(True)
+        self.failures_model = pull_failures_model()
+        self.failures_table = record_table_view(self.failures_model, stretch=4)
+        self.failures_table.setObjectName("pullFailures")
+        box = QVBoxLayout(self.failures_box)
+        box.addWidget(note)
+        box.addWidget(self.failures_table)
+        return self.failures_box
 
     def _build_enrolment(self, default_url: str) -> QGroupBox:
         """Enrolling is a one-off: once done, the box says where this counter syncs."""
@@ -211,15 +364,29 @@ class SyncPage(QWidget):
         return self.model.record(rows[0].row()) if rows else None
 
     def refresh(self) -> None:
+        failures = self.service.pull_failures()
+        self.failures_model.set_records(failures)
+        self.tabs.setTabVisible(2, bool(failures))
+        self.tabs.setTabText(2, self.tr("无法应用 (%n)", "", len(failures)))
         self.model.set_records(self.service.refused())
         if self.model.rowCount():
             self.table.selectRow(0)
+        self.tabs.setTabText(1, self.tr("中心拒收 (%n)", "", self.model.rowCount()))
+        self.conflicts.set_records(self.service.conflicts())
+        if self.conflicts.rowCount():
+            self.conflicts_table.selectRow(0)
+        self.tabs.setTabText(0, self.tr("同步冲突 (%n)", "", self.conflicts.rowCount()))
+        self.clock_note.setText(self.service.clock_note())
+        self.clock_note.setVisible(bool(self.clock_note.text()))
         self.update_buttons()
 
     def update_buttons(self) -> None:
         chosen = self.selected() is not None
         self.resubmit_button.setEnabled(chosen)
         self.dismiss_button.setEnabled(chosen)
+        conflict = self.selected_conflict() is not None
+        self.keep_button.setEnabled(conflict)
+        self.take_button.setEnabled(conflict)
 
     def _act(self, action: Callable[[RefusedOp], object]) -> None:
         chosen = self.selected()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from counter.services.sync_service import StepResult, SyncStatus, sync_step
+from counter.services.sync_service import StepResult, SyncStatus, describe_skew, sync_step
 from counter.ui.background import BackgroundLoop
 
 
@@ -57,4 +57,11 @@ class SyncAgent(BackgroundLoop):
         if result.error:
             return self.tr("同步受阻：") + result.error + f" · {waiting}", False
         refused = self.tr(" · 被拒 %n 条", "", status.refused) if status.refused else ""
+        if status.pull_failures:  # listed on the sync page; the pull went on past them
+            refused += self.tr(" · 中心数据无法应用 %n 条", "", status.pull_failures)
+        if status.conflicts:  # the hall's, listed on the sync page for a supervisor
+            refused += self.tr(" · 同步冲突 %n 条", "", status.conflicts)
+        skew = describe_skew(status.clock_offset_ms)
+        if skew:  # the counter keeps working; the clock should be put right
+            refused += f" · {skew}"
         return self.tr("在线") + f" · {waiting}{refused} · " + self.tr("上次同步 ") + last, True

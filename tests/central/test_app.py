@@ -48,7 +48,13 @@ def test_openapi_schema_lists_the_endpoints(client: TestClient) -> None:
 
 def test_push_applies_ops_and_answers_next_expected_seq(client, headers, engine) -> None:
     answer = push(client, headers, [op(1), op(2)]).json()
-    assert answer == {"acked": ["op-1", "op-2"], "refused": [], "next_expected_seq": 3}
+    assert answer["central_ms"] > 0
+    assert {k: answer[k] for k in ("acked", "refused", "next_expected_seq", "conflicts")} == {
+        "acked": ["op-1", "op-2"],
+        "refused": [],
+        "next_expected_seq": 3,
+        "conflicts": [],
+    }
     assert applied(engine) == 2
 
 

@@ -34,7 +34,18 @@ _seq: dict[str, count[int]] = {}
 @pytest.fixture(autouse=True)
 def hall_staff(engine: Engine) -> None:
     publish_hall_staff(engine, now_ms())
+    # The applicant the cases below are for: a case naming one the hall lacks is refused.
+    engine.publish("applicants", "a-1", APPLICANT, now_ms())
     _seq.clear()  # each test's devices are new to its central
+
+
+APPLICANT = {
+    "id": "a-1",
+    "kind": "enterprise",
+    "id_number": "91350100M000100Y43",
+    "name": "示范科技有限公司",
+    "updated_at": "2026-11-27T09:00:00.000+08:00",
+}
 
 
 @functools.cache
@@ -100,6 +111,9 @@ def case(**over: Any) -> dict[str, Any]:
         "clerk_id": CLERK,
         "clerk_name": "李娜",
         "window": "1",
+        "catalog_version": "2026.1",
+        "created_at": "2026-11-27T10:00:00.000+08:00",
+        "received_at": "2026-11-27T10:00:00.000+08:00",
         "updated_at": "2026-11-27T10:00:00.000+08:00",
     }
     return {**base, **over}
@@ -197,7 +211,8 @@ def test_a_signature_for_one_op_does_not_carry_another(client: TestClient, engin
 
 def test_a_kiosk_cannot_switch_a_queue_category_off(client: TestClient, engine: Engine) -> None:
     headers = token_for(engine, "kiosk-1", DeviceKind.KIOSK)
-    off = {"code": "A", "name": "企业开办", "windows": "1,2,3", "sort": 1, "active": 0}
+    off = {"code": "A", "name": "企业开办", "windows": "1,2,3", "sort": 1, "active": 0,
+           "updated_at": "2026-11-27T10:00:00.000+08:00"}  # fmt: skip
     answer = push(client, headers, "kiosk-1", wire("kiosk-1", "queue_categories", "A", off))
     assert refused_codes(answer) == ["not_permitted"]
     assert stored(engine, "queue_categories", "A") is None
@@ -308,8 +323,11 @@ def test_a_kiosk_pulls_no_personal_data_and_no_password_hash(
     window = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
     kiosk = token_for(engine, "kiosk-1", DeviceKind.KIOSK)
     push(client, window, "win-1", wire("win-1", "cases", "case-1", case(), actor=CLERK))
-    ticket = {"id": "t-1", "number": "A001", "person_id": "350102199001011234",
-              "person_name": "王小明", "window": "1"}  # fmt: skip
+    ticket = {"id": "t-1", "day": "2026-11-27", "category": "A", "number": "A001", "seq": 1,
+              "issued_at": "2026-11-27T09:00:00.000+08:00", "state": "等候", "lane": 1,
+              "queue_key": 1.0, "updated_at": "2026-11-27T09:00:00.000+08:00",
+              "person_id": "350102199001011234", "person_name": "王小明",
+              "window": "1"}  # fmt: skip
     push(client, window, "win-1", wire("win-1", "tickets", "t-1", ticket, actor=CLERK))
     page = client.get("/v1/pull", headers=kiosk).json()
     text = json.dumps(page, ensure_ascii=False)
@@ -403,3 +421,41 @@ def test_a_window_enrolled_without_a_window_number_is_told_to_enrol_again(
     answer = client.post("/v1/queue/call-next", json=call_body("7", CLERK, ""), headers=headers)
     assert answer.status_code == 409
     assert "--device old-pc --window" in answer.json()["reason"]
+
+
+def test_a_case_row_missing_what_every_counter_needs_is_refused_and_never_sent_down(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
+    broken = {k: v for k, v in case().items() if k not in ("state", "window")}
+    answer = push(client, headers, "win-1", wire("win-1", "cases", "case-1", broken, actor=CLERK))
+    assert refused_codes(answer) == ["invalid"]
+    assert "缺少必填字段" in answer["refused"][0]["reason"]
+    assert engine.scalar("SELECT count(*) FROM changes WHERE table_name = 'cases'") == 0
+
+
+def test_a_material_of_a_case_the_hall_does_not_have_is_refused(
+    client: TestClient, engine: Engine
+) -> None:
+    headers = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
+    material = {"case_id": "no-such-case", "material_id": "m1", "position": 1, "name": "营业执照",
+                "form": "原件", "status": "原件", "copies_required": 1, "required": 1,
+                "rongque": 0, "updated_at": "2026-11-27T10:00:00.000+08:00"}  # fmt: skip
+    op = wire("win-1", "case_materials", "no-such-case/m1", material, actor=CLERK)
+    answer = push(client, headers, "win-1", op)
+    assert refused_codes(answer) == ["invalid"]
+    assert "no-such-case" in answer["refused"][0]["reason"]
+    assert engine.scalar("SELECT count(*) FROM changes WHERE table_name = 'case_materials'") == 0
+
+
+def test_a_forged_base_cannot_slip_a_change_of_another_windows_case_through_a_merge(
+    client: TestClient, engine: Engine
+) -> None:
+    mine = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
+    theirs = token_for(engine, "win-2", DeviceKind.WINDOW, "2")
+    push(client, mine, "win-1", wire("win-1", "cases", "case-1", case(), actor=CLERK))
+    forged = wire("win-2", "cases", "case-1", case(applicant_phone="13900000000"), actor=CLERK)
+    forged["base"] = {"applicant_phone": "13900000000"}  # "it was already this"
+    answer = push(client, theirs, "win-2", forged)
+    assert refused_codes(answer) == ["illegal_change"]
+    assert stored(engine, "cases", "case-1") == case()

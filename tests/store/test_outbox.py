@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from counter.model.clock import Hlc
+from counter.model.clock import Hlc, to_ms
 from counter.store import outbox
 from counter.store.migrations import MIGRATIONS
 
@@ -99,3 +99,54 @@ def test_pending_and_refused_ops_survive_the_lean_outbox_migration(
 
 def test_a_write_adds_no_outbox_index_beyond_the_row_id(db: Database) -> None:
     assert db.execute("PRAGMA index_list(outbox)").fetchall() == []
+
+
+def _op(db: Database, now: datetime, row_id: str = "1") -> outbox.Op:
+    with db.atomic():
+        return outbox.record(db, table="t", row_id=row_id, kind="insert", payload={}, now=now)
+
+
+def test_a_pulled_reading_moves_the_clock_so_the_next_op_orders_after_it(
+    db: Database, now: datetime
+) -> None:
+    seen = Hlc(to_ms(now) + 600_000, 4)  # another window's edit, this PC ten minutes slow
+    with db.atomic():
+        outbox.advance_clock(db, seen, to_ms(now))
+    assert Hlc.decode(_op(db, now).hlc) > seen
+
+
+def test_ops_are_stamped_in_the_central_s_time_once_the_offset_is_known(
+    db: Database, now: datetime
+) -> None:
+    with db.atomic():
+        db.execute("UPDATE sync_state SET clock_offset_ms = ? WHERE id = 1", [-3_600_000])
+    # An hour fast, known: stamped an hour back (but never before the last reading).
+    assert Hlc.decode(_op(db, now + timedelta(hours=2)).hlc).wall_ms == to_ms(now) + 3_600_000
+
+
+def test_a_refused_op_s_reading_does_not_hold_back_the_next_op(db: Database, now: datetime) -> None:
+    far = _op(db, now + timedelta(days=3))
+    with db.atomic():
+        db.execute("UPDATE outbox SET state = 'refused' WHERE op_id = ?", [far.op_id])
+        outbox.checkpoint(db)
+    assert Hlc.decode(_op(db, now, "2").hlc).wall_ms == to_ms(now)
+
+
+def test_a_clock_past_the_central_s_bound_is_lowered_to_it(db: Database, now: datetime) -> None:
+    with db.atomic():
+        outbox.advance_clock(db, Hlc(to_ms(now) + 5 * 86_400_000), to_ms(now))
+        outbox.lower_clock(db, Hlc(to_ms(now) + 86_400_000))
+    assert Hlc.decode(_op(db, now).hlc) == Hlc(to_ms(now) + 86_400_000, 1)
+
+
+def test_an_upsert_of_a_held_row_carries_what_it_changed(db: Database, now: datetime) -> None:
+    before = {"id": "1", "name": "甲", "phone": "1", "tags": '["a"]'}
+    after = {"id": "1", "name": "甲", "phone": "2", "tags": ["a"]}
+    with db.atomic():
+        op = outbox.record(
+            db, table="t", row_id="1", kind="upsert", payload=after, now=now, before=before
+        )
+        fresh = outbox.record(db, table="t", row_id="2", kind="upsert", payload=after, now=now)
+    assert op.base == {"phone": "1"}
+    assert outbox.pending(db)[-2].base == {"phone": "1"}
+    assert fresh.base is None

@@ -4,6 +4,7 @@ Imported by name (conftest modules all share one name)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -181,7 +182,7 @@ def central_for(
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(
                 "DROP TABLE IF EXISTS devices, enrol_codes, ops, rows, changes, queue_tickets,"
-                " queue_numbers, queue_blocks, queue_events, queue_mirror"
+                " queue_numbers, queue_blocks, queue_events, queue_mirror, queue_requests"
             )
     return Central(url, tmp_path / "central.log", workers=workers, tls=tls)
 
@@ -282,3 +283,39 @@ def decide_case(db: Database, window: str, now: datetime) -> IntakeResult:
         ApplicantKind.ENTERPRISE, USCC, "示范科技有限公司", "13812345678", legal_rep="张三"
     )
     return intake.decide(clerk, IntakeRequest(ITEM, form, states, Decision.ACCEPT), now)
+
+
+def check_converged(central: Central, dbs: list[Database]) -> None:
+    """Every counter holds the central's probes and holidays as the central does, and
+    every case in the state the central keeps it in."""
+    probes = {
+        r[0]
+        for r in central.engine.query("SELECT row_id FROM rows WHERE table_name = 'sync_probe'")
+    }
+    days = {
+        r[0]: json.loads(r[1])
+        for r in central.engine.query(
+            "SELECT row_id, payload FROM rows WHERE table_name = 'holidays'"
+        )
+    }
+    cases = {
+        r[0]: json.loads(r[1])["state"]
+        for r in central.engine.query("SELECT row_id, payload FROM rows WHERE table_name = 'cases'")
+    }
+    for db in dbs:
+        if probes or db["sync_probe"].exists():
+            assert {r[0] for r in db.execute("SELECT id FROM sync_probe").fetchall()} == probes
+        for day, payload in days.items():
+            held = db.execute("SELECT kind, name FROM holidays WHERE day = ?", [day]).fetchone()
+            assert held == (payload["kind"], payload["name"])
+        if cases:
+            local = dict(db.execute("SELECT id, state FROM cases").fetchall())
+            assert {k: local.get(k) for k in cases} == cases
+
+
+def settle(clients: list[SyncClient]) -> None:
+    """Sync everyone twice: the second round carries what the first round pushed."""
+    for _ in range(2):
+        for client in clients:
+            result = client.step()
+            assert result.online and not result.error, result

@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,15 +20,20 @@ from sqlite_utils import Database
 from sync_support import (
     Central,
     central_for,
+    check_converged,
     client_for,
     new_counter,
+    settle,
     token,
     wall_clock,
     write_probe,
 )
 
+from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.session import sign_in
+from counter.services.sync_service import SyncService
 from counter.store import holidays, outbox
-from counter.sync.client import SyncClient, read_status
+from counter.sync.client import read_status
 from counter.sync.transport import FaultyTransport, HttpTransport
 
 WORKER = Path(__file__).with_name("sync_worker.py")
@@ -55,32 +60,6 @@ def check_cleared_only_when_acked(central: Central, db: Database, created: list[
     remote = {r[0] for r in central.engine.query("SELECT op_id FROM ops")}
     for op_id in created:
         assert op_id in local or op_id in remote
-
-
-def check_converged(central: Central, dbs: list[Database]) -> None:
-    probes = {
-        r[0]
-        for r in central.engine.query("SELECT row_id FROM rows WHERE table_name = 'sync_probe'")
-    }
-    days = {
-        r[0]: json.loads(r[1])
-        for r in central.engine.query(
-            "SELECT row_id, payload FROM rows WHERE table_name = 'holidays'"
-        )
-    }
-    for db in dbs:
-        assert {r[0] for r in db.execute("SELECT id FROM sync_probe").fetchall()} == probes
-        for day, payload in days.items():
-            held = db.execute("SELECT kind, name FROM holidays WHERE day = ?", [day]).fetchone()
-            assert held == (payload["kind"], payload["name"])
-
-
-def settle(clients: list[SyncClient]) -> None:
-    """Sync everyone twice: the second round carries what the first round pushed."""
-    for _ in range(2):
-        for client in clients:
-            result = client.step()
-            assert result.online and not result.error, result
 
 
 def test_counter_work_reaches_the_central_and_another_counter(
@@ -184,20 +163,75 @@ def test_counter_killed_between_page_and_cursor_repulls_correctly(
     check_invariants(central, {outbox.device_id(a): created})
 
 
-def test_clock_an_hour_ahead_is_refused_kept_and_recorded(central: Central, tmp_path: Path) -> None:
+def test_clock_an_hour_ahead_is_accepted_and_the_corrected_clock_carries_on(
+    central: Central, tmp_path: Path
+) -> None:
     a = new_counter(tmp_path / "a.db", central)
-    ahead = wall_clock() + timedelta(hours=1)
-    op_id = write_probe(a, 1, now=ahead)
-    client = client_for(a, central)
-    client.step()
+
+    def fast_clock() -> datetime:
+        return wall_clock() + timedelta(hours=1)
+
+    fast = write_probe(a, 1, now=fast_clock())
+    client_for(a, central, clock=fast_clock).step()
+    assert outbox.refused(a) == []
+    assert SyncService(a).clock_note() == "本机时钟比中心快 1 小时"
+    # The PC's clock is put right: its next op orders after the fast one all the same,
+    # and the central takes it (the refusals went from 22 to 66 before).
+    fixed = write_probe(a, 2, now=wall_clock())
+    client_for(a, central).step()
+    assert outbox.refused(a) == []
+    assert SyncService(a).clock_note() == ""
+    clocks = dict(central.engine.query("SELECT op_id, hlc FROM ops"))
+    assert clocks[fixed] > clocks[fast]
+    check_invariants(central, {outbox.device_id(a): [fast, fixed]})
+
+
+def test_clock_days_ahead_is_refused_kept_and_does_not_lock_the_counter_out(
+    central: Central, tmp_path: Path
+) -> None:
+    a = new_counter(tmp_path / "a.db", central)
+
+    def far_clock() -> datetime:
+        return wall_clock() + timedelta(days=3)
+
+    op_id = write_probe(a, 1, now=far_clock())
+    also = write_probe(a, 2, now=far_clock())
+    client_for(a, central, clock=far_clock).step()
     kept = outbox.refused(a)
-    assert [op.op_id for op in kept] == [op_id]
+    assert [op.op_id for op in kept] == [op_id, also]
     assert "clock_ahead" in (kept[0].refused_reason or "")
     assert central.engine.scalar("SELECT code FROM ops WHERE op_id = ?", [op_id]) == "clock_ahead"
-    assert read_status(a).refused == 1
-    later = write_probe(a, 2, now=wall_clock() + timedelta(hours=1, seconds=1))
-    client.step()
-    check_invariants(central, {outbox.device_id(a): [op_id, later]})
+    assert read_status(a).refused == 2
+    assert "快 3 天" in SyncService(a).clock_note()
+    # Fixed: the very next op is taken, not refused for three days.
+    fixed = write_probe(a, 3, now=wall_clock())
+    client_for(a, central).step()
+    assert read_status(a).refused == 2
+    assert central.engine.scalar("SELECT state FROM ops WHERE op_id = ?", [fixed]) == "applied"
+    check_invariants(central, {outbox.device_id(a): [op_id, also, fixed]})
+
+
+def test_a_slow_clock_is_told_and_its_edit_orders_after_what_it_pulled(
+    central: Central, tmp_path: Path
+) -> None:
+    a = new_counter(tmp_path / "a.db", central, supervised=True)
+    b = new_counter(tmp_path / "b.db", central, supervised=True)
+
+    def slow() -> datetime:
+        return wall_clock() - timedelta(minutes=10)
+
+    day = date(2031, 5, 7)
+    holidays.set_day(a, day, "holiday", "甲", wall_clock())
+    settle([client_for(a, central), client_for(b, central, clock=slow)])
+    # b's PC is ten minutes slow; it edits what it pulled, after a did.
+    holidays.set_day(b, day, "holiday", "乙改", slow())
+    settle([client_for(b, central, clock=slow), client_for(a, central)])
+    check_converged(central, [a, b])
+    assert a.execute("SELECT name FROM holidays WHERE day = ?", [day.isoformat()]).fetchone() == (
+        "乙改",
+    )
+    assert SyncService(b).clock_note() == "本机时钟比中心慢 10 分钟"
+    assert SyncService(a).conflicts() == []
 
 
 def test_clock_an_hour_behind_is_accepted_and_loses_to_a_newer_write(
@@ -449,3 +483,33 @@ def test_shared_table_without_a_local_copy_is_skipped_on_pull(
         check_converged(central, [a])
     finally:
         del REGISTRY["push_only_probe"]
+
+
+def test_a_refused_change_lets_the_row_take_the_hall_s_version_until_resubmitted(
+    central: Central, tmp_path: Path
+) -> None:
+    a = new_counter(tmp_path / "a.db", central, supervised=True)
+    b = new_counter(tmp_path / "b.db", central, supervised=True)
+    day = date(2031, 6, 1)
+
+    def far_clock() -> datetime:
+        return wall_clock() + timedelta(days=3)
+
+    holidays.set_day(a, day, "holiday", "钟快被拒", far_clock())
+    client_for(a, central, clock=far_clock).step()
+    holidays.set_day(b, day, "workday", "别处", wall_clock())
+    settle([client_for(b, central), client_for(a, central)])
+    # The refused change is not the hall's: a shows what the hall has, as b does.
+    check_converged(central, [a, b])
+    (refused,) = SyncService(a).refused()
+    boss = sign_in(a, "zhangwei", DEMO_PASSWORD, "1", wall_clock())
+    SyncService(a).resubmit(boss, refused.op_id, wall_clock())
+    assert a.execute("SELECT name FROM holidays WHERE day = ?", [day.isoformat()]).fetchone() == (
+        "钟快被拒",
+    )
+    settle([client_for(a, central), client_for(b, central)])
+    check_converged(central, [a, b])
+    assert b.execute("SELECT name FROM holidays WHERE day = ?", [day.isoformat()]).fetchone() == (
+        "钟快被拒",
+    )
+    assert SyncService(b).conflicts() == []

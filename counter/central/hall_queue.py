@@ -10,17 +10,25 @@ only by the transaction that holds it, so no ticket is ever called by two window
 Every change appends to ``queue_events``, the stream the call board follows. Numbers
 come from ``queue_numbers`` with one atomic ``UPDATE … RETURNING``; a block reserved
 for a counter's offline use advances the same counter, so no number is issued twice.
+
+An action a device names with a request id (:class:`RequestKey`) is done once however
+often it is sent: its transaction first claims the id in ``queue_requests`` and, with
+the action, stores the answer there; a retry finds the answer and gets it back without
+acting. Without that, a window whose answer was lost (the central called A017, the
+clerk saw a network error) called again and was refused or called A018 as well, and
+the clerk's screen and the board disagreed until the next press.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from counter.central.engine import CENTRAL, DeviceCheck, Engine
+from counter.log import queue as log
 from counter.model.clock import Hlc, iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import (
@@ -52,14 +60,137 @@ def _refuse_if_busy(number: str | None) -> None:
 OPEN_STATES = ("waiting", "called", "serving", "held")
 #: Queue events copied into the change log in one transaction: a busy hall's minute.
 MIRROR_BATCH = 2000
+#: How long the answer to a device's request is kept: a retry comes within seconds of
+#: the lost answer; a day leaves room for a counter that retries after a long outage
+#: and keeps the table to one day's actions (a busy hall's few tens of thousands).
+ANSWER_KEPT_MS = 24 * 3600 * 1000
+#: How often the copying loop forgets older answers (HallQueue.forget_answers).
+FORGET_EVERY_MS = 10 * 60 * 1000
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """One action of one device, as the central remembers it (``queue_requests``).
+
+    ``device_id`` comes from the device's token, never from the request, so one device
+    cannot be answered with another's result, and two devices that happen to pick the
+    same ``request_id`` are two keys. ``received_ms`` is the central's clock (for
+    forgetting), ``digest`` what was asked: a request id reused for another request is
+    refused rather than answered with the first one's result."""
+
+    device_id: str
+    request_id: str
+    received_ms: int
+    digest: str
+
+
+def answer_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the queue's answers carry it (and as a kept answer stores it)."""
+    return ticket_row(ticket, ticket.last_called_at or ticket.issued_at)
+
+
+def ticket_answer(ticket: Ticket) -> dict[str, Any]:
+    return {"ticket": answer_row(ticket)}
+
+
+def issue_answer(issued: tuple[Ticket, int]) -> dict[str, Any]:
+    return {"ticket": answer_row(issued[0]), "waiting_ahead": issued[1]}
+
+
+def _ticket_of(answer: Mapping[str, Any]) -> Ticket:
+    return ticket_from_row(answer["ticket"])
+
+
+def _issued_of(answer: Mapping[str, Any]) -> tuple[Ticket, int]:
+    return ticket_from_row(answer["ticket"]), int(answer["waiting_ahead"])
+
+
+def block_answer(block: tuple[int, int]) -> dict[str, Any]:
+    return {"first": block[0], "last": block[1]}
+
+
+def _block_of(answer: Mapping[str, Any]) -> tuple[int, int]:
+    return int(answer["first"]), int(answer["last"])
+
+
+def reconcile_answer(added: int) -> dict[str, Any]:
+    return {"added": added}
+
+
+def _added_of(answer: Mapping[str, Any]) -> int:
+    return int(answer["added"])
 
 
 class HallQueue:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._forgot_at_ms = 0
 
     def _q(self, cur: Any, sql: str, args: Sequence[Any] = ()) -> Any:
         return self.engine._q(cur, sql, list(args))
+
+    # --- one answer per request id ------------------------------------------------------
+
+    def _once(
+        self,
+        cur: Any,
+        request: RequestKey | None,
+        act: Callable[[], R],
+        encode: Callable[[R], dict[str, Any]],
+        decode: Callable[[Mapping[str, Any]], R],
+    ) -> R:
+        """``act`` in this transaction, unless ``request`` was answered already: then
+        that answer, and nothing done. The claim comes first, before any lock the action
+        takes, so a retry that arrives while the first try is still running waits for
+        it (PostgreSQL makes an insert of the same key wait for the other transaction)
+        and then finds its answer; if the first try was refused and rolled back, the
+        retry's claim stands and it acts. A refusal is not kept: it changed nothing,
+        so trying again is the same as the first try."""
+        if request is None:
+            return act()
+        key = [request.device_id, request.request_id]
+        self._q(
+            cur,
+            "INSERT INTO queue_requests (device_id, request_id, digest, received_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [*key, request.digest, request.received_ms],
+        )
+        digest, kept = self._q(
+            cur,
+            "SELECT digest, answer FROM queue_requests WHERE device_id = ? AND request_id = ?",
+            key,
+        ).fetchone()
+        if digest != request.digest:
+            raise NotAllowedError(
+                f"请求编号 {request.request_id} 已用于本机的另一项排队操作，"
+                "中心没有办理这一项；请再操作一次"
+            )
+        if kept:  # an answer is never empty: empty is this transaction's own claim
+            log.info("queue: request %s of device %s answered again, not done twice",
+                     request.request_id, request.device_id)  # fmt: skip
+            return decode(json.loads(kept))
+        result = act()
+        self._q(
+            cur,
+            "UPDATE queue_requests SET answer = ? WHERE device_id = ? AND request_id = ?",
+            [json.dumps(encode(result), ensure_ascii=False), *key],
+        )
+        return result
+
+    def forget_answers(self, now_ms: int) -> None:
+        """Forget answers older than ANSWER_KEPT_MS, at most every FORGET_EVERY_MS (the
+        copying loop asks every second): the table stays a day's actions long."""
+        if self._forgot_at_ms and now_ms - self._forgot_at_ms < FORGET_EVERY_MS:
+            return
+        with self.engine._queue_tx() as cur:
+            self._q(
+                cur,
+                "DELETE FROM queue_requests WHERE received_at < ?",
+                [now_ms - ANSWER_KEPT_MS],
+            )
+        self._forgot_at_ms = now_ms
 
     # --- rows ---------------------------------------------------------------------------
 
@@ -187,96 +318,132 @@ class HallQueue:
         person_id: str = "",
         person_name: str = "",
         origin: str = "",
+        request: RequestKey | None = None,
     ) -> tuple[Ticket, int]:
-        """A new number in the category; (ticket, how many wait ahead of it)."""
+        """A new number in the category; (ticket, how many wait ahead of it). Issued
+        once per ``request``: a kiosk's retry gets the same number, not a second one."""
         day = now.date()
         with self.engine._queue_tx() as cur:
-            if person_id:
-                open_numbers = [
-                    r[0]
-                    for r in self._q(
-                        cur,
-                        "SELECT number FROM queue_tickets WHERE person_id = ? AND day = ?"
-                        " AND category = ? AND state IN (?, ?, ?, ?) ORDER BY seq",
-                        [person_id, day.isoformat(), category.code, *OPEN_STATES],
-                    ).fetchall()
-                ]
-                rules = QueueRules(one_waiting_per_person=one_waiting_per_person)
-                check_one_waiting(rules, person_id, category, open_numbers)
-            ticket = Ticket.issued(
-                category.code,
-                self._take_numbers(cur, category.code, numbering, 1),
-                lane,
-                now,
-                priority_reason=priority_reason,
-                appointment_code=appointment_code,
-                person_id=person_id,
-                person_name=person_name,
-            )
-            self._insert(cur, ticket, now, origin)
-            self._event(cur, ticket, "issue", now)
-            return ticket, self._waiting_ahead(cur, ticket)
+
+            def act() -> tuple[Ticket, int]:
+                if person_id:
+                    open_numbers = [
+                        r[0]
+                        for r in self._q(
+                            cur,
+                            "SELECT number FROM queue_tickets WHERE person_id = ? AND day = ?"
+                            " AND category = ? AND state IN (?, ?, ?, ?) ORDER BY seq",
+                            [person_id, day.isoformat(), category.code, *OPEN_STATES],
+                        ).fetchall()
+                    ]
+                    rules = QueueRules(one_waiting_per_person=one_waiting_per_person)
+                    check_one_waiting(rules, person_id, category, open_numbers)
+                ticket = Ticket.issued(
+                    category.code,
+                    self._take_numbers(cur, category.code, numbering, 1),
+                    lane,
+                    now,
+                    priority_reason=priority_reason,
+                    appointment_code=appointment_code,
+                    person_id=person_id,
+                    person_name=person_name,
+                )
+                self._insert(cur, ticket, now, origin)
+                self._event(cur, ticket, "issue", now)
+                return ticket, self._waiting_ahead(cur, ticket)
+
+            return self._once(cur, request, act, issue_answer, _issued_of)
 
     def reserve_block(
-        self, device_id: str, category: str, numbering: str, size: int, now_ms: int
+        self,
+        device_id: str,
+        category: str,
+        numbering: str,
+        size: int,
+        now_ms: int,
+        request: RequestKey | None = None,
     ) -> tuple[int, int]:
-        """Numbers ``first..last`` set aside for one counter's offline use."""
+        """Numbers ``first..last`` set aside for one counter's offline use (once per
+        ``request``: a retried reservation gets the same block, not a second)."""
         with self.engine._queue_tx() as cur:
-            last = self._take_numbers(cur, category, numbering, size)
-            first = last - size + 1
-            self._q(
-                cur,
-                "INSERT INTO queue_blocks (category, numbering, first_seq, last_seq, device_id,"
-                " reserved_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [category, numbering, first, last, device_id, now_ms],
-            )
-        return first, last
 
-    def reconcile(self, device_id: str, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+            def act() -> tuple[int, int]:
+                last = self._take_numbers(cur, category, numbering, size)
+                first = last - size + 1
+                self._q(
+                    cur,
+                    "INSERT INTO queue_blocks (category, numbering, first_seq, last_seq,"
+                    " device_id, reserved_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [category, numbering, first, last, device_id, now_ms],
+                )
+                return first, last
+
+            return self._once(cur, request, act, block_answer, _block_of)
+
+    def reconcile(
+        self,
+        device_id: str,
+        rows: Sequence[dict[str, Any]],
+        now: datetime,
+        request: RequestKey | None = None,
+    ) -> int:
         """Take over tickets a counter issued offline; a ticket already here is left as
         it is (the counter stopped touching it when it handed it over). Returns how many
-        were new."""
-        added = 0
+        were new (a retry of ``request`` gets the first try's count)."""
         with self.engine._queue_tx() as cur:
-            for row in rows:
-                ticket = ticket_from_row(row)
-                owned = self._q(
-                    cur,
-                    "SELECT device_id FROM queue_blocks WHERE category = ? AND first_seq <= ?"
-                    " AND last_seq >= ?",
-                    [ticket.category, ticket.seq, ticket.seq],
-                ).fetchall()
-                if device_id not in {r[0] for r in owned}:
-                    raise NotAllowedError(
-                        f"{ticket.number} 号不在中心给本机预留的号段内，不能并入大厅队列"
-                    )
-                if self._insert(cur, ticket, now, device_id):
-                    added += 1
-                    self._event(cur, ticket, "reconcile", now, detail={"device": device_id})
-        return added
+
+            def act() -> int:
+                added = 0
+                for row in rows:
+                    ticket = ticket_from_row(row)
+                    owned = self._q(
+                        cur,
+                        "SELECT device_id FROM queue_blocks WHERE category = ?"
+                        " AND first_seq <= ? AND last_seq >= ?",
+                        [ticket.category, ticket.seq, ticket.seq],
+                    ).fetchall()
+                    if device_id not in {r[0] for r in owned}:
+                        raise NotAllowedError(
+                            f"{ticket.number} 号不在中心给本机预留的号段内，不能并入大厅队列"
+                        )
+                    if self._insert(cur, ticket, now, device_id):
+                        added += 1
+                        self._event(cur, ticket, "reconcile", now, detail={"device": device_id})
+                return added
+
+            return self._once(cur, request, act, reconcile_answer, _added_of)
 
     def requeue(
-        self, number: str, behind: int, now: datetime, check: DeviceCheck | None = None
+        self,
+        number: str,
+        behind: int,
+        now: datetime,
+        check: DeviceCheck | None = None,
+        request: RequestKey | None = None,
     ) -> Ticket:
         with self.engine._queue_tx(check) as cur:
-            ticket = self._find(cur, number, now, lock=True)
-            ticket.check_action("requeue", now.date())
-            keys = [
-                float(r[0])
-                for r in self._q(
-                    cur,
-                    "SELECT queue_key FROM queue_tickets WHERE day = ? AND state = 'waiting'"
-                    " AND category = ? AND lane = ? ORDER BY queue_key, seq",
-                    [ticket.day.isoformat(), ticket.category, int(ticket.lane)],
-                ).fetchall()
-            ]
-            key = requeue_key(keys, behind, float(to_ms(now)))
-            moved = replace(
-                ticket, state=TicketState.WAITING, queue_key=key, window="", target_window=""
-            )
-            self._update(cur, moved, now)
-            self._event(cur, moved, "requeue", now, detail={"behind": behind})
-            return moved
+
+            def act() -> Ticket:
+                ticket = self._find(cur, number, now, lock=True)
+                ticket.check_action("requeue", now.date())
+                keys = [
+                    float(r[0])
+                    for r in self._q(
+                        cur,
+                        "SELECT queue_key FROM queue_tickets WHERE day = ? AND state = 'waiting'"
+                        " AND category = ? AND lane = ? ORDER BY queue_key, seq",
+                        [ticket.day.isoformat(), ticket.category, int(ticket.lane)],
+                    ).fetchall()
+                ]
+                key = requeue_key(keys, behind, float(to_ms(now)))
+                moved = replace(
+                    ticket, state=TicketState.WAITING, queue_key=key, window="", target_window=""
+                )
+                self._update(cur, moved, now)
+                self._event(cur, moved, "requeue", now, detail={"behind": behind})
+                return moved
+
+            return self._once(cur, request, act, ticket_answer, _ticket_of)
 
     def _find(self, cur: Any, number: str, now: datetime, *, lock: bool = False) -> Ticket:
         value = number.strip().upper()
@@ -331,56 +498,74 @@ class HallQueue:
         rule: CallRule,
         now: datetime,
         check: DeviceCheck | None = None,
+        request: RequestKey | None = None,
     ) -> Ticket:
-        """The head of the lane the call rule picks, locked and called in one go."""
+        """The head of the lane the call rule picks, locked and called in one go; once
+        per ``request``: a retry gets the ticket already called to this window."""
+        with self.engine._queue_tx(check) as cur:
+            return self._once(
+                cur,
+                request,
+                lambda: self._call_next(cur, staff, codes, rule, now),
+                ticket_answer,
+                _ticket_of,
+            )
+
+    def _call_next(
+        self,
+        cur: Any,
+        staff: tuple[str, str, str],
+        codes: Sequence[str],
+        rule: CallRule,
+        now: datetime,
+    ) -> Ticket:
         window = staff[0]
         day = now.date()
         marks = ",".join("?" for _ in codes) or "NULL"
         eligible = f"((category IN ({marks}) AND target_window = '') OR target_window = ?)"
         where = f"day = ? AND state = 'waiting' AND {eligible}"
         args = [day.isoformat(), *codes, window]
-        with self.engine._queue_tx(check) as cur:
-            self.engine._queue_window_lock(cur, window)
-            # What the rule needs, in one round trip: the ticket this window still holds,
-            # the lanes with someone waiting (one index probe per lane: a DISTINCT over a
-            # morning's thousands of waiting tickets cost PostgreSQL 2.5 ms a call), and
-            # the lanes of its last calls.
-            waiting = " UNION ALL ".join(
-                f"SELECT 1, '', {int(lane)}, 0 WHERE EXISTS"
-                f" (SELECT 1 FROM queue_tickets WHERE {where} AND lane = {int(lane)})"
-                for lane in Lane
-            )
-            rows = self._q(
+        self.engine._queue_window_lock(cur, window)
+        # What the rule needs, in one round trip: the ticket this window still holds,
+        # the lanes with someone waiting (one index probe per lane: a DISTINCT over a
+        # morning's thousands of waiting tickets cost PostgreSQL 2.5 ms a call), and
+        # the lanes of its last calls.
+        waiting = " UNION ALL ".join(
+            f"SELECT 1, '', {int(lane)}, 0 WHERE EXISTS"
+            f" (SELECT 1 FROM queue_tickets WHERE {where} AND lane = {int(lane)})"
+            for lane in Lane
+        )
+        rows = self._q(
+            cur,
+            f"SELECT 0, number, 0, 0 FROM ({_AT_WINDOW}) busy UNION ALL {waiting}"
+            " UNION ALL SELECT 2, '', lane, id FROM (SELECT lane, id FROM queue_events"
+            " WHERE day = ? AND at_window = ? AND kind = 'call_next'"
+            " ORDER BY id DESC LIMIT ?) called",
+            [day.isoformat(), window, *(args * len(Lane)), day.isoformat(), window,
+             max(rule.interleave, 1)],
+        ).fetchall()  # fmt: skip
+        _refuse_if_busy(next((r[1] for r in rows if r[0] == 0), None))
+        lanes = {Lane(r[2]) for r in rows if r[0] == 1}
+        called = sorted((r for r in rows if r[0] == 2), key=lambda r: -int(r[3]))
+        recent = [Lane(r[2]) for r in called]
+        while True:
+            lane = rule.choose(lanes, recent)
+            if lane is None:
+                if not codes:
+                    raise NotFoundError(
+                        f"本窗口（{window} 号）没有设置办理的业务类别，请联系值班长"
+                    )
+                raise NotFoundError("目前没有等候的号，无需叫号")
+            head = self._q(
                 cur,
-                f"SELECT 0, number, 0, 0 FROM ({_AT_WINDOW}) busy UNION ALL {waiting}"
-                " UNION ALL SELECT 2, '', lane, id FROM (SELECT lane, id FROM queue_events"
-                " WHERE day = ? AND at_window = ? AND kind = 'call_next'"
-                " ORDER BY id DESC LIMIT ?) called",
-                [day.isoformat(), window, *(args * len(Lane)), day.isoformat(), window,
-                 max(rule.interleave, 1)],
-            ).fetchall()  # fmt: skip
-            _refuse_if_busy(next((r[1] for r in rows if r[0] == 0), None))
-            lanes = {Lane(r[2]) for r in rows if r[0] == 1}
-            called = sorted((r for r in rows if r[0] == 2), key=lambda r: -int(r[3]))
-            recent = [Lane(r[2]) for r in called]
-            while True:
-                lane = rule.choose(lanes, recent)
-                if lane is None:
-                    if not codes:
-                        raise NotFoundError(
-                            f"本窗口（{window} 号）没有设置办理的业务类别，请联系值班长"
-                        )
-                    raise NotFoundError("目前没有等候的号，无需叫号")
-                head = self._q(
-                    cur,
-                    f"SELECT body FROM queue_tickets WHERE {where} AND lane = ?"
-                    f" ORDER BY queue_key, seq LIMIT 1{self.engine.skip_locked}",
-                    [*args, int(lane)],
-                ).fetchone()
-                if head is not None:
-                    ticket = ticket_from_row(json.loads(head[0]))
-                    return self._take(cur, ticket, "call_next", now, staff, {"lane": lane.label})
-                lanes.discard(lane)  # every waiting ticket of the lane is being called
+                f"SELECT body FROM queue_tickets WHERE {where} AND lane = ?"
+                f" ORDER BY queue_key, seq LIMIT 1{self.engine.skip_locked}",
+                [*args, int(lane)],
+            ).fetchone()
+            if head is not None:
+                ticket = ticket_from_row(json.loads(head[0]))
+                return self._take(cur, ticket, "call_next", now, staff, {"lane": lane.label})
+            lanes.discard(lane)  # every waiting ticket of the lane is being called
 
     def call_specific(
         self,
@@ -389,14 +574,19 @@ class HallQueue:
         reason: str,
         now: datetime,
         check: DeviceCheck | None = None,
+        request: RequestKey | None = None,
     ) -> Ticket:
         with self.engine._queue_tx(check) as cur:
-            self.engine._queue_window_lock(cur, staff[0])
-            ticket = self._find(cur, number, now, lock=True)
-            ticket.check_action("call", now.date())
-            self._check_hands_free(cur, staff[0], now.date())
-            detail = {"reason": reason.strip(), "was": ticket.state.value}
-            return self._take(cur, ticket, "call_specific", now, staff, detail)
+
+            def act() -> Ticket:
+                self.engine._queue_window_lock(cur, staff[0])
+                ticket = self._find(cur, number, now, lock=True)
+                ticket.check_action("call", now.date())
+                self._check_hands_free(cur, staff[0], now.date())
+                detail = {"reason": reason.strip(), "was": ticket.state.value}
+                return self._take(cur, ticket, "call_specific", now, staff, detail)
+
+            return self._once(cur, request, act, ticket_answer, _ticket_of)
 
     def act(
         self,
@@ -406,47 +596,67 @@ class HallQueue:
         now: datetime,
         params: dict[str, Any],
         check: DeviceCheck | None = None,
+        request: RequestKey | None = None,
     ) -> Ticket:
         """recall, skip, hold, resume, start, finish, transfer and link_case, as the local
-        queue does them, on the ticket locked for this transaction."""
+        queue does them, on the ticket locked for this transaction; once per ``request``
+        (a retried finish answers with the finished ticket instead of refusing to finish
+        a ticket already done)."""
+        with self.engine._queue_tx(check) as cur:
+            return self._once(
+                cur,
+                request,
+                lambda: self._act(cur, staff, ticket_id_, action, now, params),
+                ticket_answer,
+                _ticket_of,
+            )
+
+    def _act(
+        self,
+        cur: Any,
+        staff: tuple[str, str, str],
+        ticket_id_: str,
+        action: str,
+        now: datetime,
+        params: dict[str, Any],
+    ) -> Ticket:
         window, staff_id, _ = staff
         day = now.date()
-        with self.engine._queue_tx(check) as cur:
-            if action == "resume":
-                self.engine._queue_window_lock(cur, window)
-            ticket = self._load(cur, ticket_id_, lock=True)
-            if action == "link_case":
-                return self._link_case(cur, ticket, params, now, window, staff_id)
-            state = ticket.check_action(action, day)
-            ticket.check_at_window(window)
-            detail: dict[str, Any] | None = None
-            changes: dict[str, Any] = {}
-            if action == "resume":
-                self._check_hands_free(cur, window, day)
-                changes = {"started_at": ticket.started_at or now}
-            elif action == "recall":
-                changes = {"last_called_at": now, "call_count": ticket.call_count + 1}
-            elif action == "start":
-                changes = {"started_at": now}
-            elif action == "finish":
-                services = tuple(params.get("services", ()))
-                if not services:
-                    raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
-                detail = {"services": list(services)}
-                changes = {
-                    "services": services,
-                    "finished_at": now,
-                    "started_at": ticket.started_at or ticket.last_called_at or now,
-                }
-            elif action == "transfer":
-                code = params.get("category") or ticket.category
-                target = params.get("window", "")
-                detail = {"from": ticket.category, "category": code, "window": target}
-                changes = {"category": code, "target_window": target}
-            moved = replace(ticket, state=state, **changes)
-            self._update(cur, moved, now)
-            self._event(cur, moved, action, now, window=window, staff_id=staff_id, detail=detail)
-            return moved
+        if action == "resume":
+            self.engine._queue_window_lock(cur, window)
+        ticket = self._load(cur, ticket_id_, lock=True)
+        if action == "link_case":
+            return self._link_case(cur, ticket, params, now, window, staff_id)
+        state = ticket.check_action(action, day)
+        ticket.check_at_window(window)
+        detail: dict[str, Any] | None = None
+        changes: dict[str, Any] = {}
+        if action == "resume":
+            self._check_hands_free(cur, window, day)
+            changes = {"started_at": ticket.started_at or now}
+        elif action == "recall":
+            changes = {"last_called_at": now, "call_count": ticket.call_count + 1}
+        elif action == "start":
+            changes = {"started_at": now}
+        elif action == "finish":
+            services = tuple(params.get("services", ()))
+            if not services:
+                raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
+            detail = {"services": list(services)}
+            changes = {
+                "services": services,
+                "finished_at": now,
+                "started_at": ticket.started_at or ticket.last_called_at or now,
+            }
+        elif action == "transfer":
+            code = params.get("category") or ticket.category
+            target = params.get("window", "")
+            detail = {"from": ticket.category, "category": code, "window": target}
+            changes = {"category": code, "target_window": target}
+        moved = replace(ticket, state=state, **changes)
+        self._update(cur, moved, now)
+        self._event(cur, moved, action, now, window=window, staff_id=staff_id, detail=detail)
+        return moved
 
     def _link_case(
         self,

@@ -6,23 +6,36 @@ given id exists, or empty when ``wait`` seconds pass (at most ``MAX_WAIT_S``, pu
 as the parameter's maximum), and the board asks again from the last id it saw. Event
 ids become visible in order (see Engine._queue_event_lock), so following by id never
 misses a call.
+
+Every endpoint that changes the queue takes an ``Idempotency-Key`` header
+(REQUEST_ID_HEADER): the same key from the same device gets the answer the first try
+got, without acting again (HallQueue._once), so a counter may resend an action whose
+answer it never saw. A request without one is done as sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from counter.central.engine import Device, DeviceCheck, Engine
-from counter.central.hall_queue import HallQueue
+from counter.central.hall_queue import (
+    HallQueue,
+    RequestKey,
+    block_answer,
+    issue_answer,
+    reconcile_answer,
+    ticket_answer,
+)
 from counter.central.openapi import (
     AUTH_STATUSES,
     BODY_STATUSES,
@@ -37,9 +50,10 @@ from counter.model.devices import DeviceKind
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import CallRule, Category, Lane
 from counter.model.roles import roles_for
-from counter.store.queue_store import ticket_row
 from counter.sync.protocol import ErrorBody
 from counter.sync.queue_protocol import (
+    REQUEST_ID_HEADER,
+    REQUEST_ID_PATTERN,
     TICKET_ID_PATTERN,
     ActRequest,
     BlockRequest,
@@ -70,6 +84,16 @@ MAX_WAIT_S = 20.0
 STATES_PATTERN = (
     r"^((waiting|called|serving|held|done|no_show)(,(waiting|called|serving|held|done|no_show))*)?$"
 )
+#: The request id a state-changing endpoint takes (queue_protocol.REQUEST_ID_HEADER).
+RequestId = Annotated[
+    str | None,
+    Header(
+        alias=REQUEST_ID_HEADER,
+        pattern=REQUEST_ID_PATTERN,
+        description="本次操作的请求编号：重发时不变，中心只办理一次并给出同一答复"
+        " / one id per action, the same on every retry: done once, answered alike",
+    ),
+]
 
 
 def action_responses(answer: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
@@ -172,11 +196,13 @@ def add_queue_routes(
     stops: list[Callable[[], None]] = []
 
     async def keep_mirroring() -> None:
-        """Queue events into rows and the change log, a second behind the queue."""
+        """Queue events into rows and the change log, a second behind the queue; and
+        the answers kept for retries forgotten once a day old."""
         while True:
             try:
                 while await in_thread(hall.mirror, now_ms(), MIRROR_STEP):
                     pass
+                await in_thread(hall.forget_answers, now_ms())
             except Exception:  # a failed copy is retried on the next tick
                 log.exception("copying queue events into the change log failed")
             await asyncio.sleep(MIRROR_EVERY_S)
@@ -228,11 +254,32 @@ def add_queue_routes(
         return await perform(lambda: action(check()), writes=writes)
 
     async def run_at_window(
-        check: DeviceCheck, body: Any, action: Callable[[tuple[str, str, str]], Any]
+        check: DeviceCheck,
+        body: Any,
+        action: Callable[[tuple[str, str, str], Device], Any],
     ) -> Any:
         """A window's action, as the window and staff member the central's own records
-        give (:func:`_at_window`), looked up before the action's transaction."""
-        return await perform(lambda: action(_at_window(engine, check(), body)))
+        give (:func:`_at_window`), looked up before the action's transaction; the
+        action also gets the device (the one its request id is kept for)."""
+
+        def work() -> Any:
+            device = check()
+            return action(_at_window(engine, device, body), device)
+
+        return await perform(work)
+
+    def once_per(
+        request_id: str | None, request: Request, body: BaseModel
+    ) -> Callable[[Device], RequestKey | None]:
+        """The key the device's request is kept under, made once the device is known:
+        the device from its token, the id from the header, the time from the central's
+        clock, and a digest of the path and body, so a reused id with another request
+        is told apart from a retry. No header: None, and the action is done as sent."""
+        if request_id is None:
+            return lambda device: None
+        asked = f"{request.url.path}\n{body.model_dump_json()}".encode()
+        digest = hashlib.sha256(asked).hexdigest()
+        return lambda device: RequestKey(device.device_id, request_id, now_ms(), digest)
 
     def answer(result: Any, make: Callable[[Any], Any]) -> Any:
         """The answer as it goes out: already plain JSON types, so FastAPI's
@@ -246,11 +293,12 @@ def add_queue_routes(
         openapi_extra=body_schema(IssueRequest),
         summary="取号 / issue a ticket",
     )
-    async def issue(request: Request) -> Any:
+    async def issue(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: IssueRequest = await read_json(request, IssueRequest)
         category = Category(code=body.category, name=body.category_name)
         at = parse_iso(body.at)
+        key = once_per(request_id, request, body)
         result = await run(
             check,
             lambda device: (
@@ -266,10 +314,11 @@ def add_queue_routes(
                     person_id=body.person_id,
                     person_name=body.person_name,
                     origin=device.device_id,
+                    request=key(device),
                 )
             ),
         )
-        return answer(result, lambda r: {"ticket": _row(r[0]), "waiting_ahead": r[1]})
+        return answer(result, issue_answer)
 
     @app.post(
         "/v1/queue/call-next",
@@ -277,15 +326,18 @@ def add_queue_routes(
         openapi_extra=body_schema(CallNextRequest),
         summary="叫下一位（一个事务） / call next, one transaction",
     )
-    async def call_next(request: Request) -> Any:
+    async def call_next(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: CallNextRequest = await read_json(request, CallNextRequest)
         rule = CallRule(interleave=body.interleave)
         at = parse_iso(body.at)
+        key = once_per(request_id, request, body)
         result = await run_at_window(
-            check, body, lambda staff: hall.call_next(staff, body.codes, rule, at)
+            check,
+            body,
+            lambda staff, device: hall.call_next(staff, body.codes, rule, at, request=key(device)),
         )
-        return answer(result, lambda t: {"ticket": _row(t)})
+        return answer(result, ticket_answer)
 
     @app.post(
         "/v1/queue/call-specific",
@@ -293,16 +345,19 @@ def add_queue_routes(
         openapi_extra=body_schema(CallSpecificRequest),
         summary="指定叫号 / call a ticket out of order",
     )
-    async def call_specific(request: Request) -> Any:
+    async def call_specific(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: CallSpecificRequest = await read_json(request, CallSpecificRequest)
         at = parse_iso(body.at)
+        key = once_per(request_id, request, body)
         result = await run_at_window(
             check,
             body,
-            lambda staff: hall.call_specific(staff, body.number, body.reason, at),
+            lambda staff, device: hall.call_specific(
+                staff, body.number, body.reason, at, request=key(device)
+            ),
         )
-        return answer(result, lambda t: {"ticket": _row(t)})
+        return answer(result, ticket_answer)
 
     @app.post(
         "/v1/queue/act",
@@ -310,16 +365,19 @@ def add_queue_routes(
         openapi_extra=body_schema(ActRequest),
         summary="重呼、过号、挂起、办结、转移… / act on a ticket",
     )
-    async def act(request: Request) -> Any:
+    async def act(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: ActRequest = await read_json(request, ActRequest)
         at, params = parse_iso(body.at), body.params.model_dump()
+        key = once_per(request_id, request, body)
         result = await run_at_window(
             check,
             body,
-            lambda staff: hall.act(staff, body.ticket_id, body.action, at, params),
+            lambda staff, device: hall.act(
+                staff, body.ticket_id, body.action, at, params, request=key(device)
+            ),
         )
-        return answer(result, lambda t: {"ticket": _row(t)})
+        return answer(result, ticket_answer)
 
     @app.post(
         "/v1/queue/requeue",
@@ -327,29 +385,42 @@ def add_queue_routes(
         openapi_extra=body_schema(RequeueRequest),
         summary="过号重新排队 / re-queue a late arrival",
     )
-    async def requeue(request: Request) -> Any:
+    async def requeue(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: RequeueRequest = await read_json(request, RequeueRequest)
         at = parse_iso(body.at)
-        result = await run(check, lambda _: hall.requeue(body.number, body.behind, at))
-        return answer(result, lambda t: {"ticket": _row(t)})
+        key = once_per(request_id, request, body)
+        result = await run(
+            check,
+            lambda device: hall.requeue(body.number, body.behind, at, request=key(device)),
+        )
+        return answer(result, ticket_answer)
 
     @app.post(
         "/v1/queue/blocks",
         response_model=BlockResponse,
-        responses=error_responses(*AUTH_STATUSES, *BODY_STATUSES),
+        responses=error_responses(*AUTH_STATUSES, *BODY_STATUSES, bodies={409: QueueRefusal}),
         openapi_extra=body_schema(BlockRequest),
         summary="为本机预留脱机号段 / reserve a number block for offline use",
     )
-    async def reserve(request: Request) -> Any:
+    async def reserve(request: Request, request_id: RequestId = None) -> Any:
         device = await authenticate(request, writes=True)
         body: BlockRequest = await read_json(request, BlockRequest)
         if device.kind not in _ISSUERS:
             return _refusal(NotAllowedError(f"{device.kind.label}不能预留脱机号段"))
-        first, last = await in_thread(
-            hall.reserve_block, device.device_id, body.category, body.numbering, body.size, now_ms()
+        key = once_per(request_id, request, body)
+        result = await perform(
+            lambda: hall.reserve_block(
+                device.device_id,
+                body.category,
+                body.numbering,
+                body.size,
+                now_ms(),
+                request=key(device),
+            ),
+            writes=False,  # in a worker thread as before; no event for the boards
         )
-        return BlockResponse(first=first, last=last)
+        return answer(result, block_answer)
 
     @app.post(
         "/v1/queue/reconcile",
@@ -357,15 +428,19 @@ def add_queue_routes(
         openapi_extra=body_schema(ReconcileRequest),
         summary="并入脱机时取的号 / take over offline tickets",
     )
-    async def reconcile(request: Request) -> Any:
+    async def reconcile(request: Request, request_id: RequestId = None) -> Any:
         check = authorise(request, writes=True)
         body: ReconcileRequest = await read_json(request, ReconcileRequest)
         now = datetime.fromtimestamp(now_ms() / 1000).astimezone()
         tickets = [t.model_dump() for t in body.tickets]
+        key = once_per(request_id, request, body)
         result = await run(
-            check, lambda device: hall.reconcile(_issuer(device).device_id, tickets, now)
+            check,
+            lambda device: hall.reconcile(
+                _issuer(device).device_id, tickets, now, request=key(device)
+            ),
         )
-        return answer(result, lambda added: {"added": added})
+        return answer(result, reconcile_answer)
 
     @app.get(
         "/v1/queue/tickets",
@@ -429,7 +504,3 @@ def add_queue_routes(
             # (Engine.follow_queue); the timeout is the backstop.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiter.wait(), timeout=min(left, 1.0))
-
-
-def _row(ticket: Any) -> dict[str, Any]:
-    return ticket_row(ticket, ticket.last_called_at or ticket.issued_at)

@@ -180,7 +180,8 @@ def _serve_one(serving: Serving, options: dict[str, Any]) -> None:
 def _mirror_forever(db: str) -> None:
     """Copy queue events into rows and the change log until told to stop: a full batch
     is copied again at once (a busy hall's second can hold more), a short one waits
-    MIRROR_EVERY_S, so the copy trails the queue by about a second."""
+    MIRROR_EVERY_S, so the copy trails the queue by about a second. It also forgets
+    the answers the queue keeps for retries once they are a day old."""
     from counter.central.hall_queue import MIRROR_BATCH, HallQueue
     from counter.central.queue_api import MIRROR_EVERY_S
 
@@ -194,6 +195,7 @@ def _mirror_forever(db: str) -> None:
             while hall.mirror(int(time.time() * 1000), MIRROR_BATCH) >= MIRROR_BATCH:
                 if stopped.is_set():
                     return
+            hall.forget_answers(int(time.time() * 1000))  # the answers kept for retries
         except Exception:  # a failed copy is retried on the next tick
             log.exception("copying queue events into the change log failed")
         stopped.wait(MIRROR_EVERY_S)

@@ -16,6 +16,13 @@ hand-over is interrupted it is simply sent again; the central ignores tickets it
 Ordering it this way costs, at worst, a visitor waiting a little longer while the
 counter is cut off again mid-hand-over; it never costs a ticket served twice.
 
+Every action (a call, a finish, an issue at the kiosk…) is sent with a request id made
+for it once (``Idempotency-Key``), and resent with the same id when no answer came
+back: the central acts once and answers every try alike, so when a proxy or the Wi-Fi
+loses the answer to a call, the next try brings back the ticket the board already
+shows, within the same press of the key — not an error now and the ticket on the next
+press, nor a second ticket.
+
 The window panel, the kiosk and the board call the same methods either way.
 """
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -62,6 +70,7 @@ from counter.services.session import Session
 from counter.store import hall_settings, queue_store
 from counter.store.db import connect, immediate
 from counter.sync.client import transport_for
+from counter.sync.queue_protocol import REQUEST_ID_HEADER
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 T = TypeVar("T")
@@ -71,6 +80,20 @@ BLOCK_SIZE = 50
 #: While offline, how long to wait before trying the central again on the next action.
 RETRY_AFTER_S = 10.0
 _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: How many times one action is sent, with the same request id, when no answer came
+#: back or the answer was 408/429/5xx: the central acts once however many arrive, so
+#: the first answer that gets through is the one action's result.
+ACTION_ATTEMPTS = 3
+#: The pause before the second and the third try: short, the clerk is waiting.
+ACTION_PAUSES_S = (0.05, 0.2)
+#: No further try once an action has waited this long (on a dead network each try
+#: waits out the transport's timeout); the offline queue takes over as before.
+ACTION_BUDGET_S = 3.0
+
+
+def new_request_id() -> str:
+    """The id of one action, made once when the clerk (or the applicant) acts."""
+    return uuid.uuid4().hex
 
 
 class CentralUnavailable(Exception):
@@ -129,9 +152,11 @@ class CentralQueue:
         retry_after_s: float = RETRY_AFTER_S,
         monotonic: Callable[[], float] = time.monotonic,
         hands_over: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``hands_over=False`` for a queue that only reads (the panel's background
-        refresh): handing the offline tickets over is left to the queue that acts."""
+        refresh): handing the offline tickets over is left to the queue that acts.
+        ``sleep`` waits between the tries of a request (tests pass one that does not)."""
         self.db = db
         self.transport = transport
         self.rules = rules or QueueRules()
@@ -139,6 +164,7 @@ class CentralQueue:
         self.block_size = block_size
         self.retry_after_s = retry_after_s
         self.monotonic = monotonic
+        self.sleep = sleep
         self.online = True
         self._handed_over = not hands_over
         self._retry_at = 0.0
@@ -162,24 +188,23 @@ class CentralQueue:
     # --- talking to the central ---------------------------------------------------------
 
     def _send(
-        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
-        """One queue request; model refusals come back as the model's own errors."""
-        answer: Response | None = None
-        for attempt in range(2):
-            try:
-                answer = self.transport.request(method, path, body=body, params=params)
-            except TransportError as exc:
-                raise CentralUnavailable(str(exc)) from exc
-            if answer.status not in _RETRY_STATUSES:
-                break
-            if attempt == 0:
-                time.sleep(0.2)
-        assert answer is not None
+        """One queue request; model refusals come back as the model's own errors.
+
+        An action (``request_id`` given) is tried up to ACTION_ATTEMPTS times within
+        ACTION_BUDGET_S, with the same id each time, when no answer came back or a
+        408/429/5xx did. A read is tried again only after such a status: with no answer
+        at all it falls back to the offline queue at once, as it always has."""
+        answer = self._exchange(method, path, body, params, request_id)
         if answer.status == 200:
             return answer.body
-        if answer.status in _RETRY_STATUSES:
-            raise CentralUnavailable(f"{answer.status} {answer.body.get('reason', '')}")
         reason = str(answer.body.get("reason", answer.body))
         error = answer.body.get("error")
         if error == "not_found":
@@ -190,6 +215,40 @@ class CentralQueue:
             raise NotAllowedError(reason)
         # 401/403: the device was revoked or its token lost — not a network outage.
         raise NotAllowedError(f"中心拒绝了本机的排队请求：{reason}")
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        params: dict[str, Any] | None,
+        request_id: str | None,
+    ) -> Response:
+        """The first answer that is not 408/429/5xx (see :meth:`_send`)."""
+        extra: dict[str, Any] = (
+            {} if request_id is None else {"headers": {REQUEST_ID_HEADER: request_id}}
+        )
+        attempts, pauses = (ACTION_ATTEMPTS, ACTION_PAUSES_S) if request_id else (2, (0.2,))
+        started = self.monotonic()
+        failure = ""
+        for attempt in range(attempts):
+            if attempt:
+                if request_id and self.monotonic() - started >= ACTION_BUDGET_S:
+                    break
+                self.sleep(pauses[min(attempt, len(pauses)) - 1])
+            try:
+                answer = self.transport.request(method, path, body=body, params=params, **extra)
+            except TransportError as exc:
+                if request_id is None:
+                    raise CentralUnavailable(str(exc)) from exc
+                log.info("queue: no answer to %s %s (try %d of %d, one request id): %s",
+                         method, path, attempt + 1, attempts, exc)  # fmt: skip
+                failure = str(exc)
+                continue
+            if answer.status not in _RETRY_STATUSES:
+                return answer
+            failure = f"{answer.status} {answer.body.get('reason', '')}"
+        raise CentralUnavailable(failure)
 
     def _either(self, remote: Callable[[], T], local: Callable[[], T]) -> T:
         """The central's answer, or the offline queue's when the central is unreachable."""
@@ -248,7 +307,12 @@ class CentralQueue:
             offline = [t for t in tickets if self._in_block(t)]
             try:
                 if offline:
-                    body = self._send("POST", "/v1/queue/reconcile", body={"tickets": offline})
+                    body = self._send(
+                        "POST",
+                        "/v1/queue/reconcile",
+                        body={"tickets": offline},
+                        request_id=new_request_id(),
+                    )
                     added += int(body["added"])
             except NotAllowedError as exc:
                 log.warning("queue: central refused offline tickets: %s", exc)
@@ -283,6 +347,7 @@ class CentralQueue:
                 "POST",
                 "/v1/queue/blocks",
                 body={"category": code, "numbering": numbering, "size": self.block_size},
+                request_id=new_request_id(),
             )
             with immediate(self.db):
                 self.db["queue_blocks"].insert(
@@ -398,7 +463,7 @@ class CentralQueue:
     # --- the kiosk ----------------------------------------------------------------------
 
     def _issue_remote(
-        self, cat: Category, now: datetime, lane: Lane, **fields: str
+        self, cat: Category, now: datetime, lane: Lane, request_id: str, **fields: str
     ) -> IssuedTicket:
         if not cat.windows:
             raise NotAllowedError(f"“{cat.name}”今天没有窗口办理，请到导服台咨询")
@@ -414,6 +479,7 @@ class CentralQueue:
                 "at": iso(now),
                 **fields,
             },
+            request_id=request_id,
         )
         issued = IssuedTicket(
             queue_store.ticket_from_row(body["ticket"]), cat.name, int(body["waiting_ahead"])
@@ -435,11 +501,13 @@ class CentralQueue:
     ) -> IssuedTicket:
         cat = self.offline._category(category)
         lane, reason = self.rules.lane_for(priority_reason)
+        request_id = new_request_id()  # one press of the kiosk's button: one number
         return self._either(
             lambda: self._issue_remote(
                 cat,
                 now,
                 lane,
+                request_id,
                 priority_reason=reason,
                 person_id=person_id.strip().upper(),
                 person_name=person_name.strip(),
@@ -455,6 +523,7 @@ class CentralQueue:
 
     def check_in(self, code_or_id: str, now: datetime) -> IssuedTicket:
         """Bookings are in this store (pulled); the ticket comes from the central."""
+        request_id = new_request_id()
 
         def remote() -> IssuedTicket:
             booking = self.offline._booking(check_in_code(code_or_id), now.date())
@@ -464,6 +533,7 @@ class CentralQueue:
                 cat,
                 now,
                 Lane.APPOINTMENT,
+                request_id,
                 appointment_code=booking.code,
                 person_id=booking.id_number,
                 person_name=booking.name,
@@ -476,10 +546,14 @@ class CentralQueue:
 
     def requeue(self, number: str, now: datetime, behind: int | None = None) -> Ticket:
         n = self.rules.requeue_behind if behind is None else behind
+        request_id = new_request_id()
 
         def remote() -> Ticket:
             body = self._send(
-                "POST", "/v1/queue/requeue", body={"number": number, "behind": n, "at": iso(now)}
+                "POST",
+                "/v1/queue/requeue",
+                body={"number": number, "behind": n, "at": iso(now)},
+                request_id=request_id,
             )
             return queue_store.ticket_from_row(body["ticket"])
 
@@ -497,6 +571,7 @@ class CentralQueue:
 
     def call_next(self, session: Session, now: datetime) -> Ticket:
         session.require(*QUEUE_ROLES)
+        request_id = new_request_id()  # one press of F1: one ticket, however many tries
 
         def remote() -> Ticket:
             body = self._send(
@@ -507,6 +582,7 @@ class CentralQueue:
                     "codes": self.offline._served(session.window),
                     "interleave": self.rules.call_rule.interleave,
                 },
+                request_id=request_id,
             )
             return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
 
@@ -516,12 +592,14 @@ class CentralQueue:
         self, session: Session, number: str, now: datetime, reason: str = ""
     ) -> Ticket:
         session.require(*QUEUE_ROLES)
+        request_id = new_request_id()
 
         def remote() -> Ticket:
             body = self._send(
                 "POST",
                 "/v1/queue/call-specific",
                 body={**self._who(session, now), "number": number, "reason": reason},
+                request_id=request_id,
             )
             return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
 
@@ -539,6 +617,7 @@ class CentralQueue:
         local: Callable[[], Ticket],
     ) -> Ticket:
         session.require(*QUEUE_ROLES)
+        request_id = new_request_id()
 
         def remote() -> Ticket:
             body = self._send(
@@ -550,6 +629,7 @@ class CentralQueue:
                     "action": action,
                     "params": params,
                 },
+                request_id=request_id,
             )
             return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
 
@@ -643,6 +723,7 @@ class CentralQueue:
         self, ticket_id: str, case_number: str, now: datetime, session: Session | None = None
     ) -> Ticket:
         number = check_case_number(case_number)
+        request_id = new_request_id()
 
         def remote() -> Ticket:
             who = (
@@ -659,6 +740,7 @@ class CentralQueue:
                     "action": "link_case",
                     "params": {"case_number": number},
                 },
+                request_id=request_id,
             )
             return queue_store.ticket_from_row(body["ticket"])
 

@@ -45,6 +45,17 @@ MOMENT_PATTERN = (
 )
 DAY_PATTERN = r"^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"
 
+#: The header naming one clerk's (or applicant's) action on every state-changing queue
+#: request: the counter makes the id once per action and sends the same one on each
+#: retry of it, and the central answers a repeat from the same device with the answer
+#: it gave the first time instead of acting again. An answer lost on the way back
+#: (proxy, Wi-Fi, timeout) so costs one more round trip, never a second ticket called
+#: or issued. A header rather than a body field: a central too old to know it ignores
+#: it, where a body field would be refused (``extra="forbid"``).
+REQUEST_ID_HEADER = "Idempotency-Key"
+#: A request id: a UUID as the counter makes it, or 16-64 letters, digits, ``-``, ``_``.
+REQUEST_ID_PATTERN = r"^[0-9A-Za-z_-]{16,64}$"
+
 
 def _moment(text: str) -> str:
     """The pattern admits 2026-13-45; the calendar does not."""

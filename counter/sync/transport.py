@@ -1,7 +1,9 @@
 """Talking HTTP to the central, and a transport that misbehaves on purpose for tests.
 
 A transport answers ``(status, body)`` or raises :class:`TransportError` when nothing
-came back; whether to retry is the client's decision, made from the status.
+came back; whether to retry is the client's decision, made from the status. ``headers``
+are sent beside the transport's own: the queue's ``Idempotency-Key``
+(counter.sync.queue_protocol), which lets a counter resend an action safely.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import functools
 import json
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,7 +32,13 @@ class Response:
 
 class Transport(Protocol):
     def request(
-        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response: ...
 
 
@@ -96,21 +104,25 @@ class HttpTransport:
         return self._client
 
     def request(
-        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         content = None
+        sent = dict(headers or {})
         if body is not None:
             content = json.dumps(body, ensure_ascii=False).encode()
+            sent["Content-Type"] = "application/json"
         import httpx
 
         client = self._open()
         try:
             answer = client.request(
-                method,
-                path,
-                content=content,
-                params=params,
-                headers={"Content-Type": "application/json"} if content is not None else None,
+                method, path, content=content, params=params, headers=sent or None
             )
         except httpx.HTTPError as exc:
             raise TransportError(describe(exc)) from exc
@@ -142,32 +154,41 @@ class FaultyTransport:
     plan: list[str | None] = field(default_factory=list)
     delay_s: float = 0.2
     log: list[str] = field(default_factory=list)
-    _held: tuple[str, str, Any, dict[str, Any] | None] | None = None
+    _held: tuple[str, str, Any, dict[str, Any] | None, Mapping[str, str] | None] | None = None
 
     def extend(self, faults: Iterable[str | None]) -> None:
         self.plan.extend(faults)
 
     def request(
-        self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         fault = self.plan.pop(0) if self.plan else None
         self.log.append(f"{fault or 'clean'} {method} {path}")
         held, self._held = self._held, None
+        # Passed on only when given: the sync client's scripted transports take none.
+        extra: dict[str, Any] = {} if headers is None else {"headers": headers}
         try:
             if fault == "drop_request":
                 raise TransportError("injected: request dropped")
             if fault == "reorder":
-                self._held = (method, path, body, params)
+                self._held = (method, path, body, params, headers)
                 raise TransportError("injected: request held back")
             if fault == "delay":
                 time.sleep(self.delay_s)
-            answer = self.inner.request(method, path, body=body, params=params)
+            answer = self.inner.request(method, path, body=body, params=params, **extra)
             if fault == "duplicate":
-                answer = self.inner.request(method, path, body=body, params=params)
+                answer = self.inner.request(method, path, body=body, params=params, **extra)
             if fault == "drop_response":
                 raise TransportError("injected: response dropped after the central committed")
             return answer
         finally:
             if held is not None:
-                method_, path_, body_, params_ = held
-                self.inner.request(method_, path_, body=body_, params=params_)
+                method_, path_, body_, params_, headers_ = held
+                late: dict[str, Any] = {} if headers_ is None else {"headers": headers_}
+                self.inner.request(method_, path_, body=body_, params=params_, **late)

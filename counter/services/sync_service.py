@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from counter.log import audit
 from counter.log import sync as log
 from counter.model.audit import AuditAction
-from counter.model.clock import iso
+from counter.model.clock import iso, parse_iso
 from counter.model.enrolment import check_enrolment
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.staff import Role
@@ -153,11 +153,18 @@ class Conflict:
 
 
 def _shown(value: Any) -> str:
+    """A value as a supervisor reads it: a stored time as "2026-12-23 17:30"."""
     if value is None or value == "":
         return "（空）"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    text = str(value)
+    if len(text) >= 16 and text[4] == "-" and text[10] == "T":
+        try:
+            return parse_iso(text).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return text
+    return text
 
 
 def _conflict(row: dict[str, Any]) -> Conflict:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -81,7 +82,7 @@ def refused_model() -> RecordTableModel[RefusedOp]:
 
 
 def _versions(conflict: Conflict, kept: bool) -> str:
-    return "；".join(f"{c.label}：{c.kept if kept else c.lost}" for c in conflict.clashes)
+    return "\n".join(f"{c.label}：{c.kept if kept else c.lost}" for c in conflict.clashes)
 
 
 def conflicts_model() -> RecordTableModel[Conflict]:
@@ -207,6 +208,12 @@ class SyncPage(QWidget):
         self.conflicts = conflicts_model()
         self.conflicts_table = record_table_view(self.conflicts, stretch=5)
         self.conflicts_table.setObjectName("syncConflicts")
+        # The two versions share what is left, each field on a line of its own.
+        header = self.conflicts_table.horizontalHeader()
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.conflicts_table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.keep_button = QPushButton(self.tr("保留现状 (Ctrl+K)"))
         self.take_button = QPushButton(self.tr("采用另一版本 (Ctrl+T)"))
         row = QHBoxLayout()
@@ -291,7 +298,7 @@ class SyncPage(QWidget):
         self.code_edit.returnPressed.connect(self.on_enrol_requested)
         self.central_label = QLabel()
         self.central_label.setObjectName("centralLabel")
-        form = QFormLayout(box)
+        form = self.enrol_form = QFormLayout(box)
         form.addRow(self.central_label)
         self.enrol_errors.add_row(form, self.tr("中心地址"), "central_url", self.url_edit)
         self.enrol_errors.add_row(form, self.tr("一次性登记码"), "code", self.code_edit)
@@ -313,7 +320,10 @@ class SyncPage(QWidget):
             else self.tr("本机尚未登记到中心，数据只保存在本机。")
         )
         for widget in (self.url_edit, self.code_edit, self.name_edit, self.enrol_button):
-            widget.setVisible(not url)
+            # The whole row, label and all: a hidden field left its label behind. A
+            # field with its error line sits in a box of its own (FieldErrors.add_row).
+            in_row = widget if self.enrol_form.indexOf(widget) >= 0 else widget.parentWidget()
+            self.enrol_form.setRowVisible(in_row, not url)
 
     def on_enrol_requested(self) -> None:
         """Typing mistakes are shown at once; the central is asked off the GUI thread, so

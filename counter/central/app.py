@@ -34,6 +34,7 @@ from counter.central.queue_api import MAX_WAIT_S, add_queue_routes
 from counter.central.report import add_report_route
 from counter.central.threads import WORKER_THREADS, DatabaseThreads
 from counter.sync.protocol import (
+    ANSWER_VERSION,
     MAX_BATCH,
     MAX_PAGE,
     EnrolRequest,
@@ -310,7 +311,10 @@ def create_app(
         openapi_extra=body_schema(PushRequest),
         summary="上传本机操作（按序号，幂等） / push outbox ops, idempotent by op id",
     )
-    async def push(request: Request) -> PushResponse:
+    async def push(
+        request: Request,
+        answer: int = Query(1, ge=1, le=ANSWER_VERSION, description="2: with conflicts, clock"),
+    ) -> Response:
         device = await authenticate(request, writes=True)
         body: PushRequest = await read_json(request, PushRequest)
         if body.device_id != device.device_id:
@@ -325,9 +329,13 @@ def create_app(
             if op.table_name not in REGISTRY:
                 raise ApiError(400, ErrorCode.UNKNOWN_TABLE, op.table_name, op.op_id)
         try:
-            return await in_thread(engine.push, device.device_id, body.ops, now_ms())
+            done: PushResponse = await in_thread(engine.push, device.device_id, body.ops, now_ms())
         except PushConflict as exc:
             raise ApiError(409, exc.code, exc.op_id, exc.op_id) from None
+        # A counter from before asked for no answer version and refuses fields it does
+        # not know: it is sent the answer it knows.
+        leave_out = PushResponse.NEWER if answer < ANSWER_VERSION else frozenset()
+        return JSONResponse(done.model_dump(mode="json", exclude=set(leave_out)))
 
     @app.get(
         "/v1/pull",
@@ -339,9 +347,11 @@ def create_app(
         request: Request,
         cursor: int = Query(0, ge=0, le=MAX_INT64),
         limit: int = Query(1000, ge=1, le=MAX_PAGE),
+        answer: int = Query(1, ge=1, le=ANSWER_VERSION, description="2: with the clock"),
     ) -> Response:
         device = await authenticate(request)
-        page: str = await in_thread(engine.pull_json, cursor, limit, device, now_ms())
+        clock = now_ms() if answer >= ANSWER_VERSION else None
+        page: str = await in_thread(engine.pull_json, cursor, limit, device, clock)
         return Response(page, media_type="application/json")
 
     add_queue_routes(

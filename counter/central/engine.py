@@ -925,7 +925,7 @@ class Engine(ABC):
         return PullPage.model_validate_json(self.pull_json(cursor, limit))
 
     def pull_json(
-        self, cursor: int, limit: int, device: Device | None = None, now_ms: int = 0
+        self, cursor: int, limit: int, device: Device | None = None, now_ms: int | None = None
     ) -> str:
         """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON).
 
@@ -947,7 +947,8 @@ class Engine(ABC):
             for r in rows
         )
         more_text = "true" if more else "false"
-        return f'{{"changes":[{items}],"cursor":{last},"more":{more_text},"central_ms":{now_ms}}}'
+        clock = "" if now_ms is None else f',"central_ms":{now_ms}'
+        return f'{{"changes":[{items}],"cursor":{last},"more":{more_text}{clock}}}'
 
     # -- inspection (CLI, tests) -----------------------------------------------------------
 

@@ -28,6 +28,7 @@ from counter.store import outbox, staff_store
 from counter.store.db import immediate
 from counter.sync import pinning
 from counter.sync.protocol import (
+    ANSWER_VERSION,
     MAX_CLOCK_AHEAD_MS,
     Change,
     EnrolResponse,
@@ -209,7 +210,7 @@ class SyncClient:
             ],
         }
         sent_ms = to_ms(self.clock())
-        answer = self._call("POST", "/v1/push", body=body)
+        answer = self._call("POST", "/v1/push", body=body, params={"answer": ANSWER_VERSION})
         if answer.status == 200:
             response = PushResponse.model_validate(answer.body)
             settled = self._settle(ops, response)
@@ -330,7 +331,9 @@ class SyncClient:
         """Fetch and apply one page; returns (changes applied, more to come)."""
         sent_ms = to_ms(self.clock())
         answer = self._call(
-            "GET", "/v1/pull", params={"cursor": self.cursor(), "limit": self.page_size}
+            "GET",
+            "/v1/pull",
+            params={"cursor": self.cursor(), "limit": self.page_size, "answer": ANSWER_VERSION},
         )
         if answer.status != 200:
             raise SyncBlocked(answer.status, str(answer.body.get("reason", answer.body)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,7 +118,15 @@ Kind = Literal["insert", "upsert", "delete", "event"]
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Answers: a counter reads them from a central that may be newer than it, so a
+    field it does not know is passed over, not an error."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+#: The answer a counter asks for (``?answer=``): 2 adds what a counter from before
+#: issue 25 would refuse to parse (the conflicts of a push, the central's clock).
+ANSWER_VERSION = 2
 
 
 class _Request(BaseModel):
@@ -178,6 +186,9 @@ class PushResponse(_Wire):
     #: The central's clock when it answered (0 from a central from before it): how a
     #: counter finds how far its own clock is off.
     central_ms: int = 0
+
+    #: What a counter that asked for the first answer (none) is not sent.
+    NEWER: ClassVar[frozenset[str]] = frozenset({"conflicts", "central_ms"})
 
 
 class Change(_Wire):

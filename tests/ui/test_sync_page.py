@@ -17,6 +17,20 @@ from counter.ui.sync_page import SyncPage
 from counter.ui.sync_worker import SyncAgent
 
 
+def open_page(
+    qtbot, db: Database, login: str, now: datetime, clock: Callable[[], datetime]
+) -> SyncPage:
+    """The sync page as ``login`` sees it, shown, active and ready for keys."""
+    page = SyncPage(SyncService(db), sign_in(db, login, DEMO_PASSWORD, "1", now), clock)
+    qtbot.addWidget(page)
+    page.resize(1280, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    return page
+
+
 def refuse_one(db: Database, now: datetime) -> str:
     holidays.set_day(db, date(2031, 2, 3), "holiday", "被拒", now)
     op_id = outbox.pending(db)[-1].op_id
@@ -32,14 +46,7 @@ def test_supervisor_resubmits_a_refused_op_with_the_keyboard(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     op_id = refuse_one(db, now)
-    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.resize(900, 400)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    page = open_page(qtbot, db, "zhangwei", now, clock)
     assert page.model.rowCount() == 1
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -51,13 +58,7 @@ def test_clerk_is_told_only_a_supervisor_may_act(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     refuse_one(db, now)
-    session = sign_in(db, "lina", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    page = open_page(qtbot, db, "lina", now, clock)
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)
     assert "值班长" in page.message.text()
@@ -79,11 +80,7 @@ def test_a_closed_page_leaves_its_store_alone_when_the_agent_reports(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     """The sync agent outlives a closed window for a moment; the store may be closed."""
-    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
+    page = open_page(qtbot, db, "zhangwei", now, clock)
     page.close()
     db.close()
     page.on_state_changed("离线", False)  # no "Cannot operate on a closed database"
@@ -106,11 +103,7 @@ def test_changes_this_counter_could_not_apply_are_listed_with_why(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     keep_pull_failure(db, now)
-    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
+    page = open_page(qtbot, db, "zhangwei", now, clock)
     assert page.failures_box.isVisible()
     assert page.failures_box.title() == "中心数据无法在本机应用"
     model = page.failures_model
@@ -127,11 +120,7 @@ def test_changes_this_counter_could_not_apply_are_listed_with_why(
 def test_the_list_of_unapplied_changes_is_hidden_when_there_are_none(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
-    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
+    page = open_page(qtbot, db, "zhangwei", now, clock)
     assert not page.failures_box.isVisible()
 
 
@@ -171,14 +160,8 @@ def test_a_supervisor_settles_a_conflict_from_the_keyboard_and_it_goes_to_the_ce
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     conflict = list_conflict(db, now)
-    session = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.resize(1280, 600)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow)
+    page = open_page(qtbot, db, "zhangwei", now, clock)
+    session = page.session
     assert page.tabs.currentIndex() == 0 and page.tabs.tabText(0) == "同步冲突 (1)"
     model = page.conflicts
     row = [model.data(model.index(0, column)) for column in range(model.columnCount())]
@@ -203,11 +186,7 @@ def test_a_clerk_sees_the_conflicts_but_is_told_only_a_supervisor_settles_them(
     qtbot, db: Database, now: datetime, clock: Callable[[], datetime]
 ) -> None:
     list_conflict(db, now)
-    session = sign_in(db, "lina", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
+    page = open_page(qtbot, db, "lina", now, clock)
     page.take_button.click()
     assert page.conflicts.rowCount() == 1
     assert "值班长" in page.message.text()
@@ -218,11 +197,7 @@ def test_a_clock_far_off_the_central_s_is_said_on_the_page_and_in_the_status_bar
 ) -> None:
     with db.atomic():
         db.execute("UPDATE sync_state SET clock_offset_ms = ? WHERE id = 1", [600_000])
-    session = sign_in(db, "lina", DEMO_PASSWORD, "1", now)
-    page = SyncPage(SyncService(db), session, clock)
-    qtbot.addWidget(page)
-    page.show()
-    qtbot.waitExposed(page)
+    page = open_page(qtbot, db, "lina", now, clock)
     assert page.clock_note.isVisible()
     assert page.clock_note.text() == "本机时钟比中心慢 10 分钟"
     agent = SyncAgent(store_path, clock)

@@ -23,23 +23,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from counter.central.engine import CENTRAL, DeviceCheck, Engine
 from counter.log import queue as log
-from counter.model.clock import Hlc, iso, to_ms
-from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.clock import Hlc, iso
+from counter.model.errors import NotAllowedError, NotFoundError
 from counter.model.queue import (
     CallRule,
     Category,
     Lane,
     QueueRules,
     Ticket,
-    TicketState,
+    busy_refusal,
+    called,
     check_one_waiting,
-    requeue_key,
+    linked,
+    requeued,
+    stepped,
 )
 from counter.store.queue_store import ticket_from_row, ticket_row
 
@@ -52,9 +55,9 @@ _AT_WINDOW = (
 
 
 def _refuse_if_busy(number: str | None) -> None:
-    """One ticket at a time at a window: the one it holds must be done with first."""
+    """One ticket at a time at a window (the rulebook's words: counter.model.queue)."""
     if number is not None:
-        raise NotAllowedError(f"请先办结、过号、挂起或转移当前的 {number} 号，再叫下一位")
+        raise busy_refusal(number)
 
 
 OPEN_STATES = ("waiting", "called", "serving", "held")
@@ -425,7 +428,7 @@ class HallQueue:
 
             def act() -> Ticket:
                 ticket = self._find(cur, number, now, lock=True)
-                ticket.check_action("requeue", now.date())
+                ticket.check_action("requeue", now.date())  # before reading the lane
                 keys = [
                     float(r[0])
                     for r in self._q(
@@ -435,10 +438,7 @@ class HallQueue:
                         [ticket.day.isoformat(), ticket.category, int(ticket.lane)],
                     ).fetchall()
                 ]
-                key = requeue_key(keys, behind, float(to_ms(now)))
-                moved = replace(
-                    ticket, state=TicketState.WAITING, queue_key=key, window="", target_window=""
-                )
+                moved = requeued(ticket, keys, behind, now)
                 self._update(cur, moved, now)
                 self._event(cur, moved, "requeue", now, detail={"behind": behind})
                 return moved
@@ -476,20 +476,10 @@ class HallQueue:
         detail: dict[str, Any],
     ) -> Ticket:
         window, staff_id, staff_name = staff
-        called = replace(
-            ticket,
-            state=TicketState.CALLED,
-            window=window,
-            clerk_id=staff_id,
-            clerk_name=staff_name,
-            first_called_at=ticket.first_called_at or now,
-            last_called_at=now,
-            call_count=ticket.call_count + 1,
-            target_window="",
-        )
-        self._update(cur, called, now)
-        self._event(cur, called, kind, now, window=window, staff_id=staff_id, detail=detail)
-        return called
+        taken = called(ticket, window, staff_id, staff_name, now)
+        self._update(cur, taken, now)
+        self._event(cur, taken, kind, now, window=window, staff_id=staff_id, detail=detail)
+        return taken
 
     def call_next(
         self,
@@ -627,33 +617,19 @@ class HallQueue:
         ticket = self._load(cur, ticket_id_, lock=True)
         if action == "link_case":
             return self._link_case(cur, ticket, params, now, window, staff_id)
-        state = ticket.check_action(action, day)
+        ticket.check_action(action, day)
         ticket.check_at_window(window)
-        detail: dict[str, Any] | None = None
-        changes: dict[str, Any] = {}
         if action == "resume":
             self._check_hands_free(cur, window, day)
-            changes = {"started_at": ticket.started_at or now}
-        elif action == "recall":
-            changes = {"last_called_at": now, "call_count": ticket.call_count + 1}
-        elif action == "start":
-            changes = {"started_at": now}
-        elif action == "finish":
-            services = tuple(params.get("services", ()))
-            if not services:
-                raise ValidationError("services", "请填写本次实际办理的事项（至少一项）")
-            detail = {"services": list(services)}
-            changes = {
-                "services": services,
-                "finished_at": now,
-                "started_at": ticket.started_at or ticket.last_called_at or now,
-            }
-        elif action == "transfer":
-            code = params.get("category") or ticket.category
-            target = params.get("window", "")
-            detail = {"from": ticket.category, "category": code, "window": target}
-            changes = {"category": code, "target_window": target}
-        moved = replace(ticket, state=state, **changes)
+        step = stepped(
+            ticket,
+            action,
+            now,
+            services=tuple(params.get("services", ())),
+            category=str(params.get("category") or ""),
+            window=str(params.get("window", "")),
+        )
+        moved, detail = step.ticket, step.detail
         self._update(cur, moved, now)
         self._event(cur, moved, action, now, window=window, staff_id=staff_id, detail=detail)
         return moved
@@ -667,30 +643,20 @@ class HallQueue:
         window: str,
         staff_id: str,
     ) -> Ticket:
-        number = str(params.get("case_number", "")).strip()
-        if not number:
-            raise ValidationError("case_number", "办件编号不能为空")
-        if ticket.state not in (
-            TicketState.CALLED,
-            TicketState.SERVING,
-            TicketState.HELD,
-            TicketState.DONE,
-        ):
-            raise NotAllowedError(f"{ticket.number} 号当前“{ticket.state.label}”，不能关联办件")
-        if number in ticket.cases:
+        joined = linked(ticket, str(params.get("case_number", "")))
+        if joined is ticket:
             return ticket
-        linked = replace(ticket, cases=(*ticket.cases, number))
-        self._update(cur, linked, now)
+        self._update(cur, joined, now)
         self._event(
             cur,
-            linked,
+            joined,
             "link_case",
             now,
             window=ticket.window if window == "-" else window,
             staff_id=staff_id or ticket.clerk_id,
-            detail={"case_number": number},
+            detail={"case_number": joined.cases[-1]},
         )
-        return linked
+        return joined
 
     # --- into the shared rows -----------------------------------------------------------
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from counter.model.clock import to_ms
 from counter.model.errors import NotAllowedError, ValidationError
@@ -232,6 +233,115 @@ class Ticket:
                 f"{self.number} 号由 {self.window or '其他'} 号窗口叫号，"
                 f"本窗口（{window} 号）不能操作"
             )
+
+
+# --- the rulebook: what each window action does to a ticket ------------------------------
+# The local queue, the central's hall queue and the counter's client only load, lock,
+# store and send; what an action means, and each refusal's wording, is decided here once.
+
+#: The states in which a window holds a ticket: it must be done with before the next.
+HELD_AT_WINDOW = frozenset({TicketState.CALLED, TicketState.SERVING})
+#: The states a ticket may have a case linked to it (being served, or just served).
+LINKABLE = frozenset({TicketState.CALLED, TicketState.SERVING, TicketState.HELD, TicketState.DONE})
+#: How the clerk stands after an action leaves her ticket in this state (absent: as she
+#: was): serving once she calls, free once the ticket is done, missed or sent on.
+CLERK_AFTER: dict[TicketState, ClerkState] = {
+    TicketState.CALLED: ClerkState.SERVING,
+    TicketState.DONE: ClerkState.IDLE,
+    TicketState.NO_SHOW: ClerkState.IDLE,
+    TicketState.WAITING: ClerkState.IDLE,
+}
+
+
+def busy_refusal(number: str) -> NotAllowedError:
+    """One ticket at a time at a window: the one it holds must be done with first."""
+    return NotAllowedError(f"请先办结、过号、挂起或转移当前的 {number} 号，再叫下一位")
+
+
+def check_hands_free(at_window: Iterable[Ticket]) -> None:
+    """Refuse a call (or a resume, or a break) while the window holds a ticket."""
+    for ticket in at_window:
+        if ticket.state in HELD_AT_WINDOW:
+            raise busy_refusal(ticket.number)
+
+
+def called(ticket: Ticket, window: str, clerk_id: str, clerk_name: str, now: datetime) -> Ticket:
+    """The ticket as a window's call leaves it (call next, call specific)."""
+    return replace(
+        ticket,
+        state=TicketState.CALLED,
+        window=window,
+        clerk_id=clerk_id,
+        clerk_name=clerk_name,
+        first_called_at=ticket.first_called_at or now,
+        last_called_at=now,
+        call_count=ticket.call_count + 1,
+        target_window="",
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A window action done to a ticket: the ticket after it, and what its event records."""
+
+    ticket: Ticket
+    detail: dict[str, Any] | None = None
+
+
+def stepped(
+    ticket: Ticket,
+    action: str,
+    now: datetime,
+    *,
+    services: Sequence[str] = (),
+    category: str = "",
+    window: str = "",
+) -> Step:
+    """Recall, skip, hold, resume, start, finish or transfer ``ticket`` at its window.
+
+    The state comes from :data:`TRANSITIONS` (a refusal names the ticket's state); the
+    window's own checks (its ticket, its hands free for a resume) are the caller's,
+    made against what it holds.
+    """
+    state = ticket.check_action(action, now.date())
+    changes: dict[str, Any] = {}
+    detail: dict[str, Any] | None = None
+    if action == "resume":
+        changes = {"started_at": ticket.started_at or now}
+    elif action == "recall":
+        changes = {"last_called_at": now, "call_count": ticket.call_count + 1}
+    elif action == "start":
+        changes = {"started_at": now}
+    elif action == "finish":
+        delivered = check_services(services)
+        detail = {"services": list(delivered)}
+        changes = {
+            "services": delivered,
+            "finished_at": now,
+            "started_at": ticket.started_at or ticket.last_called_at or now,
+        }
+    elif action == "transfer":
+        code = category or ticket.category
+        detail = {"from": ticket.category, "category": code, "window": window}
+        changes = {"category": code, "target_window": window}
+    return Step(replace(ticket, state=state, **changes), detail)
+
+
+def requeued(ticket: Ticket, keys_ahead: Sequence[float], behind: int, now: datetime) -> Ticket:
+    """A late arrival after 过号, back in its lane behind ``behind`` waiting tickets."""
+    ticket.check_action("requeue", now.date())
+    key = requeue_key(keys_ahead, behind, float(to_ms(now)))
+    return replace(ticket, state=TicketState.WAITING, queue_key=key, window="", target_window="")
+
+
+def linked(ticket: Ticket, case_number: str) -> Ticket:
+    """The ticket with a case opened while serving it (the same ticket if already so)."""
+    number = check_case_number(case_number)
+    if ticket.state not in LINKABLE:
+        raise NotAllowedError(f"{ticket.number} 号当前“{ticket.state.label}”，不能关联办件")
+    if number in ticket.cases:
+        return ticket
+    return replace(ticket, cases=(*ticket.cases, number))
 
 
 def call_text(number: str, window: str) -> str:

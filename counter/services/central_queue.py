@@ -42,6 +42,7 @@ from counter.log import sync as log
 from counter.model.clock import iso
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import (
+    CLERK_AFTER,
     Category,
     ClerkState,
     Lane,
@@ -49,6 +50,7 @@ from counter.model.queue import (
     QueueStats,
     Ticket,
     check_case_number,
+    check_hands_free,
     check_in_code,
     check_services,
     check_transfer,
@@ -440,21 +442,12 @@ class CentralQueue:
         break is refused while the window holds a ticket, wherever the ticket lives."""
         session.require(*QUEUE_ROLES)
         if state is ClerkState.BREAK:
-            for t in self.at_window(session.window, now):
-                if t.state.value in ("called", "serving"):
-                    raise NotAllowedError(
-                        f"请先办结、过号、挂起或转移当前的 {t.number} 号，再叫下一位"
-                    )
+            check_hands_free(self.at_window(session.window, now))
         with immediate(self.db):
             self.offline._set_clerk(session, state, now)
 
     def _clerk_after(self, session: Session, ticket: Ticket, now: datetime) -> Ticket:
-        state = {
-            "called": ClerkState.SERVING,
-            "done": ClerkState.IDLE,
-            "no_show": ClerkState.IDLE,
-            "waiting": ClerkState.IDLE,
-        }.get(ticket.state.value)
+        state = CLERK_AFTER.get(ticket.state)
         if state is not None:
             with immediate(self.db):
                 self.offline._set_clerk(session, state, now)

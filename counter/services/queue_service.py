@@ -23,6 +23,7 @@ from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.identity import mask_id
 from counter.model.queue import (
     APPOINTMENT_REASON,
+    CLERK_AFTER,
     Appointment,
     CallRule,
     Category,
@@ -33,15 +34,18 @@ from counter.model.queue import (
     Ticket,
     TicketState,
     call_text,
-    check_case_number,
+    called,
+    check_hands_free,
     check_in_code,
     check_one_waiting,
     check_services,
     check_transfer,
     clerk_spans,
+    linked,
     numbering_key,
-    requeue_key,
+    requeued,
     statistics,
+    stepped,
 )
 from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
@@ -445,12 +449,8 @@ class LocalQueue:
         n = self.rules.requeue_behind if behind is None else behind
         with immediate(self.db):
             ticket = self.find(number, now)
-            ticket.check_action("requeue", _day(now))
             keys = queue_store.waiting_keys(self.db, ticket.day, ticket.category, ticket.lane)
-            key = requeue_key(keys, n, float(to_ms(now)))
-            moved = replace(
-                ticket, state=TicketState.WAITING, queue_key=key, window="", target_window=""
-            )
+            moved = requeued(ticket, keys, n, now)
             queue_store.update_ticket(self.db, moved, now)
             self._record(moved, "requeue", now, detail={"behind": n})
             return moved
@@ -461,30 +461,18 @@ class LocalQueue:
         return [c.code for c in self.categories() if c.served_by(window)]
 
     def _check_hands_free(self, session: Session, day: date) -> None:
-        for t in queue_store.at_window(self.db, day, session.window):
-            if t.state in (TicketState.CALLED, TicketState.SERVING):
-                raise NotAllowedError(f"请先办结、过号、挂起或转移当前的 {t.number} 号，再叫下一位")
+        check_hands_free(queue_store.at_window(self.db, day, session.window))
 
     def _take(
         self, session: Session, ticket: Ticket, kind: str, now: datetime, detail: dict[str, Any]
     ) -> Ticket:
-        called = replace(
-            ticket,
-            state=TicketState.CALLED,
-            window=session.window,
-            clerk_id=session.staff.id,
-            clerk_name=session.staff.name,
-            first_called_at=ticket.first_called_at or now,
-            last_called_at=now,
-            call_count=ticket.call_count + 1,
-            target_window="",
-        )
-        queue_store.update_ticket(self.db, called, now)
+        taken = called(ticket, session.window, session.staff.id, session.staff.name, now)
+        queue_store.update_ticket(self.db, taken, now)
         self._record(
-            called, kind, now, window=session.window, staff_id=session.staff.id, detail=detail
+            taken, kind, now, window=session.window, staff_id=session.staff.id, detail=detail
         )
         self._set_clerk(session, ClerkState.SERVING, now)
-        return called
+        return taken
 
     def call_next(self, session: Session, now: datetime) -> Ticket:
         """Call the next ticket for this window by the call rule (module docstring of
@@ -534,40 +522,33 @@ class LocalQueue:
         ticket_id: str,
         action: str,
         now: datetime,
-        detail: dict[str, Any] | None = None,
-        **changes: Any,
+        **params: Any,
     ) -> Ticket:
+        """One window action on this window's ticket, as the rulebook says
+        (counter.model.queue.stepped)."""
         session.require(*QUEUE_ROLES)
         with immediate(self.db):
             ticket = self._mine(session, ticket_id, action, now)
-            state = ticket.check_action(action, _day(now))
+            step = stepped(ticket, action, now, **params)
             if action == "resume":
                 self._check_hands_free(session, _day(now))
-            moved = replace(ticket, state=state, **changes)
-            queue_store.update_ticket(self.db, moved, now)
+            queue_store.update_ticket(self.db, step.ticket, now)
             self._record(
-                moved,
+                step.ticket,
                 action,
                 now,
                 window=session.window,
                 staff_id=session.staff.id,
-                detail=detail,
+                detail=step.detail,
             )
-            if state in (TicketState.DONE, TicketState.NO_SHOW, TicketState.WAITING):
-                self._set_clerk(session, ClerkState.IDLE, now)
-            return moved
+            after = CLERK_AFTER.get(step.ticket.state)
+            if after is ClerkState.IDLE:
+                self._set_clerk(session, after, now)
+            return step.ticket
 
     def recall(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         session.require(*QUEUE_ROLES)
-        ticket = self._ticket(ticket_id)
-        return self._move(
-            session,
-            ticket_id,
-            "recall",
-            now,
-            last_called_at=now,
-            call_count=ticket.call_count + 1,
-        )
+        return self._move(session, ticket_id, "recall", now)
 
     def skip(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         """过号: the visitor did not come; a late arrival can be re-queued later."""
@@ -581,30 +562,18 @@ class LocalQueue:
 
     def resume(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         session.require(*QUEUE_ROLES)
-        ticket = self._ticket(ticket_id)
-        return self._move(session, ticket_id, "resume", now, started_at=ticket.started_at or now)
+        return self._move(session, ticket_id, "resume", now)
 
     def start(self, session: Session, ticket_id: str, now: datetime) -> Ticket:
         session.require(*QUEUE_ROLES)
-        return self._move(session, ticket_id, "start", now, started_at=now)
+        return self._move(session, ticket_id, "start", now)
 
     def finish(
         self, session: Session, ticket_id: str, services: Sequence[str], now: datetime
     ) -> Ticket:
         """办结, recording the services actually delivered (a visit may cover several)."""
         session.require(*QUEUE_ROLES)
-        delivered = check_services(services)
-        ticket = self._ticket(ticket_id)
-        return self._move(
-            session,
-            ticket_id,
-            "finish",
-            now,
-            detail={"services": list(delivered)},
-            services=delivered,
-            finished_at=now,
-            started_at=ticket.started_at or ticket.last_called_at or now,
-        )
+        return self._move(session, ticket_id, "finish", now, services=check_services(services))
 
     def transfer(
         self,
@@ -623,43 +592,27 @@ class LocalQueue:
         cat = self._category(code, "transfer_category")
         target = window.strip()
         check_transfer(cat, target, self.categories(), session.window, ticket.category)
-        return self._move(
-            session,
-            ticket_id,
-            "transfer",
-            now,
-            detail={"from": ticket.category, "category": code, "window": target},
-            category=code,
-            target_window=target,
-        )
+        return self._move(session, ticket_id, "transfer", now, category=code, window=target)
 
     def link_case(
         self, ticket_id: str, case_number: str, now: datetime, session: Session | None = None
     ) -> Ticket:
         """Record a case opened while serving this ticket (called by intake)."""
-        number = check_case_number(case_number)
         with immediate(self.db):
             ticket = self._ticket(ticket_id)
-            if ticket.state not in (
-                TicketState.CALLED,
-                TicketState.SERVING,
-                TicketState.HELD,
-                TicketState.DONE,
-            ):
-                raise NotAllowedError(f"{ticket.number} 号当前“{ticket.state.label}”，不能关联办件")
-            if number in ticket.cases:
+            joined = linked(ticket, case_number)
+            if joined is ticket:
                 return ticket
-            linked = replace(ticket, cases=(*ticket.cases, number))
-            queue_store.update_ticket(self.db, linked, now)
+            queue_store.update_ticket(self.db, joined, now)
             self._record(
-                linked,
+                joined,
                 "link_case",
                 now,
                 window=session.window if session else ticket.window,
                 staff_id=session.staff.id if session else ticket.clerk_id,
-                detail={"case_number": number},
+                detail={"case_number": joined.cases[-1]},
             )
-            return linked
+            return joined
 
     def set_clerk_state(self, session: Session, state: ClerkState, now: datetime) -> None:
         """The clerk's own state: a break is refused while a visitor is at the window."""

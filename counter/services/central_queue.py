@@ -36,6 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlite_utils import Database
 
 from counter.log import sync as log
@@ -72,7 +73,24 @@ from counter.services.session import Session
 from counter.store import hall_settings, queue_store
 from counter.store.db import connect, immediate
 from counter.sync.client import transport_for
-from counter.sync.queue_protocol import REQUEST_ID_HEADER
+from counter.sync.queue_protocol import (
+    REQUEST_ID_HEADER,
+    ActParams,
+    ActRequest,
+    BlockRequest,
+    BlockResponse,
+    BoardAnswer,
+    CallNextRequest,
+    CallSpecificRequest,
+    EventsAnswer,
+    IssueAnswer,
+    IssueRequest,
+    ReconcileAnswer,
+    ReconcileRequest,
+    RequeueRequest,
+    TicketAnswer,
+    TicketsAnswer,
+)
 from counter.sync.transport import HttpTransport, Response, Transport, TransportError
 
 T = TypeVar("T")
@@ -96,6 +114,12 @@ ACTION_BUDGET_S = 3.0
 def new_request_id() -> str:
     """The id of one action, made once when the clerk (or the applicant) acts."""
     return uuid.uuid4().hex
+
+
+def _ticket(body: dict[str, Any] | TicketAnswer) -> Ticket:
+    """The ticket in a central's answer, read through the protocol's own model."""
+    answer = body if isinstance(body, TicketAnswer) else TicketAnswer.model_validate(body)
+    return queue_store.ticket_from_row(answer.ticket.model_dump())
 
 
 class CentralUnavailable(Exception):
@@ -194,17 +218,20 @@ class CentralQueue:
         method: str,
         path: str,
         *,
-        body: Any = None,
+        body: BaseModel | None = None,
         params: dict[str, Any] | None = None,
         request_id: str | None = None,
     ) -> dict[str, Any]:
-        """One queue request; model refusals come back as the model's own errors.
+        """One queue request, its body one of the protocol's typed requests
+        (counter.sync.queue_protocol, the models the central checks it with); model
+        refusals come back as the model's own errors.
 
         An action (``request_id`` given) is tried up to ACTION_ATTEMPTS times within
         ACTION_BUDGET_S, with the same id each time, when no answer came back or a
         408/429/5xx did. A read is tried again only after such a status: with no answer
         at all it falls back to the offline queue at once, as it always has."""
-        answer = self._exchange(method, path, body, params, request_id)
+        sent = None if body is None else body.model_dump(mode="json")
+        answer = self._exchange(method, path, sent, params, request_id)
         if answer.status == 200:
             return answer.body
         reason = str(answer.body.get("reason", answer.body))
@@ -312,10 +339,10 @@ class CentralQueue:
                     body = self._send(
                         "POST",
                         "/v1/queue/reconcile",
-                        body={"tickets": offline},
+                        body=ReconcileRequest.model_validate({"tickets": offline}, strict=False),
                         request_id=new_request_id(),
                     )
-                    added += int(body["added"])
+                    added += ReconcileAnswer.model_validate(body).added
             except NotAllowedError as exc:
                 log.warning("queue: central refused offline tickets: %s", exc)
             with immediate(self.db):
@@ -345,20 +372,22 @@ class CentralQueue:
             ).fetchone()[0]
             if left >= max(1, self.block_size // 5):
                 continue
-            block = self._send(
-                "POST",
-                "/v1/queue/blocks",
-                body={"category": code, "numbering": numbering, "size": self.block_size},
-                request_id=new_request_id(),
+            block = BlockResponse.model_validate(
+                self._send(
+                    "POST",
+                    "/v1/queue/blocks",
+                    body=BlockRequest(category=code, numbering=numbering, size=self.block_size),
+                    request_id=new_request_id(),
+                )
             )
             with immediate(self.db):
                 self.db["queue_blocks"].insert(
                     {
                         "category": code,
                         "numbering": numbering,
-                        "first_seq": block["first"],
-                        "last_seq": block["last"],
-                        "next_seq": block["first"],
+                        "first_seq": block.first,
+                        "last_seq": block.last,
+                        "next_seq": block.first,
                         "reserved_at": iso(datetime.now().astimezone()),
                     }
                 )
@@ -370,8 +399,8 @@ class CentralQueue:
 
     def _tickets(self, day: date, states: str = "", window: str = "") -> list[Ticket]:
         params = {"day": day.isoformat(), "states": states, "window": window}
-        body = self._send("GET", "/v1/queue/tickets", params=params)
-        return [queue_store.ticket_from_row(r) for r in body["tickets"]]
+        body = TicketsAnswer.model_validate(self._send("GET", "/v1/queue/tickets", params=params))
+        return [queue_store.ticket_from_row(t.model_dump()) for t in body.tickets]
 
     def tickets_today(self, now: datetime) -> list[Ticket]:
         return self._either(
@@ -394,14 +423,16 @@ class CentralQueue:
     def board(self, now: datetime) -> BoardView:
         def remote() -> BoardView:
             names = {c.code: c.name for c in queue_store.categories(self.db)}
-            body = self._send("GET", "/v1/queue/board", params={"day": now.date().isoformat()})
+            body = BoardAnswer.model_validate(
+                self._send("GET", "/v1/queue/board", params={"day": now.date().isoformat()})
+            )
             calls = []
-            for call in body["calls"]:
-                t = queue_store.ticket_from_row(call["ticket"])
+            for call in body.calls:
+                t = queue_store.ticket_from_row(call.ticket.model_dump())
                 calls.append(
                     BoardCall(
-                        event_id=int(call["event_id"]),
-                        window=call["window"],
+                        event_id=call.event_id,
+                        window=call.window,
                         number=t.number,
                         category_name=names.get(t.category, t.category),
                         masked_name=t.masked_name,
@@ -421,10 +452,12 @@ class CentralQueue:
     ) -> tuple[list[dict[str, Any]], int]:
         """The central's queue events after ``after`` (waiting up to ``wait`` seconds for
         one): what a board follows to announce calls as they happen."""
-        body = self._send(
-            "GET", "/v1/queue/events", params={"after": after, "wait": wait, "limit": limit}
+        body = EventsAnswer.model_validate(
+            self._send(
+                "GET", "/v1/queue/events", params={"after": after, "wait": wait, "limit": limit}
+            )
         )
-        return body["events"], int(body["last"])
+        return [event.model_dump() for event in body.events], body.last
 
     def statistics(self, now: datetime) -> QueueStats:
         def remote() -> QueueStats:
@@ -460,23 +493,23 @@ class CentralQueue:
     ) -> IssuedTicket:
         if not cat.windows:
             raise NotAllowedError(f"“{cat.name}”今天没有窗口办理，请到导服台咨询")
-        body = self._send(
-            "POST",
-            "/v1/queue/issue",
-            body={
-                "category": cat.code,
-                "category_name": cat.name,
-                "numbering": numbering_key(now.date(), self.rules.reset_daily),
-                "lane": int(lane),
-                "one_waiting_per_person": self.rules.one_waiting_per_person,
-                "at": iso(now),
-                **fields,
-            },
-            request_id=request_id,
+        body = IssueAnswer.model_validate(
+            self._send(
+                "POST",
+                "/v1/queue/issue",
+                body=IssueRequest(
+                    category=cat.code,
+                    category_name=cat.name,
+                    numbering=numbering_key(now.date(), self.rules.reset_daily),
+                    lane=int(lane),
+                    one_waiting_per_person=self.rules.one_waiting_per_person,
+                    at=iso(now),
+                    **fields,
+                ),
+                request_id=request_id,
+            )
         )
-        issued = IssuedTicket(
-            queue_store.ticket_from_row(body["ticket"]), cat.name, int(body["waiting_ahead"])
-        )
+        issued = IssuedTicket(_ticket(body), cat.name, body.waiting_ahead)
         try:
             self.reserve_blocks(now.date())
         except (CentralUnavailable, NotAllowedError) as exc:
@@ -545,16 +578,18 @@ class CentralQueue:
             body = self._send(
                 "POST",
                 "/v1/queue/requeue",
-                body={"number": number, "behind": n, "at": iso(now)},
+                body=RequeueRequest(number=number, behind=n, at=iso(now)),
                 request_id=request_id,
             )
-            return queue_store.ticket_from_row(body["ticket"])
+            return _ticket(body)
 
         return self._either(remote, lambda: self.offline.requeue(number, now, behind))
 
     # --- the window ---------------------------------------------------------------------
 
     def _who(self, session: Session, now: datetime) -> dict[str, str]:
+        """Who acts where and when, as every window request states it (the central
+        takes the window and the staff from its own records: counter.central.authority)."""
         return {
             "window": session.window,
             "staff_id": session.staff.id,
@@ -570,14 +605,14 @@ class CentralQueue:
             body = self._send(
                 "POST",
                 "/v1/queue/call-next",
-                body={
+                body=CallNextRequest(
                     **self._who(session, now),
-                    "codes": self.offline._served(session.window),
-                    "interleave": self.rules.call_rule.interleave,
-                },
+                    codes=self.offline._served(session.window),
+                    interleave=self.rules.call_rule.interleave,
+                ),
                 request_id=request_id,
             )
-            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+            return self._clerk_after(session, _ticket(body), now)
 
         return self._either(remote, lambda: self.offline.call_next(session, now))
 
@@ -591,10 +626,10 @@ class CentralQueue:
             body = self._send(
                 "POST",
                 "/v1/queue/call-specific",
-                body={**self._who(session, now), "number": number, "reason": reason},
+                body=CallSpecificRequest(**self._who(session, now), number=number, reason=reason),
                 request_id=request_id,
             )
-            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+            return self._clerk_after(session, _ticket(body), now)
 
         return self._either(
             remote, lambda: self.offline.call_specific(session, number, now, reason)
@@ -616,15 +651,15 @@ class CentralQueue:
             body = self._send(
                 "POST",
                 "/v1/queue/act",
-                body={
+                body=ActRequest(
                     **self._who(session, now),
-                    "ticket_id": ticket_id,
-                    "action": action,
-                    "params": params,
-                },
+                    ticket_id=ticket_id,
+                    action=action,
+                    params=ActParams(**params),
+                ),
                 request_id=request_id,
             )
-            return self._clerk_after(session, queue_store.ticket_from_row(body["ticket"]), now)
+            return self._clerk_after(session, _ticket(body), now)
 
         return self._either(remote, local)
 
@@ -727,15 +762,15 @@ class CentralQueue:
             body = self._send(
                 "POST",
                 "/v1/queue/act",
-                body={
+                body=ActRequest(
                     **who,
-                    "ticket_id": ticket_id,
-                    "action": "link_case",
-                    "params": {"case_number": number},
-                },
+                    ticket_id=ticket_id,
+                    action="link_case",
+                    params=ActParams(case_number=number),
+                ),
                 request_id=request_id,
             )
-            return queue_store.ticket_from_row(body["ticket"])
+            return _ticket(body)
 
         return self._either(
             remote, lambda: self.offline.link_case(ticket_id, case_number, now, session)

@@ -1,8 +1,8 @@
 """Drives the spool from the desktop: a timer starts a worker on the thread pool.
 
-The worker opens its own store connection, prints what is due with
-:func:`counter.printing.spool.run_due`, and reports back by signal; the GUI thread
-never waits on a printer.
+This only hosts the thread: the step itself, :func:`counter.services.print_spool.run_store`,
+opens its own store connection, prints what is due and says what went wrong; its result
+comes back by signal, so the GUI thread never waits on a printer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from counter.model.settings import Settings
-from counter.printing.spool import run_store
+from counter.services.print_spool import run_store
 from counter.ui.background import BackgroundLoop
 
 

@@ -14,7 +14,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import PrintTarget, TargetKind
-from counter.printing.printers import PrinterError, register_target
+from counter.services.printers import PrinterError, register_target
 
 
 def system_printers() -> list[str]:

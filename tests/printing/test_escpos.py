@@ -4,14 +4,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from fake_printer import fake_printer
-
 from counter.model.notice import Notice, NoticeKind
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import parse_target
 from counter.model.slips import TicketSlip
 from counter.printing.escpos import CHINESE_ON, receipt_escpos, ticket_escpos, wrap
-from counter.printing.printers import open_printer
+from counter.services.printers import open_printer
+from tests.services.fake_printer import fake_printer
 
 GS_K_CODE128 = b"\x1dkI"
 QR_STORE = b"\x1d(k"

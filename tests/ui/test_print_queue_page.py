@@ -11,9 +11,9 @@ from sqlite_utils import Database
 
 from counter.model.print_job import DocumentKind, JobStatus, PrintPayload
 from counter.model.settings import Settings
-from counter.printing.spool import pdf_folder
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.print_service import PrintService
+from counter.services.print_spool import pdf_folder
 from counter.services.session import Session, sign_in
 from counter.services.settings_service import SettingsService
 from counter.ui.main_window import MainWindow

@@ -12,8 +12,8 @@ from counter.model.clock import HALL_TZ
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import parse_target
 from counter.model.slips import TicketSlip
-from counter.printing.printers import PrinterError
 from counter.printing.tickets import ticket_pdf
+from counter.services.printers import PrinterError
 from counter.ui.qt_printer import QtSystemPrinter, paint_pdf
 
 

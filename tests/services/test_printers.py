@@ -7,7 +7,7 @@ from fake_printer import fake_printer, free_port
 
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import parse_target
-from counter.printing.printers import (
+from counter.services.printers import (
     EscposNetworkPrinter,
     PrinterError,
     open_printer,
@@ -68,7 +68,7 @@ def test_usb_and_serial_printers_fail_with_a_clear_message_when_absent(
 
 
 def test_system_printer_needs_the_desktop(tmp_path: Path) -> None:
-    from counter.printing import printers
+    from counter.services import printers
 
     saved = dict(printers._registered)
     printers._registered.clear()

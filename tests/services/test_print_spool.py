@@ -11,8 +11,8 @@ from sqlite_utils import Database
 
 from counter.model.print_job import DocumentKind, JobStatus, PrintPayload
 from counter.model.settings import Settings
-from counter.printing.spool import opener, pdf_folder, run_due, step
 from counter.services.print_service import PrintService
+from counter.services.print_spool import opener, pdf_folder, run_due, step
 from counter.store.db import open_store
 
 SLIP = PrintPayload("排队小票 A017", b"%PDF-1.4 ticket", b"\x1b@\x1c&A017-ticket")
@@ -107,7 +107,7 @@ def test_jobs_behind_a_dead_printer_wait_without_each_timing_out(
         target = None
 
         def send(self, payload: PrintPayload, name: str) -> None:
-            from counter.printing.printers import PrinterError
+            from counter.services.printers import PrinterError
 
             calls.append(name)
             raise PrinterError("连接小票打印机超时")

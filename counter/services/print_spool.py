@@ -1,9 +1,12 @@
 """The spool's one step, free of threads and Qt: take the next due job, print it, record it.
 
-The UI runs :func:`run_due` on a worker thread with its own store connection; tests
-call it directly. A job is marked *printing* before the bytes go out and *done* only
-after the printer took them, so a crash in between leaves it to be printed again at
-restart (:meth:`PrintService.recover`) rather than lost.
+It lives in services because it owns a store connection and talks to printers; the
+documents themselves come ready-made from :mod:`counter.printing`, which never sees the
+store. The UI's :class:`counter.ui.print_spool.PrintSpool` only runs :func:`run_store`
+on a worker thread; tests call :func:`run_due` directly. A job is marked *printing*
+before the bytes go out and *done* only after the printer took them, so a crash in
+between leaves it to be printed again at restart (:meth:`PrintService.recover`) rather
+than lost.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from pathlib import Path
 from counter.log import printing as log
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
-from counter.printing.printers import Printer, PrinterError, open_printer
 from counter.services.print_service import PrintService
+from counter.services.printers import Printer, PrinterError, open_printer
 from counter.store.db import connect
 
 Clock = Callable[[], datetime]
@@ -29,6 +32,8 @@ BATCH = 20
 
 @dataclass(frozen=True)
 class StepResult:
+    """One job's try, for the print queue page to show; the store already holds it."""
+
     job: PrintJob
     ok: bool
     message: str = ""
@@ -40,10 +45,12 @@ def pdf_folder(store_path: str | Path) -> Path:
 
 
 def opener(default_folder: Path) -> OpenPrinter:
+    """Open targets by their setting text, ``pdf:`` going to ``default_folder``."""
     return lambda target: open_printer(target, default_folder)
 
 
 def file_name(job: PrintJob) -> str:
+    """A name that sorts by time and says what the job was (a PDF folder's file name)."""
     stamp = job.created_at.strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{job.kind.value}-{job.reference or 'x'}-{job.id[-8:]}"
 

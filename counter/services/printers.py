@@ -4,6 +4,10 @@ by the UI — a system printer through Qt.
 Every target has one method, ``send``; every failure is a :class:`PrinterError` with a
 Chinese message that tells the clerk what to do. The spool keeps the job and retries;
 nothing here decides that a print is lost.
+
+These transports sit in services, not in :mod:`counter.printing`, because they open
+sockets, files and devices: printing only turns records into bytes, and the service
+that owns the spool owns the connections the bytes go out on.
 """
 
 from __future__ import annotations

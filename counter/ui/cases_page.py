@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -37,7 +36,7 @@ from counter.services.cases_service import CaseDetail, CaseFilter, CaseRow, Case
 from counter.services.session import Session
 from counter.ui.case_action_dialog import CaseActionDialog
 from counter.ui.forms import ERROR_STYLE
-from counter.ui.notice_preview import notice_text
+from counter.ui.notice_preview import NoticePreview
 from counter.ui.record_model import RecordTableModel, record_table_view
 
 _LIGHT_STYLE = {
@@ -195,7 +194,7 @@ class CasesPage(QWidget):
         )
         self.prints = record_table_view(self.prints_model, stretch=5)
         self.prints.setObjectName("casePrints")
-        self.preview = QPlainTextEdit()
+        self.preview = NoticePreview()
         self.preview.setObjectName("casesNoticePreview")
         self.preview.setReadOnly(True)
         tabs = QTabWidget()
@@ -426,12 +425,10 @@ class CasesPage(QWidget):
         self.message.setStyleSheet("color: #0b6e4f;")
         self.message.setText(self.tr("已{}").format(action.value))
         if notice:
-            self.preview.setPlainText(
-                notice_text(
-                    notice,
-                    hide_id=self.settings["mask_id"],
-                    hide_phone=self.settings["mask_phone"],
-                )
+            self.preview.show_notice(
+                notice,
+                hide_id=self.settings["mask_id"],
+                hide_phone=self.settings["mask_phone"],
             )
             self.tabs.setCurrentWidget(self.preview)
             if self.print_notice is not None:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -46,7 +45,7 @@ from counter.services.session import Session
 from counter.ui.checklist_editor import ChecklistEditor
 from counter.ui.drafts_dialog import DraftsDialog
 from counter.ui.forms import ERROR_STYLE, FieldErrors
-from counter.ui.notice_preview import notice_text
+from counter.ui.notice_preview import NoticePreview
 from counter.ui.override_dialog import OverrideDialog
 from counter.ui.record_model import catalog_results_model, days_text, record_table_view
 
@@ -204,7 +203,7 @@ class IntakePage(QWidget):
         self.outcome.setObjectName("intakeOutcome")
         self.outcome.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b6e4f;")
         self.outcome.setWordWrap(True)
-        self.preview = QPlainTextEdit()
+        self.preview = NoticePreview()
         self.preview.setObjectName("noticePreview")
         self.preview.setReadOnly(True)
         self.preview.setPlaceholderText(
@@ -450,12 +449,10 @@ class IntakePage(QWidget):
             self.tr("办件 {} 已保存：{}{}").format(result.case.number, state, subs)
         )
         if result.notice is not None:
-            self.preview.setPlainText(
-                notice_text(
-                    result.notice,
-                    hide_id=self.settings["mask_id"],
-                    hide_phone=self.settings["mask_phone"],
-                )
+            self.preview.show_notice(
+                result.notice,
+                hide_id=self.settings["mask_id"],
+                hide_phone=self.settings["mask_phone"],
             )
             if self.print_notice is not None:
                 printed = self.print_notice(self.session, result.notice)

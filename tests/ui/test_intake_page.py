@@ -120,7 +120,7 @@ def test_the_one_time_notice_key_lists_every_missing_material(
     type_company(qtbot, page)
     qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F6)
     text = page.preview.toPlainText()
-    assert "一次性告知书" in text and "公司章程（原件 1 份）" in text
+    assert "一次性告知书" in text and "公司章程\n原件；1 份" in text
 
 
 def test_rongque_on_a_line_that_does_not_allow_it_is_refused(

@@ -1,0 +1,354 @@
+"""The words of every written notice, once: the on-screen preview and the PDF both show these.
+
+The preview and the PDF used to word the same notice each in their own way, so the
+clerk previewed one text and the applicant signed another (issue 26: the preview left
+out the 行政许可法 Art. 32 basis and said 代办人 for 代理人). Now :func:`notice_paragraphs`
+is the only place a notice is worded. A renderer decides fonts, gaps, rules and where
+the codes go; it never adds, drops or rewords a line.
+
+What it returns is a sequence of typed blocks rather than one string because the paper
+sets materials out as ruled tables, a grey label before each field and the seal place
+beside the signature, and the screen should look like the paper it stands for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from counter.model.identity import mask_id, mask_phone
+from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty
+
+#: The 统一社会信用代码 is printed on the licence and published in the credit registry.
+CREDIT_CODE = "统一社会信用代码"
+
+DEFAULT_REMEDIES = (
+    "如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
+    "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
+)
+
+PROMISE_TEXT = (
+    "本人（单位）承诺：所提交的申请材料真实、有效；上列暂缺材料将于所列期限前补齐。"
+    "逾期未补齐或者承诺不实的，愿意承担相应法律责任，已作出的决定可依法撤销。"
+)
+
+PROVISIONAL_NOTE = (
+    "暂定：期限跨入节假日安排尚未公布的年份，公布后按实际工作日重新计算，届时另行告知。"
+)
+
+RATING_TITLE = "请您对本次服务进行评价（好差评）"
+RATING_NOTE = "用手机扫描右侧二维码，选择“非常满意”至“非常不满意”。逾期未评价的按“基本满意”计。"
+
+
+class Role(StrEnum):
+    """What a line of text is for; each renderer gives each role its own look."""
+
+    BODY = "body"  # the notice's own wording, first line indented
+    HEADING = "heading"  # introduces the table below it (已收取材料…)
+    DEADLINE = "deadline"  # the promised completion time, set a little larger
+    NOTE = "note"  # small print
+    TITLE = "title"  # a heading of its own, centred (承 诺 书)
+    SIGN_HERE = "sign_here"  # a line the applicant writes on (承诺人…日期…)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One paragraph; a renderer may wrap it but never splits it into two."""
+
+    text: str
+    role: Role = Role.BODY
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (self.text,)
+
+
+@dataclass(frozen=True)
+class Field:
+    """``label：value`` — who the notice is for, what was asked (the label is set lighter)."""
+
+    label: str
+    value: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (f"{self.label}：{self.value}",)
+
+
+@dataclass(frozen=True)
+class Spaced:
+    """Short parts on one line with a visible gap between them (窗口…经办人…电话)."""
+
+    parts: tuple[str, ...]
+    role: Role = Role.BODY
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return ("      ".join(self.parts),)
+
+
+class GridKind(StrEnum):
+    """Which table it is: the paper gives each its own column widths."""
+
+    RECEIVED = "received"  # 序号 材料名称 形式 份数 备注
+    MISSING = "missing"  # 序号 材料名称 要求
+    PROMISES = "promises"  # 序号 暂缺材料 补齐期限
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A ruled table; the header row repeats on every page it runs onto."""
+
+    kind: GridKind
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Every cell, row by row — the order both paper and screen are read in."""
+        return self.header + tuple(cell for row in self.rows for cell in row)
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Who signs, on the left; the place for the seal with the date under it, on the right."""
+
+    signer: tuple[str, ...]
+    seal: tuple[str, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(x for x in self.signer + self.seal if x)
+
+
+@dataclass(frozen=True)
+class Rating:
+    """好差评: the invitation to rate, beside a QR code of ``url``."""
+
+    title: str
+    note: str
+    url: str
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (self.title, self.note)
+
+
+Block = Text | Field | Spaced | Grid | Signatures | Rating
+
+
+@dataclass(frozen=True)
+class Masking:
+    """Which identifiers are shown masked (DOMAIN.md "Personal information").
+
+    The screen and the paper are governed by different settings, so each has its own
+    constructor; the words around the numbers are the same either way.
+    """
+
+    id_number: bool = True
+    phone: bool = True
+    credit_code: bool = False
+
+    @classmethod
+    def on_paper(cls, *, unmask: bool = False) -> Masking:
+        """Paper: one switch for both; a 统一社会信用代码 is public and printed in full."""
+        return cls(id_number=not unmask, phone=not unmask, credit_code=False)
+
+    @classmethod
+    def on_screen(cls, *, hide_id: bool = True, hide_phone: bool = True) -> Masking:
+        """Screen: ``mask_id`` hides every identifier (credit codes too), ``mask_phone`` phones."""
+        return cls(id_number=hide_id, phone=hide_phone, credit_code=hide_id)
+
+    def identifier(self, kind: str, number: str) -> str:
+        hide = self.credit_code if kind == CREDIT_CODE else self.id_number
+        return mask_id(number) if hide else number
+
+    def person_id(self, number: str) -> str:
+        return mask_id(number) if self.id_number else number
+
+    def phone_number(self, number: str) -> str:
+        return mask_phone(number) if self.phone and number else number
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    """A notice's words: the heading (hall, title, case number) and its blocks in order."""
+
+    hall: str
+    title: str
+    number: str
+    blocks: tuple[Block, ...]
+
+    def lines(self) -> tuple[str, ...]:
+        """All the text in reading order, one paragraph, field or table cell a line."""
+        body = (line for block in self.blocks for line in block.lines)
+        return (self.hall, self.title, self.number, *body)
+
+
+def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeText:
+    """Word ``notice``: the one text the preview shows and the PDF prints."""
+    masking = masking or Masking()
+    blocks: list[Block] = [
+        *_party(notice.applicant, masking),
+        Field("申请事项", "；".join(notice.items)),
+    ]
+    blocks += _body(notice)
+    if notice.received and notice.kind is not NoticeKind.SUPPLEMENT:
+        blocks.append(Text(f"已收取材料（共 {len(notice.received)} 项）：", Role.HEADING))
+        blocks.append(_received(notice.received))
+    elif notice.received:
+        blocks.append(
+            Text(f"本次已收取材料 {len(notice.received)} 项，补正时无需重复提交。", Role.NOTE)
+        )
+    if notice.kind is NoticeKind.RONGQUE:
+        blocks += _promises(notice)
+    if notice.kind in (NoticeKind.ACCEPTED, NoticeKind.RONGQUE):
+        blocks += _deadline(notice)
+    blocks += [Text(line) for line in notice.extra_lines]
+    if notice.rating_url:
+        blocks.append(Rating(RATING_TITLE, RATING_NOTE, notice.rating_url))
+    contact = (f"咨询电话：{notice.contact}",) if notice.contact else ()
+    blocks.append(Spaced((f"窗口：{notice.window} 号", f"经办人：{notice.clerk}", *contact)))
+    who = "领取人" if notice.kind is NoticeKind.HANDED_OVER else "申请人（代理人）"
+    issued = notice.issued_at
+    blocks.append(
+        Signatures(
+            (f"{who}签字：", "______________________", "日期：________年____月____日"),
+            ("（受理专用章）", "", f"{issued.year}年{issued.month}月{issued.day}日"),
+        )
+    )
+    return NoticeText(notice.hall_name, notice.title, notice.case_number, tuple(blocks))
+
+
+def _party(party: NoticeParty, masking: Masking) -> list[Block]:
+    lines: list[Block] = [
+        Field("申请人", party.name),
+        Field(party.id_kind, masking.identifier(party.id_kind, party.id_number)),
+    ]
+    if party.phone:
+        lines.append(Field("联系电话", masking.phone_number(party.phone)))
+    if party.agent_name:
+        agent = party.agent_name
+        if party.agent_id_number:
+            agent += f"（身份证号 {masking.person_id(party.agent_id_number)}）"
+        lines.append(Field("代理人", agent))
+    return lines
+
+
+def _items(notice: Notice) -> str:
+    return "、".join(f"“{name}”" for name in notice.items) or "（未列明事项）"
+
+
+def _body(notice: Notice) -> list[Block]:
+    """The decision and its legal basis (行政许可法 Art. 32), as the paper states it."""
+    a = notice.applicant.name
+    items = _items(notice)
+    k = notice.kind
+    if k is NoticeKind.ACCEPTED:
+        return [
+            Text(
+                f"{a}：你（单位）提出的{items}申请，经审查，申请材料齐全、符合法定形式，"
+                "根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，决定予以受理。"
+            )
+        ]
+    if k is NoticeKind.SUPPLEMENT:
+        return [
+            Text(
+                f"{a}：你（单位）提出的{items}申请，经审查，申请材料不齐全或者不符合法定形式。"
+                "根据《中华人民共和国行政许可法》第三十二条第一款第（四）项的规定，"
+                f"现一次性告知需要补正的全部材料（共 {len(notice.missing)} 项）如下，"
+                "请补齐后重新提交："
+            ),
+            _missing(notice.missing),
+        ]
+    if k is NoticeKind.REJECTED:
+        out: list[Block] = [
+            Text(
+                f"{a}：你（单位）提出的{items}申请，经审查，根据《中华人民共和国行政许可法》"
+                "第三十二条第一款的规定，决定不予受理。"
+            ),
+            Text(f"不予受理的理由：{notice.reason or '（未填写）'}"),
+        ]
+        if notice.other_office:
+            out.append(Text(f"该申请事项请向{notice.other_office}提出。"))
+        out.append(Text(notice.remedies or DEFAULT_REMEDIES))
+        return out
+    if k is NoticeKind.NO_LICENCE_NEEDED:
+        out = [
+            Text(
+                f"{a}：你（单位）提出的{items}申请，经审查，该事项依法不需要取得行政许可，"
+                "根据《中华人民共和国行政许可法》第三十二条第一款第（一）项的规定，特此告知。"
+            )
+        ]
+        if notice.reason:
+            out.append(Text(f"依据和说明：{notice.reason}"))
+        # Intake gives this notice the right to 行政复议 / 行政诉讼; the paper used to drop it.
+        if notice.remedies:
+            out.append(Text(notice.remedies))
+        return out
+    if k is NoticeKind.RONGQUE:
+        return [
+            Text(
+                f"{a}：你（单位）提出的{items}申请，主要申请材料齐全、符合法定形式，"
+                "次要材料暂缺，经你（单位）书面承诺在规定期限内补齐，决定予以容缺受理。"
+            )
+        ]
+    if k is NoticeKind.COMPLETED:
+        return [
+            Text(
+                f"{a}：你（单位）申请的{items}已办结，请携带本通知书和有效身份证件"
+                "到大厅出件窗口领取办理结果。"
+            )
+        ]
+    return [Text(f"今领到{items}的办理结果，核对无误。")]
+
+
+def _received(rows: tuple[NoticeMaterial, ...]) -> Grid:
+    return Grid(
+        GridKind.RECEIVED,
+        ("序号", "材料名称", "形式", "份数", "备注"),
+        tuple(
+            (str(n), m.name, m.form, str(m.copies) if m.copies else "—", m.note)
+            for n, m in enumerate(rows, start=1)
+        ),
+    )
+
+
+def _missing(rows: tuple[NoticeMaterial, ...]) -> Grid:
+    return Grid(
+        GridKind.MISSING,
+        ("序号", "材料名称", "要求"),
+        tuple((str(n), m.name, _requirement(m)) for n, m in enumerate(rows, start=1)),
+    )
+
+
+def _requirement(m: NoticeMaterial) -> str:
+    parts = (m.form, f"{m.copies} 份" if m.copies else "", m.note)
+    return "；".join(x for x in parts if x)
+
+
+def _promises(notice: Notice) -> list[Block]:
+    """容缺: the applicant's 承诺书, each missing material with the day it is due."""
+    rows = tuple(
+        (str(n), line.material, f"{line.due.year}年{line.due.month}月{line.due.day}日前")
+        for n, line in enumerate(notice.promises, start=1)
+    )
+    return [
+        Text("承 诺 书", Role.TITLE),
+        Text(PROMISE_TEXT),
+        Grid(GridKind.PROMISES, ("序号", "暂缺材料", "补齐期限"), rows),
+        Spaced(
+            ("承诺人（签字或盖章）：____________________", "日期：________________"), Role.SIGN_HERE
+        ),
+    ]
+
+
+def _deadline(notice: Notice) -> list[Block]:
+    if not notice.deadline:
+        return []
+    if not notice.deadline_provisional:
+        return [Text(f"承诺办结时限：{notice.deadline}", Role.DEADLINE)]
+    return [
+        Text(f"承诺办结时限：{notice.deadline}（暂定）", Role.DEADLINE),
+        Text(PROVISIONAL_NOTE, Role.NOTE),
+    ]

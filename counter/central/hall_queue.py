@@ -44,7 +44,7 @@ from counter.model.queue import (
     requeued,
     stepped,
 )
-from counter.store.queue_store import ticket_from_row, ticket_row
+from counter.model.ticket_rows import ticket_from_row, ticket_row
 
 CALL_KINDS = ("call_next", "call_specific", "recall")
 #: The ticket a window has called or is serving, if any (day, window).

@@ -23,6 +23,7 @@ from counter.central.engine import Engine
 from counter.central.openapi import AUTH_STATUSES, Day, error_responses
 from counter.model.clock import HALL_TZ
 from counter.model.errors import ValidationError
+from counter.model.holiday_file import package_rows
 from counter.model.statistics import (
     FINISH_ACTIONS,
     Dimension,
@@ -34,7 +35,6 @@ from counter.model.statistics import (
     headlines,
 )
 from counter.model.workdays import HolidayCalendar
-from counter.store.holidays import package_rows
 from counter.sync.protocol import ErrorBody
 
 #: ``--by`` / ``?by=`` names of the groupings.

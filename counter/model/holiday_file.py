@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import chinese_calendar.constants as official
+
 from counter.model.errors import ValidationError
 
 KINDS = {"holiday": "holiday", "放假": "holiday", "workday": "workday", "上班": "workday"}
@@ -60,3 +62,16 @@ def parse_holiday_file(text: str) -> tuple[list[HolidayRow], set[int]]:
     if not rows:
         raise ValidationError("holiday_file", "文件中没有任何日期")
     return sorted(rows.values(), key=lambda r: r.day), {d.year for d in rows}
+
+
+#: Where the shipped table comes from (a year entered by a supervisor says "manual").
+PACKAGE_SOURCE = "chinesecalendar"
+
+
+def package_rows() -> tuple[list[HolidayRow], set[int]]:
+    """The official table as the ``chinesecalendar`` package ships it: the same for a
+    counter seeding its store and for the central's report, so it lives here."""
+    rows = [HolidayRow(d, "holiday", str(name)) for d, name in official.holidays.items()]
+    rows += [HolidayRow(d, "workday", str(name)) for d, name in official.workdays.items()]
+    years = {d.year for d in official.holidays} | {d.year for d in official.workdays}
+    return sorted(rows, key=lambda r: r.day), years

@@ -60,6 +60,7 @@ from counter.model.queue import (
     statistics,
 )
 from counter.model.settings import Settings
+from counter.model.ticket_rows import ticket_from_row
 from counter.services.queue_service import (
     QUEUE_ROLES,
     BoardCall,
@@ -119,7 +120,7 @@ def new_request_id() -> str:
 def _ticket(body: dict[str, Any] | TicketAnswer) -> Ticket:
     """The ticket in a central's answer, read through the protocol's own model."""
     answer = body if isinstance(body, TicketAnswer) else TicketAnswer.model_validate(body)
-    return queue_store.ticket_from_row(answer.ticket.model_dump())
+    return ticket_from_row(answer.ticket.model_dump())
 
 
 class CentralUnavailable(Exception):
@@ -400,7 +401,7 @@ class CentralQueue:
     def _tickets(self, day: date, states: str = "", window: str = "") -> list[Ticket]:
         params = {"day": day.isoformat(), "states": states, "window": window}
         body = TicketsAnswer.model_validate(self._send("GET", "/v1/queue/tickets", params=params))
-        return [queue_store.ticket_from_row(t.model_dump()) for t in body.tickets]
+        return [ticket_from_row(t.model_dump()) for t in body.tickets]
 
     def tickets_today(self, now: datetime) -> list[Ticket]:
         return self._either(
@@ -428,7 +429,7 @@ class CentralQueue:
             )
             calls = []
             for call in body.calls:
-                t = queue_store.ticket_from_row(call.ticket.model_dump())
+                t = ticket_from_row(call.ticket.model_dump())
                 calls.append(
                     BoardCall(
                         event_id=call.event_id,

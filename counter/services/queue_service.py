@@ -50,6 +50,7 @@ from counter.model.queue import (
 from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
 from counter.model.staff import Role
+from counter.model.ticket_rows import ticket_row
 from counter.services import audit_trail, roles
 from counter.services.session import Session
 from counter.store import outbox, queue_store
@@ -286,7 +287,7 @@ class LocalQueue:
             table="tickets",
             row_id=ticket.id,
             kind="upsert",
-            payload={**queue_store.ticket_row(ticket, now), "event": event},
+            payload={**ticket_row(ticket, now), "event": event},
             now=now,
         )
 

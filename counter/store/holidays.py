@@ -5,23 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-import chinese_calendar.constants as official
 from sqlite_utils import Database
 
 from counter.model.clock import iso
-from counter.model.holiday_file import HolidayRow
+from counter.model.holiday_file import PACKAGE_SOURCE, HolidayRow, package_rows
 from counter.model.workdays import HolidayCalendar
 from counter.store import outbox
-
-PACKAGE_SOURCE = "chinesecalendar"
-
-
-def package_rows() -> tuple[list[HolidayRow], set[int]]:
-    """The official table as the ``chinesecalendar`` package ships it."""
-    rows = [HolidayRow(d, "holiday", str(name)) for d, name in official.holidays.items()]
-    rows += [HolidayRow(d, "workday", str(name)) for d, name in official.workdays.items()]
-    years = {d.year for d in official.holidays} | {d.year for d in official.workdays}
-    return sorted(rows, key=lambda r: r.day), years
 
 
 def is_seeded(db: Database) -> bool:

@@ -8,7 +8,7 @@ transaction, so a read-then-write such as "the head of the queue" runs under
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,14 +21,13 @@ from counter.model.queue import (
     ClerkState,
     Lane,
     Ticket,
-    TicketState,
+)
+from counter.model.ticket_rows import (
+    TICKET_COLUMNS,
+    ticket_from_values,
+    ticket_row,
 )
 
-_TICKET_COLUMNS = (
-    "id, day, category, number, seq, issued_at, state, lane, queue_key, priority_reason,"
-    " appointment_code, person_id, person_name, target_window, window, clerk_id, clerk_name,"
-    " first_called_at, last_called_at, call_count, started_at, finished_at, services, cases"
-)
 _OPEN_STATES = ("waiting", "called", "serving", "held")
 
 
@@ -38,70 +37,6 @@ def _time(text: str | None) -> datetime | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return iso(moment) if moment is not None else None
-
-
-def _ticket(row: Sequence[Any]) -> Ticket:
-    return Ticket(
-        id=row[0],
-        day=date.fromisoformat(row[1]),
-        category=row[2],
-        number=row[3],
-        seq=row[4],
-        issued_at=parse_iso(row[5]),
-        state=TicketState(row[6]),
-        lane=Lane(row[7]),
-        queue_key=row[8],
-        priority_reason=row[9],
-        appointment_code=row[10],
-        person_id=row[11],
-        person_name=row[12],
-        target_window=row[13],
-        window=row[14],
-        clerk_id=row[15],
-        clerk_name=row[16],
-        first_called_at=_time(row[17]),
-        last_called_at=_time(row[18]),
-        call_count=row[19],
-        started_at=_time(row[20]),
-        finished_at=_time(row[21]),
-        services=tuple(json.loads(row[22])),
-        cases=tuple(json.loads(row[23])),
-    )
-
-
-def ticket_from_row(row: Mapping[str, Any]) -> Ticket:
-    """The ticket a :func:`ticket_row` dict describes (the central keeps tickets so)."""
-    return _ticket([row[c.strip()] for c in _TICKET_COLUMNS.split(",")])
-
-
-def ticket_row(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    return {
-        "id": ticket.id,
-        "day": ticket.day.isoformat(),
-        "category": ticket.category,
-        "number": ticket.number,
-        "seq": ticket.seq,
-        "issued_at": iso(ticket.issued_at),
-        "state": ticket.state.value,
-        "lane": int(ticket.lane),
-        "queue_key": ticket.queue_key,
-        "priority_reason": ticket.priority_reason,
-        "appointment_code": ticket.appointment_code,
-        "person_id": ticket.person_id,
-        "person_name": ticket.person_name,
-        "target_window": ticket.target_window,
-        "window": ticket.window,
-        "clerk_id": ticket.clerk_id,
-        "clerk_name": ticket.clerk_name,
-        "first_called_at": _iso(ticket.first_called_at),
-        "last_called_at": _iso(ticket.last_called_at),
-        "call_count": ticket.call_count,
-        "started_at": _iso(ticket.started_at),
-        "finished_at": _iso(ticket.finished_at),
-        "services": json.dumps(list(ticket.services), ensure_ascii=False),
-        "cases": json.dumps(list(ticket.cases), ensure_ascii=False),
-        "updated_at": iso(now),
-    }
 
 
 # --- categories -------------------------------------------------------------------
@@ -170,16 +105,16 @@ def update_ticket(db: Database, ticket: Ticket, now: datetime) -> None:
 
 
 def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
-    row = db.execute(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = ?", [ticket_id]).fetchone()
-    return _ticket(row) if row else None
+    row = db.execute(f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    return ticket_from_values(row) if row else None
 
 
 def find_by_number(db: Database, number: str) -> list[Ticket]:
     """Every ticket with this number, newest day first (numbers repeat daily)."""
     rows = db.execute(
-        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY day DESC", [number]
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY day DESC", [number]
     ).fetchall()
-    return [_ticket(r) for r in rows]
+    return [ticket_from_values(r) for r in rows]
 
 
 def _eligible(codes: Sequence[str]) -> tuple[str, list[Any]]:
@@ -206,11 +141,11 @@ def head_of_lane(
 ) -> Ticket | None:
     clause, params = _eligible(codes)
     row = db.execute(
-        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? AND state = 'waiting'"
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE day = ? AND state = 'waiting'"
         f" AND lane = ? AND {clause} ORDER BY queue_key, seq LIMIT 1",
         [day.isoformat(), int(lane), *params, window],
     ).fetchone()
-    return _ticket(row) if row else None
+    return ticket_from_values(row) if row else None
 
 
 def waiting_keys(db: Database, day: date, category_code: str, lane: Lane) -> list[float]:
@@ -257,19 +192,19 @@ def open_numbers_for_person(
 def at_window(db: Database, day: date, window: str) -> list[Ticket]:
     """The window's tickets in hand: called, serving or held."""
     rows = db.execute(
-        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? AND window = ?"
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE day = ? AND window = ?"
         " AND state IN ('called', 'serving', 'held') ORDER BY last_called_at",
         [day.isoformat(), window],
     ).fetchall()
-    return [_ticket(r) for r in rows]
+    return [ticket_from_values(r) for r in rows]
 
 
 def tickets_of_day(db: Database, day: date) -> list[Ticket]:
     rows = db.execute(
-        f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE day = ? ORDER BY lane, queue_key, seq",
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE day = ? ORDER BY lane, queue_key, seq",
         [day.isoformat()],
     ).fetchall()
-    return [_ticket(r) for r in rows]
+    return [ticket_from_values(r) for r in rows]
 
 
 def waiting_counts(db: Database, day: date) -> dict[str, int]:
@@ -324,14 +259,14 @@ def recent_call_lanes(db: Database, day: date, window: str, limit: int) -> list[
 def latest_calls(db: Database, day: date) -> list[tuple[int, str, Ticket]]:
     """(event id, window, ticket) of each window's latest call or recall, newest first."""
     rows = db.execute(
-        f"SELECT e.id, e.window, {', '.join('t.' + c.strip() for c in _TICKET_COLUMNS.split(','))}"
+        f"SELECT e.id, e.window, {', '.join('t.' + c.strip() for c in TICKET_COLUMNS.split(','))}"
         " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
         " WHERE e.id IN (SELECT max(id) FROM ticket_events WHERE day = ?"
         " AND kind IN ('call_next', 'call_specific', 'recall') GROUP BY window)"
         " ORDER BY e.id DESC",
         [day.isoformat()],
     ).fetchall()
-    return [(int(r[0]), str(r[1]), _ticket(r[2:])) for r in rows]
+    return [(int(r[0]), str(r[1]), ticket_from_values(r[2:])) for r in rows]
 
 
 def events_of(db: Database, ticket_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -188,7 +188,7 @@ class BlockResponse(BaseModel):
 
 
 class TicketRow(_Request):
-    """A ticket as the counters and the central keep it (``queue_store.ticket_row``).
+    """A ticket as the counters and the central keep it (``counter.model.ticket_rows.ticket_row``).
     Columns a counter keeps for itself are ignored, so a newer counter can still hand
     its offline tickets over."""
 
@@ -251,7 +251,7 @@ class _Answer(BaseModel):
 
 
 class TicketOut(_Answer):
-    """A ticket as stored on the central (``counter.store.queue_store.ticket_row``)."""
+    """A ticket as stored on the central (``counter.model.ticket_rows.ticket_row``)."""
 
     id: str
     day: str

@@ -27,7 +27,7 @@ from counter.central.postgres_engine import PostgresEngine
 from counter.model.clock import HALL_TZ
 from counter.model.devices import DeviceKind
 from counter.model.queue import CallRule, Category, Lane, Ticket
-from counter.store.queue_store import ticket_from_row
+from counter.model.ticket_rows import ticket_from_row
 from counter.sync.queue_protocol import REQUEST_ID_HEADER
 from tests.waiting import soon
 

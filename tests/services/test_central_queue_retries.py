@@ -15,10 +15,10 @@ from sqlite_utils import Database
 
 from counter.model.errors import NotAllowedError, NotFoundError
 from counter.model.queue import Lane, Ticket, TicketState
+from counter.model.ticket_rows import ticket_row
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.central_queue import ACTION_ATTEMPTS, ACTION_BUDGET_S, CentralQueue
 from counter.services.session import Session, sign_in
-from counter.store.queue_store import ticket_row
 from counter.sync.queue_protocol import REQUEST_ID_HEADER
 from counter.sync.transport import Response, TransportError
 

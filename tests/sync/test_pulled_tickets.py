@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from counter.model.clock import Hlc, to_ms
+from counter.model.ticket_rows import ticket_row
 from counter.services.queue_service import LocalQueue
 from counter.store import queue_store
 from counter.sync.protocol import Change
@@ -16,7 +17,7 @@ from counter.sync.tables import REGISTRY
 def pulled(db: Database, now: datetime) -> Change:
     """What another counter's "issue" looks like coming down the change log."""
     ticket = LocalQueue(db).issue("A", now).ticket
-    row = queue_store.ticket_row(ticket, now)
+    row = ticket_row(ticket, now)
     db.execute("DELETE FROM ticket_events")
     db.execute("DELETE FROM tickets")
     return Change(

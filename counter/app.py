@@ -1,4 +1,5 @@
-"""The composition root: the one place that reads the clock and wires store, services and UI."""
+"""The entry point: reads the command line and the clock, then hands over to
+counter.ui.application, the composition root that wires store, services and UI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The layer rules of DESIGN.md, checked by running code rather than trusting grep."""
+"""The layer rules of docs/architecture.md, checked by running code rather than trusting grep."""
 
 from __future__ import annotations
 

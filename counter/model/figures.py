@@ -1,7 +1,7 @@
 """The figures the hall reports about materials: asked per case against the naive sum of
 the items' own lists, and the share the hall fetched from shared data itself.
 
-DOMAIN.md: "materials asked per case fell from 8.9 to 5.1" — this is that figure,
+docs/domain.md: "materials asked per case fell from 8.9 to 5.1" — this is that figure,
 computed from the counter's own cases.
 """
 

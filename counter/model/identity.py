@@ -11,7 +11,7 @@ birth-place code was renamed, yet neither may be silently accepted nor hard-bloc
 The checksum maths comes from python-stdnum; this module adds the Chinese messages
 that say which character is wrong and what was expected.
 
-Masking (DOMAIN.md "Personal information") is here too, because it is defined on the
+Masking (docs/domain.md "Personal information") is here too, because it is defined on the
 same strings and must never raise on odd input — a slip must print even when a
 stored value is malformed.
 """

@@ -272,7 +272,7 @@ def check_decision(
     """Refuse a decision the materials do not support, at the field that must change.
 
     ``latest_promise`` is the promised completion date: a 容缺 promise may not run
-    beyond it (DOMAIN.md).
+    beyond it (docs/domain.md).
     """
     if len(states) != len(checklist.lines):
         raise ValueError("one state per checklist line")

@@ -139,7 +139,7 @@ Block = Text | Field | Spaced | Grid | Signatures | Rating
 
 @dataclass(frozen=True)
 class Masking:
-    """Which identifiers are shown masked (DOMAIN.md "Personal information").
+    """Which identifiers are shown masked (docs/domain.md "Personal information").
 
     The screen and the paper are governed by different settings, so each has its own
     constructor; the words around the numbers are the same either way.

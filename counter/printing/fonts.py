@@ -1,7 +1,7 @@
 """The bundled TrueType CJK font, registered with reportlab once per process.
 
 Only a TrueType font is embedded (as a subset) in the PDF; CID fonts such as
-STSong-Light are not, and print as boxes on a machine without them (DOMAIN.md).
+STSong-Light are not, and print as boxes on a machine without them (docs/domain.md).
 """
 
 from __future__ import annotations

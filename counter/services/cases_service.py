@@ -405,7 +405,7 @@ class CasesService:
 
     def refresh_if_calendar_changed(self, now: datetime) -> int:
         """Called when the cases page shows: a holiday table entered since the last look
-        turns provisional deadlines firm (DOMAIN.md: recompute once the table is in)."""
+        turns provisional deadlines firm (docs/domain.md: recompute once the table is in)."""
         if self.calendar.calendar is self._calendar_seen:
             return 0
         self._calendar_seen = self.calendar.calendar

@@ -2,7 +2,7 @@
 
 The rating pad (``counter --rate``) is a station with no signed-in staff: it may only
 rate the services of its own window, newest first. Everything that shows who rated —
-the follow-up list, a rating's rater — needs the supervisor (DOMAIN.md: never show the
+the follow-up list, a rating's rater — needs the supervisor (docs/domain.md: never show the
 rater to third parties).
 """
 

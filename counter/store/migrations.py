@@ -253,7 +253,7 @@ def m0002_cases(db: Database) -> None:
             next INTEGER NOT NULL
         );
 
-        -- Who saw an ID number or phone unmasked, when, on which record (DOMAIN.md).
+        -- Who saw an ID number or phone unmasked, when, on which record (docs/domain.md).
         CREATE TABLE unmask_log (
             id TEXT PRIMARY KEY,
             at TEXT NOT NULL,

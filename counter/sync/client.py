@@ -1,6 +1,6 @@
 """The sync agent's logic, without Qt: push the outbox, pull the change log.
 
-Rules kept here (DESIGN.md "Sync protocol"): ops go up in device-sequence order with
+Rules kept here (docs/architecture.md "Sync"): ops go up in device-sequence order with
 one batch in flight; an op leaves the outbox only on its ack; a refused op stays,
 marked, for the supervisor; a pulled page and its cursor are saved in one local
 transaction; an upsert applies only when newer, and never over a row that still has

@@ -1,4 +1,4 @@
-"""Starting the desktop: font, translations, store, sign-in, main window."""
+"""The composition root: font, translations, store, services, sign-in, main window."""
 
 from __future__ import annotations
 

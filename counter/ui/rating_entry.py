@@ -89,7 +89,7 @@ class RatingEntryDialog(QDialog):
         self._channel_changed()
 
     def _channel_changed(self) -> None:
-        """Only offline channels carry sub-ratings (DOMAIN.md); the others hide them."""
+        """Only offline channels carry sub-ratings (docs/domain.md); the others hide them."""
         offline = self.chosen_channel().offline
         for box in (self.efficiency, self.skill, self.attitude):
             box.setEnabled(offline)

@@ -227,7 +227,7 @@ class _Reader:
             return default
         value = row.get(key)
         try:
-            return enum(value)
+            return enum(str(value))
         except ValueError:
             allowed = " / ".join(e.value for e in enum)
             raise self.fail(table, index, key, f"“{value}”不是可选值（{allowed}）") from None

@@ -106,4 +106,5 @@ def backoff(attempts: int) -> timedelta:
     """
     if attempts <= 0:
         return timedelta(0)
-    return min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX)
+    wait: timedelta = BACKOFF_FIRST * 2 ** (attempts - 1)
+    return min(wait, BACKOFF_MAX)

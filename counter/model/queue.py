@@ -182,8 +182,19 @@ class Ticket:
     cases: tuple[str, ...] = ()
 
     @classmethod
-    def issued(cls, category: str, seq: int, lane: Lane, now: datetime, **details: str) -> Ticket:
-        """A new number, waiting; ``details``: the reason, booking and person fields. Its
+    def issued(
+        cls,
+        category: str,
+        seq: int,
+        lane: Lane,
+        now: datetime,
+        *,
+        priority_reason: str = "",
+        appointment_code: str = "",
+        person_id: str = "",
+        person_name: str = "",
+    ) -> Ticket:
+        """A new number, waiting, with its reason, booking and person fields. Its
         place in the lane is the issue time plus the number's share of a millisecond, so
         no two tie — the same wherever the number is issued, centrally or offline."""
         day = now.date()
@@ -198,7 +209,10 @@ class Ticket:
             state=TicketState.WAITING,
             lane=lane,
             queue_key=to_ms(now) + (seq % 1000) / 1000,
-            **details,
+            priority_reason=priority_reason,
+            appointment_code=appointment_code,
+            person_id=person_id,
+            person_name=person_name,
         )
 
     @property

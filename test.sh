@@ -10,4 +10,5 @@ export QT_QPA_PLATFORM=offscreen
 "$bin/lint-imports" --no-cache
 "$bin/ruff" check .
 "$bin/ruff" format --check .
+"$bin/mypy"
 "$bin/python" -m pytest "$@"

@@ -7,9 +7,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from counter.model.giftpack import Handover, MailingSlip, SealVoucher
+from counter.printing.fonts import FONT
 from counter.printing.layout import (
     BODY,
-    FONT,
     PARA,
     RULE,
     SMALL,

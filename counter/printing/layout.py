@@ -110,7 +110,7 @@ def barcode(value: str, *, bar_width: float = 0.33 * mm, height: float = 11 * mm
     )
 
 
-class TickBox(Flowable):
+class TickBox(Flowable):  # type: ignore[misc]  # reportlab ships no types
     """An empty square to tick by hand (the font's □ is too small to mark)."""
 
     def __init__(self, size: float) -> None:
@@ -130,7 +130,7 @@ def tick_box(size: float = 4 * mm) -> TickBox:
     return TickBox(size)
 
 
-class QrCode(Flowable):
+class QrCode(Flowable):  # type: ignore[misc]  # reportlab ships no types
     """A QR code drawn as filled runs of modules, with a 4-module quiet zone.
 
     The matrix comes from ``qrcode`` (error correction M); drawing it directly is many

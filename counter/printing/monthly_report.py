@@ -16,7 +16,8 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from counter.model.ratings import LEVELS
 from counter.model.statistics import Report, headlines
-from counter.printing.layout import FONT, HALL, RULE, SMALL, TITLE, build, p, style, table
+from counter.printing.fonts import FONT
+from counter.printing.layout import HALL, RULE, SMALL, TITLE, build, p, style, table
 
 MAX_GROUPS = 10
 BLUE = colors.Color(0.16, 0.38, 0.66)

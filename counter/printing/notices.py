@@ -28,9 +28,9 @@ from counter.model.notice_text import (
     Text,
     notice_paragraphs,
 )
+from counter.printing.fonts import FONT
 from counter.printing.layout import (
     BODY,
-    FONT,
     PARA,
     RULE,
     SMALL,

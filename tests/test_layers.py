@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -49,6 +50,25 @@ def test_the_model_never_reads_the_clock_or_touches_io() -> None:
         text = path.read_text(encoding="utf-8")
         for word in forbidden:
             assert word not in text, f"{path.name} uses {word}"
+
+
+#: What raw SQL looks like in Python source: a statement run on a connection or a
+#: sqlite-utils table reached by name, or SQL keywords in a string.
+RAW_SQL = re.compile(
+    r"\.execute\(|\.query\(|executemany|executescript|\.conn\b|\bdb\[|"
+    r"\b(?:SELECT|INSERT|UPDATE|DELETE|PRAGMA) "
+)
+
+
+def test_services_leave_sql_to_the_store() -> None:
+    """Services own connections and transactions; every statement lives in counter.store."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "counter" / "services").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if RAW_SQL.search(line)
+    ]
+    assert not found, "raw SQL in services:\n" + "\n".join(found)
 
 
 def test_every_package_is_listed_for_the_wheel() -> None:

@@ -132,28 +132,16 @@ class OfflineQueue(LocalQueue):
 
     def _next_seq(self, category: str, day: date) -> int:
         numbering = numbering_key(day, self.rules.reset_daily)
-        row = self.db.execute(
-            "SELECT first_seq, next_seq FROM queue_blocks WHERE category = ? AND numbering = ?"
-            " AND next_seq <= last_seq ORDER BY first_seq LIMIT 1",
-            [category, numbering],
-        ).fetchone()
-        if row is None:
+        seq = queue_store.take_block_seq(self.db, category, numbering)
+        if seq is None:
             raise NotAllowedError(
                 f"与中心断开，本机没有可用的 {category} 类预留号码；"
                 "请恢复网络后再取号，或到导服台人工登记"
             )
-        self.db.execute(
-            "UPDATE queue_blocks SET next_seq = next_seq + 1"
-            " WHERE category = ? AND numbering = ? AND first_seq = ?",
-            [category, numbering, row[0]],
-        )
-        return int(row[1])
+        return seq
 
     def _owned(self, ticket: Ticket) -> Ticket:
-        handed = self.db.execute(
-            "SELECT handed_over FROM tickets WHERE id = ?", [ticket.id]
-        ).fetchone()
-        if handed and handed[0]:
+        if queue_store.is_handed_over(self.db, ticket.id):
             raise NotAllowedError(
                 f"{ticket.number} 号由中心统一管理，本机与中心断开期间不能操作；请恢复网络后再试"
             )
@@ -320,20 +308,12 @@ class CentralQueue:
         """
         self._send("GET", "/v1/health")  # only a reachable central gets the tickets
         with immediate(self.db):
-            self.db.execute("UPDATE tickets SET handed_over = 1 WHERE handed_over = 0")
+            queue_store.mark_all_handed_over(self.db)
         added = 0
         while True:
-            rows = list(
-                self.db.query(
-                    "SELECT * FROM tickets WHERE handed_over = 1 AND reconciled = 0"
-                    " ORDER BY id LIMIT 500"
-                )
-            )
-            if not rows:
+            tickets = queue_store.unreconciled_tickets(self.db, limit=500)
+            if not tickets:
                 break
-            tickets = [
-                {k: v for k, v in r.items() if k not in ("handed_over", "reconciled")} for r in rows
-            ]
             offline = [t for t in tickets if self._in_block(t)]
             try:
                 if offline:
@@ -347,30 +327,20 @@ class CentralQueue:
             except NotAllowedError as exc:
                 log.warning("queue: central refused offline tickets: %s", exc)
             with immediate(self.db):
-                self.db.conn.executemany(
-                    "UPDATE tickets SET reconciled = 1 WHERE id = ?", [[t["id"]] for t in tickets]
-                )
+                queue_store.mark_reconciled(self.db, [t["id"] for t in tickets])
         self._handed_over = True
         return added
 
     def _in_block(self, row: dict[str, Any]) -> bool:
         """Only numbers from this counter's blocks were issued offline; anything else is
         history from before enrolment and stays where it is."""
-        found = self.db.execute(
-            "SELECT 1 FROM queue_blocks WHERE category = ? AND first_seq <= ? AND last_seq >= ?",
-            [row["category"], row["seq"], row["seq"]],
-        ).fetchone()
-        return found is not None
+        return queue_store.in_reserved_block(self.db, row["category"], row["seq"])
 
     def reserve_blocks(self, day: date, categories: Sequence[str] | None = None) -> None:
         """Make sure each category has offline numbers left; asks the central for more."""
         numbering = numbering_key(day, self.rules.reset_daily)
         for code in categories or [c.code for c in self.categories()]:
-            left = self.db.execute(
-                "SELECT coalesce(sum(last_seq - next_seq + 1), 0) FROM queue_blocks"
-                " WHERE category = ? AND numbering = ?",
-                [code, numbering],
-            ).fetchone()[0]
+            left = queue_store.block_numbers_left(self.db, code, numbering)
             if left >= max(1, self.block_size // 5):
                 continue
             block = BlockResponse.model_validate(
@@ -382,15 +352,8 @@ class CentralQueue:
                 )
             )
             with immediate(self.db):
-                self.db["queue_blocks"].insert(
-                    {
-                        "category": code,
-                        "numbering": numbering,
-                        "first_seq": block.first,
-                        "last_seq": block.last,
-                        "next_seq": block.first,
-                        "reserved_at": iso(datetime.now().astimezone()),
-                    }
+                queue_store.add_block(
+                    self.db, code, numbering, block.first, block.last, datetime.now().astimezone()
                 )
 
     # --- reading ------------------------------------------------------------------------

@@ -281,10 +281,7 @@ class RatingsService:
     def rating_of(self, session: Session, rating_id: str) -> Rating:
         """A rating with its rater, for the supervisor's call-back."""
         session.require(*roles.SUPERVISORS)
-        rows = self.db.execute(
-            "SELECT request_id FROM ratings WHERE id = ?", [rating_id]
-        ).fetchone()
-        found = ratings_store.rating_for(self.db, rows[0]) if rows else None
+        found = ratings_store.rating_by_id(self.db, rating_id)
         if found is None:
             raise NotFoundError("没有这条评价")
         return found

@@ -32,7 +32,7 @@ from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.staff import Role
 from counter.services import audit_trail
 from counter.services.session import Session
-from counter.store import outbox
+from counter.store import outbox, sync_state
 from counter.store.db import connect, immediate
 from counter.sync import pinning, row_shapes
 from counter.sync.client import (
@@ -50,7 +50,7 @@ from counter.sync.client import (
     transport_for,
 )
 from counter.sync.protocol import Change
-from counter.sync.tables import REGISTRY, row_statement
+from counter.sync.tables import REGISTRY, write_change
 
 __all__ = ["Conflict", "Grant", "StepResult", "SyncService", "SyncStatus", "sync_step"]
 
@@ -265,7 +265,7 @@ class SyncService:
 
     def refused(self) -> list[RefusedOp]:
         """Refused ops nobody has acted on yet, oldest first."""
-        acted = {r[0] for r in self.db.execute("SELECT op_id FROM sync_refusal_actions")}
+        acted = sync_state.acted_refusals(self.db)
         return [
             RefusedOp(
                 op.op_id,
@@ -308,19 +308,10 @@ class SyncService:
     def _note(
         self, session: Session, op_id: str, action: str, new_op: str | None, now: datetime
     ) -> None:
-        if self.db.execute(
-            "SELECT 1 FROM sync_refusal_actions WHERE op_id = ?", [op_id]
-        ).fetchone():
+        if sync_state.refusal_acted_on(self.db, op_id):
             raise NotAllowedError("这条被拒数据已经处理过了")
-        self.db["sync_refusal_actions"].insert(
-            {
-                "op_id": op_id,
-                "action": action,
-                "new_op_id": new_op,
-                "staff_id": session.staff.id,
-                "staff_name": session.staff.name,
-                "at": iso(now),
-            }
+        sync_state.note_refusal_action(
+            self.db, op_id, action, new_op, session.staff.id, session.staff.name, now
         )
         detail = {"action": action, "new_op_id": new_op}
         audit_trail.record(self.db, session, AuditAction.OVERRIDE, f"outbox:{op_id}", detail, now)
@@ -357,10 +348,10 @@ class SyncService:
             key = {pk[0]: op.payload.get(pk[0], op.row_id)}
         else:
             key = {name: op.payload.get(name) for name in pk}
-        if any(value is None for value in key.values()) or not self.db[op.table_name].exists():
+        columns = outbox.table_columns(self.db, op.table_name)
+        if any(value is None for value in key.values()) or not columns:
             return outbox.UNKNOWN
         before = outbox.prior(self.db, op.table_name, key)
-        columns = tuple(self.db[op.table_name].columns_dict)
         change = Change(
             cursor=0,
             table_name=op.table_name,
@@ -370,8 +361,7 @@ class SyncService:
             hlc=op.hlc,
             origin="",
         )
-        sql, args = row_statement(table, change, columns)
-        self.db.execute(sql, args)
+        write_change(self.db, table, change, columns)
         return before
 
     def dismiss(self, session: Session, op_id: str, now: datetime) -> None:
@@ -382,9 +372,7 @@ class SyncService:
 
     def conflicts(self, *, settled: bool = False) -> list[Conflict]:
         """The hall's open conflicts, newest first (or, with ``settled``, every one)."""
-        where = "" if settled else "WHERE state = 'open'"
-        rows = self.db.query(f"SELECT * FROM sync_conflicts {where} ORDER BY detected_at DESC")
-        return [_conflict(r) for r in rows]
+        return [_conflict(r) for r in sync_state.conflict_rows(self.db, settled=settled)]
 
     def resolve_conflict(
         self,
@@ -412,7 +400,7 @@ class SyncService:
                 "resolved_by_name": session.staff.name,
                 "resolved_at": iso(now),
             }
-            self.db["sync_conflicts"].update(conflict_id, settled)
+            sync_state.settle_conflict(self.db, conflict_id, settled)
             payload = {**before, **settled}
             for name in _JSON_FIELDS:
                 payload[name] = json.loads(payload[name] or "null")
@@ -434,15 +422,13 @@ class SyncService:
 
     def clock_note(self) -> str:
         """How far this PC's clock is off the central's, in words ("" when close)."""
-        row = self.db.execute("SELECT clock_offset_ms FROM sync_state WHERE id = 1").fetchone()
-        return describe_skew(int(row[0] or 0)) if row else ""
+        offset = sync_state.clock_offset_ms(self.db)
+        return describe_skew(offset) if offset is not None else ""
 
     def central(self) -> str:
         """The central this counter is enrolled with, or "" when it works alone."""
-        url, token = self.db.execute(
-            "SELECT central_url, device_token FROM sync_state WHERE id = 1"
-        ).fetchone()
-        return str(url) if url and token else ""
+        link = sync_state.central_link(self.db)
+        return link.url if link.url and link.token else ""
 
     def enrol(self, session: Session, url: str, code: str, name: str) -> str:
         """Both steps below in one call, for callers that may wait."""

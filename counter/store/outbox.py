@@ -191,6 +191,13 @@ def prior(db: Database, table: str, key: dict[str, Any]) -> dict[str, Any] | Non
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
+def table_columns(db: Database, table: str) -> tuple[str, ...]:
+    """The columns of a local table, in order; () when this store has no such table."""
+    if not db[table].exists():
+        return ()
+    return tuple(db[table].columns_dict)
+
+
 def record(
     db: Database,
     *,

@@ -216,6 +216,90 @@ def waiting_counts(db: Database, day: date) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
+# --- offline numbers and hand-over (counter.services.central_queue) ----------------
+
+
+def take_block_seq(db: Database, category_code: str, numbering: str) -> int | None:
+    """Take the next number from this counter's oldest reserved block with numbers left;
+    None when every block is used up. The caller holds BEGIN IMMEDIATE."""
+    row = db.execute(
+        "SELECT first_seq, next_seq FROM queue_blocks WHERE category = ? AND numbering = ?"
+        " AND next_seq <= last_seq ORDER BY first_seq LIMIT 1",
+        [category_code, numbering],
+    ).fetchone()
+    if row is None:
+        return None
+    db.execute(
+        "UPDATE queue_blocks SET next_seq = next_seq + 1"
+        " WHERE category = ? AND numbering = ? AND first_seq = ?",
+        [category_code, numbering, row[0]],
+    )
+    return int(row[1])
+
+
+def block_numbers_left(db: Database, category_code: str, numbering: str) -> int:
+    """How many reserved numbers this counter has still to issue offline."""
+    row = db.execute(
+        "SELECT coalesce(sum(last_seq - next_seq + 1), 0) FROM queue_blocks"
+        " WHERE category = ? AND numbering = ?",
+        [category_code, numbering],
+    ).fetchone()
+    return int(row[0])
+
+
+def in_reserved_block(db: Database, category_code: str, seq: int) -> bool:
+    """Whether a number lies in one of the blocks the central reserved for this counter."""
+    found = db.execute(
+        "SELECT 1 FROM queue_blocks WHERE category = ? AND first_seq <= ? AND last_seq >= ?",
+        [category_code, seq, seq],
+    ).fetchone()
+    return found is not None
+
+
+def add_block(
+    db: Database, category_code: str, numbering: str, first: int, last: int, at: datetime
+) -> None:
+    """Keep a block of numbers the central reserved for this counter."""
+    db.table("queue_blocks").insert(
+        {
+            "category": category_code,
+            "numbering": numbering,
+            "first_seq": first,
+            "last_seq": last,
+            "next_seq": first,
+            "reserved_at": iso(at),
+        }
+    )
+
+
+def is_handed_over(db: Database, ticket_id: str) -> bool:
+    """Whether the ticket is the central's to call (handed over, or issued there)."""
+    row = db.execute("SELECT handed_over FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    return bool(row and row[0])
+
+
+def mark_all_handed_over(db: Database) -> None:
+    db.execute("UPDATE tickets SET handed_over = 1 WHERE handed_over = 0")
+
+
+#: This store's own bookkeeping on a ticket row, which the central does not take.
+_LOCAL_TICKET_FLAGS = ("handed_over", "reconciled")
+
+
+def unreconciled_tickets(db: Database, limit: int = 500) -> list[dict[str, Any]]:
+    """Handed-over tickets not yet sent to the central, as rows without this store's
+    own flags, in id order."""
+    rows = db.query(
+        "SELECT * FROM tickets WHERE handed_over = 1 AND reconciled = 0 ORDER BY id LIMIT ?",
+        [limit],
+    )
+    return [{k: v for k, v in r.items() if k not in _LOCAL_TICKET_FLAGS} for r in rows]
+
+
+def mark_reconciled(db: Database, ticket_ids: Sequence[str]) -> None:
+    db.conn.executemany("UPDATE tickets SET reconciled = 1 WHERE id = ?", [[i] for i in ticket_ids])
+
+
 # --- events -----------------------------------------------------------------------
 
 

@@ -159,6 +159,11 @@ def rating_for(db: Database, request_id: str) -> Rating | None:
     return _rating(row) if row else None
 
 
+def rating_by_id(db: Database, rating_id: str) -> Rating | None:
+    row = db.execute(f"SELECT {_RATING_COLUMNS} FROM ratings WHERE id = ?", [rating_id]).fetchone()
+    return _rating(row) if row else None
+
+
 def ratings_between(db: Database, start: datetime, end: datetime) -> list[Rating]:
     rows = db.execute(
         f"SELECT {_RATING_COLUMNS} FROM ratings WHERE rated_at >= ? AND rated_at < ?"

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from counter.log import sync as log
 from counter.model.clock import Hlc, iso, to_ms, version
 from counter.model.errors import ValidationError
-from counter.store import outbox, staff_store
+from counter.store import outbox, staff_store, sync_state
 from counter.store.db import immediate
 from counter.sync import pinning
 from counter.sync.protocol import (
@@ -710,9 +710,7 @@ def transport_for(db: Database, *, timeout: float) -> HttpTransport | None:
     """The transport to the central this store is enrolled with, trusting the CA pinned
     at enrolment and nothing else; None when not enrolled. Every connection to the
     central is made through here (the sync agent, the queue, the panel's reader)."""
-    url, token, central_ca = db.execute(
-        "SELECT central_url, device_token, central_ca FROM sync_state WHERE id = 1"
-    ).fetchone()
+    url, token, central_ca = sync_state.central_link(db)
     if not (url and token):
         return None
     verify: Any = pinning.pinned_context(central_ca) if central_ca else True

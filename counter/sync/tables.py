@@ -93,6 +93,14 @@ def row_statement(table: PulledTable, change: Change, columns: tuple[str, ...]) 
     return _write_sql(table.name, pk, names, change.kind), [row[c] for c in names]
 
 
+def write_change(
+    db: Database, table: PulledTable, change: Change, columns: tuple[str, ...]
+) -> None:
+    """Write one change into its local table as a pull does (one row, no batching)."""
+    sql, args = row_statement(table, change, columns)
+    db.execute(sql, args)
+
+
 @functools.cache
 def _delete_sql(table: str, pk: tuple[str, ...]) -> str:
     return f"DELETE FROM [{table}] WHERE " + " AND ".join(f"[{c}] = ?" for c in pk)

@@ -1,7 +1,16 @@
-"""Opening the counter's local SQLite file safely.
+"""Opening the counter's local SQLite file safely, and SQLite's faults in the clerk's words.
 
 A file from a newer Counter, a corrupt file or something that is not a Counter store
 is refused before anything is written to it: the hall's record is never overwritten.
+
+A fault of the disk under the store (full, read-only, locked, corrupt, failing) is met
+here and nowhere else: every connection this module makes, and every transaction
+:func:`immediate` runs, turns SQLite's error into a :class:`StoreFault`, a
+:class:`~counter.model.errors.StorageError` whose message tells the clerk the action
+was not saved and what to do. It stays an ``sqlite3.OperationalError`` too, with
+SQLite's error name, so code that already tells a store fault from a bad row (the sync
+client's pull) behaves as before. SQLite's other errors (a constraint, a syntax error)
+are the program's and pass through untouched.
 """
 
 from __future__ import annotations
@@ -10,11 +19,12 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 from counter.log import store as log
-from counter.model.errors import CounterError
+from counter.model.errors import StorageError
 from counter.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from counter.store.paths import create_private_file, make_private_dir, tighten
 
@@ -22,12 +32,140 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DB_FILE = "counter.db"
 
 
-class StoreError(CounterError):
-    """The local store cannot be used; the message tells the person what to do."""
+class StoreError(StorageError):
+    """The local store cannot be opened; the message tells the person what to do."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, kind="open")
+
+
+#: SQLite's primary error names (extended ones start with these), the kind of fault
+#: each is, and what the clerk is told: the action was not saved, and who can fix it.
+FAULTS: dict[str, str] = {
+    "SQLITE_FULL": "full",
+    "SQLITE_READONLY": "readonly",
+    "SQLITE_PERM": "readonly",
+    "SQLITE_CANTOPEN": "readonly",
+    "SQLITE_BUSY": "busy",
+    "SQLITE_LOCKED": "busy",
+    "SQLITE_CORRUPT": "corrupt",
+    "SQLITE_NOTADB": "corrupt",
+    "SQLITE_IOERR": "io",
+    "SQLITE_PROTOCOL": "io",
+    "SQLITE_NOMEM": "memory",
+}
+FAULT_MESSAGES: dict[str, str] = {
+    "full": "本机磁盘已满，数据未保存，请联系信息科清理磁盘后重试",
+    "readonly": "本机数据文件只读或无权写入，数据未保存，请联系信息科检查文件权限",
+    "busy": "本机数据文件正被其他程序占用，数据未保存，请稍后重试；反复出现请联系信息科",
+    "corrupt": "本机数据文件已损坏，数据未保存，请停止办理并立即联系信息科从备份恢复",
+    "io": "本机磁盘读写出错，数据未保存，请联系信息科检查磁盘",
+    "memory": "本机内存不足，数据未保存，请关闭其他程序后重试",
+}
+#: For an error raised without SQLite's name (Python's own, or an older build): its text.
+_FAULT_TEXTS = (
+    ("database or disk is full", "full"),
+    ("readonly database", "readonly"),
+    ("database is locked", "busy"),
+    ("database table is locked", "busy"),
+    ("malformed", "corrupt"),
+    ("file is not a database", "corrupt"),
+    ("disk i/o error", "io"),
+)
+
+
+class StoreFault(StorageError, sqlite3.OperationalError):
+    """A fault of the disk under the store, met by SQLite: a :class:`StorageError` for
+    the clerk, still an ``sqlite3.OperationalError`` (with SQLite's error code and
+    name) for code that handles SQLite's own errors."""
+
+    def __init__(self, kind: str, cause: sqlite3.Error) -> None:
+        super().__init__(FAULT_MESSAGES[kind], kind=kind)
+        # Absent on an error raised without them (the kind was read from its text):
+        # the kind's own name, so whoever tells store faults by name still can.
+        primary = next(name for name, fault in FAULTS.items() if fault == kind)
+        self.sqlite_errorcode: int = getattr(cause, "sqlite_errorcode", -1)
+        self.sqlite_errorname: str = getattr(cause, "sqlite_errorname", "") or primary
+        self.detail = str(cause)
+
+
+def fault_kind(exc: BaseException) -> str | None:
+    """The kind of storage fault ``exc`` is, or None when it is no fault of the disk
+    (a constraint, a syntax error, a missing table: the program's own error)."""
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    for prefix, kind in FAULTS.items():
+        if name == prefix or name.startswith(f"{prefix}_"):
+            return kind
+    if name:
+        return None
+    text = str(exc).lower()
+    return next((kind for words, kind in _FAULT_TEXTS if words in text), None)
+
+
+def as_storage_fault(exc: BaseException) -> BaseException:
+    """``exc`` in the clerk's words if it is a fault of the disk, else ``exc`` itself.
+
+    Logged here, where it is met, with SQLite's own words: whoever shows the message
+    to the clerk, the log says what the disk did."""
+    if isinstance(exc, StoreFault):
+        return exc
+    kind = fault_kind(exc)
+    if kind is None:
+        return exc
+    assert isinstance(exc, sqlite3.Error)
+    fault = StoreFault(kind, exc)
+    log.error(
+        "storage fault (%s, %s): %s",
+        kind,
+        fault.sqlite_errorname or type(exc).__name__,
+        exc,
+    )
+    return fault
+
+
+class FaultTranslatingConnection(sqlite3.Connection):
+    """A connection whose statements raise :class:`StoreFault` for a fault of the disk,
+    so a page's read and a service's write meet the same error family wherever in the
+    program the statement ran. A plain ``try`` in each method, not a context manager:
+    this runs for every statement the counter makes."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            fault = as_storage_fault(exc)
+            if fault is exc:
+                raise
+            raise fault from exc
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            fault = as_storage_fault(exc)
+            if fault is exc:
+                raise
+            raise fault from exc
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(sql_script)
+        except sqlite3.DatabaseError as exc:
+            fault = as_storage_fault(exc)
+            if fault is exc:
+                raise
+            raise fault from exc
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except sqlite3.DatabaseError as exc:
+            fault = as_storage_fault(exc)
+            if fault is exc:
+                raise
+            raise fault from exc
 
 
 def _inspect(path: Path) -> None:
@@ -60,9 +198,27 @@ def _inspect(path: Path) -> None:
         conn.close()
 
 
+def _known_features(db: Database) -> Database:
+    """Tell sqlite-utils what this SQLite can do rather than let it find out.
+
+    sqlite-utils learns whether SQLite has upsert (3.24) and STRICT tables (3.37) by
+    creating a scratch table the first time it needs to know, and keeps the answer for
+    the connection's life. Asked on a full disk, the scratch table fails, the answer is
+    "no", and from then on every upsert on that connection is an INSERT OR IGNORE that
+    leaves a new row out without a word: a case saved after the disk was cleared lost
+    its applicant (found by tests/ui/test_full_disk.py). The version says it instead.
+    """
+    version = sqlite3.sqlite_version_info
+    db._supports_on_conflict = version >= (3, 24, 0)
+    db._supports_strict = version >= (3, 37, 0)
+    return db
+
+
 def connect(path: Path | str) -> Database:
     """A connection for this thread (SQLite connections are not shared across threads)."""
-    db = Database(sqlite3.connect(str(path), timeout=30.0))
+    db = _known_features(
+        Database(sqlite3.connect(str(path), timeout=30.0, factory=FaultTranslatingConnection))
+    )
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA synchronous = NORMAL")
@@ -91,7 +247,7 @@ def open_store(path: Path | str) -> Database:
         db = connect(path)
         db.enable_wal()
     else:
-        db = Database(memory=True)
+        db = _known_features(Database(memory=True))
         db.execute("PRAGMA foreign_keys = ON")
     try:
         migrate(db)
@@ -123,16 +279,29 @@ def immediate(db: Database) -> Iterator[Database]:
     Read-then-write steps (the next ticket, the next sequence number) must hold the lock
     from their first read, or two processes read the same value. Writes made inside
     through sqlite-utils nest as savepoints.
+
+    All or nothing, whatever fails: a fault of the disk leaves the transaction rolled
+    back and raises :class:`StoreFault`. A failed COMMIT is rolled back too: SQLite may
+    leave the transaction open after one (a busy file), and every later ``immediate``
+    would then nest inside it as a savepoint and never be committed.
     """
     if db.conn.in_transaction:
-        with db.atomic():
-            yield db
+        try:
+            with db.atomic():
+                yield db
+        except sqlite3.DatabaseError as exc:
+            fault = as_storage_fault(exc)
+            if fault is exc:
+                raise
+            raise fault from exc
         return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    else:
         db.conn.commit()
+    except BaseException as exc:
+        db.conn.rollback()
+        fault = as_storage_fault(exc)
+        if fault is exc:
+            raise
+        raise fault from exc

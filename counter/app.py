@@ -4,11 +4,11 @@ counter.ui.application, the composition root that wires store, services and UI."
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from datetime import datetime
 
+from counter.log import to_stderr
 from counter.model.clock import HALL_TZ
 from counter.model.errors import CounterError
 
@@ -75,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli.main(words, system_clock)
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    to_stderr(args.verbose)  # the log file joins once the data folder is known
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:

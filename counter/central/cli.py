@@ -18,7 +18,13 @@ from typing import Any
 from counter.central import hall_ca
 from counter.central.audit import refused_entries, verify_devices
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
-from counter.central.serving import POSTGRES_URLS, Serving, open_engine
+from counter.central.serving import (
+    LOG_FILE,
+    POSTGRES_URLS,
+    Serving,
+    default_log_dir,
+    open_engine,
+)
 from counter.central.serving import serve as run_serving
 from counter.central.threads import WORKER_THREADS
 from counter.model.clock import HALL_TZ, iso
@@ -59,6 +65,7 @@ def serve(args: argparse.Namespace) -> None:
         tls = hall_ca.serving_tls(_tls_dir(args), names, *own, ca)
         options |= {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)}
         ca_pem = tls.ca_pem
+    log_dir = Path(args.log_dir) if args.log_dir else default_log_dir(args.db)
     serving = Serving(
         db=args.db,
         pool=args.pool,
@@ -66,6 +73,7 @@ def serve(args: argparse.Namespace) -> None:
         threads=args.threads,
         ca_pem=ca_pem,
         write_rate=args.write_rate,
+        log_file=str((log_dir / LOG_FILE).absolute()),
     )
     run_serving(serving, options, args.workers)
 
@@ -269,7 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="签发 --tls-cert 的 CA 证书（PEM）：窗口登记时核对并固定信任它；"
         "不给则用证书链文件中的最后一张",
     )
-    p.add_argument("--log-level", default="warning")
+    p.add_argument("--log-level", default="warning", help="uvicorn 的日志级别（中心自身为 info）")
+    p.add_argument(
+        "--log-dir",
+        help="日志文件夹，存放轮换的 central.log"
+        "（默认：SQLite 库旁的 logs；PostgreSQL 为系统日志目录）",
+    )
     p.add_argument(
         "--pool", type=int, default=8, help="PostgreSQL：保持打开的数据库连接数（约为窗口数）"
     )

@@ -16,13 +16,22 @@ windows called flat out (about 24 events a pass, 45 ms each, pass after pass), a
 calls waited behind it. On this two-core machine, one serving process and twenty windows
 calling flat out answered 267-302 call-next pairs a second (p99 53-77 ms) with the copy
 inside, 303-331 (p99 56-60 ms) with it beside: a modest gain, steadier.
+
+Every process logs to the console as uvicorn always did and to one rotating file
+(``logs/central.log`` beside a SQLite central's file, the platform's log folder for
+PostgreSQL, or ``--log-dir``): uvicorn's start, stop and error lines, every traceback
+of a failed request, and what the central's own loggers say. The access lines (one a
+request) stay on the console: in the file they would rotate a day's errors out within
+the hour.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import logging
+import logging.config
 import multiprocessing
 import os
 import signal
@@ -34,6 +43,9 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
 
 from counter.central.engine import Engine
 from counter.central.postgres_engine import PostgresEngine
@@ -43,8 +55,72 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 POSTGRES_URLS = ("postgresql://", "postgres://")
+LOG_FILE = "central.log"
+#: With the process id: on PostgreSQL several processes write the one file.
+LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
 
 log = logging.getLogger(__name__)
+
+
+def default_log_dir(db_url: str) -> Path:
+    """Beside a SQLite central's file (``logs/``, backed up and found with it, as its
+    ``tls/`` is); for PostgreSQL, which has no folder here, the platform's log folder."""
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url.removeprefix("sqlite:///")).absolute().parent / "logs"
+    return platformdirs.user_log_path("counter-central", appauthor=False)
+
+
+def logging_config(log_file: str | None) -> dict[str, Any]:
+    """uvicorn's own logging, so the console reads as it always did, plus the rotating
+    file (counter.log.rotating_handler: 5 old files of 2 MB) on uvicorn's logger and on
+    the root one, where the central's own loggers go. Applied once per process by
+    :func:`configure_logging`; uvicorn is then told not to configure it again.
+
+    On PostgreSQL the serving processes share the file and each rotates it when it
+    finds it full: after one process rotates, another writes on into the file just
+    renamed until it rotates in turn. Lines may land in an older file, and the oldest
+    file may go a little early; that is the price of one file for the whole central."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["plain"] = {"format": LOG_FORMAT}
+    config["handlers"]["console"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "plain",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["console"], "level": "INFO"}
+    if log_file:
+        config["handlers"]["file"] = {
+            "()": "counter.log.rotating_handler",
+            "path": log_file,
+            "fmt": LOG_FORMAT,
+        }
+        config["loggers"]["uvicorn"]["handlers"].append("file")
+        config["root"]["handlers"].append("file")
+    return config
+
+
+def configure_logging(log_file: str | None) -> None:
+    """Console and file for this process (each spawned process calls it again). A log
+    folder that cannot be made does not keep the hall's central from starting: it
+    logs to the console, and says so there."""
+    try:
+        logging.config.dictConfig(logging_config(log_file))
+    except ValueError as exc:  # dictConfig's word for a handler it could not make
+        if log_file is None:
+            raise
+        logging.config.dictConfig(logging_config(None))
+        log.error("no log file at %s (%s): logging to the console only", log_file, exc)
+
+
+def _without_password(url: str) -> str:
+    """A PostgreSQL address as it may be logged: the password taken out."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def open_engine(url: str, pool_size: int = 4) -> Engine:
@@ -74,6 +150,9 @@ class Serving:
     #: Writes a second per device (a push, a queue action); None: create_app's default,
     #: a fifth of ``rate``.
     write_rate: float | None = None
+    #: The rotating log file every process writes (:func:`configure_logging`); None: the
+    #: console only.
+    log_file: str | None = None
 
     @property
     def on_postgres(self) -> bool:
@@ -108,15 +187,28 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
     starts again any that ends."""
     import uvicorn
 
+    configure_logging(serving.log_file)
+    options = {**options, "log_config": None}  # configured above, file included
+    log.info(
+        "counter-central serve: %s:%s, store %s, %d serving process(es), log %s",
+        options.get("host"),
+        options.get("port"),
+        _without_password(serving.db),
+        processes if serving.on_postgres else 1,
+        serving.log_file or "console only",
+    )
     if not serving.on_postgres:
-        uvicorn.run(serving.app(), **options)
+        try:
+            uvicorn.run(serving.app(), **options)
+        finally:
+            log.info("counter-central serve: stopped")
         return
     _listen(options, reuse_port=False).close()  # the port is free: not shared by mistake
     context = multiprocessing.get_context("spawn")
     serving = replace(serving, mirror=False)
     jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
         *[(_serve_one, (serving, options))] * processes,
-        (_mirror_forever, (serving.db,)),
+        (_mirror_forever, (serving.db, serving.log_file)),
     ]
     stopping = False
 
@@ -148,6 +240,7 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
         process.join(10)
         if process.is_alive():
             process.kill()
+    log.info("counter-central serve: stopped")
 
 
 def _listen(options: dict[str, Any], *, reuse_port: bool) -> socket.socket:
@@ -172,12 +265,13 @@ def _serve_one(serving: Serving, options: dict[str, Any]) -> None:
     import uvicorn
 
     _belong_to_parent("central-serve")
+    configure_logging(serving.log_file)
     sock = _listen(options, reuse_port=True)
     config = uvicorn.Config(serving.app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _mirror_forever(db: str) -> None:
+def _mirror_forever(db: str, log_file: str | None = None) -> None:
     """Copy queue events into rows and the change log until told to stop: a full batch
     is copied again at once (a busy hall's second can hold more), a short one waits
     MIRROR_EVERY_S, so the copy trails the queue by about a second. It also forgets
@@ -186,6 +280,7 @@ def _mirror_forever(db: str) -> None:
     from counter.central.queue_api import MIRROR_EVERY_S
 
     _belong_to_parent("central-copy")
+    configure_logging(log_file)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stopped.set())

@@ -41,7 +41,7 @@ from sqlite_utils import Database
 
 from counter.log import sync as log
 from counter.model.clock import iso
-from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
+from counter.model.errors import NetworkError, NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import (
     CLERK_AFTER,
     Category,
@@ -123,8 +123,9 @@ def _ticket(body: dict[str, Any] | TicketAnswer) -> Ticket:
     return ticket_from_row(answer.ticket.model_dump())
 
 
-class CentralUnavailable(Exception):
-    """No usable answer from the central: the caller falls back to the offline queue."""
+class CentralUnavailable(NetworkError):
+    """No usable answer from the central: the caller falls back to the offline queue
+    (one that escapes it still reaches the clerk as a Chinese message)."""
 
 
 class OfflineQueue(LocalQueue):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from counter.model.errors import CounterError
+from counter.model.errors import FaultError
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import PrintTarget, TargetKind, parse_target
 
@@ -33,7 +33,7 @@ IO_TIMEOUT = 10.0
 STATUS_TIMEOUT = 0.5
 
 
-class PrinterError(CounterError):
+class PrinterError(FaultError):
     """The printer could not take the job. ``permanent``: retrying the same target is pointless."""
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:

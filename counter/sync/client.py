@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from counter.log import sync as log
 from counter.model.clock import Hlc, iso, to_ms, version
-from counter.model.errors import ValidationError
+from counter.model.errors import NetworkError, ValidationError
 from counter.store import outbox, staff_store, sync_state
 from counter.store.db import immediate
 from counter.sync import pinning
@@ -49,7 +49,7 @@ CLOCK_WARNING_MS = 60 * 1000
 ENROL_TIMEOUT_S = 10.0
 
 
-class SyncOffline(Exception):
+class SyncOffline(NetworkError):
     """The central could not be reached after the retries; try again on the next tick."""
 
 

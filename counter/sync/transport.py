@@ -16,12 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from counter.model.errors import NetworkError
+
 if TYPE_CHECKING:
     import httpx
 
 
-class TransportError(Exception):
-    """No answer: connection refused, reset, timed out, or the answer was lost."""
+class TransportError(NetworkError):
+    """No answer: connection refused, reset, timed out, or the answer was lost.
+
+    A :class:`~counter.model.errors.NetworkError`, so one that reaches a page is shown
+    to the clerk in Chinese; ``str()`` stays httpx's detail, which the clients log."""
 
 
 @dataclass(frozen=True)

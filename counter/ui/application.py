@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QLibraryInfo, QLocale, 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlite_utils import Database
 
+from counter.log import desktop_log_dir, to_file
 from counter.log import ui as log
 from counter.model.errors import CounterError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine
@@ -41,6 +42,7 @@ from counter.services.settings_service import SettingsService
 from counter.services.staff_service import StaffService
 from counter.services.sync_service import SyncService
 from counter.services.visits_service import VISIT_ROLES, VisitsService
+from counter.ui import safety_net
 from counter.ui.board import BoardWindow, make_voice
 from counter.ui.cases_page import CasesPage
 from counter.ui.catalog_page import CatalogPage
@@ -325,15 +327,29 @@ def settle(app: QApplication, window: MainWindow, limit_s: float = 3.0) -> None:
     app.processEvents()
 
 
+def log_to_file(folder: Path) -> Path | None:
+    """The rotating log file for this data folder (counter.log.desktop_log_dir); a
+    folder that cannot be made is said on stderr and the program runs on without it."""
+    try:
+        return Path(to_file(desktop_log_dir(folder)).baseFilename)
+    except OSError as exc:
+        log.error("no log file in %s: %s", desktop_log_dir(folder), exc)
+        return None
+
+
 def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
     app = make_application()
     settings = SettingsService(config_file())
     folder = data_dir(args.data_dir or settings.settings["data_dir"] or None)
+    log_file = log_to_file(folder)
+    safety_net.install(log_file, app)
+    log.info("Counter starting: data in %s, log in %s", folder, log_file)
     try:
         db = open_counter_store(folder, clock())
         settings.use_published(published_settings(db))
     except CounterError as exc:
         message = getattr(exc, "message", str(exc))
+        log.error("Counter cannot start: %s", message)
         if not args.screenshot:
             QMessageBox.critical(None, "Counter 无法启动", message)
         raise

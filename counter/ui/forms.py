@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from counter.model.errors import CounterError, ValidationError
+from counter.model.errors import CounterError, StorageError, ValidationError
+from counter.ui import safety_net
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -43,7 +44,13 @@ class FieldErrors:
             label.hide()
 
     def show(self, exc: CounterError) -> None:
-        """Put the message at its field and move the cursor there; else show it on top."""
+        """Put the message at its field and move the cursor there; else show it on top.
+
+        A storage fault also goes to the safety net's dialog and the log: the clerk's
+        action was not saved, which a red line at the top of the page may not tell her.
+        """
+        if isinstance(exc, StorageError):
+            safety_net.report(exc)
         self.clear()
         message = getattr(exc, "message", str(exc))
         field = exc.field if isinstance(exc, ValidationError) else None

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from counter.log import to_file
+from counter.ui import safety_net
 from counter.ui.fonts import install_font
 
 
@@ -40,3 +44,35 @@ def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
 @pytest.fixture
 def clock(now: datetime) -> Callable[[], datetime]:
     return lambda: now
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """The rotating log file as the application sets it up, in the test's folder."""
+    root = logging.getLogger()
+    level = root.level
+    handler = to_file(tmp_path / "logs")
+    yield Path(handler.baseFilename)
+    root.removeHandler(handler)
+    handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture
+def error_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of each error dialog shown, instead of a modal box waiting for a click."""
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "critical", lambda parent, title, text, *rest: shown.append(text)
+    )
+    return shown
+
+
+@pytest.fixture
+def net(qapp: QApplication, log_file: Path) -> Iterator[safety_net.SafetyNet]:
+    """The application's safety net, installed over pytest-qt's own hook and put back
+    before pytest-qt checks for uncaught exceptions."""
+    installed = safety_net.install(log_file)
+    yield installed
+    installed.uninstall()
+    installed.deleteLater()

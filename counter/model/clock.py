@@ -22,6 +22,15 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def parse_optional(text: str | None) -> datetime | None:
+    """A stored time that may be empty (a ticket not yet called)."""
+    return parse_iso(text) if text else None
+
+
+def iso_optional(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Hlc:
     """A hybrid logical clock reading: wall milliseconds, then a counter for ties.

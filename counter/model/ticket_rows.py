@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from counter.model.clock import iso, parse_iso
+from counter.model.clock import iso, iso_optional, parse_iso, parse_optional
 from counter.model.queue import Lane, Ticket, TicketState
 
 TICKET_COLUMNS = (
@@ -20,14 +20,6 @@ TICKET_COLUMNS = (
     " appointment_code, person_id, person_name, target_window, window, clerk_id, clerk_name,"
     " first_called_at, last_called_at, call_count, started_at, finished_at, services, cases"
 )
-
-
-def _time(text: str | None) -> datetime | None:
-    return parse_iso(text) if text else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return iso(moment) if moment is not None else None
 
 
 def ticket_from_values(row: Sequence[Any]) -> Ticket:
@@ -50,11 +42,11 @@ def ticket_from_values(row: Sequence[Any]) -> Ticket:
         window=row[14],
         clerk_id=row[15],
         clerk_name=row[16],
-        first_called_at=_time(row[17]),
-        last_called_at=_time(row[18]),
+        first_called_at=parse_optional(row[17]),
+        last_called_at=parse_optional(row[18]),
         call_count=row[19],
-        started_at=_time(row[20]),
-        finished_at=_time(row[21]),
+        started_at=parse_optional(row[20]),
+        finished_at=parse_optional(row[21]),
         services=tuple(json.loads(row[22])),
         cases=tuple(json.loads(row[23])),
     )
@@ -84,11 +76,11 @@ def ticket_row(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "window": ticket.window,
         "clerk_id": ticket.clerk_id,
         "clerk_name": ticket.clerk_name,
-        "first_called_at": _iso(ticket.first_called_at),
-        "last_called_at": _iso(ticket.last_called_at),
+        "first_called_at": iso_optional(ticket.first_called_at),
+        "last_called_at": iso_optional(ticket.last_called_at),
         "call_count": ticket.call_count,
-        "started_at": _iso(ticket.started_at),
-        "finished_at": _iso(ticket.finished_at),
+        "started_at": iso_optional(ticket.started_at),
+        "finished_at": iso_optional(ticket.finished_at),
         "services": json.dumps(list(ticket.services), ensure_ascii=False),
         "cases": json.dumps(list(ticket.cases), ensure_ascii=False),
         "updated_at": iso(now),

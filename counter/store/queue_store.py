@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from counter.model.clock import iso, parse_iso
+from counter.model.clock import iso, iso_optional, parse_iso, parse_optional
 from counter.model.queue import (
     Appointment,
     Category,
@@ -29,14 +29,6 @@ from counter.model.ticket_rows import (
 )
 
 _OPEN_STATES = ("waiting", "called", "serving", "held")
-
-
-def _time(text: str | None) -> datetime | None:
-    return parse_iso(text) if text else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return iso(moment) if moment is not None else None
 
 
 # --- categories -------------------------------------------------------------------
@@ -411,7 +403,7 @@ def _appointment(row: Sequence[Any]) -> Appointment:
         id_number=row[4],
         slot=row[5],
         ticket_id=row[6],
-        checked_in_at=_time(row[7]),
+        checked_in_at=parse_optional(row[7]),
     )
 
 
@@ -427,7 +419,7 @@ def appointment_row(appointment: Appointment) -> dict[str, Any]:
         "id_number": appointment.id_number,
         "slot": appointment.slot,
         "ticket_id": appointment.ticket_id,
-        "checked_in_at": _iso(appointment.checked_in_at),
+        "checked_in_at": iso_optional(appointment.checked_in_at),
     }
 
 

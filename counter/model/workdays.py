@@ -13,10 +13,14 @@ the UI and the printed slip can say so and the supervisor is told to enter the t
 
 Counting rules (legal practice, 期间开始之日不计算在内):
 
+* The *received day* is the day of the start moment, or the next working day when
+  the start falls on a non-working day or after closing (民法典 Art. 201, 行政许可法
+  Art. 82: a period counts from the day after the act, and what arrives when the hall
+  is closed arrives on its next working day). Counting from the calendar date would
+  make a 1-day limit end with the 0-day one whenever the start is on a holiday.
 * ``N`` whole days (N > 0) end at closing time of the N-th working day *after* the
-  day of the start moment.
-* ``0`` days (即办件) end at closing time of the start day, or of the next working day
-  when the start falls on a non-working day or after closing.
+  received day.
+* ``0`` days (即办件) end at closing time of the received day.
 * ``0.5`` days is half the day's working minutes counted in working time from the
   start moment (morning intake → due the same afternoon; late afternoon intake →
   due the next working morning).
@@ -47,6 +51,8 @@ __all__ = [
     "add_working_days",
     "count_working_days",
     "next_workday",
+    "received_day",
+    "working_time_between",
 ]
 
 #: Upper bound on a time limit, in working days. The longest statutory periods are
@@ -352,6 +358,26 @@ def _advance_working_time(
         moment = datetime.combine(day, time.min)
 
 
+def _received_day(local: datetime, walker: _Walker, hours: WorkingHours) -> date:
+    """The working day a moment counts as received on (see the module docstring)."""
+    day = local.date()
+    if walker.is_workday(day) and local.time() <= hours.closing:
+        return day
+    return walker.next_workday(day)
+
+
+def received_day(
+    start: datetime, calendar: HolidayCalendar, hours: WorkingHours | None = None
+) -> date:
+    """The working day ``start`` counts as received on: the day itself, or the next
+    working day for a holiday, a weekend or after closing."""
+    return _received_day(
+        start.replace(tzinfo=None),
+        _Walker(calendar),
+        hours if hours is not None else WorkingHours(),
+    )
+
+
 def add_working_days(
     start: datetime,
     days: float | Decimal,
@@ -377,15 +403,12 @@ def add_working_days(
     whole, half = divmod(halves, 2)
 
     if whole == 0 and half == 0:
-        day = local.date()
-        if not (walker.is_workday(day) and local.time() <= hours.closing):
-            day = walker.next_workday(day)
-        due = datetime.combine(day, hours.closing)
+        due = datetime.combine(_received_day(local, walker, hours), hours.closing)
     elif whole == 0:
         half_day = timedelta(minutes=hours.minutes_per_day) / 2
         due = _advance_working_time(local, half_day, walker, hours)
     else:
-        day = local.date()
+        day = _received_day(local, walker, hours)
         for _ in range(whole):
             day = walker.next_workday(day)
         due = datetime.combine(day, hours.closing)
@@ -395,6 +418,37 @@ def add_working_days(
 
     missing = tuple(sorted(walker.missing))
     return Deadline(due=due.replace(tzinfo=tz), provisional=bool(missing), missing_years=missing)
+
+
+def working_time_between(
+    start: datetime,
+    end: datetime,
+    calendar: HolidayCalendar,
+    hours: WorkingHours | None = None,
+) -> timedelta:
+    """Working time in ``[start, end]``: the sum of the hall's sessions on working days
+    that fall inside it; zero when ``end`` is not after ``start``.
+
+    What the traffic light measures: a limit of five working days due on Monday has one
+    fifth of its time left at Friday's closing, whatever the weekend in between.
+    Both moments must be aware; they are compared in ``start``'s zone.
+    """
+    hours = hours if hours is not None else WorkingHours()
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("working_time_between needs timezone-aware moments")
+    local_start = start.replace(tzinfo=None)
+    local_end = end.astimezone(start.tzinfo).replace(tzinfo=None)
+    total = timedelta()
+    day = local_start.date()
+    while day <= local_end.date():
+        if calendar.is_workday(day):
+            for session_start, session_end in hours.sessions:
+                begin = max(datetime.combine(day, session_start), local_start)
+                finish = min(datetime.combine(day, session_end), local_end)
+                if finish > begin:
+                    total += finish - begin
+        day += _ONE_DAY
+    return total
 
 
 def next_workday(d: date, calendar: HolidayCalendar) -> date:

@@ -20,6 +20,7 @@ from counter.model.workdays import (
     add_working_days,
     count_working_days,
     next_workday,
+    received_day,
 )
 
 HALL = timezone(timedelta(hours=8))
@@ -296,19 +297,27 @@ def test_whole_days_match_the_package(start: datetime, days: int) -> None:
     deadline = add_working_days(start, days, CAL)
     if deadline.provisional or start.year > 2026:
         return
-    # find_workday(n, d) counts from the first working day on or after d, so the n-th
-    # working day *after* d is find_workday(n - 1, d + 1).
-    expected = chinese_calendar.find_workday(days - 1, start.date() + timedelta(days=1))
+    # The received day is the start's own day when the hall is open then, else the
+    # next working day (find_workday(0, d) is the first working day on or after d);
+    # the n-th working day *after* it is find_workday(n, received).
+    open_then = chinese_calendar.is_workday(start.date()) and start.time() <= time(17, 30)
+    received = (
+        start.date()
+        if open_then
+        else chinese_calendar.find_workday(0, start.date() + timedelta(days=1))
+    )
+    expected = chinese_calendar.find_workday(days, received)
     assert deadline.due == datetime.combine(expected, time(17, 30), tzinfo=HALL)
-    assert count_working_days(start.date(), deadline.due.date(), CAL) == days
+    assert count_working_days(received, deadline.due.date(), CAL) == days
 
 
-@given(st.sampled_from(MAKEUP_DAYS), st.integers(min_value=0, max_value=23))
+@given(st.sampled_from(MAKEUP_DAYS), st.integers(min_value=0, max_value=17))
 def test_makeup_weekend_days_count(makeup: date, hour: int) -> None:
     assert makeup.weekday() >= 5
     assert CAL.is_workday(makeup)
     day_before = datetime.combine(makeup - timedelta(days=1), time(hour), tzinfo=HALL)
-    assert add_working_days(day_before, 1, CAL).due.date() == makeup
+    if CAL.is_workday(day_before.date()):
+        assert add_working_days(day_before, 1, CAL).due.date() == makeup
     assert count_working_days(makeup - timedelta(days=1), makeup, CAL) == 1
     assert next_workday(makeup - timedelta(days=1), CAL) == makeup
 
@@ -323,3 +332,28 @@ def test_provisional_exactly_when_past_the_table(start: datetime, days: Decimal)
         assert not deadline.provisional
     else:
         assert 2027 in deadline.missing_years
+
+
+# --- counting from a day the hall is closed (issue 27, 民法典 Art. 201) ----------------
+
+
+def test_holiday_start_counts_from_the_next_working_day() -> None:
+    # Received on National Day (closed): the received day is 10-08, so +0 ends then
+    # and +1 the day after: a one-day limit is never the same as a zero-day one.
+    assert add_working_days(at(2026, 10, 3, 10, 0), 0, CAL).due == at(2026, 10, 8, 17, 30)
+    assert add_working_days(at(2026, 10, 3, 10, 0), 1, CAL).due == at(2026, 10, 9, 17, 30)
+
+
+def test_after_closing_on_friday_counts_from_monday() -> None:
+    friday_late = at(2026, 11, 6, 17, 45)
+    assert add_working_days(friday_late, 0, CAL).due == at(2026, 11, 9, 17, 30)
+    assert add_working_days(friday_late, 1, CAL).due == at(2026, 11, 10, 17, 30)
+    assert received_day(friday_late, CAL) == date(2026, 11, 9)
+
+
+@given(starts, st.integers(min_value=0, max_value=30))
+def test_one_more_day_always_ends_one_working_day_later(start: datetime, days: int) -> None:
+    shorter = add_working_days(start, days, CAL).due
+    longer = add_working_days(start, days + 1, CAL).due
+    assert longer > shorter
+    assert count_working_days(shorter.date(), longer.date(), CAL) == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from counter.model.errors import NotAllowedError, ValidationError
@@ -21,6 +21,7 @@ from counter.model.workdays import (
     WorkingHours,
     add_working_days,
     count_working_days,
+    working_time_between,
 )
 
 #: Art. 42: the head of the office may extend the decision period by ten working days.
@@ -124,6 +125,43 @@ def deemed_accepted(
     return (notice_at or now) > due
 
 
+def check_notice_in_time(
+    received_at: datetime, now: datetime, calendar: HolidayCalendar, hours: WorkingHours
+) -> None:
+    """A one-time notice after the five working days is no longer a 补正 request: the
+    application already counts as accepted (Art. 32), so the clerk is sent to 受理, whose
+    limits then run from the day the materials arrived (:func:`decision_start`)."""
+    due = notice_due(received_at, calendar, hours)
+    if now > due.due:
+        raise NotAllowedError(
+            f"材料于 {received_at:%Y-%m-%d} 收到，应在 {due.due:%Y-%m-%d %H:%M} 前一次性告知补正；"
+            "逾期未告知的，依《行政许可法》第三十二条自收到材料之日起即为受理，"
+            "不能再告知补正。请办理受理，办理期限自收件之日起算"
+        )
+
+
+def decision_start(
+    received_at: datetime,
+    notice_at: datetime | None,
+    deemed: bool,
+    now: datetime,
+    calendar: HolidayCalendar,
+    hours: WorkingHours,
+) -> tuple[datetime, bool]:
+    """When a case accepted at ``now`` starts its decision period, and whether it was
+    deemed accepted (视为受理).
+
+    Art. 32: without a one-time notice within five working days of receipt, the
+    application is accepted *from the day the materials were received*. So a late
+    受理 counts every limit from ``received_at`` and keeps the flag, and the office
+    gains no time by deciding late. ``notice_at`` is the one-time notice given, if any
+    (in time, or it would have been refused by :func:`check_notice_in_time`).
+    """
+    if deemed or deemed_accepted(received_at, notice_at, now, calendar, hours):
+        return received_at, True
+    return now, False
+
+
 def latest_promise_date(
     accepted_at: datetime, promised_days: float, calendar: HolidayCalendar, hours: WorkingHours
 ) -> date:
@@ -151,11 +189,34 @@ def check_yellow_share(value: float) -> float:
 def traffic_light(
     start: datetime, due: datetime, now: datetime, yellow_share: float = DEFAULT_YELLOW_SHARE
 ) -> Light:
-    """Red when overdue; yellow when the share of time left is at most ``yellow_share``."""
+    """Red when overdue; yellow when the share of *calendar* time left is at most
+    ``yellow_share``. For follow-ups, whose periods are calendar days and months; a
+    case's limit is in working days and uses :func:`case_light`."""
     if now > due:
         return Light.RED
     span = (due - start).total_seconds()
     if span <= 0:
         return Light.YELLOW
     left = (due - now).total_seconds() / span
+    return Light.YELLOW if left <= yellow_share else Light.GREEN
+
+
+def case_light(
+    start: datetime,
+    due: datetime,
+    now: datetime,
+    calendar: HolidayCalendar,
+    hours: WorkingHours,
+    yellow_share: float = DEFAULT_YELLOW_SHARE,
+) -> Light:
+    """A case's light on *working* time (issue 27, docs/domain.md): red when overdue,
+    yellow when the working time left is at most ``yellow_share`` of the working time
+    of the whole limit. Counting calendar time would show a five-day case due on
+    Monday green at Friday's closing, with one working day of five left."""
+    if now > due:
+        return Light.RED
+    span = working_time_between(start, due, calendar, hours)
+    if span <= timedelta():
+        return Light.YELLOW
+    left = working_time_between(now, due, calendar, hours) / span
     return Light.YELLOW if left <= yellow_share else Light.GREEN

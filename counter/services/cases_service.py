@@ -34,11 +34,12 @@ from counter.model.deadlines import (
     Light,
     Pause,
     case_deadlines,
+    case_light,
     check_extension,
-    deemed_accepted,
+    check_notice_in_time,
+    decision_start,
     overdue_promises,
     paused_working_days,
-    traffic_light,
 )
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.figures import MaterialFigures, material_figures
@@ -58,7 +59,7 @@ from counter.services.calendar_service import CalendarService
 from counter.services.intake_service import IntakeService, build_notice, event, new_id
 from counter.services.session import Session
 from counter.store import cases_store
-from counter.store.cases_store import CaseFilter
+from counter.store.cases_store import CaseFilter as CaseFilter  # for the UI, kept from the store
 from counter.store.db import immediate
 
 CASE_ROLES = roles.HALL_STAFF
@@ -139,10 +140,24 @@ class CasesService:
         return case
 
     def deadlines(self, case: Case, now: datetime) -> CaseDeadlines | None:
-        if case.accepted_at is None:
+        """The case's limits as of ``now``; a 预审 or 待补正 case deemed accepted (Art. 32)
+        already has them, counted from receipt, so its light shows before anyone
+        records the acceptance."""
+        start = case.accepted_at
+        if start is None and case.state in (CaseState.DRAFT, CaseState.SUPPLEMENT):
+            begin, deemed = decision_start(
+                case.received_at,
+                case.notice_at,
+                case.deemed_accepted,
+                now,
+                self.calendar.calendar,
+                self.calendar.hours,
+            )
+            start = begin if deemed else None
+        if start is None:
             return None
         return case_deadlines(
-            case.accepted_at,
+            start,
             promised_days=case.promised_days,
             legal_days=case.legal_days,
             extension_days=case.extension_days,
@@ -161,20 +176,20 @@ class CasesService:
         if case.rongque:
             flags.append("容缺")
         if case.deemed_accepted or (
-            case.state is CaseState.DRAFT
-            and deemed_accepted(case.received_at, None, now, self.calendar.calendar,
-                                self.calendar.hours)
-        ):  # fmt: skip
+            case.accepted_at is None and case.state is CaseState.DRAFT and deadlines is not None
+        ):
             flags.append("视为受理")
         if deadlines is not None:
             due = deadlines.target.label()
             if deadlines.provisional:
                 flags.append("暂定")
             if not case.state.closed:
-                light = traffic_light(
-                    case.accepted_at or now,
+                light = case_light(
+                    case.accepted_at or case.received_at,
                     deadlines.target.due,
                     now,
+                    self.calendar.calendar,
+                    self.calendar.hours,
                     self.settings["light_yellow_share"],
                 )
         if case.rongque and not case.state.closed:
@@ -448,11 +463,8 @@ class CasesService:
         if action in (Action.ACCEPT, Action.SUPPLEMENT_ARRIVED):
             changed = self.intake.accepted(changed, now, rongque=rongque or case.rongque)
         elif action is Action.SUPPLEMENT:
-            deemed = deemed_accepted(
-                case.received_at, now, now, self.calendar.calendar, self.calendar.hours
-            )
-            changed = replace(changed, notice_at=now, deemed_accepted=deemed)
-            data["deemed_accepted"] = deemed
+            check_notice_in_time(case.received_at, now, self.calendar.calendar, self.calendar.hours)
+            changed = replace(changed, notice_at=now)
         elif action is Action.PAUSE:
             changed = replace(changed, paused_at=now)
         elif action is Action.RESUME and case.paused_at is not None:

@@ -29,7 +29,7 @@ from counter.model.cases import (
 from counter.model.catalog import Bundle, Checklist, Item
 from counter.model.catalog_search import CatalogEntry
 from counter.model.clock import to_ms
-from counter.model.deadlines import case_deadlines, latest_promise_date
+from counter.model.deadlines import case_deadlines, decision_start, latest_promise_date
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.intake import (
     Agent,
@@ -502,9 +502,18 @@ class IntakeService:
         return changed
 
     def accepted(self, case: Case, now: datetime, *, rongque: bool = False) -> Case:
-        """``case`` accepted at ``now``, with its deadlines."""
-        deadlines = case_deadlines(
+        """``case`` accepted at ``now``, with its deadlines; a case deemed accepted
+        (no one-time notice in five working days) counts them from its receipt."""
+        start, deemed = decision_start(
+            case.received_at,
+            case.notice_at,
+            case.deemed_accepted,
             now,
+            self.calendar.calendar,
+            self.calendar.hours,
+        )
+        deadlines = case_deadlines(
+            start,
             promised_days=case.promised_days,
             legal_days=case.legal_days,
             now=now,
@@ -514,7 +523,8 @@ class IntakeService:
         return replace(
             case,
             state=CaseState.ACCEPTED,
-            accepted_at=now,
+            accepted_at=start,
+            deemed_accepted=deemed,
             rongque=rongque or case.rongque,
             promised_due=deadlines.promised.due,
             legal_due=deadlines.legal.due,

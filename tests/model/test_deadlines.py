@@ -9,6 +9,7 @@ from counter.model.deadlines import (
     Light,
     Pause,
     case_deadlines,
+    case_light,
     check_extension,
     check_yellow_share,
     deemed_accepted,
@@ -151,6 +152,26 @@ def test_overdue_promises_are_named() -> None:
 )
 def test_the_light_turns_with_the_share_of_time_left(now: datetime, light: Light) -> None:
     assert traffic_light(at(2026, 11, 2, 9), at(2026, 11, 9, 17, 30), now, 0.25) is light
+
+
+def test_a_case_light_counts_working_time_not_the_weekend() -> None:
+    # Five working days accepted Mon 11-02 09:00, due Mon 11-09 17:30. At Friday's
+    # closing one working day of five is left: yellow, although by the calendar
+    # (three days of seven) it would still be green.
+    start, due, friday_close = at(2026, 11, 2, 9), at(2026, 11, 9, 17, 30), at(2026, 11, 6, 17, 30)
+    assert traffic_light(start, due, friday_close, 0.25) is Light.GREEN
+    assert case_light(start, due, friday_close, NATIONAL_DAY, HOURS, 0.25) is Light.YELLOW
+    assert case_light(start, due, at(2026, 11, 5, 10), NATIONAL_DAY, HOURS, 0.25) is Light.GREEN
+    assert case_light(start, due, at(2026, 11, 9, 17, 31), NATIONAL_DAY, HOURS) is Light.RED
+
+
+def test_a_case_light_skips_holidays_in_the_limit() -> None:
+    # Accepted 09-30 09:00, due 10-09 17:30: 21 working hours (09-30, 10-08, 10-09).
+    # On 10-07 two of three working days are left, however little calendar time.
+    start, due = at(2026, 9, 30, 9), at(2026, 10, 9, 17, 30)
+    assert traffic_light(start, due, at(2026, 10, 7, 12), 0.25) is Light.YELLOW
+    assert case_light(start, due, at(2026, 10, 7, 12), NATIONAL_DAY, HOURS, 0.25) is Light.GREEN
+    assert case_light(start, due, at(2026, 10, 9, 14), NATIONAL_DAY, HOURS, 0.25) is Light.YELLOW
 
 
 def test_the_yellow_share_must_be_a_fraction() -> None:

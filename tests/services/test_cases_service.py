@@ -7,6 +7,7 @@ import pytest
 from sqlite_utils import Database
 
 from counter.model.cases import Action, CaseState, Delivery
+from counter.model.clock import HALL_TZ
 from counter.model.deadlines import Light
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.intake import (
@@ -20,12 +21,15 @@ from counter.model.intake import (
 )
 from counter.model.notice import NoticeKind
 from counter.model.settings import Settings
+from counter.model.statistics import Dimension, Period
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import IntakeRequest, IntakeService
+from counter.services.ratings_service import RatingsService
 from counter.services.session import Session, sign_in
+from counter.services.statistics_service import StatisticsService
 from counter.store import cases_store
 from counter.store.cases_store import CaseFilter
 
@@ -174,19 +178,58 @@ def test_supplement_arrived_accepts_from_the_day_the_last_material_came(
     assert notice.kind is NoticeKind.ACCEPTED
 
 
-def test_a_late_one_time_notice_flags_the_case_as_deemed_accepted(
-    services,
-    clerk,
-    now,  # type: ignore[no-untyped-def]
-) -> None:
+# 视为受理 (行政许可法 Art. 32): SCJG-0002 has a 3-day legal and a half-day promised
+# limit. Received Mon 11-02 10:00, the one-time notice was due by Mon 11-09 17:30.
+RECEIVED = datetime(2026, 11, 2, 10, 0, tzinfo=HALL_TZ)
+LATE = datetime(2026, 11, 10, 10, 0, tzinfo=HALL_TZ)
+
+
+def test_a_one_time_notice_after_five_working_days_is_refused(services, clerk) -> None:  # type: ignore[no-untyped-def]
     intake, cases = services
-    draft = take(services, clerk, now, decision=None,
+    draft = take(services, clerk, RECEIVED, decision=None,
                  states=initial_states(intake.checklist("SCJG-0002"))).case  # fmt: skip
-    assert "视为受理" not in cases.row(draft, now).flags
-    late = now + timedelta(days=10)
-    assert "视为受理" in cases.row(draft, late).flags
-    cases.act(clerk, draft.id, Action.SUPPLEMENT, late)
-    assert cases.get(draft.id).deemed_accepted
+    with pytest.raises(NotAllowedError, match="第三十二条"):
+        cases.act(clerk, draft.id, Action.SUPPLEMENT, LATE)
+    assert cases.get(draft.id).state is CaseState.DRAFT
+
+
+def test_a_deemed_draft_shows_its_limits_counted_from_receipt(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
+    draft = take(services, clerk, RECEIVED, decision=None,
+                 states=initial_states(intake.checklist("SCJG-0002"))).case  # fmt: skip
+    assert "视为受理" not in cases.row(draft, RECEIVED).flags
+    assert cases.row(draft, RECEIVED).light is None
+    row = cases.row(draft, LATE)
+    assert "视为受理" in row.flags
+    assert row.light is Light.RED  # the half-day promise ran out on 11-02 at 15:00
+    deadlines = cases.deadlines(draft, LATE)
+    assert deadlines is not None
+    assert deadlines.legal.due == datetime(2026, 11, 5, 17, 30, tzinfo=HALL_TZ)
+
+
+def test_accepting_a_deemed_case_late_gains_the_office_no_time(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
+    draft = take(services, clerk, RECEIVED, decision=None,
+                 states=received(intake, "SCJG-0002")).case  # fmt: skip
+    arrived = datetime(2026, 11, 16, 10, 0, tzinfo=HALL_TZ)
+    cases.act(clerk, draft.id, Action.ACCEPT, arrived)
+    stored = cases.get(draft.id)
+    assert stored.deemed_accepted
+    assert stored.accepted_at == RECEIVED
+    assert stored.legal_due == datetime(2026, 11, 5, 17, 30, tzinfo=HALL_TZ)
+    row = cases.row(stored, arrived)
+    assert "视为受理" in row.flags and row.light is Light.RED
+
+
+def test_a_case_accepted_within_five_working_days_counts_from_acceptance(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
+    draft = take(services, clerk, RECEIVED, decision=None,
+                 states=received(intake, "SCJG-0002")).case  # fmt: skip
+    in_time = datetime(2026, 11, 9, 10, 0, tzinfo=HALL_TZ)
+    cases.act(clerk, draft.id, Action.ACCEPT, in_time)
+    stored = cases.get(draft.id)
+    assert not stored.deemed_accepted and stored.accepted_at == in_time
+    assert stored.legal_due == datetime(2026, 11, 12, 17, 30, tzinfo=HALL_TZ)
 
 
 def test_a_draft_with_materials_missing_cannot_be_accepted(services, clerk, now) -> None:  # type: ignore[no-untyped-def]
@@ -320,3 +363,15 @@ def test_the_page_refresh_recomputes_only_after_the_calendar_changed(
     )
     assert cases.refresh_if_calendar_changed(december) == 1
     assert cases.refresh_if_calendar_changed(december) == 0
+
+
+def test_a_deemed_case_decided_late_counts_as_overdue(services, clerk, db) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
+    draft = take(services, clerk, RECEIVED, decision=None,
+                 states=received(intake, "SCJG-0002")).case  # fmt: skip
+    arrived = datetime(2026, 11, 16, 10, 0, tzinfo=HALL_TZ)
+    cases.act(clerk, draft.id, Action.ACCEPT, arrived)
+    cases.act(clerk, draft.id, Action.APPROVE, arrived + timedelta(hours=1))
+    stats = StatisticsService(db, intake.calendar, RatingsService(db, intake.calendar, Settings()))
+    report = stats.compute(Period.month(RECEIVED.date()), Dimension.HALL, arrived)
+    assert (report.total.on_time, report.total.overdue) == (0, 1)

@@ -160,7 +160,7 @@ CASE_DERIVED = frozenset({"promised_due", "legal_due", "due_provisional", "updat
 def _check_case(change: Proposed) -> str | None:
     device, op, old, owner, row = change.device, change.op, change.old, change.owner, change.row
     try:
-        new_state = CaseState(row.get("state"))
+        new_state = CaseState(row.get("state", ""))
     except ValueError:
         return f"办件状态“{row.get('state')}”不存在"
     if old is None:
@@ -170,7 +170,7 @@ def _check_case(change: Proposed) -> str | None:
             return f"本机登记为 {device.window} 号窗口，不能以其他窗口的名义受理"
         return None
     try:
-        old_state = CaseState(old.get("state"))
+        old_state = CaseState(old.get("state", ""))
     except ValueError:
         old_state = new_state
     if not op.actor:
@@ -263,7 +263,11 @@ _GIFTPACK_CALLS = (
     "GiftPackService.hand_over",
     "GiftPackService.issue_voucher",
 )
-_HOLIDAY_CALLS = ("CalendarService.import_file", "CalendarService.set_day")
+_HOLIDAY_CALLS = (
+    "CalendarService.confirm_year",
+    "CalendarService.import_file",
+    "CalendarService.set_day",
+)
 
 RULES: dict[str, TableRule] = {
     # Hall-wide: every counter's deadlines and every kiosk's buttons follow them.

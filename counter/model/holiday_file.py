@@ -6,8 +6,13 @@ One line per day that differs from Monday–Friday::
     2027-01-01,holiday,元旦
     2027-02-06,workday,春节调休
 
-Every year that appears is declared complete: importing a year says "this is the
-whole official table", which is what turns provisional deadlines into firm ones.
+A year the file *covers* is declared complete: it replaces the year's table and turns
+provisional deadlines into firm ones. A file covers a year when it has that year's
+元旦 (1 January) and 国庆 (1 October) holidays, the two fixed dates every State Council
+notice lists, first and last (:func:`complete_years`). Rows of any other year are
+entries, added to the table without declaring the year known: a few 2027 dates typed
+in November do not make every 2027 deadline firm. The supervisor can still declare
+such a year complete by hand once every date is in (``CalendarService.confirm_year``).
 """
 
 from __future__ import annotations
@@ -62,6 +67,17 @@ def parse_holiday_file(text: str) -> tuple[list[HolidayRow], set[int]]:
     if not rows:
         raise ValidationError("holiday_file", "文件中没有任何日期")
     return sorted(rows.values(), key=lambda r: r.day), {d.year for d in rows}
+
+
+#: (month, day) holidays every year's official notice contains: 元旦 and 国庆.
+FIXED_HOLIDAYS = ((1, 1), (10, 1))
+
+
+def complete_years(rows: list[HolidayRow]) -> set[int]:
+    """The years these rows cover in full (see the module docstring)."""
+    holidays = {(r.day.year, r.day.month, r.day.day) for r in rows if r.kind == "holiday"}
+    years = {r.day.year for r in rows}
+    return {y for y in years if all((y, m, d) in holidays for m, d in FIXED_HOLIDAYS)}
 
 
 #: Where the shipped table comes from (a year entered by a supervisor says "manual").

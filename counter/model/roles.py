@@ -11,6 +11,7 @@ keeps the station running; that is how ``Session.require`` has always worked):
 
 | call                              | clerk | specialist | supervisor | admin |
 |-----------------------------------|-------|------------|------------|-------|
+| CalendarService.confirm_year      | ✗     | ✗          | ✓          | ✓     |
 | CalendarService.import_file       | ✗     | ✗          | ✓          | ✓     |
 | CalendarService.set_day           | ✗     | ✗          | ✓          | ✓     |
 | CasesService.act                  | ✓     | ✓          | ✓          | ✓     |
@@ -107,6 +108,7 @@ SITE_VISITORS: tuple[Role, ...] = (Role.SPECIALIST, Role.SUPERVISOR)
 
 #: Each call's group; the calls open to :data:`EVERYONE` make no role check at all.
 ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
+    "CalendarService.confirm_year": SUPERVISORS,
     "CalendarService.import_file": SUPERVISORS,
     "CalendarService.set_day": SUPERVISORS,
     "CasesService.act": HALL_STAFF,

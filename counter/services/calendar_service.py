@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlite_utils import Database
 
 from counter.model.audit import AuditAction
-from counter.model.holiday_file import HolidayRow, parse_holiday_file
+from counter.model.errors import NotAllowedError
+from counter.model.holiday_file import HolidayRow, complete_years, parse_holiday_file
 from counter.model.staff import Role
 from counter.model.workdays import Deadline, HolidayCalendar, WorkingHours, add_working_days
 from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import holidays, outbox
 from counter.store.db import immediate
+
+
+@dataclass(frozen=True)
+class HolidayImport:
+    """What an import did: rows written, years now known, years only partly entered."""
+
+    rows: int
+    complete: tuple[int, ...]
+    partial: tuple[int, ...]
 
 
 class CalendarService:
@@ -40,15 +51,36 @@ class CalendarService:
             "请值班长在国务院通知发布后导入节假日表。"
         )
 
-    def import_file(self, session: Session, text: str, now: datetime) -> int:
+    def import_file(self, session: Session, text: str, now: datetime) -> HolidayImport:
+        """Years the file covers replace the table and become known; other rows are
+        added as entries and leave their year provisional (model/holiday_file.py)."""
         session.require(Role.SUPERVISOR)
         rows, years = parse_holiday_file(text)
+        complete = complete_years(rows)
+        whole = [r for r in rows if r.day.year in complete]
+        entries = [r for r in rows if r.day.year not in complete]
         with immediate(self.db), outbox.acting_as(self.db, session.acting):
-            count = holidays.import_rows(self.db, rows, years, source="file", now=now)
-            detail = {"years": sorted(years), "rows": count}
+            count = 0
+            if complete:
+                count += holidays.import_rows(self.db, whole, complete, source="file", now=now)
+            count += holidays.add_rows(self.db, entries, source="file", now=now)
+            detail = {"years": sorted(complete), "partial": sorted(years - complete), "rows": count}
             audit_trail.record(self.db, session, AuditAction.CATALOG, "holidays", detail, now)
         self.calendar = holidays.load_calendar(self.db)
-        return count
+        return HolidayImport(count, tuple(sorted(complete)), tuple(sorted(years - complete)))
+
+    def confirm_year(self, session: Session, year: int, now: datetime) -> None:
+        """The supervisor's word that every date of ``year`` is now in the table (when
+        the file did not carry 元旦 and 国庆): the year becomes known, deadlines firm."""
+        session.require(Role.SUPERVISOR)
+        rows = [row for row, _source in holidays.rows_for_year(self.db, year)]
+        if not rows:
+            raise NotAllowedError(f"{year} 年还没有任何节假日安排，请先导入或逐日录入")
+        with immediate(self.db), outbox.acting_as(self.db, session.acting):
+            holidays.import_rows(self.db, rows, {year}, source="manual", now=now)
+            detail = {"years": [year], "rows": len(rows), "confirmed": True}
+            audit_trail.record(self.db, session, AuditAction.CATALOG, "holidays", detail, now)
+        self.calendar = holidays.load_calendar(self.db)
 
     def set_day(
         self, session: Session, day: date, kind: str | None, name: str, now: datetime

@@ -28,10 +28,10 @@ def import_rows(
                 "DELETE FROM holidays WHERE day >= ? AND day <= ?",
                 [f"{year:04d}-01-01", f"{year:04d}-12-31"],
             )
-            db["holiday_years"].upsert(
+            db.table("holiday_years").upsert(
                 {"year": year, "source": source, "entered_at": iso(now)}, pk="year"
             )
-        db["holidays"].upsert_all(
+        db.table("holidays").upsert_all(
             [
                 {"day": r.day.isoformat(), "kind": r.kind, "name": r.name, "source": source}
                 for r in rows
@@ -54,20 +54,39 @@ def import_rows(
     return len(rows)
 
 
+def add_rows(db: Database, rows: Iterable[HolidayRow], *, source: str, now: datetime) -> int:
+    """Entries of a year the file does not cover: each day upserted (and synced) on its
+    own, the rest of the year's table kept and the year not declared known."""
+    count = 0
+    with db.atomic():
+        for row in rows:
+            set_day(db, row.day, row.kind, row.name, now, source=source)
+            count += 1
+    return count
+
+
 def seed_from_package(db: Database, now: datetime) -> int:
     rows, years = package_rows()
     return import_rows(db, rows, years, source=PACKAGE_SOURCE, now=now)
 
 
-def set_day(db: Database, day: date, kind: str | None, name: str, now: datetime) -> None:
+def set_day(
+    db: Database,
+    day: date,
+    kind: str | None,
+    name: str,
+    now: datetime,
+    *,
+    source: str = "manual",
+) -> None:
     """One supervisor edit: mark a day as holiday or make-up workday, or clear it (None)."""
     with db.atomic():
         before = outbox.prior(db, "holidays", {"day": day.isoformat()})
         if kind is None:
             db.execute("DELETE FROM holidays WHERE day = ?", [day.isoformat()])
         else:
-            db["holidays"].upsert(
-                {"day": day.isoformat(), "kind": kind, "name": name, "source": "manual"},
+            db.table("holidays").upsert(
+                {"day": day.isoformat(), "kind": kind, "name": name, "source": source},
                 pk="day",
             )
         outbox.record(

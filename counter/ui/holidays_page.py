@@ -62,6 +62,11 @@ class HolidaysPage(QWidget):
         self.state.setWordWrap(True)
         self.import_button = QPushButton(self.tr("导入节假日文件…"))
         self.import_button.setObjectName("importHolidays")
+        self.confirm_button = QPushButton(self.tr("确认全年已录入"))
+        self.confirm_button.setObjectName("confirmYear")
+        self.confirm_button.setToolTip(
+            self.tr("本年各节假日均已录入时由值班长确认；确认后跨入该年的期限不再标“暂定”")
+        )
 
         self.model: RecordTableModel[tuple[HolidayRow, str]] = RecordTableModel(
             [
@@ -103,6 +108,7 @@ class HolidaysPage(QWidget):
         top.addWidget(QLabel(self.tr("年份")))
         top.addWidget(self.year)
         top.addWidget(self.state, 1)
+        top.addWidget(self.confirm_button)
         top.addWidget(self.import_button)
         edit = QHBoxLayout()
         edit.addWidget(self.day)
@@ -117,6 +123,7 @@ class HolidaysPage(QWidget):
 
         self.year.valueChanged.connect(self.refresh)
         self.import_button.clicked.connect(self.on_import_requested)
+        self.confirm_button.clicked.connect(self.on_confirm_requested)
         self.set_button.clicked.connect(self.on_set_day_requested)
         self.name.returnPressed.connect(self.on_set_day_requested)
         self.refresh()
@@ -124,9 +131,19 @@ class HolidaysPage(QWidget):
     def refresh(self) -> None:
         year = self.year.value()
         self.model.set_records(self.calendar.year(year))
-        if self.calendar.year_known(year):
+        known = self.calendar.year_known(year)
+        self.confirm_button.setVisible(not known and self.model.rowCount() > 0)
+        if known:
             self.state.setText(self.tr("{} 年节假日安排已录入").format(year))
             self.state.setStyleSheet("color: #0b6e4f;")
+        elif self.model.rowCount():
+            self.state.setText(
+                self.tr(
+                    "{} 年只录入了部分日期，尚未确认全年：跨入该年的期限仍标“暂定”。"
+                    "全部录入后请点“确认全年已录入”"
+                ).format(year)
+            )
+            self.state.setStyleSheet("color: #b00020; font-weight: bold;")
         else:
             self.state.setText(
                 self.tr("{} 年节假日安排尚未录入：跨入该年的期限只按周末推算并标“暂定”").format(
@@ -137,11 +154,30 @@ class HolidaysPage(QWidget):
 
     def import_text(self, text: str) -> None:
         try:
-            count = self.calendar.import_file(self.session, text, self.clock())
+            result = self.calendar.import_file(self.session, text, self.clock())
         except CounterError as exc:
             self.show_message(getattr(exc, "message", str(exc)), ok=False)
             return
-        self.show_message(self.tr("已导入 {} 条节假日安排").format(count), ok=True)
+        text = self.tr("已导入 {} 条节假日安排").format(result.rows)
+        if result.partial:
+            years = "、".join(str(y) for y in result.partial)
+            text += self.tr(
+                "；{} 年的文件不含元旦和国庆，只作为部分日期录入，该年尚未确认全年"
+            ).format(years)
+            self.year.setValue(result.partial[0])
+        elif result.complete:
+            self.year.setValue(result.complete[0])
+        self.show_message(text, ok=not result.partial)
+        self.refresh()
+
+    def on_confirm_requested(self) -> None:
+        year = self.year.value()
+        try:
+            self.calendar.confirm_year(self.session, year, self.clock())
+        except CounterError as exc:
+            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            return
+        self.show_message(self.tr("已确认 {} 年节假日安排完整").format(year), ok=True)
         self.refresh()
 
     def on_import_requested(self) -> None:

@@ -36,8 +36,24 @@ def test_importing_a_file_fills_the_year(
     qtbot: QtBot, db: Database, clock: Callable[[], datetime]
 ) -> None:
     page = make_page(qtbot, db, clock)
+    page.import_text(
+        "2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休\n2027-10-01,holiday,国庆节\n"
+    )
+    assert page.model.rowCount() == 3
+    assert "已录入" in page.state.text()
+    assert page.confirm_button.isHidden()
+
+
+def test_a_partial_file_leaves_the_year_unconfirmed_until_the_supervisor_says_so(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    page = make_page(qtbot, db, clock)
     page.import_text("2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休\n")
-    assert page.model.rowCount() == 2
+    assert "尚未确认全年" in page.message.text()
+    assert "部分日期" in page.state.text()
+    assert not page.calendar.year_known(2027)
+    page.confirm_button.click()
+    assert page.calendar.year_known(2027)
     assert "已录入" in page.state.text()
 
 

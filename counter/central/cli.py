@@ -11,6 +11,7 @@ import getpass
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,9 @@ def serve(args: argparse.Namespace) -> None:
         hall_ca.record_served_ca(_tls_dir(args), None)
     else:
         names = hall_ca.machine_names(args.host, args.tls_name)
-        own = (Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert else (None, None)
+        own: tuple[Path | None, Path | None] = (
+            (Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert else (None, None)
+        )
         ca = Path(args.tls_ca) if args.tls_ca else None
         tls = hall_ca.serving_tls(_tls_dir(args), names, *own, ca)
         options |= {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)}
@@ -242,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-central", description="Counter 中心服务")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, func, help_text: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, func: Callable[[argparse.Namespace], None], help_text: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--db", default=DEFAULT_DB, help="sqlite:///路径 或 postgresql://…")
         if name in ("serve", "enrol-code", "tls"):

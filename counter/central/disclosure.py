@@ -11,6 +11,7 @@ may sign in on that kind of device.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from counter.model.devices import DeviceKind
@@ -31,7 +32,7 @@ PUBLIC_TABLES = frozenset(
     }
 )
 #: Fields of a station's rows that name a person, and what is left of them.
-_PERSONAL_FIELDS = {
+_PERSONAL_FIELDS: dict[str, dict[str, str | Callable[[str], str]]] = {
     "tickets": {"person_id": "", "person_name": mask_name},
     "appointments": {"id_number": "", "name": mask_name},
     "staff": {"password_hash": "", "certificate_no": ""},

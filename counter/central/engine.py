@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -914,12 +914,13 @@ class Engine(ABC):
 
     def _changes_after(self, cursor: int, limit: int) -> list[tuple[Any, ...]]:
         with self._read() as cur:
-            return self._q(
+            rows: list[tuple[Any, ...]] = self._q(
                 cur,
                 "SELECT cursor, table_name, row_id, kind, payload, hlc, origin FROM changes"
                 " WHERE cursor > ? ORDER BY cursor LIMIT ?",
                 [cursor, limit + 1],
             ).fetchall()
+            return rows
 
     def pull(self, cursor: int, limit: int) -> PullPage:
         return PullPage.model_validate_json(self.pull_json(cursor, limit))
@@ -960,12 +961,3 @@ class Engine(ABC):
     def query(self, sql: str, args: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._read() as cur:
             return [tuple(r) for r in self._q(cur, sql, args or []).fetchall()]
-
-
-@contextlib.contextmanager
-def closing_cursor(conn: Any) -> Iterator[Any]:
-    cur = conn.cursor()
-    try:
-        yield cur
-    finally:
-        cur.close()

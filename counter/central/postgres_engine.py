@@ -150,7 +150,7 @@ class _Batch:
         """What waits, at once; the cursor is left on the last statement's result."""
         text, self._waiting = "; ".join(self._waiting), []
         try:
-            self._cur.execute(text)  # type: ignore[call-overload]  # no parameters: bound
+            self._cur.execute(text)  # no parameters: bound
         except psycopg.Error:
             # Which of the batch's PREPAREs ran is not known: the caller drops them all.
             self.failed = True

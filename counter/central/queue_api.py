@@ -21,7 +21,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -134,6 +134,7 @@ InThread = Callable[..., Awaitable[Any]]
 
 
 def _refusal(exc: Exception) -> JSONResponse:
+    error: Literal["not_found", "not_allowed", "validation"]
     if isinstance(exc, NotFoundError):
         status, error, field = 404, "not_found", ""
     elif isinstance(exc, ValidationError):

@@ -76,6 +76,7 @@ from counter.store.db import connect, immediate
 from counter.sync.client import transport_for
 from counter.sync.queue_protocol import (
     REQUEST_ID_HEADER,
+    Action,
     ActParams,
     ActRequest,
     BlockRequest,
@@ -604,7 +605,7 @@ class CentralQueue:
         self,
         session: Session,
         ticket_id: str,
-        action: str,
+        action: Action,
         now: datetime,
         params: dict[str, Any],
         local: Callable[[], Ticket],

@@ -46,10 +46,10 @@ def save_catalog(db: Database, catalog: Catalog, *, source: str, now: datetime) 
         retired += sorted(
             i.code for i in catalog.items if not i.active and known.get(i.code) == ItemStatus.ACTIVE
         )
-        db["departments"].upsert_all(
+        db.table("departments").upsert_all(
             [{"code": d.code, "name": d.name} for d in catalog.departments], pk="code"
         )
-        db["materials"].upsert_all(
+        db.table("materials").upsert_all(
             [
                 {"id": m.id, "name": m.name, "shared_source": m.shared_source, "note": m.note}
                 for m in catalog.materials
@@ -67,7 +67,7 @@ def save_catalog(db: Database, catalog: Catalog, *, source: str, now: datetime) 
         db.execute("DELETE FROM bundle_items")
         db.execute("UPDATE bundles SET status = 'retired'")
         for bundle in catalog.bundles:
-            db["bundles"].upsert(
+            db.table("bundles").upsert(
                 {
                     "code": bundle.code,
                     "name": bundle.name,
@@ -79,13 +79,13 @@ def save_catalog(db: Database, catalog: Catalog, *, source: str, now: datetime) 
                 },
                 pk="code",
             )
-            db["bundle_items"].insert_all(
+            db.table("bundle_items").insert_all(
                 [
                     {"bundle_code": bundle.code, "item_code": code, "position": n}
                     for n, code in enumerate(bundle.item_codes)
                 ]
             )
-        db["catalog_versions"].upsert(
+        db.table("catalog_versions").upsert(
             {
                 "version": catalog.version,
                 "loaded_at": iso(now),
@@ -112,11 +112,11 @@ def _save_item(db: Database, item: Item, version: str, *, is_new: bool) -> None:
         "changed_version": version,
     }
     if is_new:
-        db["items"].insert({**row, "since_version": version})
+        db.table("items").insert({**row, "since_version": version})
     else:
-        db["items"].update(item.code, row)
+        db.table("items").update(item.code, row)
     db.execute("DELETE FROM item_materials WHERE item_code = ?", [item.code])
-    db["item_materials"].insert_all(
+    db.table("item_materials").insert_all(
         [
             {
                 "item_code": item.code,

@@ -23,7 +23,7 @@ def _write(
     db: Database, table: str, row: dict[str, Any], pk: str, kind: str, now: datetime
 ) -> None:
     before = outbox.prior(db, table, {pk: row[pk]}) if kind == "upsert" else None
-    db[table].upsert(row, pk=pk)
+    db.table(table).upsert(row, pk=pk)
     outbox.record(
         db, table=table, row_id=str(row[pk]), kind=kind, payload=row, now=now, before=before
     )
@@ -128,7 +128,10 @@ def _handover(r: Sequence[Any]) -> HandoverRecord:
 
 def month_figures(db: Database, month: str) -> dict[str, int]:
     like = f"{month}%"
-    one = lambda sql: int(db.execute(sql, [like]).fetchone()[0])  # noqa: E731
+
+    def one(sql: str) -> int:
+        return int(db.execute(sql, [like]).fetchone()[0])
+
     posted = db.execute(
         "SELECT names FROM giftpack_handovers WHERE at LIKE ? AND method = ?",
         [like, Delivery.POST.value],

@@ -120,7 +120,7 @@ def ensure_device(db: Database, now: datetime) -> str:
         return str(row[0])
     device_id = uuid7(to_ms(now))
     with db.atomic():
-        db["device"].insert({"id": 1, "device_id": device_id, "created_at": iso(now)})
+        db.table("device").insert({"id": 1, "device_id": device_id, "created_at": iso(now)})
     return device_id
 
 
@@ -311,12 +311,3 @@ def refused(db: Database) -> list[Op]:
 
 def pending_count(db: Database) -> int:
     return int(db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
-
-
-def has_pending(db: Database, table: str, row_id: str) -> bool:
-    """A row with local ops not yet acked must not be overwritten by a pulled copy."""
-    found = db.execute(
-        "SELECT 1 FROM outbox WHERE table_name = ? AND row_id = ? AND state = 'pending' LIMIT 1",
-        [table, row_id],
-    ).fetchone()
-    return found is not None

@@ -65,7 +65,7 @@ def category_row(cat: Category, now: datetime) -> dict[str, Any]:
 
 
 def save_category(db: Database, cat: Category, now: datetime) -> None:
-    db["queue_categories"].upsert(category_row(cat, now), pk="code")
+    db.table("queue_categories").upsert(category_row(cat, now), pk="code")
 
 
 # --- numbering and tickets --------------------------------------------------------
@@ -87,13 +87,13 @@ def next_seq(db: Database, category_code: str, numbering: str) -> int:
 
 
 def insert_ticket(db: Database, ticket: Ticket, now: datetime) -> None:
-    db["tickets"].insert(ticket_row(ticket, now))
+    db.table("tickets").insert(ticket_row(ticket, now))
 
 
 def update_ticket(db: Database, ticket: Ticket, now: datetime) -> None:
     row = ticket_row(ticket, now)
     row.pop("id")
-    db["tickets"].update(ticket.id, row)
+    db.table("tickets").update(ticket.id, row)
 
 
 def get_ticket(db: Database, ticket_id: str) -> Ticket | None:
@@ -424,7 +424,7 @@ def appointment_row(appointment: Appointment) -> dict[str, Any]:
 
 
 def save_appointment(db: Database, appointment: Appointment) -> None:
-    db["appointments"].upsert(appointment_row(appointment), pk="code")
+    db.table("appointments").upsert(appointment_row(appointment), pk="code")
 
 
 def appointment(db: Database, code: str) -> Appointment | None:

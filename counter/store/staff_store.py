@@ -28,7 +28,7 @@ def _staff(row: dict[str, Any]) -> Staff:
 
 def save_staff(db: Database, staff: Staff, now: datetime) -> None:
     with db.atomic():
-        db["staff"].upsert(
+        db.table("staff").upsert(
             {
                 "id": staff.id,
                 "login": staff.login,
@@ -49,11 +49,6 @@ def save_staff(db: Database, staff: Staff, now: datetime) -> None:
 
 def find_by_login(db: Database, login: str) -> Staff | None:
     rows = list(db.query("SELECT * FROM staff WHERE login = ?", [login]))
-    return _staff(rows[0]) if rows else None
-
-
-def find_by_id(db: Database, staff_id: str) -> Staff | None:
-    rows = list(db.query("SELECT * FROM staff WHERE id = ?", [staff_id]))
     return _staff(rows[0]) if rows else None
 
 

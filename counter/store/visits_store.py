@@ -32,7 +32,7 @@ def _write(
     db: Database, table: str, row: dict[str, Any], pk: str, kind: str, now: datetime
 ) -> None:
     before = outbox.prior(db, table, {pk: row[pk]}) if kind == "upsert" else None
-    db[table].upsert(row, pk=pk)
+    db.table(table).upsert(row, pk=pk)
     outbox.record(
         db, table=table, row_id=str(row[pk]), kind=kind, payload=row, now=now, before=before
     )
@@ -271,7 +271,19 @@ _DRAFT = (
 
 def _draft(r: Sequence[Any]) -> CaseDraft:
     return CaseDraft(
-        *r[:13],
+        id=r[0],
+        visit_id=r[1],
+        prereview_id=r[2],
+        target_code=r[3],
+        target_name=r[4],
+        uscc=r[5],
+        enterprise_name=r[6],
+        legal_rep=r[7],
+        contact=r[8],
+        phone=r[9],
+        agent_name=r[10],
+        agent_id_number=r[11],
+        authorisation_id=r[12],
         states=states_of(r[13]),
         specialist_id=r[14],
         specialist_name=r[15],
@@ -314,7 +326,10 @@ def take_draft(db: Database, draft_id: str, case_number: str, staff: str, now: d
 
 def month_counts(db: Database, month: str) -> dict[str, int]:
     like = f"{month}%"
-    one = lambda sql: int(db.execute(sql, [like]).fetchone()[0])  # noqa: E731
+
+    def one(sql: str) -> int:
+        return int(db.execute(sql, [like]).fetchone()[0])
+
     return {
         "visits": one("SELECT count(*) FROM visits WHERE visited_on LIKE ?"),
         "enterprises": one("SELECT count(DISTINCT uscc) FROM visits WHERE visited_on LIKE ?"),

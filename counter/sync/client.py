@@ -503,7 +503,8 @@ class SyncClient:
         held = {(t, r): h for t, r, h in self._keyed("sync_rows", "table_name, row_id, hlc", keys)}
         clocks: dict[tuple[str, str], str] = {}
         applied = 0
-        run_sql, run_args = "", []
+        run_sql = ""
+        run_args: list[list[Any]] = []
         for change in changes:
             table = REGISTRY.get(change.table_name)
             key = (change.table_name, change.row_id)

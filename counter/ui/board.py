@@ -35,7 +35,7 @@ ROWS = 8
 def make_voice() -> Any | None:
     """A Chinese text-to-speech engine, or None when the module or a voice is missing."""
     try:
-        from PySide6.QtTextToSpeech import QTextToSpeech  # type: ignore[import-not-found]
+        from PySide6.QtTextToSpeech import QTextToSpeech
     except ImportError:
         return None
     try:

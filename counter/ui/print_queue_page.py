@@ -21,6 +21,7 @@ from counter.model.print_target import parse_target
 from counter.services.print_service import PrintService
 from counter.services.session import Session
 from counter.services.settings_service import SettingsService
+from counter.ui import safety_net
 from counter.ui.polling import refresh_when_shown
 from counter.ui.print_spool import PrintSpool
 from counter.ui.qt_printer import register as register_qt_printer
@@ -93,7 +94,7 @@ class PrintQueuePage(QWidget):
         buttons = QHBoxLayout()
         for button, keys, slot in actions:
             button.clicked.connect(slot)
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.state.setWordWrap(True)
@@ -146,7 +147,7 @@ class PrintQueuePage(QWidget):
         try:
             action(job)
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         self.message.setText("")
         self.refresh()

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from counter.model.settings import Settings
-from counter.services.print_spool import run_store
+from counter.services.print_spool import StepResult, run_store
 from counter.ui.background import BackgroundLoop
 
 
@@ -44,6 +45,6 @@ class PrintSpool(BackgroundLoop):
         return lambda: run_store(self.store_path, settings, self.clock)
 
     def report(self, result: object) -> None:
-        results, trouble = result  # type: ignore[misc]
+        results, trouble = cast("tuple[list[StepResult], str]", result)
         self.printed.emit(results)
         self.state_changed.emit(trouble or self.tr("打印机正常"), not trouble)

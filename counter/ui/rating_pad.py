@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.model.ratings import LEVELS, Channel, Level, RatingRequest, Scores
 from counter.services.ratings_service import RatingsService
+from counter.ui import safety_net
 from counter.ui.polling import poll_while_shown
 
 REFRESH_MS = 2000
@@ -57,7 +58,7 @@ class RatingPad(QWidget):
         super().__init__(parent)
         self.ratings = ratings
         self.clock = clock
-        self.window = window
+        self.window_number = window
         self.request: RatingRequest | None = None
         self.setWindowTitle(self.tr("{} {} 号窗口 服务评价").format(hall_name, window))
         self.setStyleSheet(
@@ -197,7 +198,7 @@ class RatingPad(QWidget):
             return
         if self.request is not None and self.stack.currentIndex() == 1:
             return
-        found = self.ratings.next_for_window(self.window, self.clock())
+        found = self.ratings.next_for_window(self.window_number, self.clock())
         if found is None:
             self.request = None
             self.stack.setCurrentIndex(0)
@@ -239,7 +240,7 @@ class RatingPad(QWidget):
         try:
             outcome = self.ratings.rate(self.request.id, scores, Channel.PAD, self.clock())
         except CounterError as exc:
-            self.error.setText(getattr(exc, "message", str(exc)))
+            self.error.setText(safety_net.page_message(exc))
             return
         self.request = None
         if outcome.rating.level.bad:

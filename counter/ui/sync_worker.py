@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
@@ -41,7 +42,7 @@ class SyncAgent(BackgroundLoop):
         return lambda: sync_step(self.store_path, self.clock)
 
     def report(self, result: object) -> None:
-        step, status = result  # type: ignore[misc]
+        step, status = cast("tuple[StepResult | None, SyncStatus | None]", result)
         self.stepped.emit(step, status)
         self.state_changed.emit(*self.describe(step, status))
 

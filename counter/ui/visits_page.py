@@ -285,7 +285,8 @@ class VisitsPage(QWidget):
         field = exc.field if isinstance(exc, ValidationError) else None
         widget = self.errors.widgets.get(field or "")
         for n in range(self.tabs.count()):
-            if widget is not None and self.tabs.widget(n).isAncestorOf(widget):
+            tab = self.tabs.widget(n)
+            if widget is not None and tab is not None and tab.isAncestorOf(widget):
                 self.tabs.setCurrentIndex(n)
                 widget.setFocus()
 

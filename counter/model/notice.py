@@ -19,6 +19,9 @@ class NoticeKind(StrEnum):
     RONGQUE = "容缺受理通知书"  # with the applicant's 承诺书
     COMPLETED = "办结通知书"
     HANDED_OVER = "出件回执"
+    PAUSED = "中止（暂停计时）告知书"  # Art. 45: hearings, testing, expert review do not count
+    EXTENDED = "延期办理告知书"  # Art. 42: ten more working days, the head approving
+    TERMINATED = "终止办理告知书"  # e.g. a 容缺 promise not kept
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,18 @@ class Notice:
     promises: tuple[PromiseLine, ...] = ()
     deadline: str = ""  # label of the promised deadline, e.g. "2026-12-04 17:30"
     deadline_provisional: bool = False  # print 暂定 beside it
-    reason: str = ""  # 不予受理 / 不需许可 reason
+    reason: str = ""  # why: 不予受理 / 不需许可 / 中止 / 延期 / 终止
     other_office: str = ""  # 不予受理: the office to go to
     remedies: str = ""  # right to 行政复议 / 行政诉讼
     contact: str = ""  # the hall's phone for questions
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
     rating_url: str = ""  # 好差评: printed as a QR code on the hand-over receipt
+    legal_deadline: str = ""  # 法定办结期限: 延期 the extended one, 中止 the one before the pause
+    paused_since: date | None = None  # 中止: the day the clock stopped
+    extension_days: int = 0  # 延期: working days added (Art. 42: ten)
+    approver: str = ""  # 延期: who approved it (the head of the office, 值班长 at the hall)
+    recipient_name: str = ""  # 出件回执: who collected at the window (masked ID at layout)
+    recipient_id_number: str = ""
 
     @property
     def title(self) -> str:

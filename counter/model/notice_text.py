@@ -141,8 +141,12 @@ Block = Text | Field | Spaced | Grid | Signatures | Rating
 class Masking:
     """Which identifiers are shown masked (docs/domain.md "Personal information").
 
-    The screen and the paper are governed by different settings, so each has its own
-    constructor; the words around the numbers are the same either way.
+    The screen and the paper follow the same two settings, ``mask_id`` for ID numbers
+    and ``mask_phone`` for phones, each governing its own field (issue 27: paper once
+    folded them into one switch, and turning off phone masking printed full ID
+    numbers). What differs is the credit code: public, so printed in full, but hidden
+    on screen with ``mask_id``. Each place has its own constructor; the words around the
+    numbers are the same either way.
     """
 
     id_number: bool = True
@@ -150,9 +154,14 @@ class Masking:
     credit_code: bool = False
 
     @classmethod
-    def on_paper(cls, *, unmask: bool = False) -> Masking:
-        """Paper: one switch for both; a 统一社会信用代码 is public and printed in full."""
-        return cls(id_number=not unmask, phone=not unmask, credit_code=False)
+    def on_paper(cls, *, mask_id: bool = True, mask_phone: bool = True) -> Masking:
+        """Paper, as the settings say; a 统一社会信用代码 is public and printed in full."""
+        return cls(id_number=mask_id, phone=mask_phone, credit_code=False)
+
+    @classmethod
+    def unmasked(cls) -> Masking:
+        """Everything in full: only for a print the clerk asked for and the log records."""
+        return cls(id_number=False, phone=False, credit_code=False)
 
     @classmethod
     def on_screen(cls, *, hide_id: bool = True, hide_phone: bool = True) -> Masking:
@@ -168,6 +177,25 @@ class Masking:
 
     def phone_number(self, number: str) -> str:
         return mask_phone(number) if self.phone and number else number
+
+    def shown_in_full(self, notice: Notice) -> tuple[str, ...]:
+        """The personal identifiers on ``notice`` this masking shows in full, for the log.
+
+        A credit code is public and never counts; an ID number counts whether it is the
+        applicant's, the agent's or (出件回执) the collector's.
+        """
+        party = notice.applicant
+        ids = (
+            party.id_number if party.id_kind != CREDIT_CODE else "",
+            party.agent_id_number,
+            notice.recipient_id_number if notice.kind is NoticeKind.HANDED_OVER else "",
+        )
+        shown = []
+        if any(ids) and not self.id_number:
+            shown.append("证件号")
+        if party.phone and not self.phone:
+            shown.append("手机号")
+        return tuple(shown)
 
 
 @dataclass(frozen=True)
@@ -192,19 +220,20 @@ def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeT
         *_party(notice.applicant, masking),
         Field("申请事项", "；".join(notice.items)),
     ]
-    blocks += _body(notice)
-    if notice.received and notice.kind is not NoticeKind.SUPPLEMENT:
-        blocks.append(Text(f"已收取材料（共 {len(notice.received)} 项）：", Role.HEADING))
-        blocks.append(_received(notice.received))
-    elif notice.received:
+    if notice.kind is NoticeKind.HANDED_OVER and notice.recipient_name:
+        taker = notice.recipient_name
         blocks.append(
-            Text(f"本次已收取材料 {len(notice.received)} 项，补正时无需重复提交。", Role.NOTE)
+            Field("领取人", f"{taker}（身份证号 {masking.person_id(notice.recipient_id_number)}）")
         )
+    blocks += _body(notice)
+    blocks += _materials(notice)
     if notice.kind is NoticeKind.RONGQUE:
         blocks += _promises(notice)
     if notice.kind in (NoticeKind.ACCEPTED, NoticeKind.RONGQUE):
         blocks += _deadline(notice)
     blocks += [Text(line) for line in notice.extra_lines]
+    if notice.kind in ABOUT_THE_CASE:  # last, after each sub-case's time limit
+        blocks.append(Text(notice.remedies or DEFAULT_REMEDIES))
     if notice.rating_url:
         blocks.append(Rating(RATING_TITLE, RATING_NOTE, notice.rating_url))
     contact = (f"咨询电话：{notice.contact}",) if notice.contact else ()
@@ -218,6 +247,27 @@ def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeT
         )
     )
     return NoticeText(notice.hall_name, notice.title, notice.case_number, tuple(blocks))
+
+
+#: Notices that refuse the application: the materials go back, none was taken in.
+RETURNED = (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED)
+#: Notices about the time or the end of a case already taken in: no list of materials.
+ABOUT_THE_CASE = (NoticeKind.PAUSED, NoticeKind.EXTENDED, NoticeKind.TERMINATED)
+
+
+def _materials(notice: Notice) -> list[Block]:
+    """What was taken in, or for a refusal what is handed back (issue 27: a refusal used
+    to list 已收取材料 although the office took nothing in)."""
+    n = len(notice.received)
+    if not n or notice.kind in ABOUT_THE_CASE:
+        return []
+    if notice.kind is NoticeKind.SUPPLEMENT:
+        return [Text(f"本次已收取材料 {n} 项，补正时无需重复提交。", Role.NOTE)]
+    if notice.kind in RETURNED:
+        heading = f"退还申请材料（共 {n} 项）："
+    else:
+        heading = f"已收取材料（共 {n} 项）："
+    return [Text(heading, Role.HEADING), _received(notice.received)]
 
 
 def _party(party: NoticeParty, masking: Masking) -> list[Block]:
@@ -282,9 +332,7 @@ def _body(notice: Notice) -> list[Block]:
         ]
         if notice.reason:
             out.append(Text(f"依据和说明：{notice.reason}"))
-        # Intake gives this notice the right to 行政复议 / 行政诉讼; the paper used to drop it.
-        if notice.remedies:
-            out.append(Text(notice.remedies))
+        out.append(Text(notice.remedies or DEFAULT_REMEDIES))
         return out
     if k is NoticeKind.RONGQUE:
         return [
@@ -293,6 +341,8 @@ def _body(notice: Notice) -> list[Block]:
                 "次要材料暂缺，经你（单位）书面承诺在规定期限内补齐，决定予以容缺受理。"
             )
         ]
+    if k in ABOUT_THE_CASE:
+        return _about_the_case(notice)
     if k is NoticeKind.COMPLETED:
         return [
             Text(
@@ -301,6 +351,65 @@ def _body(notice: Notice) -> list[Block]:
             )
         ]
     return [Text(f"今领到{items}的办理结果，核对无误。")]
+
+
+def _about_the_case(notice: Notice) -> list[Block]:
+    """中止 (Art. 45), 延期 (Art. 42) and 终止: what happened, why, the time limit (the
+    remedies follow the sub-cases' lines, see :func:`notice_paragraphs`)."""
+    a = notice.applicant.name
+    items = _items(notice)
+    why = notice.reason or "（未填写）"
+    out: list[Block]
+    if notice.kind is NoticeKind.PAUSED:
+        since = notice.paused_since or notice.issued_at.date()
+        out = [
+            Text(
+                f"{a}：你（单位）申请的{items}，因下列原因需要中止办理，"
+                f"自{since.year}年{since.month}月{since.day}日起暂停计时。"
+                "根据《中华人民共和国行政许可法》第四十五条的规定，听证、检验、检测、鉴定、"
+                "专家评审等所需时间不计算在办理期限内；暂停期间不计时，恢复计时后办理期限相应顺延。"
+            ),
+            Text(f"中止（暂停计时）的原因：{why}"),
+        ]
+        out += _legal_deadline(
+            notice, "暂停计时前的法定办结期限", "，恢复计时后按暂停的工作日数顺延"
+        )
+    elif notice.kind is NoticeKind.EXTENDED:
+        days = notice.extension_days or "十"
+        out = [
+            Text(
+                f"{a}：你（单位）申请的{items}，因下列原因不能在法定期限内作出决定。"
+                "根据《中华人民共和国行政许可法》第四十二条第一款的规定，经本行政机关负责人批准，"
+                f"办理期限延长 {days} 个工作日。"
+            ),
+            Text(f"延长期限的理由：{why}"),
+            Text(f"批准人：{notice.approver or '（未填写）'}"),
+        ]
+        out += _legal_deadline(notice, "延长后的法定办结期限")
+    else:
+        out = [
+            Text(f"{a}：你（单位）申请的{items}，因下列原因，决定终止办理。"),
+            Text(f"终止办理的理由：{why}"),
+        ]
+        if notice.promises:
+            due = "；".join(
+                f"{line.material}（承诺{line.due.year}年{line.due.month}月{line.due.day}日前补齐）"
+                for line in notice.promises
+            )
+            out.append(Text(f"尚未补齐的容缺材料：{due}。"))
+        out.append(Text("如需继续办理，可以重新提出申请。"))
+    return out
+
+
+def _legal_deadline(notice: Notice, label: str, after: str = "") -> list[Block]:
+    if not notice.legal_deadline:
+        return []
+    if not notice.deadline_provisional:
+        return [Text(f"{label}：{notice.legal_deadline}{after}", Role.DEADLINE)]
+    return [
+        Text(f"{label}：{notice.legal_deadline}（暂定）{after}", Role.DEADLINE),
+        Text(PROVISIONAL_NOTE, Role.NOTE),
+    ]
 
 
 def _received(rows: tuple[NoticeMaterial, ...]) -> Grid:

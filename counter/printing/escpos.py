@@ -16,8 +16,8 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 import counter.assets
-from counter.model.identity import mask_id
 from counter.model.notice import Notice
+from counter.model.notice_text import Masking
 from counter.model.slips import TicketSlip
 
 ESC = b"\x1b"
@@ -184,7 +184,7 @@ def ticket_escpos(slip: TicketSlip, paper_mm: int = 80) -> bytes:
     return w.finish()
 
 
-def receipt_escpos(notice: Notice, paper_mm: int = 80, *, unmask: bool = False) -> bytes:
+def receipt_escpos(notice: Notice, paper_mm: int = 80, *, masking: Masking | None = None) -> bytes:
     """A short receipt (办结 / 出件) on the roll: who, what, when, the case number as codes.
 
     A case number is longer than a ticket id; where its Code128 would not fit the roll
@@ -196,7 +196,7 @@ def receipt_escpos(notice: Notice, paper_mm: int = 80, *, unmask: bool = False) 
     w.rule()
     w.text(f"编号：{notice.case_number}")
     a = notice.applicant
-    number = a.id_number if unmask or a.id_kind == "统一社会信用代码" else mask_id(a.id_number)
+    number = (masking or Masking.on_paper()).identifier(a.id_kind, a.id_number)
     w.text(f"申请人：{a.name}")
     w.text(f"{a.id_kind}：{number}")
     for item in notice.items:

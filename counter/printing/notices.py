@@ -1,9 +1,11 @@
-"""The written notices of intake (受理、一次性告知、不予受理、容缺、不需许可、办结、出件), as PDF.
+"""The written notices of a case (受理、一次性告知、不予受理、容缺、不需许可、办结、出件,
+and 中止、延期、终止 while it is handled), as PDF.
 
 The words come from :func:`counter.model.notice_text.notice_paragraphs`, the same text
 the clerk previews on screen; this module only lays them out. Each notice carries the
-case number as Code128 and QR, masks the applicant's ID and phone unless asked not to,
-and leaves the place for the seal and the applicant's signature.
+case number as Code128 and QR, masks the ID numbers and the phone as its
+:class:`~counter.model.notice_text.Masking` says (each by its own setting), and leaves
+the place for the seal and the applicant's signature.
 """
 
 from __future__ import annotations
@@ -95,9 +97,9 @@ def _flowables(block: Block, width: float) -> list[Flowable]:
     assert_never(block)
 
 
-def notice_story(notice: Notice, width: float, *, unmask: bool = False) -> list[Flowable]:
+def notice_story(notice: Notice, width: float, masking: Masking | None = None) -> list[Flowable]:
     """The notice's words, each block laid out in turn below the header."""
-    words = notice_paragraphs(notice, Masking.on_paper(unmask=unmask))
+    words = notice_paragraphs(notice, masking or Masking.on_paper())
     story: list[Flowable] = [
         header_block(words.hall, words.title, words.number, width),
         Spacer(1, 3 * mm),
@@ -127,14 +129,15 @@ def rating_block(rating: Rating, width: float) -> Table:
     return t
 
 
-def notice_pdf(notice: Notice, *, unmask: bool = False) -> bytes:
-    """The notice as PDF bytes; ``unmask`` prints full ID and phone (the caller logs it)."""
+def notice_pdf(notice: Notice, masking: Masking | None = None) -> bytes:
+    """The notice as PDF bytes, masked as ``masking`` says (by default all personal
+    identifiers); a caller that prints any in full logs it."""
     pagesize = A5 if notice.kind in RECEIPTS else A4
     margin = 14 * mm if notice.kind in RECEIPTS else 18 * mm
     width = pagesize[0] - 2 * margin - 12
     head = RunningHead(notice.hall_name, notice.title, notice.case_number)
     return build(
-        notice_story(notice, width, unmask=unmask),
+        notice_story(notice, width, masking),
         pagesize,
         title=f"{notice.title} {notice.case_number}",
         author=notice.hall_name,

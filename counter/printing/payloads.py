@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from counter.model.giftpack import Handover, MailingSlip, SealVoucher
 from counter.model.notice import Notice
+from counter.model.notice_text import Masking
 from counter.model.print_job import DocumentKind, PrintPayload
 from counter.model.slips import TicketSlip
 from counter.printing.escpos import receipt_escpos, ticket_escpos
@@ -27,11 +28,10 @@ def notice_kind(notice: Notice) -> DocumentKind:
     return DocumentKind.RECEIPT if notice.kind in RECEIPTS else DocumentKind.NOTICE
 
 
-def notice(notice: Notice, paper_mm: int = 80, *, unmask: bool = False) -> PrintPayload:
-    slip = receipt_escpos(notice, paper_mm, unmask=unmask) if notice.kind in RECEIPTS else None
-    return PrintPayload(
-        f"{notice.title} {notice.case_number}", notice_pdf(notice, unmask=unmask), slip
-    )
+def notice(notice: Notice, paper_mm: int = 80, *, masking: Masking | None = None) -> PrintPayload:
+    """The PDF (and for a receipt the slip), each identifier masked as ``masking`` says."""
+    slip = receipt_escpos(notice, paper_mm, masking=masking) if notice.kind in RECEIPTS else None
+    return PrintPayload(f"{notice.title} {notice.case_number}", notice_pdf(notice, masking), slip)
 
 
 def handover(form: Handover, *, unmask: bool = False) -> PrintPayload:

@@ -88,8 +88,35 @@ def test_paper_masks_id_and_phone_unless_unmasked() -> None:
     masked = words(notice(NoticeKind.ACCEPTED), Masking.on_paper())
     assert "居民身份证：110101********1234" in masked and "联系电话：138****5678" in masked
     assert PERSON_ID not in masked and AGENT_ID not in masked and PHONE not in masked
-    full = words(notice(NoticeKind.ACCEPTED), Masking.on_paper(unmask=True))
+    full = words(notice(NoticeKind.ACCEPTED), Masking.unmasked())
     assert PERSON_ID in full and AGENT_ID in full and PHONE in full
+
+
+def test_paper_masks_ids_and_phones_each_by_its_own_setting() -> None:
+    """Issue 27: turning phone masking off printed full ID numbers."""
+    phone_shown = words(notice(NoticeKind.ACCEPTED), Masking.on_paper(mask_phone=False))
+    assert PHONE in phone_shown
+    assert PERSON_ID not in phone_shown and AGENT_ID not in phone_shown
+    assert "代理人：李四（身份证号 110101********2345）" in phone_shown
+    ids_shown = words(notice(NoticeKind.ACCEPTED), Masking.on_paper(mask_id=False))
+    assert PERSON_ID in ids_shown and AGENT_ID in ids_shown
+    assert "联系电话：138****5678" in ids_shown and PHONE not in ids_shown
+
+
+def test_what_a_masking_shows_in_full_is_named_for_the_log() -> None:
+    person = notice(NoticeKind.ACCEPTED)
+    assert Masking.on_paper().shown_in_full(person) == ()
+    assert Masking.on_paper(mask_phone=False).shown_in_full(person) == ("手机号",)
+    assert Masking.on_paper(mask_id=False).shown_in_full(person) == ("证件号",)
+    assert Masking.unmasked().shown_in_full(person) == ("证件号", "手机号")
+    party = NoticeParty("示范科技有限公司", "统一社会信用代码", USCC)
+    company = notice(NoticeKind.ACCEPTED, applicant=party)
+    assert Masking.unmasked().shown_in_full(company) == ()  # a credit code is public
+    with_agent = replace(party, agent_name="李四", agent_id_number=AGENT_ID)
+    agent = notice(NoticeKind.ACCEPTED, applicant=with_agent)
+    assert Masking.on_paper(mask_id=False).shown_in_full(agent) == ("证件号",)
+    collected = notice(NoticeKind.HANDED_OVER, applicant=party, recipient_id_number=AGENT_ID)
+    assert Masking.on_paper(mask_id=False).shown_in_full(collected) == ("证件号",)
 
 
 def test_paper_prints_a_credit_code_in_full_and_the_screen_masks_it_with_mask_id() -> None:
@@ -127,6 +154,38 @@ def test_a_no_licence_notice_keeps_the_remedies_intake_gives_it() -> None:
     text = words(notice(NoticeKind.NO_LICENCE_NEEDED, remedies="可以依法申请行政复议"))
     assert "依据和说明：该事项不属于本机关职权范围" in text
     assert "可以依法申请行政复议" in text
+
+
+def test_a_no_licence_notice_always_states_the_remedies() -> None:
+    assert DEFAULT_REMEDIES in words(notice(NoticeKind.NO_LICENCE_NEEDED))
+
+
+@pytest.mark.parametrize("kind", [NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED])
+def test_a_refusal_lists_the_materials_handed_back_never_as_received(kind: NoticeKind) -> None:
+    text = words(notice(kind))
+    assert "退还申请材料（共 1 项）：\n序号" in text and "营业执照" in text
+    assert "已收取" not in text
+
+
+@pytest.mark.parametrize("kind", [NoticeKind.PAUSED, NoticeKind.EXTENDED, NoticeKind.TERMINATED])
+def test_a_notice_about_a_case_in_hand_gives_its_reason_and_the_remedies(kind: NoticeKind) -> None:
+    text = words(notice(kind, legal_deadline="2027-01-12 17:30", approver="张伟"))
+    assert "该事项不属于本机关职权范围" in text and DEFAULT_REMEDIES in text
+    assert "已收取" not in text and "退还" not in text  # no list of materials
+    if kind is not NoticeKind.TERMINATED:
+        assert "法定办结期限：2027-01-12 17:30" in text
+
+
+def test_a_pause_notice_says_the_clock_stops_from_the_day_it_stopped() -> None:
+    text = words(notice(NoticeKind.PAUSED, paused_since=date(2026, 11, 30)))
+    assert "自2026年11月30日起暂停计时" in text
+    assert "第四十五条" in text and "不计算在办理期限内" in text
+
+
+def test_an_extension_notice_names_who_approved_it_and_by_how_many_days() -> None:
+    text = words(notice(NoticeKind.EXTENDED, extension_days=10, approver="张伟"))
+    assert "第四十二条第一款" in text and "延长 10 个工作日" in text
+    assert "批准人：张伟" in text
 
 
 def test_a_rongque_notice_carries_the_promise_with_each_due_day() -> None:

@@ -35,4 +35,8 @@ def make_notice(kind: NoticeKind, now: datetime, *, received: int = 2, missing: 
         reason="该事项不属于本机关职权范围",
         other_office="示范市市场监督管理局",
         contact="0571-12345678",
+        legal_deadline="2027-01-12 17:30",  # 中止: before the pause; 延期: after the extension
+        paused_since=date(2026, 11, 27),
+        extension_days=10,
+        approver="张伟",
     )

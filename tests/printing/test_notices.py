@@ -8,6 +8,7 @@ from pdf_helpers import assert_font_embedded, codes, pages_text, text
 from samples import AGENT_ID, CASE, PERSON_ID, PHONE
 
 from counter.model.notice import Notice, NoticeKind, NoticeParty
+from counter.model.notice_text import DEFAULT_REMEDIES, Masking
 from counter.printing.notices import notice_pdf
 
 NoticeOf = Callable[..., Notice]
@@ -41,9 +42,26 @@ def test_notice_masks_id_and_phone_by_default(notice_of: NoticeOf, kind: NoticeK
 
 
 def test_unmasked_notice_prints_full_id_and_phone(notice_of: NoticeOf) -> None:
-    content = text(notice_pdf(notice_of(NoticeKind.ACCEPTED), unmask=True))
+    content = text(notice_pdf(notice_of(NoticeKind.ACCEPTED), Masking.unmasked()))
     assert PERSON_ID in content
+    assert AGENT_ID in content
     assert PHONE in content
+
+
+def test_phone_unmasked_by_its_setting_keeps_both_id_numbers_masked(notice_of: NoticeOf) -> None:
+    """Issue 27: mask_phone = false used to print the applicant's and the agent's IDs."""
+    paper = Masking.on_paper(mask_id=True, mask_phone=False)
+    content = text(notice_pdf(notice_of(NoticeKind.ACCEPTED), paper))
+    assert PHONE in content
+    assert "110101********1234" in content and "110101********2345" in content
+    assert PERSON_ID not in content and AGENT_ID not in content
+
+
+def test_ids_unmasked_by_their_setting_keep_the_phone_masked(notice_of: NoticeOf) -> None:
+    paper = Masking.on_paper(mask_id=False, mask_phone=True)
+    content = text(notice_pdf(notice_of(NoticeKind.ACCEPTED), paper))
+    assert PERSON_ID in content and AGENT_ID in content
+    assert "138****5678" in content and PHONE not in content
 
 
 def test_enterprise_credit_code_is_printed_in_full(notice_of: NoticeOf) -> None:
@@ -127,3 +145,56 @@ def test_long_text_wraps_instead_of_being_cut(notice_of: NoticeOf) -> None:
 def test_same_notice_gives_the_same_bytes(notice_of: NoticeOf) -> None:
     notice: Any = notice_of(NoticeKind.ACCEPTED)
     assert notice_pdf(notice) == notice_pdf(notice)
+
+
+@pytest.mark.parametrize(
+    ("kind", "lines"),
+    [
+        (
+            NoticeKind.PAUSED,
+            (
+                "中止（暂停计时）的原因：该事项不属于本机关职权范围",
+                "自2026年11月27日起暂停计时",
+                "第四十五条",
+                "不计算在办理期限内",
+                "暂停计时前的法定办结期限：2027-01-12 17:30（暂定）",
+                "，恢复计时后按暂停的工作日数顺延",
+            ),
+        ),
+        (
+            NoticeKind.EXTENDED,
+            (
+                "延长期限的理由：该事项不属于本机关职权范围",
+                "第四十二条第一款",
+                "经本行政机关负责人批准，办理期限延长 10 个工作日",
+                "批准人：张伟",
+                "延长后的法定办结期限：2027-01-12 17:30（暂定）",
+            ),
+        ),
+        (
+            NoticeKind.TERMINATED,
+            (
+                "决定终止办理",
+                "终止办理的理由：该事项不属于本机关职权范围",
+                "尚未补齐的容缺材料：法定代表人身份证明（承诺2026年12月4日前补齐）",
+            ),
+        ),
+    ],
+)
+def test_pause_extension_and_termination_notices_give_reason_deadline_and_remedies(
+    notice_of: NoticeOf, kind: NoticeKind, lines: tuple[str, ...]
+) -> None:
+    content = text(notice_pdf(notice_of(kind))).replace("\n", "")
+    for line in (*lines, DEFAULT_REMEDIES):
+        assert line in content, line
+    assert "已收取材料" not in content and "承诺办结时限" not in content
+
+
+@pytest.mark.parametrize("kind", [NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED])
+def test_refusals_list_the_materials_returned_and_the_remedies(
+    notice_of: NoticeOf, kind: NoticeKind
+) -> None:
+    content = text(notice_pdf(notice_of(kind)))
+    assert "退还申请材料（共 2 项）" in content and "营业执照复印件1" in content
+    assert "已收取" not in content
+    assert DEFAULT_REMEDIES in content.replace("\n", "")

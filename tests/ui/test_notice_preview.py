@@ -139,6 +139,22 @@ def test_a_plain_message_replaces_the_notice(preview: NoticePreview, now: dateti
 
 
 def test_the_paper_and_screen_masking_rules_stay_apart() -> None:
-    """Paper has one switch for both and prints credit codes; the screen has two."""
+    """Both follow mask_id and mask_phone each for its own field; paper prints credit codes."""
     assert Masking.on_paper() == Masking(id_number=True, phone=True, credit_code=False)
     assert Masking.on_screen() == Masking(id_number=True, phone=True, credit_code=True)
+    assert Masking.on_paper(mask_phone=False) == Masking(id_number=True, phone=False)
+    assert Masking.on_paper(mask_id=False) == Masking(id_number=False, phone=True)
+
+
+@pytest.mark.parametrize(
+    ("hide_id", "hide_phone"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_the_preview_and_the_paper_mask_alike_for_every_setting(
+    preview: NoticePreview, now: datetime, hide_id: bool, hide_phone: bool
+) -> None:
+    """Issue 27: the screen honoured each setting while paper folded them into one."""
+    notice = make_notice(NoticeKind.ACCEPTED, now)
+    preview.show_notice(notice, hide_id=hide_id, hide_phone=hide_phone)
+    shown = preview_paragraphs(preview)
+    paper = Masking.on_paper(mask_id=hide_id, mask_phone=hide_phone)
+    assert cut(pdf_words(notice_pdf(notice, paper), notice), shown) == shown

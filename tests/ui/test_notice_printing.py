@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from counter.model.print_job import DocumentKind
 from counter.model.settings import Settings
 from counter.printing import payloads
+from counter.services.cases_service import CasesService
 from counter.services.print_service import PrintService
 from counter.services.queue_service import LocalQueue
 from counter.ui.kiosk import KioskWindow
@@ -46,7 +47,10 @@ def test_accepting_a_bundle_queues_and_prints_its_acceptance_notice(
     tmp_path: Path,
 ) -> None:
     page = make_page(qtbot, db, clock)
-    page.print_notice = NoticePrinter(PrintService(db, settings), spool, lambda: settings, clock)
+    cases = CasesService(db, page.intake, page.intake.calendar, settings)
+    page.print_notice = NoticePrinter(
+        PrintService(db, settings), spool, lambda: settings, clock, cases
+    )
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
     qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)

@@ -6,7 +6,8 @@ outcome, linked cases — and differ in their deadlines and states:
 * a bad review (差评) must be called back within 1 working day and fixed within 15
   (**configurable**); the clerk may appeal a mistaken or malicious rating (申诉复核);
 * an enterprise complaint (涉企诉求) is answered within 7 days and resolved within
-  2 months (**configurable**, calendar time as the 信访 rules count it);
+  2 months (**configurable**, calendar time as the 信访 rules count it); a period that
+  ends on a holiday or a weekend ends on the next working day instead (民法典 Art. 203);
 * a 办不成事 matter or a reception-day problem gets a deadline in working days that the
   supervisor sets (default **configurable**).
 
@@ -18,12 +19,12 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from counter.model.deadlines import Light, traffic_light
 from counter.model.errors import NotAllowedError, ValidationError
-from counter.model.workdays import HolidayCalendar, WorkingHours, add_working_days
+from counter.model.workdays import HolidayCalendar, WorkingHours, add_working_days, next_workday
 
 MAX_NOTE = 1000
 
@@ -164,6 +165,16 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def on_a_working_day(due: datetime, holidays: HolidayCalendar) -> tuple[datetime, bool]:
+    """``due``, or the same time on the next working day when ``due`` falls on a holiday
+    or a weekend (民法典 Art. 203: a period whose last day is a rest day ends on the day
+    after the rest); and whether a year it looked at lacks the hall's table (暂定)."""
+    day = due.date()
+    moved = day if holidays.is_workday(day) else next_workday(day, holidays)
+    unsure = not (holidays.is_known(day) and holidays.is_known(moved))
+    return due.replace(year=moved.year, month=moved.month, day=moved.day), unsure
+
+
 @dataclass(frozen=True)
 class Deadlines:
     first: datetime | None
@@ -184,11 +195,13 @@ def deadlines_for(
         final = add_working_days(opened_at, rules.fix_days, holidays, hours)
         return Deadlines(first.due, final.due, first.provisional or final.provisional)
     if kind is FollowUpKind.ENTERPRISE:
-        return Deadlines(
-            opened_at + timedelta(days=rules.enterprise_response_days),
-            add_months(opened_at, rules.enterprise_resolution_months),
-            False,
+        reply, reply_unsure = on_a_working_day(
+            opened_at + timedelta(days=rules.enterprise_response_days), holidays
         )
+        resolved, resolved_unsure = on_a_working_day(
+            add_months(opened_at, rules.enterprise_resolution_months), holidays
+        )
+        return Deadlines(reply, resolved, reply_unsure or resolved_unsure)
     days = rules.register_days if register_days is None else register_days
     final = add_working_days(opened_at, days, holidays, hours)
     return Deadlines(None, final.due, final.provisional)
@@ -277,7 +290,3 @@ def sort_for_supervisor(followups: list[FollowUp]) -> list[FollowUp]:
         return (0, due.replace(tzinfo=None), 0.0)
 
     return sorted(followups, key=key)
-
-
-def opened_on(f: FollowUp) -> date:
-    return f.opened_at.date()

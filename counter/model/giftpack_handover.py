@@ -3,21 +3,25 @@
 Lines are made from the hall's contents list (:mod:`counter.model.giftpack`) the first
 time the case's pack is opened, with ids made from the case and the line's position so
 two windows opening it offline make the same rows. A handover takes only lines that are
-at the window, records who took them (the applicant, or an agent whose 代办委托 covers
-the case), and may leave lines for a later visit at any window.
+at the window of a case 办结（准予）, records who took them (the applicant, or an agent
+whose 代办委托 covers the case, the name and the ID number both matching the record),
+and may leave lines for a later visit at any window. Once the seals are handed over,
+the free seal voucher is no longer printed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
-from counter.model.cases import Delivery, check_delivery
+from counter.model.cases import Case, CaseState, Delivery
+from counter.model.cases import check_recipient as check_recipient
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.giftpack import GiftPackLine
-from counter.model.identity import check_resident_id
+from counter.model.intake import ApplicantKind
+from counter.model.visits import Authorisation
 
 #: The one-thing bundle whose cases get a pack.
 STARTUP_BUNDLE = "YJS-QYKB"
@@ -112,19 +116,92 @@ def check_lines_to_hand(lines: Sequence[PackLine], chosen: Sequence[str]) -> tup
     return tuple(sorted(picked, key=lambda line: line.position))
 
 
-def check_recipient(name: str, id_number: str, today: date) -> tuple[str, str]:
-    """The person at the window: name and an ID number that passes its checks."""
-    who = " ".join(name.split())
-    if len(who) < 2:
-        raise ValidationError("recipient_name", "请填写领取人姓名")
-    check = check_resident_id(id_number, today)
-    if not check.ok:
-        raise ValidationError("recipient_id", f"领取人{check.errors[0]}")
-    return who, check.value
+def check_case_approved(case: Case, approved_before: bool) -> None:
+    """The pack holds the results of the case: handed over once it is 办结（准予）, or after
+    its 出件 when that followed an approval (``approved_before``, from its events)."""
+    if case.state is CaseState.APPROVED:
+        return
+    if case.state is CaseState.DELIVERED and approved_before:
+        return
+    raise NotAllowedError(
+        f"办件 {case.number}（{case.title}）当前状态为“{case.state.value}”，"
+        f"须{CaseState.APPROVED.value}后才能交付大礼包物品"
+    )
 
 
-def check_post(address: str, waybill: str) -> tuple[str, str]:
-    return check_delivery(Delivery.POST, address, waybill)
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def check_applicant_collects(
+    case: Case, legal_rep: str, who: str, id_number: str, others: Sequence[tuple[str, str]]
+) -> None:
+    """申请人本人: a person applicant by their name and ID number together; an enterprise
+    by its 法定代表人, whose name is on record (the ID number is not), and whose ID number
+    must not be that of anyone else on record (``others``: (name, ID) of the agents)."""
+    if case.applicant_kind == ApplicantKind.PERSON.value:
+        if id_number != case.applicant_id_number:
+            raise ValidationError(
+                "recipient_id",
+                f"领取人身份证号与申请人（{case.applicant_name}）登记的不符；"
+                "他人代领请选择“代办人”并凭代办委托",
+            )
+        if not _same_name(who, case.applicant_name):
+            raise ValidationError(
+                "recipient_name", f"领取人姓名“{who}”与申请人“{case.applicant_name}”不符"
+            )
+        return
+    if not legal_rep:
+        raise NotAllowedError(
+            f"{case.applicant_name} 没有登记法定代表人，无法核对本人；请由代办人凭代办委托领取"
+        )
+    if not _same_name(who, legal_rep):
+        raise ValidationError(
+            "recipient_name",
+            f"申请人本人领取须由法定代表人“{legal_rep}”本人凭身份证领取，“{who}”不是；"
+            "他人代领请选择“代办人”并凭代办委托",
+        )
+    for name, number in others:
+        if number == id_number and not _same_name(name, who):
+            raise ValidationError(
+                "recipient_id", f"此身份证号登记在“{name}”名下，与领取人“{who}”不符，请核对本人证件"
+            )
+
+
+def check_agent_collects(auth: Authorisation, who: str) -> None:
+    """代办人: the 代办委托 found by the ID number must name the person at the window."""
+    if not _same_name(who, auth.agent_name):
+        raise ValidationError(
+            "recipient_name",
+            f"领取人姓名“{who}”与代办委托不符：此身份证号的受托代办人是“{auth.agent_name}”，"
+            "请核对本人证件",
+        )
+
+
+def is_seal(line: PackLine) -> bool:
+    """公章, 财务专用章, 发票专用章, 法定代表人名章, 合同专用章 …: what the voucher pays for."""
+    return line.name.endswith("章")
+
+
+def check_voucher_allowed(lines: Sequence[PackLine], handovers: Sequence[HandoverRecord]) -> None:
+    """免费刻章凭证 is for seals not yet made: refused once seals of the pack were handed
+    over, saying when and to whom."""
+    handed = [x for x in lines if is_seal(x) and x.readiness is LineReadiness.HANDED]
+    if not handed:
+        return
+    told = []
+    for record in sorted(handovers, key=lambda h: h.at):
+        names = [x.name for x in handed if x.handover_id == record.id]
+        if names:
+            to = (
+                f"交给{record.recipient_name}（{record.recipient_kind}）"
+                if record.method is Delivery.PICKUP
+                else f"邮寄至{record.address}（运单 {record.waybill}）"
+            )
+            told.append(f"{'、'.join(names)}已于 {record.at:%Y-%m-%d %H:%M} {to}")
+    if not told:
+        told.append(f"{'、'.join(x.name for x in handed)}已领取")
+    raise NotAllowedError("；".join(told) + "，不能再打印免费刻章凭证")
 
 
 @dataclass(frozen=True)

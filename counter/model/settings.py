@@ -6,6 +6,7 @@ generated from :data:`SETTINGS`, so a setting cannot exist in one place and not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,21 @@ def _positive(value: Any) -> int:
     return int(text)
 
 
+def _whole(unit: str) -> Callable[[Any], int]:
+    """A follow-up period, 1–99 whole ``unit``s: 0.5 is refused with a reason, never cut
+    down to a whole number (the periods are counted in whole days and months)."""
+
+    def check(value: Any) -> int:
+        text = str(value).strip()
+        if not isinstance(value, bool) and text.isdecimal() and 1 <= int(text) <= 99:
+            return int(text)
+        if re.fullmatch(r"[0-9]*[.．][0-9]+", text):
+            raise ValueError(f"应为整数{unit}，不能填“{text}”这样的半天或小数（请填 1–99 的整数）")
+        raise ValueError(f"应为 1–99 的整数{unit}")
+
+    return check
+
+
 def _count(value: Any) -> int:
     text = str(value).strip()
     if not text.isdigit() or int(text) > 99:
@@ -100,6 +116,20 @@ def _reasons(value: Any) -> str:
     if not parts:
         raise ValueError("至少填写一个绿色通道原因")
     return ",".join(parts)
+
+
+def _category_codes(value: Any) -> str:
+    """Queue category codes (letters), comma-separated; empty for none."""
+    codes: list[str] = []
+    for part in _text(value).replace("，", ",").split(","):
+        code = part.strip().upper()
+        if not code:
+            continue
+        if len(code) != 1 or not "A" <= code <= "Z":
+            raise ValueError(f"应为业务类别代码（一个英文字母），用逗号分隔，例如 B,C；“{part.strip()}”不是")
+        if code not in codes:
+            codes.append(code)
+    return ",".join(codes)
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -184,6 +214,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue_one_per_person", "每人每类业务限一张等候号",
             "凭身份证取号或预约签到时，同一人同一类业务只能有一张等候中的号。", True, _boolean,
             "bool"),
+    Setting("queue_id_required", "须凭身份证取号的业务类别",
+            "填业务类别代码，用逗号分隔，例如 B,C：这些类别在取号机上须刷身份证或输入身份证号码才能取号"
+            "（每人每类业务限一张等候号也就有了依据）；留空则都不需要。", "", _category_codes),
     Setting("queue_reset_daily", "排队号每日重置", "每天从 001 重新编号。", True, _boolean,
             "bool"),
     Setting("queue_requeue_behind", "过号重排位置",
@@ -195,15 +228,16 @@ SETTINGS: tuple[Setting, ...] = (
             "请改为本地区好差评系统的地址，留空则不印二维码。",
             "https://hcp.example.org/rate?no={number}", _text),
     Setting("followup_callback_days", "差评回访时限（工作日）",
-            "差评后多少个工作日内回访评价人。", 1, _positive),
+            "差评后多少个工作日内回访评价人。", 1, _whole("个工作日")),
     Setting("followup_fix_days", "差评整改时限（工作日）",
-            "差评后多少个工作日内整改到位。", 15, _positive),
+            "差评后多少个工作日内整改到位。", 15, _whole("个工作日")),
     Setting("enterprise_response_days", "涉企诉求答复时限（天）",
-            "涉企诉求登记后多少天内答复。", 7, _positive),
+            "涉企诉求登记后多少天内答复。", 7, _whole("天")),
     Setting("enterprise_resolution_months", "涉企诉求办结时限（月）",
-            "涉企诉求登记后多少个月内办结。", 2, _positive),
+            "涉企诉求登记后多少个月内办结。", 2, _whole("个月")),
     Setting("register_days", "办不成事办理时限（工作日）",
-            "办不成事和接待日问题默认在多少个工作日内办结，登记时可以改。", 5, _positive),
+            "办不成事和接待日问题默认在多少个工作日内办结，登记时可以改。", 5,
+            _whole("个工作日")),
 )  # fmt: skip
 
 _BY_KEY = {s.key: s for s in SETTINGS}

@@ -88,11 +88,6 @@ class Staff:
     #: The public half of her signing key, as the central published it (staff_key.py).
     sign_key: str = ""
 
-    def certificate_valid_on(self, day: date) -> bool:
-        return bool(self.certificate_no) and (
-            self.certificate_expiry is not None and day <= self.certificate_expiry
-        )
-
     def check_can_open_window(self, day: date) -> None:
         """Refuse a window to anyone whose work there would be uncertified."""
         if not self.active:

@@ -2,7 +2,8 @@
 
 A clerk scans or types the case number, sees what is at the window, ticks what is
 handed over and names who takes it (the applicant, or an agent whose 代办委托 covers
-the case). Each handover is one transaction with its outbox ops; the lines left behind
+the case; name and ID number are checked together), once the case is 办结（准予）.
+Each handover is one transaction with its outbox ops; the lines left behind
 are handed over later, at this or any other window. :meth:`GiftPackService.figures`
 gives the hall's figures (packs handed over, free seal sets, items posted).
 """
@@ -15,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
 
-from counter.model.cases import Case, Delivery, check_delivery
+from counter.model.cases import Case, CaseState, Delivery, check_delivery
 from counter.model.clock import iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError
 from counter.model.giftpack import GiftPackLine, Handover, Recipient, SealVoucher
@@ -26,8 +27,12 @@ from counter.model.giftpack_handover import (
     LineReadiness,
     PackLine,
     RecipientKind,
+    check_agent_collects,
+    check_applicant_collects,
+    check_case_approved,
     check_lines_to_hand,
     check_recipient,
+    check_voucher_allowed,
     mark,
     pack_lines,
 )
@@ -136,12 +141,16 @@ class GiftPackService:
         return self.view(case)
 
     def issue_voucher(self, session: Session, case: Case, now: datetime) -> SealVoucher:
-        """免费刻章凭证, once per case: reprinting gives the same number."""
+        """免费刻章凭证, once per case: reprinting gives the same number; refused once the
+        pack's seals have been handed over."""
         session.require(*GIFTPACK_ROLES)
         with immediate(self.db):
             row = giftpack_store.pack(self.db, case.id)
             if row is None:
                 raise NotFoundError("请先打开此办件的大礼包")
+            check_voucher_allowed(
+                giftpack_store.lines(self.db, case.id), giftpack_store.handovers(self.db, case.id)
+            )
             if not row["voucher_number"]:
                 row.update(voucher_number=f"KZ-{case.number}", voucher_issued_at=iso(now))
                 giftpack_store.save_pack(self.db, row, now)
@@ -178,20 +187,35 @@ class GiftPackService:
         address: str = "",
         waybill: str = "",
     ) -> HandoverResult:
-        """Hand over the ticked lines; anything wrong refuses the whole handover."""
+        """Hand over the ticked lines of a case 办结（准予） to the applicant or an authorised
+        agent (name and ID number together); anything wrong refuses the whole handover."""
         session.require(*GIFTPACK_ROLES)
         today: date = now.date()
+        case = cases_store.get_case(self.db, case.id) or case  # its state as of now
+        check_case_approved(
+            case,
+            any(e.to_state is CaseState.APPROVED for e in cases_store.events(self.db, case.id)),
+        )
         auth_id = ""
         if method is Delivery.POST:
             address, waybill = check_delivery(method, address, waybill)
             who, id_checked = "", ""
         else:
             who, id_checked = check_recipient(name, id_number, today)
+            auths = visits_store.authorisations(self.db, case.applicant_id_number)
             if recipient_kind is RecipientKind.AGENT:
-                auths = visits_store.authorisations(self.db, case.applicant_id_number)
-                code = case.bundle_code or ""
-                auth = find_cover(auths, id_checked, code, today)
+                auth = find_cover(auths, id_checked, case.bundle_code or "", today)
+                check_agent_collects(auth, who)
                 auth_id = auth.id
+            else:
+                applicant = cases_store.find_applicant(
+                    self.db, ApplicantKind(case.applicant_kind), case.applicant_id_number
+                )
+                others = [(a.agent_name, a.agent_id_number) for a in auths]
+                if case.agent_id_number:
+                    others.append((case.agent_name, case.agent_id_number))
+                legal_rep = applicant.legal_rep if applicant is not None else ""
+                check_applicant_collects(case, legal_rep, who, id_checked, others)
         with immediate(self.db):
             lines = giftpack_store.lines(self.db, case.id)
             picked = check_lines_to_hand(lines, line_ids)

@@ -1,4 +1,5 @@
-"""What an action on a case needs from the clerk: a reason, a delivery, or the new checklist."""
+"""What an action on a case needs from the clerk: a reason, a delivery (and who collects
+it), or the new checklist."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ class CaseActionDialog(QDialog):
         self.address.setObjectName("address")
         self.waybill = QLineEdit()
         self.waybill.setObjectName("waybill")
+        self.recipient_name = QLineEdit()
+        self.recipient_name.setObjectName("recipientName")
+        self.recipient_id = QLineEdit()
+        self.recipient_id.setObjectName("recipientId")
+        self.recipient_id.setPlaceholderText(self.tr("领取人本人的居民身份证号码"))
         self.checklist = ChecklistEditor()
         form = QFormLayout()
         layout = QVBoxLayout(self)
@@ -53,6 +59,8 @@ class CaseActionDialog(QDialog):
             self.errors.add_row(form, self.tr("原因/说明"), "reason", self.reason)
         if action is Action.DELIVER:
             self.errors.add_row(form, self.tr("出件方式"), "delivery", self.delivery)
+            self.errors.add_row(form, self.tr("领取人姓名"), "recipient_name", self.recipient_name)
+            self.errors.add_row(form, self.tr("领取人身份证号"), "recipient_id", self.recipient_id)
             self.errors.add_row(form, self.tr("收件地址"), "address", self.address)
             self.errors.add_row(form, self.tr("运单号"), "waybill", self.waybill)
             self.delivery.currentIndexChanged.connect(self._toggle_post)
@@ -86,6 +94,8 @@ class CaseActionDialog(QDialog):
         post = self.delivery_method() is Delivery.POST
         self.address.setEnabled(post)
         self.waybill.setEnabled(post)
+        self.recipient_name.setEnabled(not post)
+        self.recipient_id.setEnabled(not post)
 
     def show_error(self, exc: CounterError) -> None:
         self.errors.show(exc)

@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 from counter.model.cases import Action, CaseEvent, CaseState, looks_like_case_number
 from counter.model.deadlines import Light
 from counter.model.errors import CounterError
+from counter.model.identity import mask_id
 from counter.model.intake import CaseMaterial, MaterialStatus
 from counter.model.notice import Notice
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
 from counter.services.cases_service import CaseDetail, CaseFilter, CaseRow, CasesService
 from counter.services.session import Session
+from counter.ui import safety_net
 from counter.ui.case_action_dialog import CaseActionDialog
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.notice_preview import NoticePreview
@@ -177,7 +179,7 @@ class CasesPage(QWidget):
                 ("操作", lambda e: e.action.value),
                 ("状态", lambda e: e.to_state.value),
                 ("经办人", lambda e: f"{e.staff_name}（{e.window} 号窗口）"),
-                ("原因", lambda e: e.reason),
+                ("原因/说明", self._event_note),
             ]
         )
         self.events = record_table_view(self.events_model, stretch=4)
@@ -299,7 +301,7 @@ class CasesPage(QWidget):
         try:
             rows = self.cases.find(text, flt, now, Light(light) if light else None)
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         self.results_model.set_records(rows)
         self.count.setText(self.tr("共 {} 件").format(len(rows)))
@@ -319,7 +321,7 @@ class CasesPage(QWidget):
         try:
             self.show_detail(self.cases.detail(case_id, self.clock()))
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
 
     def show_detail(self, detail: CaseDetail | None) -> None:
         self.detail = detail
@@ -357,6 +359,13 @@ class CasesPage(QWidget):
             self.action_bar.addWidget(button, n // 5, n % 5)
             button.show()
 
+    def _event_note(self, event: CaseEvent) -> str:
+        """The event's reason; for a 出件 at the window, who collected it."""
+        name, id_number = event.recipient
+        if event.reason or not name:
+            return event.reason
+        return f"领取人 {name}（{mask_id(id_number) if self.settings['mask_id'] else id_number}）"
+
     def _deadline_text(self, detail: CaseDetail) -> str:
         case = detail.row.case
         parts = []
@@ -375,7 +384,8 @@ class CasesPage(QWidget):
             parts.append("容缺承诺逾期：" + "、".join(detail.overdue_promises))
         if case.delivery_method:
             post = f"（{case.delivery_address}，运单 {case.waybill}）" if case.waybill else ""
-            parts.append(f"出件：{case.delivery_method}{post}")
+            taker = f"，领取人 {detail.handed_to}" if detail.handed_to else ""
+            parts.append(f"出件：{case.delivery_method}{post}{taker}")
         if case.reason:
             parts.append(f"原因：{case.reason}")
         return "；".join(parts)
@@ -387,7 +397,7 @@ class CasesPage(QWidget):
         try:
             full = self.cases.unmask(self.session, case.id, self.clock())
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         agent = f"；代办人 {full.agent_id_number}" if full.agent_id_number else ""
         self.message.setStyleSheet("color: #8a5300;")
@@ -419,7 +429,7 @@ class CasesPage(QWidget):
                     return
         except CounterError as exc:
             self.message.setStyleSheet(ERROR_STYLE)
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         self.open_case(case.id)
         self.message.setStyleSheet("color: #0b6e4f;")
@@ -464,6 +474,8 @@ class CasesPage(QWidget):
                     delivery=dialog.delivery_method() if action is Action.DELIVER else None,
                     address=dialog.address.text(),
                     waybill=dialog.waybill.text(),
+                    recipient_name=dialog.recipient_name.text(),
+                    recipient_id=dialog.recipient_id.text(),
                 )
             except CounterError as exc:
                 if not needs_input:

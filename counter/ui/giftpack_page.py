@@ -30,7 +30,7 @@ from counter.model.giftpack import MailingSlip, Recipient
 from counter.model.giftpack_handover import LineReadiness, PackLine, RecipientKind
 from counter.model.identity import mask_id
 from counter.model.print_job import DocumentKind, PrintPayload
-from counter.printing.giftpack_papers import handover_pdf, mailing_slip_pdf, seal_voucher_pdf
+from counter.printing import payloads
 from counter.services.giftpack_service import GiftPackService, HandoverResult, PackView
 from counter.services.session import Session
 from counter.ui.forms import ERROR_STYLE, FieldErrors
@@ -57,7 +57,7 @@ class GiftPackPage(QWidget):
         self.session = session
         self.clock = clock
         self.print_document = print_document
-        self.mask = mask
+        self.mask_ids = mask
         self.pack: PackView | None = None
         self.ticked: set[str] = set()
 
@@ -211,7 +211,7 @@ class GiftPackPage(QWidget):
         )
 
     def _id(self, number: str) -> str:
-        return mask_id(number) if self.mask else number
+        return mask_id(number) if self.mask_ids else number
 
     def current_row(self) -> int:
         index = self.table.currentIndex()
@@ -256,10 +256,10 @@ class GiftPackPage(QWidget):
 
     def on_method_changed(self) -> None:
         post = self.method.currentText() == Delivery.POST.value
-        for widget in (self.address, self.waybill):
-            widget.setEnabled(post)
-        for widget in (self.kind, self.recipient_name, self.recipient_id):
-            widget.setEnabled(not post)
+        for post_field in (self.address, self.waybill):
+            post_field.setEnabled(post)
+        for pickup_field in (self.kind, self.recipient_name, self.recipient_id):
+            pickup_field.setEnabled(not post)
 
     # --- handing over -----------------------------------------------------------------
 
@@ -291,9 +291,7 @@ class GiftPackPage(QWidget):
         if not result.view.complete:
             message += self.tr("，其余物品可在任一窗口续领")
         if self.print_document is not None:
-            payload = PrintPayload(
-                f"领取确认单 {result.form.case_number}", handover_pdf(result.form)
-            )
+            payload = payloads.handover(result.form)
             printed = self.print_document(
                 self.session, DocumentKind.HANDOVER, payload, result.form.case_number
             )
@@ -316,7 +314,7 @@ class GiftPackPage(QWidget):
             contents=result.record.names,
             waybill=result.record.waybill,
         )
-        payload = PrintPayload(f"邮寄单 {case.number}", mailing_slip_pdf(slip))
+        payload = payloads.mailing_slip(slip)
         return self.print_document(self.session, DocumentKind.MAILING_SLIP, payload, case.number)
 
     def print_voucher(self) -> None:
@@ -331,9 +329,7 @@ class GiftPackPage(QWidget):
         self.show_pack(self.service.view(self.pack.case))
         message = self.tr("刻章凭证 {}").format(voucher.voucher_number)
         if self.print_document is not None:
-            payload = PrintPayload(
-                f"免费刻章凭证 {voucher.voucher_number}", seal_voucher_pdf(voucher)
-            )
+            payload = payloads.seal_voucher(voucher)
             message += "；" + self.print_document(
                 self.session, DocumentKind.SEAL_VOUCHER, payload, voucher.case_number
             )

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.followups import (
+    DeadlineRules,
     FollowUp,
     FollowUpKind,
     FollowUpState,
     Step,
     add_months,
     apply_step,
+    deadlines_for,
     steps_allowed,
 )
+from counter.model.workdays import HolidayCalendar, WorkingHours
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=HALL_TZ)
 
@@ -27,6 +30,21 @@ def bad(state: FollowUpState = FollowUpState.CALLBACK) -> FollowUp:
 
 def test_two_months_from_the_31st_end_on_the_last_day() -> None:
     assert add_months(datetime(2026, 12, 31, tzinfo=HALL_TZ), 2).date().isoformat() == "2027-02-28"
+
+
+def test_an_enterprise_deadline_on_a_rest_day_ends_on_the_next_working_day() -> None:
+    national_day = frozenset(date(2026, 10, d) for d in range(1, 8))
+    table = HolidayCalendar(national_day, frozenset({date(2026, 10, 10)}), frozenset({2026}))
+    opened = datetime(2026, 9, 25, 16, 0, tzinfo=HALL_TZ)  # +7 days: 10-02, a holiday
+    due = deadlines_for(FollowUpKind.ENTERPRISE, opened, DeadlineRules(), table, WorkingHours())
+    assert due.first == datetime(2026, 10, 8, 16, 0, tzinfo=HALL_TZ)
+    assert not due.provisional
+    weekend = datetime(2026, 10, 3, 9, 0, tzinfo=HALL_TZ)  # +7 days: Saturday 10-10, 调休上班
+    due = deadlines_for(FollowUpKind.ENTERPRISE, weekend, DeadlineRules(), table, WorkingHours())
+    assert due.first == datetime(2026, 10, 10, 9, 0, tzinfo=HALL_TZ)
+    late = datetime(2026, 12, 26, 9, 0, tzinfo=HALL_TZ)  # +7 days: Saturday 2027-01-02
+    due = deadlines_for(FollowUpKind.ENTERPRISE, late, DeadlineRules(), table, WorkingHours())
+    assert due.first == datetime(2027, 1, 4, 9, 0, tzinfo=HALL_TZ) and due.provisional
 
 
 def test_the_call_back_deadline_matters_until_the_call_back() -> None:

@@ -8,6 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from counter.model.cases import Action, Delivery
+from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.followups import FollowUpKind, FollowUpState, Matter, Step
 from counter.model.intake import Decision, MaterialStatus, initial_states, set_status
@@ -67,7 +68,8 @@ def hand_over_case(db: Database, clerk: Session, now: datetime) -> str:
     case = intake.decide(clerk, IntakeRequest("SCJG-0002", form(), states, Decision.ACCEPT), now)
     cases.act(clerk, case.case.id, Action.START, now)
     cases.act(clerk, case.case.id, Action.APPROVE, now)
-    cases.act(clerk, case.case.id, Action.DELIVER, now, delivery=Delivery.PICKUP)
+    cases.act(clerk, case.case.id, Action.DELIVER, now, delivery=Delivery.PICKUP,
+              recipient_name="张三", recipient_id="11010519491231002X")  # fmt: skip
     return case.case.number
 
 
@@ -303,6 +305,19 @@ def test_an_enterprise_complaint_is_answered_in_7_days_and_resolved_in_2_months(
     entered = ratings.register(clerk, Matter(FollowUpKind.ENTERPRISE, "示范科技", "审批慢"), now)
     assert entered.first_due == now + timedelta(days=7)
     assert entered.final_due == now.replace(year=2027, month=1)
+
+
+def test_reply_deadline_on_a_holiday_moves_to_next_working_day(
+    db: Database, ratings: RatingsService
+) -> None:
+    registered = datetime(2026, 9, 25, 10, 0, tzinfo=HALL_TZ)  # Friday; +7 days is 10-02, 国庆
+    clerk = sign_in(db, "lina", DEMO_PASSWORD, "3", registered)
+    entered = ratings.register(
+        clerk, Matter(FollowUpKind.ENTERPRISE, "示范科技", "审批慢"), registered
+    )
+    assert entered.first_due == datetime(2026, 10, 8, 10, 0, tzinfo=HALL_TZ)  # 国庆后首个工作日
+    assert entered.final_due == datetime(2026, 11, 25, 10, 0, tzinfo=HALL_TZ)  # a Wednesday
+    assert not entered.due_provisional
 
 
 def test_the_supervisor_list_is_sorted_by_deadline(

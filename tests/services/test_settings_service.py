@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
+from counter.model.errors import ValidationError
 from counter.services.bootstrap import DEMO_PASSWORD
+from counter.services.ratings_service import deadline_rules
 from counter.services.session import sign_in
 from counter.services.settings_service import SettingsService
 from counter.store.settings_file import load_settings
@@ -37,3 +40,22 @@ def test_saving_writes_only_the_stations_own_values(
     assert saved["window_number"] == "7"
     assert saved["hall_name"] == "示范市政务服务中心"
     assert service.settings["hall_name"] == "鼓楼区政务服务中心"
+
+
+def test_followup_days_refuse_half_days(tmp_path: Path, db: Database, now: datetime) -> None:
+    path = tmp_path / "settings.toml"
+    service = SettingsService(path)
+    supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+    for key in (
+        "followup_callback_days",
+        "followup_fix_days",
+        "enterprise_response_days",
+        "enterprise_resolution_months",
+        "register_days",
+    ):
+        with pytest.raises(ValidationError) as refused:
+            service.update(supervisor, {key: "0.5"})
+        assert refused.value.field == key
+        assert "不能填“0.5”这样的半天或小数" in refused.value.message
+    assert not path.exists()
+    assert deadline_rules(service.settings).callback_days == 1  # not cut down to 0

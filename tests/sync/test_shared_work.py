@@ -45,7 +45,8 @@ def test_a_case_taken_at_window_3_is_continued_and_handed_over_at_window_5(
     clerk_b = sign_in(b, "lina", DEMO_PASSWORD, "5", later)
     cases_b.act(clerk_b, found.id, Action.START, later)
     cases_b.act(clerk_b, found.id, Action.APPROVE, later)
-    cases_b.act(clerk_b, found.id, Action.DELIVER, later, delivery=Delivery.PICKUP)
+    cases_b.act(clerk_b, found.id, Action.DELIVER, later, delivery=Delivery.PICKUP,
+                recipient_name="张三", recipient_id="11010519491231002X")  # fmt: skip
     client_for(b, central).step()
     client_for(a, central).step()
 
@@ -54,6 +55,7 @@ def test_a_case_taken_at_window_3_is_continued_and_handed_over_at_window_5(
     assert back.state is CaseState.DELIVERED
     windows = [e.window for e in cases_a.detail(found.id, later).events]
     assert windows[0] == "3" and windows[-1] == "5"
+    assert cases_a.detail(found.id, later).handed_to == "张三（身份证号 110105********002X）"
 
 
 def test_an_item_retired_centrally_retires_on_the_counter_but_old_cases_keep_it(

@@ -176,6 +176,44 @@ def test_supplement_arrival_is_marked_in_the_dialog_by_keyboard(
     assert "受理通知书" in page.preview.toPlainText()
 
 
+def test_delivery_at_the_window_asks_who_collects_and_shows_it(
+    qtbot: QtBot, page: CasesPage, now: datetime, taken: tuple[CasesService, IntakeResult]
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    from counter.ui.case_action_dialog import CaseActionDialog
+
+    cases, result = taken
+    cases.act(page.session, result.case.id, Action.APPROVE, now)
+    page.open_case(result.case.id)
+    seen: list[str] = []
+
+    def name_nobody() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CaseActionDialog)
+        QTimer.singleShot(0, name_the_collector)
+        dialog.accept()
+
+    def name_the_collector() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CaseActionDialog)
+        seen.append(dialog.errors.text("recipient_name"))
+        dialog.recipient_name.setText("李四")
+        qtbot.keyClicks(dialog.recipient_id, "11010519491231002x")
+        dialog.accept()
+
+    QTimer.singleShot(0, name_nobody)
+    button = page.action_buttons[Action.DELIVER]
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Space)
+    assert seen == ["请填写领取人姓名"]
+    assert page.detail is not None and page.detail.row.case.state is CaseState.DELIVERED
+    assert "领取人 李四（身份证号 110105********002X）" in page.deadline_info.text()
+    last = page.events_model.rowCount() - 1
+    assert page.events_model.index(last, 4).data() == "领取人 李四（110105********002X）"
+    assert "领取人：李四（身份证号 110105********002X）" in page.preview.toPlainText()
+
+
 def test_the_case_shows_what_was_printed_for_it(
     qtbot: QtBot,
     page: CasesPage,

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
+from counter.model.cases import Action
 from counter.model.giftpack import DEFAULT_CONTENTS
 from counter.model.giftpack_handover import LineReadiness
 from counter.model.intake import (
@@ -25,6 +26,7 @@ from counter.model.print_job import DocumentKind, PrintPayload
 from counter.model.settings import Settings
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.calendar_service import CalendarService
+from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
 from counter.services.giftpack_service import GiftPackService
 from counter.services.intake_service import IntakeRequest, IntakeService
@@ -51,10 +53,10 @@ class Printed:
 
 
 def startup_case(db: Database, now: datetime) -> str:
+    """A 企业开办 case taken in and 办结（准予）: its pack may be handed over."""
     settings = Settings()
-    intake = IntakeService(
-        db, CatalogService(db), CalendarService(db, settings.working_hours), settings
-    )
+    calendar = CalendarService(db, settings.working_hours)
+    intake = IntakeService(db, CatalogService(db), calendar, settings)
     clerk = sign_in(db, "lina", DEMO_PASSWORD, "3", now)
     checklist = intake.checklist("YJS-QYKB")
     states = tuple(
@@ -65,7 +67,9 @@ def startup_case(db: Database, now: datetime) -> str:
         ApplicantKind.ENTERPRISE, USCC, "示范科技有限公司", "13812345678", legal_rep="张三"
     )
     request = IntakeRequest("YJS-QYKB", form, states, Decision.ACCEPT)
-    return intake.decide(clerk, request, now).case.number
+    case = intake.decide(clerk, request, now).case
+    CasesService(db, intake, calendar, settings).act(clerk, case.id, Action.APPROVE, now)
+    return case.number
 
 
 def make_page(

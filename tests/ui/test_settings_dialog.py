@@ -73,3 +73,16 @@ def test_hall_settings_published_centrally_are_shown_but_not_editable(
     editor = dialog.editors["hall_name"]
     assert isinstance(editor, QLineEdit) and editor.text() == "鼓楼区政务服务中心"
     assert not editor.isEnabled() and "由中心统一设置" in editor.toolTip()
+
+
+def test_a_half_day_follow_up_period_is_refused_at_its_field(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
+    retype(qtbot, dialog.editors["followup_callback_days"], "0.5")  # type: ignore[arg-type]
+    dialog.on_save()
+    error = dialog.errors.labels["followup_callback_days"]
+    assert error.isVisible()
+    assert "差评回访时限" in error.text() and "不能填“0.5”这样的半天或小数" in error.text()
+    assert dialog.result() != QDialog.DialogCode.Accepted and not path.exists()

@@ -275,6 +275,14 @@ RULES: dict[str, TableRule] = {
         _kinds(W, L), _HOLIDAY_CALLS, shared=True, proof=True, deletable=True, merge=Policy.FIELDS
     ),
     "holiday_years": TableRule(_kinds(W, L), _HOLIDAY_CALLS, shared=True, proof=True),
+    "credit_list": TableRule(
+        _kinds(W, L),
+        ("CreditListService.import_file", "CreditListService.add", "CreditListService.remove"),
+        shared=True,
+        proof=True,
+        deletable=True,
+        merge=Policy.FIELDS,
+    ),
     "queue_categories": TableRule(
         _kinds(W, L),
         ("LocalQueue.set_category_windows",),

@@ -13,13 +13,15 @@ same number.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.identity import check_resident_id
 
 
 class CaseState(StrEnum):
@@ -205,6 +207,18 @@ def check_delivery(method: Delivery, address: str, waybill: str) -> tuple[str, s
     return address, waybill
 
 
+def check_recipient(name: str, id_number: str, today: date) -> tuple[str, str]:
+    """Who collects at the window (出件, a gift pack): a name and an ID number that passes
+    its checks, both normalised (full-width digits, spaces and a lower-case x folded)."""
+    who = " ".join(name.split())
+    if len(who) < 2:
+        raise ValidationError("recipient_name", "请填写领取人姓名")
+    check = check_resident_id(id_number, today)
+    if not check.ok:
+        raise ValidationError("recipient_id", f"领取人{check.errors[0]}")
+    return who, check.value
+
+
 @dataclass(frozen=True)
 class CaseEvent:
     """One thing that happened to a case; append-only, so sync never conflicts on it."""
@@ -219,7 +233,18 @@ class CaseEvent:
     staff_name: str
     window: str
     reason: str = ""
-    data: str = "{}"  # JSON: overrides, delivery, extension approver …
+    data: str = "{}"  # JSON: overrides, delivery, recipient, extension approver …
+
+    @property
+    def recipient(self) -> tuple[str, str]:
+        """出件: who collected, ``(name, ID number)``; empty for any other event."""
+        try:
+            data = json.loads(self.data or "{}")
+        except ValueError:
+            return "", ""
+        if not isinstance(data, dict):
+            return "", ""
+        return str(data.get("recipient_name", "")), str(data.get("recipient_id", ""))
 
 
 # --- Case numbers -----------------------------------------------------------------
@@ -364,6 +389,9 @@ class Case:
     asked_count: int = 0
     naive_count: int = 0
     exempt_count: int = 0
+    #: The day a 容缺 promise of this case first lapsed; kept after closing, so a missed
+    #: promise stays on the list and in the statistics.
+    promise_lapsed_on: date | None = None
 
     @property
     def is_parent(self) -> bool:

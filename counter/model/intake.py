@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from counter.model.catalog import Checklist, ChecklistLine, Material, MaterialForm
@@ -334,6 +334,29 @@ def check_decision(
         )
     if decision is Decision.CORRECTED and not reason.strip():
         raise ValidationError("reason", "请写明当场更正了什么")
+
+
+def check_promises_kept(open_promises: Sequence[str], *, supervisor: bool, reason: str) -> bool:
+    """A 容缺 case is approved only once every promised material is in, or on the duty
+    supervisor's recorded exception (with a reason, for the file). Returns whether the
+    approval is such an exception."""
+    if not open_promises:
+        return False
+    names = "、".join(f"“{n}”" for n in open_promises)
+    if not supervisor:
+        raise NotAllowedError(
+            f"容缺承诺的材料{names}尚未补齐，不能办结（准予）：补齐后点“容缺材料补齐”再办结；"
+            "确需先办结的，请值班长登记例外"
+        )
+    if not reason.strip():
+        raise ValidationError("reason", f"容缺材料{names}尚未补齐：值班长登记例外须写明原因")
+    return True
+
+
+def promise_lapsed_on(due: date, met_on: date | None, today: date) -> date | None:
+    """The day a 容缺 promise lapsed: the day after its date, once the material came
+    later (``met_on``) or, still missing, ``today`` is past it; None while it holds."""
+    return due + timedelta(days=1) if (met_on or today) > due else None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | CasesService.supplement_arrived   | ✓     | ✓          | ✓          | ✓     |
 | CasesService.unmask               | ✓     | ✓          | ✓          | ✓     |
 | CatalogService.import_catalog     | ✗     | ✗          | ✓          | ✓     |
+| CreditListService.add             | ✗     | ✗          | ✓          | ✓     |
+| CreditListService.entries         | ✗     | ✗          | ✓          | ✓     |
+| CreditListService.import_file     | ✗     | ✗          | ✓          | ✓     |
+| CreditListService.remove          | ✗     | ✗          | ✓          | ✓     |
 | CentralQueue.call_next            | ✓     | ✓          | ✓          | ✓     |
 | CentralQueue.call_specific        | ✓     | ✓          | ✓          | ✓     |
 | CentralQueue.clerk_state          | ✓     | ✓          | ✓          | ✓     |
@@ -117,6 +121,10 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "CasesService.supplement_arrived": HALL_STAFF,
     "CasesService.unmask": HALL_STAFF,
     "CatalogService.import_catalog": SUPERVISORS,
+    "CreditListService.add": SUPERVISORS,
+    "CreditListService.entries": SUPERVISORS,
+    "CreditListService.import_file": SUPERVISORS,
+    "CreditListService.remove": SUPERVISORS,
     "CentralQueue.call_next": HALL_STAFF,
     "CentralQueue.call_specific": HALL_STAFF,
     "CentralQueue.clerk_state": EVERYONE,
@@ -201,6 +209,7 @@ UNGUARDED: Mapping[str, str] = {
     "CasesService.recompute_open_deadlines": _SYSTEM,
     "CasesService.refresh_if_calendar_changed": _SYSTEM,
     "CasesService.row": _READ,
+    "CreditListService.check_rongque": "intake asks it before 容缺; answers refused or not",
     "CatalogService.checklist": _READ,
     "CatalogService.department_name": _READ,
     "CatalogService.reload": _SYSTEM,

@@ -141,6 +141,7 @@ class CaseFact:
     items_in_intake: int
     rongque: bool
     mailed: bool
+    promise_lapsed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,10 @@ class FollowUpFact:
 
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
 
 
 def ticket_fact(row: Mapping[str, Any]) -> TicketFact:
@@ -213,6 +218,7 @@ def case_fact(
         naive=int(row.get("naive_count") or 0),
         items_in_intake=items_in_intake,
         rongque=bool(row.get("rongque")),
+        promise_lapsed_on=_day(row.get("promise_lapsed_on")),
         mailed=row.get("delivery_method") == "邮寄",
     )
 
@@ -313,6 +319,7 @@ class Figures:
     finished: int = 0
     on_time: int = 0
     overdue: int = 0
+    promises_lapsed: int = 0  # 容缺 promises that ran out in the period (one per intake)
     avg_taken_days: float | None = None
     avg_promised_days: float | None = None
     intakes: int = 0
@@ -381,6 +388,7 @@ class _Acc:
         self.finished = 0
         self.on_time = 0
         self.overdue = 0
+        self.lapsed = 0
         self.taken: list[float] = []
         self.promised: list[float] = []
         self.intakes = 0
@@ -405,6 +413,7 @@ class _Acc:
             finished=self.finished,
             on_time=self.on_time,
             overdue=self.overdue,
+            promises_lapsed=self.lapsed,
             avg_taken_days=_mean(self.taken),
             avg_promised_days=_mean(self.promised),
             intakes=self.intakes,
@@ -506,7 +515,10 @@ def compute(
             and c.promised_due.date() in period
             and c.promised_due < now
         )
-        if not (accepted_in or finished_in or late_open):
+        lapsed_in = (
+            c.top_level and c.promise_lapsed_on is not None and c.promise_lapsed_on in period
+        )
+        if not (accepted_in or finished_in or late_open or lapsed_in):
             continue
         if accepted_in and c.is_item and c.accepted_at is not None:
             days[c.accepted_at.date()][1] += 1
@@ -532,6 +544,8 @@ def compute(
                     acc.promised.append(c.promised_days)
             if late_open:
                 acc.overdue += 1
+            if lapsed_in:
+                acc.lapsed += 1
             if c.top_level and accepted_in and c.naive > 0:
                 acc.intakes += 1
                 acc.asked += c.asked
@@ -596,6 +610,7 @@ COLUMNS: tuple[tuple[str, Callable[[Figures], str]], ...] = (
     ("办结", lambda f: str(f.finished)),
     ("按时办结", lambda f: str(f.on_time)),
     ("超期", lambda f: str(f.overdue)),
+    ("容缺逾期", lambda f: str(f.promises_lapsed)),
     ("平均用时(工作日)", lambda f: _f(f.avg_taken_days)),
     ("平均承诺(工作日)", lambda f: _f(f.avg_promised_days)),
     ("件均材料", lambda f: _f(f.asked_per_case)),
@@ -631,6 +646,7 @@ def headlines(report: Report) -> list[tuple[str, str]]:
         ("平均等候", f"{_f(t.avg_wait_min)} 分钟"),
         ("受理办件", str(t.accepted)),
         ("办结 / 按时 / 超期", f"{t.finished} / {t.on_time} / {t.overdue}"),
+        ("容缺承诺逾期", str(t.promises_lapsed)),
         ("平均用时 / 承诺", f"{_f(t.avg_taken_days)} / {_f(t.avg_promised_days)} 个工作日"),
         ("件均提交材料", materials),
         ("少跑次数", str(t.trips_saved)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlite_utils import Database
 
@@ -24,6 +24,7 @@ from counter.model.cases import (
     allowed_actions,
     check_delivery,
     check_reason,
+    check_recipient,
     next_state,
 )
 from counter.model.catalog import Checklist
@@ -50,6 +51,8 @@ from counter.model.intake import (
     LineState,
     MaterialStatus,
     check_decision,
+    check_promises_kept,
+    promise_lapsed_on,
 )
 from counter.model.notice import Notice, NoticeKind
 from counter.model.settings import Settings
@@ -86,6 +89,7 @@ class CaseDetail:
     deadlines: CaseDeadlines | None
     overdue_promises: tuple[str, ...]
     actions: tuple[Action, ...]
+    handed_to: str = ""  # 出件: who collected, ID masked as the settings say
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,23 @@ _NOTICE_FOR_STATE = {
     CaseState.REJECTED: NoticeKind.REJECTED,
     CaseState.ACCEPTED: NoticeKind.ACCEPTED,
     CaseState.PROCESSING: NoticeKind.ACCEPTED,
-    CaseState.PAUSED: NoticeKind.ACCEPTED,
+    CaseState.PAUSED: NoticeKind.PAUSED,
     CaseState.APPROVED: NoticeKind.COMPLETED,
     CaseState.DENIED: NoticeKind.COMPLETED,
     CaseState.DELIVERED: NoticeKind.HANDED_OVER,
+    CaseState.TERMINATED: NoticeKind.TERMINATED,
+}
+
+#: What the applicant is given in writing after an action on a case in hand.
+_NOTICE_AFTER = {
+    Action.SUPPLEMENT: NoticeKind.SUPPLEMENT,
+    Action.REJECT: NoticeKind.REJECTED,
+    Action.APPROVE: NoticeKind.COMPLETED,
+    Action.DENY: NoticeKind.COMPLETED,
+    Action.DELIVER: NoticeKind.HANDED_OVER,
+    Action.PAUSE: NoticeKind.PAUSED,  # Art. 45: the time the clock stands does not count
+    Action.EXTEND: NoticeKind.EXTENDED,  # Art. 42: the reason told to the applicant
+    Action.TERMINATE: NoticeKind.TERMINATED,  # e.g. a 容缺 promise not kept
 }
 
 
@@ -192,15 +209,13 @@ class CasesService:
                     self.calendar.hours,
                     self.settings["light_yellow_share"],
                 )
-        if case.rongque and not case.state.closed:
-            promises = [
-                (m.name, m.promised_due)
-                for m in cases_store.materials(self.db, case.parent_id or case.id)
-                if m.status is MaterialStatus.PROMISED and m.promised_due is not None
-            ]
-            if overdue_promises(promises, now.date()):
+        if case.rongque:
+            lapsed = case.promise_lapsed_on is not None or self._lapse(case, now) is not None
+            if lapsed:
+                # Kept after closing: a missed promise is seen on the list for good.
                 flags.append("承诺逾期")
-                light = Light.RED
+                if not case.state.closed:
+                    light = Light.RED
         return CaseRow(
             case=case,
             light=light,
@@ -223,11 +238,14 @@ class CasesService:
             for m in materials
             if m.status is MaterialStatus.PROMISED and m.promised_due is not None
         ]
+        events = tuple(cases_store.events(self.db, case.id))
+        name, id_number = self._handed_to(case.id)
+        shown = mask_id(id_number) if self.settings["mask_id"] else id_number
         return CaseDetail(
             row=self.row(case, now),
             sub_cases=tuple(self.row(c, now) for c in cases_store.children(self.db, case.id)),
             materials=materials,
-            events=tuple(cases_store.events(self.db, case.id)),
+            events=events,
             deadlines=self.deadlines(case, now),
             overdue_promises=overdue_promises(promises, now.date()),
             actions=tuple(
@@ -235,6 +253,7 @@ class CasesService:
                 for a in allowed_actions(case.state)
                 if a is not Action.CORRECTED and (a is not Action.PROMISE_MET or promises)
             ),
+            handed_to=f"{name}（身份证号 {shown}）" if name else "",
         )
 
     def departments(self) -> list[str]:
@@ -248,10 +267,26 @@ class CasesService:
 
     # --- privacy ------------------------------------------------------------------------
 
-    def unmask(self, session: Session, case_id: str, now: datetime) -> Unmasked:
-        """The full identifiers, with the view logged (who, when, which record)."""
+    def unmask(
+        self,
+        session: Session,
+        case_id: str,
+        now: datetime,
+        *,
+        fields: Sequence[str] = ("证件号", "手机号"),
+        printed: str = "",
+    ) -> Unmasked:
+        """The full identifiers, with the view logged (who, when, which record).
+
+        Ctrl+U on the cases page, and every print that shows an identifier in full
+        (``printed`` names the notice, ``fields`` what it shows): an unmasked print is
+        logged exactly as an unmasked view is (docs/domain.md "Personal information").
+        """
         session.require(*CASE_ROLES)
         case = self.get(case_id)
+        what = "、".join(fields)
+        if printed:
+            what = f"打印{printed}：{what}"
         with self.db.atomic():
             cases_store.log_unmask(
                 self.db,
@@ -263,14 +298,15 @@ class CasesService:
                     "window": session.window,
                     "table_name": "cases",
                     "row_id": case.id,
-                    "what": "证件号、手机号",
+                    "what": what,
                 },
                 now,
             )
-            detail = {"number": case.number, "what": "证件号、手机号"}
+            detail = {"number": case.number, "what": what}
             target = f"cases:{case.id}"
             audit_trail.record(self.db, session, AuditAction.UNMASK, target, detail, now)
-        audit.info("unmasked view of case %s by %s", case.number, session.staff.name)
+        seen = "print" if printed else "view"
+        audit.info("unmasked %s of case %s by %s", seen, case.number, session.staff.name)
         return Unmasked(case.applicant_id_number, case.applicant_phone, case.agent_id_number)
 
     # --- acting ---------------------------------------------------------------------------
@@ -286,8 +322,11 @@ class CasesService:
         delivery: Delivery | None = None,
         address: str = "",
         waybill: str = "",
+        recipient_name: str = "",
+        recipient_id: str = "",
     ) -> Notice | None:
-        """One action on a case (and on every sub-case of a parent that allows it)."""
+        """One action on a case (and on every sub-case of a parent that allows it); 出件 at
+        the window records who collected (name and ID number) in its event."""
         session.require(*CASE_ROLES)
         if action is Action.EXTEND:
             session.require(Role.SUPERVISOR)
@@ -299,6 +338,7 @@ class CasesService:
         if action is Action.EXTEND:
             text = check_extension(case.extension_days, reason)
         fields: dict[str, object] = {}
+        handed: dict[str, object] = {}
         if action is Action.DELIVER:
             if delivery is None:
                 raise ValidationError("delivery", "请选择出件方式：当场领取或邮寄")
@@ -308,7 +348,11 @@ class CasesService:
                 "delivery_address": address,
                 "waybill": waybill,
             }
+            if delivery is Delivery.PICKUP:
+                who, id_number = check_recipient(recipient_name, recipient_id, now.date())
+                handed = {"recipient_name": who, "recipient_id": id_number}
         materials = cases_store.materials(self.db, case.parent_id or case.id)
+        extra: dict[str, object] = dict(handed)
         if action in (Action.ACCEPT, Action.SUPPLEMENT):
             decision = Decision.ACCEPT if action is Action.ACCEPT else Decision.SUPPLEMENT
             if action is Action.ACCEPT and any(
@@ -321,16 +365,24 @@ class CasesService:
                 [m.state for m in materials],
                 today=now.date(),
             )
+            if decision is Decision.RONGQUE:
+                self.intake.credit.check_rongque(case.applicant_id_number)
+        if action is Action.APPROVE:
+            open_promises = [m.name for m in materials if m.status is MaterialStatus.PROMISED]
+            supervisor = session.staff.role in (Role.SUPERVISOR, Role.ADMIN)
+            if check_promises_kept(open_promises, supervisor=supervisor, reason=text):
+                extra = {"promise_exception": open_promises}
         with immediate(self.db):
-            changed = self._move(session, case, action, now, text, fields)
+            changed = self._move(session, case, action, now, text, fields, extra=extra)
             for child in cases_store.children(self.db, case.id):
                 if action in allowed_actions(child.state):
-                    self._move(session, child, action, now, text, fields)
+                    self._move(session, child, action, now, text, fields, extra=extra)
             detail = {"number": case.number, "action": action.value, "reason": text}
             audit_trail.record(
                 self.db, session, AuditAction.DECISION, f"cases:{case.id}", detail, now
             )
-        return self._notice_after(changed, action, materials, session, now)
+        notice = self._notice_after(changed, action, materials, session, now, reason=text)
+        return None if notice is None else self._with_recipient(notice, case.id)
 
     def supplement_arrived(
         self, session: Session, case_id: str, states: Sequence[LineState], now: datetime
@@ -358,6 +410,8 @@ class CasesService:
                 case.bundle_code or case.item_code or "", now
             ),
         )
+        if decision is Decision.RONGQUE:
+            self.intake.credit.check_rongque(case.applicant_id_number)
         new = [
             replace(m, status=s.status, copies=s.copies, promised_due=s.promised_due)
             for m, s in zip(old, states, strict=True)
@@ -390,9 +444,14 @@ class CasesService:
             copies=line.copies_required,
             promised_due=None,
         )
+        fields: dict[str, object] = {}
+        assert line.promised_due is not None
+        late = promise_lapsed_on(line.promised_due, now.date(), now.date())
+        if late is not None and case.promise_lapsed_on is None:
+            fields["promise_lapsed_on"] = late
         with immediate(self.db):
             cases_store.save_materials(self.db, top, [received], now)
-            self._move(session, case, Action.PROMISE_MET, now, line.name, {})
+            self._move(session, case, Action.PROMISE_MET, now, line.name, fields)
 
     def notice(self, session: Session, case_id: str, now: datetime) -> Notice:
         """Print again: the case's current notice, the reprint recorded as an event."""
@@ -405,11 +464,14 @@ class CasesService:
             kind = NoticeKind.NO_LICENCE_NEEDED
         if case.state is CaseState.ACCEPTED and case.rongque:
             kind = NoticeKind.RONGQUE
+        if kind is NoticeKind.PAUSED:  # why the clock stopped is in the pause's event
+            pause = [e for e in cases_store.events(self.db, case.id) if e.action is Action.PAUSE]
+            case = replace(case, reason=pause[-1].reason if pause else "")
         with immediate(self.db):
             self._move(session, case, Action.REPRINT, now, kind.value, {})
-        return build_notice(
+        notice = build_notice(
             kind,
-            case,
+            self._as_noticed(case, kind, now),
             cases_store.children(self.db, case.id),
             cases_store.materials(self.db, case.parent_id or case.id),
             self.settings,
@@ -417,6 +479,7 @@ class CasesService:
             case.window,
             now,
         )
+        return self._with_recipient(notice, case.id)
 
     def refresh_if_calendar_changed(self, now: datetime) -> int:
         """Called when the cases page shows: a holiday table entered since the last look
@@ -446,6 +509,9 @@ class CasesService:
 
     # --- internals ------------------------------------------------------------------------
 
+    def _lapse(self, case: Case, now: datetime) -> date | None:
+        return first_lapse(self.db, case, now)
+
     def _move(
         self,
         session: Session,
@@ -456,10 +522,14 @@ class CasesService:
         fields: dict[str, object],
         *,
         rongque: bool = False,
+        extra: dict[str, object] | None = None,
     ) -> Case:
         state = next_state(case.state, action)
         changed = replace(case, state=state, updated_at=now, **fields)  # type: ignore[arg-type]
-        data: dict[str, object] = dict(fields)
+        data: dict[str, object] = {
+            key: value.isoformat() if isinstance(value, date) else value
+            for key, value in {**fields, **(extra or {})}.items()
+        }
         if action in (Action.ACCEPT, Action.SUPPLEMENT_ARRIVED):
             changed = self.intake.accepted(changed, now, rongque=rongque or case.rongque)
         elif action is Action.SUPPLEMENT:
@@ -484,6 +554,8 @@ class CasesService:
                 legal_due=deadlines.legal.due,
                 due_provisional=deadlines.provisional,
             )
+        if changed.rongque and changed.promise_lapsed_on is None:
+            changed = replace(changed, promise_lapsed_on=self._lapse(changed, now))
         if action is not Action.REPRINT:
             cases_store.update_case(self.db, changed, now)
         cases_store.add_event(self.db, event(case, action, state, session, now, reason, data), now)
@@ -496,21 +568,20 @@ class CasesService:
         materials: Sequence[CaseMaterial],
         session: Session,
         now: datetime,
+        *,
+        reason: str = "",
     ) -> Notice | None:
-        kind = {
-            Action.ACCEPT: NoticeKind.RONGQUE if case.rongque else NoticeKind.ACCEPTED,
-            Action.SUPPLEMENT_ARRIVED: NoticeKind.RONGQUE if case.rongque else NoticeKind.ACCEPTED,
-            Action.SUPPLEMENT: NoticeKind.SUPPLEMENT,
-            Action.REJECT: NoticeKind.REJECTED,
-            Action.APPROVE: NoticeKind.COMPLETED,
-            Action.DENY: NoticeKind.COMPLETED,
-            Action.DELIVER: NoticeKind.HANDED_OVER,
-        }.get(action)
+        if action in (Action.ACCEPT, Action.SUPPLEMENT_ARRIVED):
+            kind: NoticeKind | None = NoticeKind.RONGQUE if case.rongque else NoticeKind.ACCEPTED
+        else:
+            kind = _NOTICE_AFTER.get(action)
         if kind is None:
             return None
-        return build_notice(
+        if action in (Action.PAUSE, Action.EXTEND):  # the reason is the event's, not the case's
+            case = replace(case, reason=reason)
+        notice = build_notice(
             kind,
-            case,
+            self._as_noticed(case, kind, now),
             cases_store.children(self.db, case.id),
             materials,
             self.settings,
@@ -518,3 +589,38 @@ class CasesService:
             session.window,
             now,
         )
+        if action is Action.EXTEND:  # Art. 42: approved by the head, here the 值班长 acting
+            notice = replace(notice, approver=session.staff.name)
+        return notice
+
+    def _handed_to(self, case_id: str) -> tuple[str, str]:
+        """Who collected the case at its 出件 (name, ID number); empty if not collected."""
+        events = cases_store.events(self.db, case_id)
+        return next((e.recipient for e in reversed(events) if e.action is Action.DELIVER), ("", ""))
+
+    def _with_recipient(self, notice: Notice, case_id: str) -> Notice:
+        """The 出件回执 names who collected."""
+        if notice.kind is not NoticeKind.HANDED_OVER:
+            return notice
+        name, id_number = self._handed_to(case_id)
+        return replace(notice, recipient_name=name, recipient_id_number=id_number)
+
+    def _as_noticed(self, case: Case, kind: NoticeKind, now: datetime) -> Case:
+        """A paused case's legal deadline as it stood when the clock stopped: the 中止
+        notice says it moves on by the days paused, however long ago the pause began."""
+        if kind is not NoticeKind.PAUSED or case.paused_at is None:
+            return case
+        stopped = self.deadlines(replace(case, paused_at=None), case.paused_at)
+        if stopped is None:
+            return case
+        return replace(case, legal_due=stopped.legal.due, due_provisional=stopped.provisional)
+
+
+def first_lapse(db: Database, case: Case, now: datetime) -> date | None:
+    """The first lapse among the case's open 容缺 promises as of ``now``."""
+    days = [
+        promise_lapsed_on(m.promised_due, None, now.date())
+        for m in cases_store.materials(db, case.parent_id or case.id)
+        if m.status is MaterialStatus.PROMISED and m.promised_due is not None
+    ]
+    return min((d for d in days if d is not None), default=None)

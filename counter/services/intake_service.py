@@ -52,6 +52,7 @@ from counter.model.staff import Role, password_matches
 from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
 from counter.services.catalog_service import CatalogService
+from counter.services.credit_service import CreditListService
 from counter.services.session import Session
 from counter.store import cases_store, outbox, staff_store, visits_store
 from counter.store.db import immediate
@@ -91,6 +92,11 @@ class IntakeResult:
     sub_cases: tuple[Case, ...]
     notice: Notice | None
 
+
+#: Notices refusing the application, with the right to 行政复议 / 行政诉讼.
+REFUSALS = (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED)
+#: Notices about a case in hand: its clock stopped (中止), extended (延期) or ended (终止).
+ABOUT_THE_CASE = (NoticeKind.PAUSED, NoticeKind.EXTENDED, NoticeKind.TERMINATED)
 
 _DECISION_NOTICE = {
     Decision.NO_LICENCE: NoticeKind.NO_LICENCE_NEEDED,
@@ -147,12 +153,14 @@ def build_notice(
         )
         for m in materials
         if m.status.received
-    ) + tuple(
-        NoticeMaterial(m.name, "免提交", 0, f"共享数据免提交（{m.shared_source}）")
-        for m in materials
-        if m.status is MaterialStatus.EXEMPT
     )
-    missing = ()
+    if kind not in REFUSALS:  # a refusal lists what goes back: shared data never came in
+        received += tuple(
+            NoticeMaterial(m.name, "免提交", 0, f"共享数据免提交（{m.shared_source}）")
+            for m in materials
+            if m.status is MaterialStatus.EXEMPT
+        )
+    missing: tuple[NoticeMaterial, ...] = ()
     if kind is NoticeKind.SUPPLEMENT:
         missing = tuple(
             NoticeMaterial(
@@ -172,7 +180,14 @@ def build_notice(
     )
     items = tuple(s.title for s in sub_cases) or (case.title,)
     extra: tuple[str, ...] = ()
-    if sub_cases and case.accepted_at is not None:
+    if sub_cases and kind is NoticeKind.EXTENDED:
+        extra = tuple(
+            f"{s.number} {s.title}：法定办结期限延至 {s.legal_due:%Y-%m-%d %H:%M}"
+            + ("（暂定）" if s.due_provisional else "")
+            for s in sub_cases
+            if s.legal_due is not None
+        )
+    elif sub_cases and case.accepted_at is not None and kind not in ABOUT_THE_CASE:
         extra = tuple(
             f"{s.number} {s.title}：承诺 {s.promised_due:%Y-%m-%d %H:%M} 前办结"
             + ("（暂定）" if s.due_provisional else "")
@@ -202,7 +217,7 @@ def build_notice(
         deadline_provisional=case.due_provisional,
         reason=case.reason,
         other_office=case.other_office,
-        remedies=REMEDIES if kind in (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED) else "",
+        remedies=REMEDIES if kind in (*REFUSALS, *ABOUT_THE_CASE) else "",
         contact=settings["hall_phone"],
         extra_lines=extra,
         rating_url=(
@@ -210,6 +225,9 @@ def build_notice(
             if kind is NoticeKind.HANDED_OVER
             else ""
         ),
+        legal_deadline=f"{case.legal_due:%Y-%m-%d %H:%M}" if case.legal_due else "",
+        paused_since=case.paused_at.date() if case.paused_at else None,
+        extension_days=case.extension_days,
     )
 
 
@@ -243,6 +261,7 @@ class IntakeService:
         self.calendar = calendar
         self.settings = settings
         self.pattern = CaseNumberPattern.parse(settings["case_number_pattern"])
+        self.credit = CreditListService(db)
 
     # --- choosing what the applicant came for -------------------------------------
 
@@ -325,6 +344,8 @@ class IntakeService:
                 today=now.date(),
                 latest_promise=self.latest_promise(request.target_code, now),
             )
+            if request.decision is Decision.RONGQUE:
+                self.credit.check_rongque(applicant.id_number)
         materials = tuple(
             CaseMaterial.of(n, line, state)
             for n, (line, state) in enumerate(

@@ -56,7 +56,7 @@ class StatisticsService:
         self.ratings.apply_defaults(now)
         facts = facts_from_rows(
             ratings_store.ticket_rows(self.db, period.start, period.end),
-            ratings_store.case_rows(self.db, period.start, period.end),
+            ratings_store.case_rows(self.db, period.start, period.end, now.date()),
             ratings_store.rating_rows(self.db, period.start, period.end, outbox.device_id(self.db)),
             ratings_store.followup_rows(self.db, period.start, period.end),
         )

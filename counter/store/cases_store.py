@@ -32,6 +32,7 @@ _DATETIMES = {
     "legal_due",
     "paused_at",
 }
+_DATES = {"promise_lapsed_on"}
 _BOOLS = {"rongque", "deemed_accepted", "due_provisional"}
 _CASE_FIELDS = tuple(f.name for f in fields(Case))
 _CASE_COLUMNS = ", ".join(_CASE_FIELDS)
@@ -42,6 +43,8 @@ def _case_row(case: Case) -> dict[str, Any]:
     row["state"] = case.state.value
     for key in _DATETIMES:
         row[key] = iso(row[key]) if row[key] is not None else None
+    for key in _DATES:
+        row[key] = row[key].isoformat() if row[key] is not None else None
     for key in _BOOLS:
         row[key] = int(row[key])
     return row
@@ -52,6 +55,8 @@ def _case(values: Sequence[Any]) -> Case:
     row["state"] = CaseState(row["state"])
     for key in _DATETIMES:
         row[key] = parse_iso(row[key]) if row[key] is not None else None
+    for key in _DATES:
+        row[key] = date.fromisoformat(row[key]) if row[key] is not None else None
     for key in _BOOLS:
         row[key] = bool(row[key])
     return Case(**row)
@@ -89,7 +94,7 @@ def save_applicant(db: Database, applicant: Applicant, now: datetime) -> None:
         "updated_at": iso(now),
     }
     before = outbox.prior(db, "applicants", {"id": applicant.key})
-    db["applicants"].upsert(row, pk="id")
+    db.table("applicants").upsert(row, pk="id")
     outbox.record(
         db,
         table="applicants",
@@ -117,7 +122,7 @@ def find_applicant(db: Database, kind: ApplicantKind, id_number: str) -> Applica
 
 def insert_case(db: Database, case: Case, now: datetime) -> None:
     row = _case_row(case)
-    db["cases"].insert(row)
+    db.table("cases").insert(row)
     outbox.record(
         db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now, before=None
     )
@@ -126,7 +131,7 @@ def insert_case(db: Database, case: Case, now: datetime) -> None:
 def update_case(db: Database, case: Case, now: datetime) -> None:
     row = _case_row(case)
     before = outbox.prior(db, "cases", {"id": case.id})
-    db["cases"].update(case.id, row)
+    db.table("cases").update(case.id, row)
     outbox.record(
         db, table="cases", row_id=case.id, kind="upsert", payload=row, now=now, before=before
     )
@@ -146,7 +151,7 @@ def add_event(db: Database, event: CaseEvent, now: datetime) -> None:
         "reason": event.reason,
         "data": event.data,
     }
-    db["case_events"].insert(row)
+    db.table("case_events").insert(row)
     outbox.record(db, table="case_events", row_id=event.id, kind="event", payload=row, now=now)
 
 
@@ -219,7 +224,7 @@ def save_materials(
         before = outbox.prior(
             db, "case_materials", {"case_id": case_id, "material_id": m.material_id}
         )
-        db["case_materials"].upsert(row, pk=("case_id", "material_id"))
+        db.table("case_materials").upsert(row, pk=("case_id", "material_id"))
         outbox.record(
             db,
             table="case_materials",
@@ -418,7 +423,7 @@ def material_counts(db: Database) -> list[CaseMaterialCounts]:
 
 def log_unmask(db: Database, row: dict[str, Any], now: datetime) -> None:
     """Record who saw which record's identifiers in full; synced like any other write."""
-    db["unmask_log"].insert(row)
+    db.table("unmask_log").insert(row)
     outbox.record(db, table="unmask_log", row_id=row["id"], kind="insert", payload=row, now=now)
 
 

@@ -934,4 +934,26 @@ def m0014_clocks_and_conflicts(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0015_rongque_promises")
+def m0015_rongque_promises(db: Database) -> None:
+    """容缺 that keeps its promise (issue 27). A case remembers the day a promise first
+    lapsed, so the lapse stays on the list and in the statistics after the case is
+    closed; and the hall's 失信 list, to whose parties 容缺 is not offered."""
+    run_script(
+        db,
+        """
+        ALTER TABLE cases ADD COLUMN promise_lapsed_on TEXT;
+        CREATE INDEX cases_promise_lapsed ON cases (promise_lapsed_on)
+            WHERE promise_lapsed_on IS NOT NULL;
+        CREATE TABLE credit_list (
+            id_number TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'manual',
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

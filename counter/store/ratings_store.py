@@ -30,7 +30,7 @@ _REQUEST_COLUMNS = (
 
 def materialise_requests(db: Database, since: datetime) -> int:
     """Make a request for every ticket served and case handed over since ``since``."""
-    before = db.execute("SELECT count(*) FROM rating_requests").fetchone()[0]
+    before = int(db.execute("SELECT count(*) FROM rating_requests").fetchone()[0])
     with db.atomic():
         db.execute(
             "INSERT OR IGNORE INTO rating_requests (id, kind, source_id, reference,"
@@ -164,15 +164,6 @@ def rating_by_id(db: Database, rating_id: str) -> Rating | None:
     return _rating(row) if row else None
 
 
-def ratings_between(db: Database, start: datetime, end: datetime) -> list[Rating]:
-    rows = db.execute(
-        f"SELECT {_RATING_COLUMNS} FROM ratings WHERE rated_at >= ? AND rated_at < ?"
-        " ORDER BY rated_at",
-        [iso(start), iso(end)],
-    ).fetchall()
-    return [_rating(r) for r in rows]
-
-
 def rating_row(rating: Rating, device: str) -> dict[str, Any]:
     return {
         "id": rating.id,
@@ -203,7 +194,7 @@ def rating_row(rating: Rating, device: str) -> dict[str, Any]:
 def insert_rating(db: Database, rating: Rating, now: datetime) -> None:
     """In the caller's transaction; the unique request id refuses a second rating."""
     row = rating_row(rating, outbox.device_id(db))
-    db["ratings"].insert(row)
+    db.table("ratings").insert(row)
     outbox.record(db, table="ratings", row_id=rating.id, kind="insert", payload=row, now=now)
 
 
@@ -282,7 +273,7 @@ def save_followup(db: Database, f: FollowUp, now: datetime) -> None:
     """Insert or replace; last writer wins on the central (hybrid clock)."""
     row = followup_row(f)
     before = outbox.prior(db, "followups", {"id": f.id})
-    db["followups"].upsert(row, pk="id")
+    db.table("followups").upsert(row, pk="id")
     outbox.record(
         db, table="followups", row_id=f.id, kind="upsert", payload=row, now=now, before=before
     )
@@ -300,7 +291,7 @@ def add_note(db: Database, note: Note, now: datetime) -> None:
         "staff_id": note.staff_id,
         "staff_name": note.staff_name,
     }
-    db["followup_notes"].insert(row)
+    db.table("followup_notes").insert(row)
     outbox.record(db, table="followup_notes", row_id=note.id, kind="insert", payload=row, now=now)
 
 
@@ -355,27 +346,36 @@ def ticket_rows(db: Database, start: date, end: date) -> list[dict[str, Any]]:
     )
 
 
-def case_rows(db: Database, start: date, end: date) -> list[dict[str, Any]]:
+def case_rows(db: Database, start: date, end: date, today: date) -> list[dict[str, Any]]:
     """Cases accepted or decided in the period, or due in it; with the decision time and,
     for an intake, how many items it took in. Over-fetching is harmless: the model
     filters by the period again."""
+    today_text = today.isoformat()
     lo, hi = start.isoformat(), (end.toordinal() + 1)
     hi_text = date.fromordinal(hi).isoformat()
     return _dicts(
         db,
-        "WITH finished AS (SELECT case_id, max(at) AS at FROM case_events"
+        # A 容缺 promise lapses the day after its date: recorded on the case once someone
+        # acted on it, else read from the materials still promised (as CasesService.row).
+        "WITH lapses AS (SELECT c.id, coalesce(c.promise_lapsed_on,"
+        " (SELECT date(min(m.promised_due), '+1 day') FROM case_materials m"
+        " WHERE m.case_id = coalesce(c.parent_id, c.id) AND m.status = '容缺承诺'"
+        " AND m.promised_due < ?)) AS lapsed_on FROM cases c WHERE c.rongque = 1),"
+        " finished AS (SELECT case_id, max(at) AS at FROM case_events"
         " WHERE action IN ('办结（准予）', '办结（不予）') AND at >= ? AND at < ?"
         " GROUP BY case_id),"
         " wanted AS (SELECT id FROM cases WHERE accepted_at >= ? AND accepted_at < ?"
         " UNION SELECT case_id FROM finished"
-        " UNION SELECT id FROM cases WHERE promised_due >= ? AND promised_due < ?)"
+        " UNION SELECT id FROM cases WHERE promised_due >= ? AND promised_due < ?"
+        " UNION SELECT id FROM lapses WHERE lapsed_on >= ? AND lapsed_on < ?)"
         " SELECT c.id, c.parent_id, c.item_code, c.bundle_code, c.title, c.department,"
         " c.window, c.clerk_id, c.clerk_name, c.state, c.accepted_at, c.promised_due,"
         " c.promised_days, c.paused_days, c.asked_count, c.naive_count, c.rongque,"
-        " c.delivery_method, f.at AS finished_at,"
+        " c.delivery_method, l.lapsed_on AS promise_lapsed_on, f.at AS finished_at,"
         " (SELECT count(*) FROM cases k WHERE k.parent_id = c.id) AS children"
-        " FROM wanted w JOIN cases c ON c.id = w.id LEFT JOIN finished f ON f.case_id = c.id",
-        [lo, hi_text, lo, hi_text, lo, hi_text],
+        " FROM wanted w JOIN cases c ON c.id = w.id LEFT JOIN finished f ON f.case_id = c.id"
+        " LEFT JOIN lapses l ON l.id = c.id",
+        [today_text, lo, hi_text, lo, hi_text, lo, hi_text, lo, hi_text],
     )
 
 

@@ -144,6 +144,13 @@ _declare(
     row=False,
     check=_holiday_years_check,
 )
+# The hall's 失信 list (model/credit.py): edited by a supervisor at any counter.
+_declare(
+    "credit_list",
+    "失信名单",
+    "id_number",
+    "id_number:text name:text! reason:text source:text updated_at:text!",
+)
 _declare(
     "queue_categories",
     "取号类别",
@@ -176,7 +183,7 @@ _declare(
     extension_days:integer promised_due:text? legal_due:text? due_provisional:integer
     paused_at:text? paused_days:integer decision:text reason:text other_office:text
     delivery_method:text delivery_address:text waybill:text asked_count:integer
-    naive_count:integer exempt_count:integer updated_at:text!
+    naive_count:integer exempt_count:integer updated_at:text! promise_lapsed_on:text?
 """,
 )
 _declare(

@@ -164,10 +164,10 @@ def _apply_holiday_years(db: Database, change: Change, now: datetime) -> None:
             "DELETE FROM holidays WHERE day >= ? AND day <= ?",
             [f"{year:04d}-01-01", f"{year:04d}-12-31"],
         )
-        db["holiday_years"].upsert(
+        db.table("holiday_years").upsert(
             {"year": year, "source": source, "entered_at": iso(now)}, pk="year"
         )
-    db["holidays"].upsert_all(
+    db.table("holidays").upsert_all(
         [
             {"day": day, "kind": kind, "name": name, "source": source}
             for day, kind, name in change.payload["rows"]
@@ -226,6 +226,7 @@ register("hall_settings", pk="key", pushable=False, shape=_hall_setting_row)
 # Edited by a supervisor at any counter, shared with all.
 register("holidays", pk="day", shape=_holiday_row)
 register("holiday_years", pk="year", apply=_apply_holiday_years)
+register("credit_list", pk="id_number")
 # Published centrally (publish-categories); a supervisor may reassign windows anywhere.
 register("queue_categories", pk="code")
 # Written at the windows: a case taken at one window is found and continued at another.

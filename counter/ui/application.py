@@ -32,6 +32,7 @@ from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
 from counter.services.central_queue import open_queue, queue_for_reading
+from counter.services.credit_service import CreditListService
 from counter.services.giftpack_service import GIFTPACK_ROLES, GiftPackService
 from counter.services.intake_service import INTAKE_ROLES, IntakeResult, IntakeService
 from counter.services.print_service import PrintService
@@ -46,6 +47,7 @@ from counter.ui import safety_net
 from counter.ui.board import BoardWindow, make_voice
 from counter.ui.cases_page import CasesPage
 from counter.ui.catalog_page import CatalogPage
+from counter.ui.credit_list_page import CreditListPage
 from counter.ui.document_printer import DocumentPrinter
 from counter.ui.followups_page import FollowUpsPage
 from counter.ui.fonts import install_font
@@ -102,7 +104,7 @@ def build_pages(
     cases = CasesService(db, intake, calendar, settings.settings)
     print_queue = build_print_queue_page(db, session, settings, clock)
     print_notice = NoticePrinter(
-        print_queue.service, print_queue.spool, lambda: settings.settings, clock
+        print_queue.service, print_queue.spool, lambda: settings.settings, clock, cases
     )
     print_document = DocumentPrinter(print_queue.service, print_queue.spool, clock)
     visits = VisitsService(db, catalog, settings.settings)
@@ -162,6 +164,7 @@ def build_pages(
         pages.append(StatisticsPage(Path(store_file), session, lambda: settings.settings, clock))
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
         pages.append(HolidaysPage(calendar, session, clock))
+        pages.append(CreditListPage(CreditListService(db), session, clock))
         pages.append(
             SyncPage(SyncService(db), session, clock, default_url=settings.settings["central_url"])
         )
@@ -348,7 +351,7 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
         db = open_counter_store(folder, clock())
         settings.use_published(published_settings(db))
     except CounterError as exc:
-        message = getattr(exc, "message", str(exc))
+        message = safety_net.page_message(exc)
         log.error("Counter cannot start: %s", message)
         if not args.screenshot:
             QMessageBox.critical(None, "Counter 无法启动", message)

@@ -20,6 +20,7 @@ from counter.model.intake import (
     set_status,
 )
 from counter.model.notice import NoticeKind
+from counter.model.notice_text import notice_paragraphs
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period
 from counter.services.bootstrap import DEMO_PASSWORD
@@ -34,6 +35,7 @@ from counter.store import cases_store
 from counter.store.cases_store import CaseFilter
 
 USCC = "91350100M000100Y43"
+PERSON = "11010519491231002X"
 
 
 @pytest.fixture
@@ -113,11 +115,39 @@ def test_posting_without_a_waybill_is_refused_at_the_field(services, clerk, now)
     assert cases.get(case.id).state is CaseState.APPROVED
 
 
+def test_handover_records_recipient_name_and_id(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]
+    _, cases = services
+    case = take(services, clerk, now).case
+    cases.act(clerk, case.id, Action.APPROVE, now)
+    with pytest.raises(ValidationError) as caught:  # nobody named: refused, nothing changes
+        cases.act(clerk, case.id, Action.DELIVER, now, delivery=Delivery.PICKUP)
+    assert caught.value.field == "recipient_name"
+    with pytest.raises(ValidationError) as caught:  # a typo in the check digit
+        cases.act(clerk, case.id, Action.DELIVER, now, delivery=Delivery.PICKUP,
+                  recipient_name="李四", recipient_id="110105194912310021")  # fmt: skip
+    assert caught.value.field == "recipient_id" and "校验码" in caught.value.message
+    assert cases.get(case.id).state is CaseState.APPROVED
+
+    typed = "１１０１０５ １９４９１２３１ ００２x"  # full width, spaced, lower-case x
+    notice = cases.act(clerk, case.id, Action.DELIVER, now, delivery=Delivery.PICKUP,
+                       recipient_name=" 李  四 ", recipient_id=typed)  # fmt: skip
+    delivered = cases_store.events(db, case.id)[-1]
+    assert delivered.action is Action.DELIVER and delivered.recipient == ("李 四", PERSON)
+    assert cases.detail(case.id, now).handed_to == "李 四（身份证号 110105********002X）"
+    assert notice is not None and notice.kind is NoticeKind.HANDED_OVER
+    assert (notice.recipient_name, notice.recipient_id_number) == ("李 四", PERSON)
+    lines = notice_paragraphs(notice).lines()
+    assert "领取人：李 四（身份证号 110105********002X）" in lines and PERSON not in lines
+    reprinted = cases.notice(clerk, case.id, now)
+    assert reprinted.recipient_name == "李 四" and reprinted.recipient_id_number == PERSON
+
+
 def test_an_action_on_the_parent_moves_every_sub_case(services, clerk, now) -> None:  # type: ignore[no-untyped-def]
     _, cases = services
     result = take(services, clerk, now, code="YJS-QYKB")
     cases.act(clerk, result.case.id, Action.APPROVE, now)
-    cases.act(clerk, result.case.id, Action.DELIVER, now, delivery=Delivery.PICKUP)
+    cases.act(clerk, result.case.id, Action.DELIVER, now, delivery=Delivery.PICKUP,
+              recipient_name="张三", recipient_id=PERSON)  # fmt: skip
     detail = cases.detail(result.case.id, now)
     assert {row.case.state for row in detail.sub_cases} == {CaseState.DELIVERED}
 

@@ -32,6 +32,7 @@ from counter.model.intake import (
     set_status,
     shortfall,
 )
+from counter.ui import safety_net
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.record_model import RecordTableModel, record_table_view
 
@@ -175,7 +176,7 @@ class ChecklistEditor(QWidget):
         try:
             state = set_status(record.line, record.state, status, promised_due=due)
         except CounterError as exc:
-            self.error.setText(getattr(exc, "message", str(exc)))
+            self.error.setText(safety_net.page_message(exc))
             return
         self.error.clear()
         self._replace(row, state)
@@ -185,7 +186,7 @@ class ChecklistEditor(QWidget):
         try:
             state = set_copies(record.line, record.state, record.state.copies + delta)
         except CounterError as exc:
-            self.error.setText(getattr(exc, "message", str(exc)))
+            self.error.setText(safety_net.page_message(exc))
             return
         self.error.clear()
         self._replace(row, state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from counter.model.errors import CounterError, StorageError, ValidationError
+from counter.model.errors import CounterError, ValidationError
 from counter.ui import safety_net
 
 ERROR_STYLE = "color: #b00020;"
@@ -49,10 +49,8 @@ class FieldErrors:
         A storage fault also goes to the safety net's dialog and the log: the clerk's
         action was not saved, which a red line at the top of the page may not tell her.
         """
-        if isinstance(exc, StorageError):
-            safety_net.report(exc)
         self.clear()
-        message = getattr(exc, "message", str(exc))
+        message = safety_net.page_message(exc)
         field = exc.field if isinstance(exc, ValidationError) else None
         if field in self.labels:
             self.labels[field].setText(message)

@@ -27,6 +27,7 @@ from counter.model.errors import CounterError
 from counter.model.holiday_file import HolidayRow
 from counter.services.calendar_service import CalendarService
 from counter.services.session import Session
+from counter.ui import safety_net
 from counter.ui.record_model import RecordTableModel
 
 KIND_LABELS = {"holiday": "放假", "workday": "调休上班"}
@@ -156,13 +157,13 @@ class HolidaysPage(QWidget):
         try:
             result = self.calendar.import_file(self.session, text, self.clock())
         except CounterError as exc:
-            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            self.show_message(safety_net.page_message(exc), ok=False)
             return
         text = self.tr("已导入 {} 条节假日安排").format(result.rows)
         if result.partial:
             years = "、".join(str(y) for y in result.partial)
             text += self.tr(
-                "；{} 年的文件不含元旦和国庆，只作为部分日期录入，该年尚未确认全年"
+                "；{} 年的日期不同时含元旦和国庆，只作为部分日期录入，该年尚未确认全年"
             ).format(years)
             self.year.setValue(result.partial[0])
         elif result.complete:
@@ -175,7 +176,7 @@ class HolidaysPage(QWidget):
         try:
             self.calendar.confirm_year(self.session, year, self.clock())
         except CounterError as exc:
-            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            self.show_message(safety_net.page_message(exc), ok=False)
             return
         self.show_message(self.tr("已确认 {} 年节假日安排完整").format(year), ok=True)
         self.refresh()
@@ -195,7 +196,7 @@ class HolidaysPage(QWidget):
                 self.session, day, self.kind.currentData(), self.name.text().strip(), self.clock()
             )
         except CounterError as exc:
-            self.show_message(getattr(exc, "message", str(exc)), ok=False)
+            self.show_message(safety_net.page_message(exc), ok=False)
             return
         self.show_message(self.tr("已更新 {}").format(day.isoformat()), ok=True)
         self.year.setValue(day.year)

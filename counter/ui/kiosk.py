@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.model.slips import TicketSlip
 from counter.services.queue_service import IssuedTicket, Queue
+from counter.ui import safety_net
 from counter.ui.polling import poll_while_shown
 
 BIG = "font-size: 26pt; font-weight: bold;"
@@ -161,7 +162,7 @@ class KioskWindow(QWidget):
         try:
             issued = action()
         except CounterError as exc:
-            self.error.setText(getattr(exc, "message", str(exc)))
+            self.error.setText(safety_net.page_message(exc))
             return False
         self.last = issued
         slip: TicketSlip = issued.slip(self.hall_name)

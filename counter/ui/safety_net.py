@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter.log import ui as log
-from counter.model.errors import CounterError
+from counter.model.errors import CounterError, StorageError
 
 TITLE = "操作未完成"
 
@@ -136,6 +136,15 @@ def install(log_file: Path | None, parent: QObject | None = None) -> SafetyNet:
     net = SafetyNet(log_file, parent)
     net.install()
     return net
+
+
+def page_message(error: CounterError | OSError) -> str:
+    """The text a page shows where the action was. A storage fault is also reported
+    (dialog and log): the action was not saved, which a line on the page may not tell
+    the clerk, and IT needs the log. Refusals and offline answers stay on the page."""
+    if isinstance(error, StorageError):
+        report(error)
+    return str(getattr(error, "message", "") or error)
 
 
 def report(error: BaseException) -> None:

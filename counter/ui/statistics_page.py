@@ -50,6 +50,7 @@ from counter.printing.monthly_report import monthly_report_pdf
 from counter.printing.report_files import report_csv, report_xlsx
 from counter.services.session import Session
 from counter.services.statistics_service import statistics_in
+from counter.ui import safety_net
 from counter.ui.forms import ERROR_STYLE
 from counter.ui.record_model import RecordTableModel, record_table_view
 
@@ -85,7 +86,7 @@ class _ReportTask(QRunnable):
             with statistics_in(store_path, settings) as service:
                 report = service.report(session, period, dimension, now)
         except CounterError as exc:
-            error = getattr(exc, "message", str(exc))
+            error = safety_net.page_message(exc)
         self.signals.finished.emit(report, error)
 
 
@@ -192,14 +193,14 @@ class StatisticsPage(QWidget):
         self.table.setObjectName("statistics")
 
         controls = QHBoxLayout()
-        for label, widget in (
+        for text, widget in (
             (self.tr("时段"), self.kind),
             (self.tr("从"), self.start),
             (self.tr("到"), self.end),
             ("", self.dimension),
         ):
-            if label:
-                controls.addWidget(QLabel(label))
+            if text:
+                controls.addWidget(QLabel(text))
             controls.addWidget(widget)
         controls.addWidget(self.run_button)
         controls.addStretch(1)
@@ -271,7 +272,7 @@ class StatisticsPage(QWidget):
         try:
             period = self.period()
         except CounterError as exc:
-            self.error.setText(getattr(exc, "message", str(exc)))
+            self.error.setText(safety_net.page_message(exc))
             return
         if self._task is not None:
             return
@@ -396,4 +397,4 @@ class StatisticsPage(QWidget):
             except OSError as exc:
                 self.error.setText(self.tr("无法保存：{}").format(exc))
             except CounterError as exc:
-                self.error.setText(getattr(exc, "message", str(exc)))
+                self.error.setText(safety_net.page_message(exc))

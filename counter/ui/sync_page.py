@@ -44,6 +44,7 @@ from counter.services.sync_service import (
     SyncService,
     UnappliedChange,
 )
+from counter.ui import safety_net
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import refresh_when_shown
@@ -52,6 +53,7 @@ from counter.ui.record_model import RecordTableModel, record_table_view
 TABLE_LABELS = {
     "holidays": "节假日",
     "holiday_years": "节假日年度表",
+    "credit_list": "失信名单",
     "cases": "办件",
     "case_events": "办件记录",
     "case_materials": "材料清单",
@@ -161,7 +163,7 @@ class SyncPage(QWidget):
             (self.refresh_button, "F5", self.refresh),
         ):
             button.clicked.connect(slot)
-            QShortcut(QKeySequence(keys), self, activated=slot)
+            QShortcut(QKeySequence(keys), self).activated.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -222,8 +224,8 @@ class SyncPage(QWidget):
             (self.take_button, "Ctrl+T", "taken"),
         ):
             button.clicked.connect(lambda _=False, c=choice: self.on_settle_requested(c))
-            QShortcut(
-                QKeySequence(keys), self, activated=lambda c=choice: self.on_settle_requested(c)
+            QShortcut(QKeySequence(keys), self).activated.connect(
+                lambda c=choice: self.on_settle_requested(c)
             )
             row.addWidget(button)
         row.addStretch(1)
@@ -251,7 +253,7 @@ class SyncPage(QWidget):
                 self.clock(),
             )
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         done = self.tr("已采用另一版本") if choice == "taken" else self.tr("已保留现状")
         self.message.setText(done + self.tr("：{}。同步后各窗口随之更新。").format(chosen.label))
@@ -294,7 +296,7 @@ class SyncPage(QWidget):
         self.name_edit.setObjectName("deviceName")
         self.enrol_button = QPushButton(self.tr("登记 (Ctrl+E)"))
         self.enrol_button.clicked.connect(self.on_enrol_requested)
-        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.on_enrol_requested)
+        QShortcut(QKeySequence("Ctrl+E"), self).activated.connect(self.on_enrol_requested)
         self.code_edit.returnPressed.connect(self.on_enrol_requested)
         self.central_label = QLabel()
         self.central_label.setObjectName("centralLabel")
@@ -323,6 +325,7 @@ class SyncPage(QWidget):
             # The whole row, label and all: a hidden field left its label behind. A
             # field with its error line sits in a box of its own (FieldErrors.add_row).
             in_row = widget if self.enrol_form.indexOf(widget) >= 0 else widget.parentWidget()
+            assert in_row is not None  # the box FieldErrors.add_row put it in
             self.enrol_form.setRowVisible(in_row, not url)
 
     def on_enrol_requested(self) -> None:
@@ -406,7 +409,7 @@ class SyncPage(QWidget):
         try:
             action(chosen)
         except CounterError as exc:
-            self.message.setText(getattr(exc, "message", str(exc)))
+            self.message.setText(safety_net.page_message(exc))
             return
         self.message.setText("")
         self.refresh()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from sqlite_utils import Database
 
 from counter.model.errors import CounterError
@@ -17,6 +18,7 @@ from counter.model.staff import Role
 from counter.services import session_trail
 from counter.services.maintenance import backup_store, schedule_restore
 from counter.services.session import Session
+from counter.ui import safety_net
 from counter.ui.screen_lock import IdleLock
 
 
@@ -80,7 +82,7 @@ class BackupAction(_StoreAction):
         try:
             dest = backup_store(self.db, self.store_path, path, self.session, self.clock())
         except (CounterError, OSError) as exc:
-            message = getattr(exc, "message", str(exc))
+            message = safety_net.page_message(exc)
             QMessageBox.critical(self.window, self.window.tr("备份失败"), message)
             return None
         QMessageBox.information(
@@ -130,7 +132,7 @@ class RestoreAction(_StoreAction):
                 self.db, self.store_path, backup_path, self.session, self.clock()
             )
         except (CounterError, OSError) as exc:
-            message = getattr(exc, "message", str(exc))
+            message = safety_net.page_message(exc)
             QMessageBox.critical(self.window, self.window.tr("无法恢复"), message)
             return None
         QMessageBox.information(
@@ -154,7 +156,8 @@ def attach_trust(
     session_trail.note(db, session, "sign_in", clock())
     SignOutOnClose(window, db, session, clock)
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
-        menu = window.menuBar().actions()[0].menu()
+        # QAction.menu() is typed QObject in the stubs; a menu bar's actions hold QMenus.
+        menu = cast(QMenu, window.menuBar().actions()[0].menu())
         first = menu.actions()[0] if menu.actions() else None
         for action in (
             BackupAction(window, db, session, store_path, clock),

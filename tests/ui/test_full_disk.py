@@ -110,3 +110,33 @@ def test_an_intake_decision_on_a_full_disk_shows_the_dialog_keeps_the_form_and_s
     cases = db.execute("SELECT count(*) FROM cases WHERE state = '已受理'").fetchone()[0]
     assert cases == 7
     assert len(error_dialogs) == 1
+
+
+def test_a_page_with_its_own_message_line_still_shows_the_dialog_on_a_full_disk(
+    qtbot: QtBot,
+    db: Database,
+    clock: Callable[[], datetime],
+    now: datetime,
+    net: SafetyNet,
+    log_file: Path,
+    error_dialogs: list[str],
+) -> None:
+    from counter.model.workdays import WorkingHours
+    from counter.services.bootstrap import DEMO_PASSWORD
+    from counter.services.calendar_service import CalendarService
+    from counter.services.session import sign_in
+    from counter.ui.holidays_page import HolidaysPage
+
+    supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+    page = HolidaysPage(CalendarService(db, WorkingHours()), supervisor, clock)
+    qtbot.addWidget(page)
+    queue = LocalQueue(db)
+    fill_the_disk(db, lambda: queue.issue("A", now))
+    before = everything(db)
+
+    page.import_text("2027-01-01,holiday,元旦\n2027-10-01,holiday,国庆节\n")
+
+    qtbot.waitUntil(lambda: len(error_dialogs) == 1)
+    assert error_dialogs[0].startswith(FULL)
+    assert "本机磁盘已满" in page.message.text()
+    assert everything(db) == before

@@ -11,4 +11,7 @@ export QT_QPA_PLATFORM=offscreen
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 "$bin/mypy"
-"$bin/python" -m pytest "$@"
+# One worker per core (COUNTER_TEST_WORKERS=0 runs in this process, for a debugger):
+# many tests wait on a central or a PostgreSQL server, so two cores run the suite in
+# well under the time of one. Every test has its own store, database and ports.
+"$bin/python" -m pytest -n "${COUNTER_TEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -31,6 +31,7 @@ from counter.central.engine import CENTRAL, DeviceCheck, Engine
 from counter.log import queue as log
 from counter.model.clock import Hlc, iso
 from counter.model.errors import NotAllowedError, NotFoundError
+from counter.model.hall_settings import overlay
 from counter.model.queue import (
     CallRule,
     Category,
@@ -40,10 +41,12 @@ from counter.model.queue import (
     busy_refusal,
     called,
     check_one_waiting,
+    check_person,
     linked,
     requeued,
     stepped,
 )
+from counter.model.settings import Settings
 from counter.model.ticket_rows import ticket_from_row, ticket_row
 
 CALL_KINDS = ("call_next", "call_specific", "recall")
@@ -61,6 +64,8 @@ def _refuse_if_busy(number: str | None) -> None:
 
 
 OPEN_STATES = ("waiting", "called", "serving", "held")
+#: The hall settings an issue is decided by, read from the central's own rows.
+ISSUE_SETTINGS = ("queue_one_per_person", "queue_id_required")
 #: Queue events copied into the change log in one transaction: a busy hall's minute.
 MIRROR_BATCH = 2000
 #: How long the answer to a device's request is kept: a retry comes within seconds of
@@ -197,6 +202,18 @@ class HallQueue:
 
     # --- rows ---------------------------------------------------------------------------
 
+    def _rules(self, cur: Any) -> QueueRules:
+        """The queue's rules as the hall's settings published on this central say
+        (``publish-settings``; the defaults where nothing is published)."""
+        rows = self._q(
+            cur,
+            "SELECT row_id, payload FROM rows WHERE table_name = 'hall_settings'"
+            " AND row_id IN (?, ?)",
+            ISSUE_SETTINGS,
+        ).fetchall()
+        published = {r[0]: json.loads(r[1]).get("value") for r in rows}
+        return QueueRules.from_settings(overlay(Settings(), published))
+
     def _load(self, cur: Any, ticket_id_: str, *, lock: bool = False) -> Ticket:
         suffix = " FOR UPDATE" if lock and self.engine.skip_locked else ""
         row = self._q(cur, f"SELECT body FROM queue_tickets WHERE id = ?{suffix}", [ticket_id_])
@@ -315,7 +332,6 @@ class HallQueue:
         now: datetime,
         *,
         lane: Lane,
-        one_waiting_per_person: bool,
         priority_reason: str = "",
         appointment_code: str = "",
         person_id: str = "",
@@ -324,23 +340,28 @@ class HallQueue:
         request: RequestKey | None = None,
     ) -> tuple[Ticket, int]:
         """A new number in the category; (ticket, how many wait ahead of it). Issued
-        once per ``request``: a kiosk's retry gets the same number, not a second one."""
+        once per ``request``: a kiosk's retry gets the same number, not a second one.
+
+        Whether the category needs the visitor's ID and whether one person may wait
+        twice are the central's own settings (:meth:`_rules`), never the device's say;
+        the ID is normalised by the rulebook before the one-ticket check."""
         day = now.date()
         with self.engine._queue_tx() as cur:
 
             def act() -> tuple[Ticket, int]:
-                if person_id:
+                rules = self._rules(cur)
+                person = check_person(rules, category, person_id, day)
+                if person:
                     open_numbers = [
                         r[0]
                         for r in self._q(
                             cur,
                             "SELECT number FROM queue_tickets WHERE person_id = ? AND day = ?"
                             " AND category = ? AND state IN (?, ?, ?, ?) ORDER BY seq",
-                            [person_id, day.isoformat(), category.code, *OPEN_STATES],
+                            [person, day.isoformat(), category.code, *OPEN_STATES],
                         ).fetchall()
                     ]
-                    rules = QueueRules(one_waiting_per_person=one_waiting_per_person)
-                    check_one_waiting(rules, person_id, category, open_numbers)
+                    check_one_waiting(rules, person, category, open_numbers)
                 ticket = Ticket.issued(
                     category.code,
                     self._take_numbers(cur, category.code, numbering, 1),
@@ -348,7 +369,7 @@ class HallQueue:
                     now,
                     priority_reason=priority_reason,
                     appointment_code=appointment_code,
-                    person_id=person_id,
+                    person_id=person,
                     person_name=person_name,
                 )
                 self._insert(cur, ticket, now, origin)

@@ -309,7 +309,6 @@ def add_queue_routes(
                     body.numbering,
                     at,
                     lane=Lane(body.lane),
-                    one_waiting_per_person=body.one_waiting_per_person,
                     priority_reason=body.priority_reason,
                     appointment_code=body.appointment_code,
                     person_id=body.person_id,

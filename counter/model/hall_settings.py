@@ -26,6 +26,7 @@ HALL_KEYS = (
     "queue_interleave",
     "queue_priority_reasons",
     "queue_one_per_person",
+    "queue_id_required",
     "queue_reset_daily",
     "queue_requeue_behind",
     "rating_default_days",

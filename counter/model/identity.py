@@ -19,6 +19,7 @@ stored value is malformed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,9 +35,12 @@ __all__ = [
     "check_mobile",
     "check_resident_id",
     "check_uscc",
+    "describe_char",
+    "is_area_code_warning",
     "mask_id",
     "mask_name",
     "mask_phone",
+    "normalise",
     "require",
     "sex",
 ]
@@ -76,12 +80,21 @@ class IdentifierCheck:
         return self.ok and bool(self.warnings)
 
 
-def _normalise(text: str) -> str:
-    """Fold what input methods and copy-paste produce into the canonical form.
+#: Characters that look like nothing on screen yet are not format characters (those are
+#: dropped by :func:`normalise`): Hangul and half-width fillers, the braille blank.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def normalise(text: str) -> str:
+    """Fold what input methods, card readers and copy-paste produce into the canonical
+    form: the one normaliser of identifiers, used by the intake, the 失信 list and the
+    queue's one-ticket-per-person rule alike.
 
     Full-width digits and letters (common with a Chinese IME on) become half width;
-    spaces and hyphens people insert for readability are dropped; letters are
-    upper-cased since both standards use capitals only.
+    spaces and hyphens people insert for readability are dropped, and so are invisible
+    format characters pasted along from web pages and chat apps (zero-width space,
+    zero-width (non-)joiner, byte-order mark, soft hyphen, direction marks: Unicode
+    category Cf); letters are upper-cased since both standards use capitals only.
     """
     out = []
     for ch in text:
@@ -90,15 +103,27 @@ def _normalise(text: str) -> str:
             ch = chr(code - 0xFEE0)
         elif code == 0x3000:
             ch = " "
-        if ch.isspace() or ch == "-":
+        if ch.isspace() or ch == "-" or unicodedata.category(ch) == "Cf":
             continue
         out.append(ch)
     return "".join(out).upper()
 
 
+def describe_char(ch: str) -> str:
+    """A character as an error message names it: ``字符“I”``, or, for one that shows as
+    nothing (a control character, a filler, a lone combining mark), its code point —
+    ``不可见字符(U+3164)`` — never an empty pair of quotes."""
+    visible = ch.isprintable() and unicodedata.category(ch) not in {"Mn", "Me"}
+    if visible and ch not in _BLANK_LOOKING:
+        return f"字符“{ch}”"
+    return f"不可见字符(U+{ord(ch):04X})"
+
+
 def _bad_chars_message(value: str, allowed: frozenset[str], what: str) -> str | None:
     """Name every offending character with its 1-based position, or None if all fit."""
-    bad = [f"第{i}位字符“{ch}”" for i, ch in enumerate(value, start=1) if ch not in allowed]
+    bad = [
+        f"第{i}位{describe_char(ch)}" for i, ch in enumerate(value, start=1) if ch not in allowed
+    ]
     if not bad:
         return None
     return f"{'、'.join(bad)}不是{what}允许的字符"
@@ -112,7 +137,7 @@ def check_uscc(text: str) -> IdentifierCheck:
     the warning names the expected character so the clerk can spot a typo. The
     authority and region fields are checked lightly, as warnings.
     """
-    value = _normalise(text)
+    value = normalise(text)
     if not value:
         return IdentifierCheck(value, errors=("请输入统一社会信用代码",))
     errors: list[str] = []
@@ -147,7 +172,7 @@ def check_resident_id(text: str, today: date | None = None) -> IdentifierCheck:
     ``today`` is passed in (this module never reads the clock); with ``None`` the
     "born in the future" check is skipped.
     """
-    value = _normalise(text)
+    value = normalise(text)
     if not value:
         return IdentifierCheck(value, errors=("请输入居民身份证号码",))
     errors: list[str] = []
@@ -179,10 +204,22 @@ def check_resident_id(text: str, today: date | None = None) -> IdentifierCheck:
             ric.get_birth_place(value)
         except StdnumValidationError:
             warnings.append(
-                f"地区码“{value[:6]}”在行政区划代码表中查不到（或出生时尚未设立），"
+                f"{_area_code_mark(value)}在行政区划代码表中查不到（或出生时尚未设立），"
                 "请核对证件；确认无误需值班长确认"
             )
     return IdentifierCheck(value, errors=tuple(errors), warnings=tuple(warnings))
+
+
+def _area_code_mark(value: str) -> str:
+    return f"地区码“{value[:6]}”"
+
+
+def is_area_code_warning(message: str, id_number: str) -> bool:
+    """Whether ``message`` is the area-code warning of this ID (the code renamed or
+    not yet set up when its holder was born): the warning a supervisor's confirmation
+    of the person settles for later visits."""
+    value = normalise(id_number)
+    return len(value) == 18 and message.startswith(_area_code_mark(value))
 
 
 def _birth_date_or_none(value: str) -> date | None:
@@ -195,7 +232,7 @@ def _birth_date_or_none(value: str) -> date | None:
 
 def _require_id_shape(value: str) -> str:
     """Normalise and insist on 17 digits + digit/X, for the helpers below."""
-    value = _normalise(value)
+    value = normalise(value)
     if re.fullmatch(r"\d{17}[\dX]", value) is None:
         raise ValidationError("resident_id", "居民身份证号码格式不正确")
     return value
@@ -225,7 +262,7 @@ def check_mobile(text: str) -> IdentifierCheck:
     Separators and a leading ``+86``/``0086``/``86`` country code are dropped, since
     numbers arrive copied from forms and business cards in all these shapes.
     """
-    value = _normalise(text)
+    value = normalise(text)
     for sep in "()":
         value = value.replace(sep, "")
     if value.startswith("+86"):
@@ -237,7 +274,9 @@ def check_mobile(text: str) -> IdentifierCheck:
     if not value:
         return IdentifierCheck(value, errors=("请输入手机号码",))
     errors: list[str] = []
-    bad = [f"第{i}位字符“{ch}”" for i, ch in enumerate(value, start=1) if ch not in _DIGITS]
+    bad = [
+        f"第{i}位{describe_char(ch)}" for i, ch in enumerate(value, start=1) if ch not in _DIGITS
+    ]
     if bad:
         errors.append(f"手机号码只能包含数字，{'、'.join(bad)}不是数字")
     elif len(value) != 11:

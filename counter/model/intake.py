@@ -9,14 +9,20 @@ the field that must change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from counter.model.catalog import Checklist, ChecklistLine, Material, MaterialForm
 from counter.model.errors import NotAllowedError, ValidationError
-from counter.model.identity import check_mobile, check_resident_id, check_uscc
+from counter.model.identity import (
+    check_mobile,
+    check_resident_id,
+    check_uscc,
+    is_area_code_warning,
+)
 
 
 class ApplicantKind(StrEnum):
@@ -71,6 +77,64 @@ class FieldWarning:
 
     field: str
     message: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A supervisor's confirmation of a person's ID despite its area-code warning (a
+    code renamed after the holder was born, such as Hengyang's 4304xx districts in
+    2001), remembered so the person is not stopped again at the next visit, at any
+    window: it is read from the synced case events that recorded the override."""
+
+    id_number: str
+    by: str  # the supervisor's name
+    by_id: str
+    on: date
+
+    @property
+    def text(self) -> str:
+        return f"已核验（值班长 {self.by} {self.on.isoformat()}）"
+
+
+def first_verification(
+    id_number: str, confirmations: Iterable[tuple[datetime, str]]
+) -> Verification | None:
+    """The earliest supervisor's override among case events (time, data JSON) of this
+    person's cases that confirmed this ID's area-code warning; None if none did."""
+    for at, data in sorted(confirmations, key=lambda c: c[0]):
+        try:
+            recorded = json.loads(data or "{}")
+        except ValueError:
+            continue
+        warnings = recorded.get("override_warnings") or ()
+        if recorded.get("override_by") and any(
+            is_area_code_warning(str(w), id_number) for w in warnings
+        ):
+            return Verification(
+                id_number, str(recorded["override_by"]), str(recorded.get("override_by_id", "")),
+                at.date(),
+            )  # fmt: skip
+    return None
+
+
+#: The fields that hold a person's resident ID, whose confirmation is remembered.
+PERSON_ID_FIELDS = ("id_number", "agent_id")
+
+
+def still_to_confirm(
+    warnings: Sequence[FieldWarning], verified: Mapping[str, Verification]
+) -> tuple[FieldWarning, ...]:
+    """The warnings a supervisor must still confirm: the area-code warning of an ID
+    confirmed before (``verified``, by field) is not asked again."""
+    return tuple(
+        w
+        for w in warnings
+        if not (
+            w.field in verified
+            and w.field in PERSON_ID_FIELDS
+            and is_area_code_warning(w.message, verified[w.field].id_number)
+        )
+    )
 
 
 def _name(text: str, field: str, what: str, *, minimum: int = 2) -> str:

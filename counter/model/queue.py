@@ -23,7 +23,8 @@ interleave off (strict lane order). Both the lane order and the ratio are settin
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -31,7 +32,7 @@ from typing import Any
 
 from counter.model.clock import to_ms
 from counter.model.errors import NotAllowedError, ValidationError
-from counter.model.identity import mask_name
+from counter.model.identity import check_resident_id, mask_name, normalise
 
 DEFAULT_PRIORITY_REASONS = ("老年人", "残疾人", "军人", "孕妇或携带婴幼儿")
 APPOINTMENT_REASON = "预约"
@@ -402,6 +403,24 @@ class QueueRules:
     one_waiting_per_person: bool = True
     reset_daily: bool = True
     requeue_behind: int = 3
+    #: Category codes whose tickets are issued only on the visitor's ID (typed at the
+    #: kiosk or read from the card): the hall's ``queue_id_required`` setting.
+    id_required: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> QueueRules:
+        """The queue's rules from the hall's settings (counter.model.settings, checked)."""
+        return cls(
+            call_rule=CallRule(interleave=int(settings["queue_interleave"])),
+            priority_reasons=tuple(str(settings["queue_priority_reasons"]).split(",")),
+            one_waiting_per_person=bool(settings["queue_one_per_person"]),
+            reset_daily=bool(settings["queue_reset_daily"]),
+            requeue_behind=int(settings["queue_requeue_behind"]),
+            id_required=frozenset(c for c in str(settings["queue_id_required"]).split(",") if c),
+        )
+
+    def requires_id(self, category: str) -> bool:
+        return category in self.id_required
 
     def check_priority_reason(self, reason: str) -> str:
         value = reason.strip()
@@ -456,11 +475,31 @@ def check_case_number(number: str) -> str:
 
 
 def check_in_code(code_or_id: str) -> str:
-    """What the visitor types at the kiosk: a booking code or an ID number."""
+    """What the visitor types at the kiosk: a booking code or an ID number (an ID
+    normalised as the intake normalises it)."""
     value = code_or_id.strip().upper()
     if not value:
         raise ValidationError("code", "请输入预约号或身份证号")
-    return value
+    folded = normalise(value)
+    return folded if re.fullmatch(r"\d{17}[\dX]", folded) else value
+
+
+def check_person(rules: QueueRules, category: Category, person_id: str, today: date) -> str:
+    """The visitor's ID as a ticket keeps it: normalised (spaces, full-width digits and
+    invisible characters gone), so one person is one person to the one-ticket rule
+    however the number was typed. A category the hall issues only on an ID refuses a
+    ticket without a valid one, at the ID field."""
+    value = normalise(person_id)
+    if not rules.requires_id(category.code):
+        return value
+    if not value:
+        raise ValidationError(
+            "person_id", f"“{category.name}”须凭本人身份证取号：请刷身份证或输入身份证号码"
+        )
+    check = check_resident_id(value, today)
+    if not check.ok:
+        raise ValidationError("person_id", check.errors[0])
+    return check.value
 
 
 def check_one_waiting(

@@ -68,6 +68,7 @@ keeps the station running; that is how ``Session.require`` has always worked):
 | RatingsService.step               | ✓     | ✓          | ✓          | ✓     |
 | SettingsService.update            | ✗     | ✗          | ✓          | ✓     |
 | StaffService.replace_demo_accounts| ✗     | ✗          | ✓          | ✓     |
+| StaffService.unlock_sign_in       | ✗     | ✗          | ✓          | ✓     |
 | StatisticsService.record_export   | ✗     | ✗          | ✓          | ✓     |
 | StatisticsService.report          | ✗     | ✗          | ✓          | ✓     |
 | SyncService.dismiss               | ✗     | ✗          | ✓          | ✓     |
@@ -169,6 +170,7 @@ ROLE_TABLE: Mapping[str, tuple[Role, ...]] = {
     "RatingsService.step": HALL_STAFF,
     "SettingsService.update": SUPERVISORS,
     "StaffService.replace_demo_accounts": SUPERVISORS,
+    "StaffService.unlock_sign_in": SUPERVISORS,
     "StatisticsService.record_export": SUPERVISORS,
     "StatisticsService.report": SUPERVISORS,
     "SyncService.dismiss": SUPERVISORS,
@@ -233,10 +235,12 @@ UNGUARDED: Mapping[str, str] = {
     "GiftPackService.view": _READ,
     "IntakeService.accepted": "a pure helper of decide() and act(), writes nothing",
     "IntakeService.checklist": _READ,
+    "IntakeService.field_check": _READ,
     "IntakeService.items_of": _READ,
     "IntakeService.latest_promise": _READ,
     "IntakeService.returning_applicant": _READ,
     "IntakeService.target": _READ,
+    "IntakeService.verification": _READ,
     "LocalQueue.add_appointment": "bookings made on the booking site, arriving by sync",
     "LocalQueue.at_window": _READ,
     "LocalQueue.board": _STATION,

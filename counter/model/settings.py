@@ -126,10 +126,36 @@ def _category_codes(value: Any) -> str:
         if not code:
             continue
         if len(code) != 1 or not "A" <= code <= "Z":
-            raise ValueError(f"应为业务类别代码（一个英文字母），用逗号分隔，例如 B,C；“{part.strip()}”不是")
+            raise ValueError(f"“{code}”不是业务类别代码：应为一个英文字母，多个用逗号分隔，如 B,C")
         if code not in codes:
             codes.append(code)
     return ",".join(codes)
+
+
+def _screen(value: Any) -> str:
+    """Which screen: a number (0 the primary, 1 the second…) or the screen's name."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ValueError("应为屏幕序号（0 为主屏幕，1 为第二块屏幕……）或屏幕名称")
+    if not text:
+        raise ValueError("不能为空：填 0 为主屏幕，1 为第二块屏幕……，或填屏幕名称")
+    if text.lstrip("+-").isdecimal():
+        if not text.isdecimal() or int(text) > 9:
+            raise ValueError("屏幕序号应为 0–9：0 为主屏幕，1 为第二块屏幕……")
+        return str(int(text))
+    if len(text) > 64 or not text.isprintable():
+        raise ValueError("屏幕名称应为一行、不超过 64 个字符，例如 HDMI-1")
+    return text
+
+
+def _recent(value: Any) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or not 1 <= int(text) <= 10:
+        raise ValueError("应为 1–10 的整数")
+    return int(text)
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -140,6 +166,10 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
         return text
 
     return check
+
+
+#: The locales Qt ships its own dialogs' translations for that a hall may want.
+UI_LOCALES = ("zh_CN", "zh_TW", "en_US")
 
 
 @dataclass(frozen=True)
@@ -181,6 +211,10 @@ SETTINGS: tuple[Setting, ...] = (
             True, _boolean, "bool"),
     Setting("lock_minutes", "无操作自动锁屏（分钟）",
             "这么多分钟无键盘鼠标操作即锁屏，须重新输入密码；0 表示不锁屏。", 5, _count),
+    Setting("ui_locale", "系统对话框语言",
+            "文件选择、日历等系统对话框和日期的语言：zh_CN 简体中文，zh_TW 繁体中文，"
+            "en_US 英文；本系统自己的文字总是简体中文。重新启动后生效。",
+            "zh_CN", _choice(*UI_LOCALES), "choice", UI_LOCALES),
     Setting("data_dir", "数据文件夹", "本机数据库所在文件夹；留空使用系统默认位置。",
             "", _text),
     Setting("central_url", "中心地址", "数据同步中心的地址；留空表示单机使用。", "", _url),
@@ -215,12 +249,20 @@ SETTINGS: tuple[Setting, ...] = (
             "凭身份证取号或预约签到时，同一人同一类业务只能有一张等候中的号。", True, _boolean,
             "bool"),
     Setting("queue_id_required", "须凭身份证取号的业务类别",
-            "填业务类别代码，用逗号分隔，例如 B,C：这些类别在取号机上须刷身份证或输入身份证号码才能取号"
-            "（每人每类业务限一张等候号也就有了依据）；留空则都不需要。", "", _category_codes),
+            "填业务类别代码，用逗号分隔，例如 B,C：这些类别在取号机上须刷身份证或"
+            "输入身份证号码才能取号（每人每类业务限一张等候号）；留空则都不需要。", "",
+            _category_codes),
     Setting("queue_reset_daily", "排队号每日重置", "每天从 001 重新编号。", True, _boolean,
             "bool"),
     Setting("queue_requeue_behind", "过号重排位置",
             "过号后本人到场重新排队时，排在当时等候的第几位之后。", 3, _count),
+    Setting("board_screen", "叫号屏显示在哪块屏幕",
+            "叫号屏模式（--board）全屏显示的屏幕：0 为主屏幕，1 为第二块屏幕，依此类推；"
+            "也可填屏幕名称（如 HDMI-1，见日志）。本机没有这块屏幕时显示在主屏幕上，并记入日志。",
+            "1", _screen),
+    Setting("board_recent", "叫号屏显示最近叫号数",
+            "叫号屏显示最近叫过的这么多个号：最新的一个大字显示，其余连同窗口号从新到旧列出，"
+            "方便没听清的人找到自己的号。", 6, _recent),
     Setting("rating_default_days", "未评价默认好评天数",
             "服务结束后这么多天内没有评价的，按“基本满意”计。", 7, _positive),
     Setting("rating_url", "扫码评价地址",

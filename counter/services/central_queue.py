@@ -28,12 +28,10 @@ The window panel, the kiosk and the board call the same methods either way.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -53,26 +51,30 @@ from counter.model.queue import (
     check_case_number,
     check_hands_free,
     check_in_code,
+    check_person,
     check_services,
     check_transfer,
     clerk_spans,
     numbering_key,
     statistics,
 )
-from counter.model.settings import Settings
 from counter.model.ticket_rows import ticket_from_row
+
+# Opening the queue (the central's or the store's own) lives in queue_access, which
+# imports this module only for an enrolled store; these names stay importable here.
+from counter.services.queue_access import OpenReader as OpenReader
+from counter.services.queue_access import open_queue as open_queue
+from counter.services.queue_access import queue_for_reading as queue_for_reading
 from counter.services.queue_service import (
     QUEUE_ROLES,
     BoardCall,
     BoardView,
     IssuedTicket,
     LocalQueue,
-    Queue,
-    queue_rules,
 )
 from counter.services.session import Session
-from counter.store import hall_settings, queue_store
-from counter.store.db import connect, immediate
+from counter.store import queue_store
+from counter.store.db import immediate
 from counter.sync.client import transport_for
 from counter.sync.queue_protocol import (
     REQUEST_ID_HEADER,
@@ -493,6 +495,7 @@ class CentralQueue:
     ) -> IssuedTicket:
         cat = self.offline._category(category)
         lane, reason = self.rules.lane_for(priority_reason)
+        person = check_person(self.rules, cat, person_id, now.date())  # the central checks too
         request_id = new_request_id()  # one press of the kiosk's button: one number
         return self._either(
             lambda: self._issue_remote(
@@ -501,7 +504,7 @@ class CentralQueue:
                 lane,
                 request_id,
                 priority_reason=reason,
-                person_id=person_id.strip().upper(),
+                person_id=person,
                 person_name=person_name.strip(),
             ),
             lambda: self.offline.issue(
@@ -527,7 +530,7 @@ class CentralQueue:
                 Lane.APPOINTMENT,
                 request_id,
                 appointment_code=booking.code,
-                person_id=booking.id_number,
+                person_id=check_person(self.rules, cat, booking.id_number, now.date()),
                 person_name=booking.name,
             )
             with immediate(self.db):
@@ -741,35 +744,3 @@ class CentralQueue:
         return self._either(
             remote, lambda: self.offline.link_case(ticket_id, case_number, now, session)
         )
-
-
-def open_queue(
-    db: Database, settings: Settings, *, reading: bool = False
-) -> CentralQueue | LocalQueue:
-    """The queue the kiosk, the window panel and the board use: the central's when this
-    store is enrolled with a central, this store's own otherwise. The rules are the
-    hall's published ones where the central has published them. A queue opened for
-    ``reading`` leaves handing over offline tickets to the one that acts."""
-    rules = queue_rules(hall_settings.effective(db, settings))
-    return CentralQueue.for_store(db, rules, hands_over=not reading) or LocalQueue(db, rules)
-
-
-#: Opens a queue on a store connection of its own (queue_for_reading), for a screen
-#: that reads on a pool thread; closed when the reading is done.
-OpenReader = Callable[[], contextlib.AbstractContextManager[Queue]]
-
-
-@contextlib.contextmanager
-def queue_for_reading(store_path: Path, settings: Settings) -> Iterator[Queue]:
-    """A queue on a store connection of its own, for reading on another thread (SQLite
-    connections belong to the thread that opened them); closed after."""
-    db = connect(store_path)
-    try:
-        queue = open_queue(db, settings, reading=True)
-        try:
-            yield queue
-        finally:
-            if isinstance(queue, CentralQueue):
-                queue.close()
-    finally:
-        db.close()

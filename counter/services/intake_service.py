@@ -31,6 +31,7 @@ from counter.model.catalog_search import CatalogEntry
 from counter.model.clock import to_ms
 from counter.model.deadlines import case_deadlines, decision_start, latest_promise_date
 from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.identity import normalise
 from counter.model.intake import (
     Agent,
     Applicant,
@@ -41,9 +42,13 @@ from counter.model.intake import (
     FieldWarning,
     LineState,
     MaterialStatus,
+    Verification,
     check_applicant,
     check_decision,
+    check_field,
+    first_verification,
     missing_lines,
+    still_to_confirm,
 )
 from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
 from counter.model.ratings import rating_link
@@ -302,6 +307,48 @@ class IntakeService:
     def returning_applicant(self, kind: ApplicantKind, id_number: str) -> Applicant | None:
         return cases_store.find_applicant(self.db, kind, id_number)
 
+    def verification(self, id_number: str) -> Verification | None:
+        """A supervisor's earlier confirmation of this person's ID despite its area-code
+        warning, at any window of the hall (read from the synced cases and their
+        events), or None."""
+        value = normalise(id_number)
+        if not value:
+            return None
+        return first_verification(value, cases_store.overrides_of_person(self.db, value))
+
+    def field_check(
+        self, form: ApplicantForm, field: str, today: date
+    ) -> tuple[str, tuple[str, ...], Verification | None]:
+        """:func:`~counter.model.intake.check_field` as the window sees it: a person's
+        area-code warning a supervisor confirmed before is taken off, and that
+        confirmation comes back for the page to show (已核验（值班长 … 日期）)."""
+        value, soft = check_field(form, field, today)
+        found = self._verified(form.kind, field, value) if soft else None
+        if found is None:
+            return value, soft, None
+        left = still_to_confirm([FieldWarning(field, w) for w in soft], {field: found})
+        return value, tuple(w.message for w in left), found
+
+    def _verified(self, kind: ApplicantKind, field: str, value: str) -> Verification | None:
+        if field == "agent_id" or (field == "id_number" and kind is ApplicantKind.PERSON):
+            return self.verification(value)
+        return None
+
+    def _still_to_confirm(
+        self,
+        applicant: Applicant,
+        agent: Agent | None,
+        warnings: Sequence[FieldWarning],
+    ) -> tuple[FieldWarning, ...]:
+        ids = {"id_number": applicant.id_number, "agent_id": agent.id_number if agent else ""}
+        verified = {
+            field: found
+            for field in {w.field for w in warnings}
+            if field in ids
+            and (found := self._verified(applicant.kind, field, ids[field])) is not None
+        }
+        return still_to_confirm(warnings, verified)
+
     def confirm_override(
         self,
         session: Session,
@@ -332,7 +379,7 @@ class IntakeService:
         target = self.target(request.target_code)
         items = self.items_of(target)
         applicant, agent, warnings = check_applicant(request.applicant, now.date())
-        self._check_override(warnings, request.override)
+        self._check_override(self._still_to_confirm(applicant, agent, warnings), request.override)
         checklist = self.catalog.checklist(target)
         if request.decision is not None:
             check_decision(

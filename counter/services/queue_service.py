@@ -25,7 +25,6 @@ from counter.model.queue import (
     APPOINTMENT_REASON,
     CLERK_AFTER,
     Appointment,
-    CallRule,
     Category,
     ClerkState,
     Lane,
@@ -38,6 +37,7 @@ from counter.model.queue import (
     check_hands_free,
     check_in_code,
     check_one_waiting,
+    check_person,
     check_services,
     check_transfer,
     clerk_spans,
@@ -62,13 +62,7 @@ QUEUE_ROLES = roles.HALL_STAFF
 
 def queue_rules(settings: Settings) -> QueueRules:
     """The hall's queue settings as the model's rules."""
-    return QueueRules(
-        call_rule=CallRule(interleave=int(settings["queue_interleave"])),
-        priority_reasons=tuple(str(settings["queue_priority_reasons"]).split(",")),
-        one_waiting_per_person=bool(settings["queue_one_per_person"]),
-        reset_daily=bool(settings["queue_reset_daily"]),
-        requeue_behind=int(settings["queue_requeue_behind"]),
-    )
+    return QueueRules.from_settings(settings)
 
 
 @dataclass(frozen=True)
@@ -373,16 +367,19 @@ class LocalQueue:
         person_id: str = "",
         person_name: str = "",
     ) -> IssuedTicket:
-        """Take a number; a priority reason puts it in the 绿色通道 lane."""
+        """Take a number; a priority reason puts it in the 绿色通道 lane. The ID, where
+        given (or where the category asks for one), is normalised and checked by the
+        rulebook (counter.model.queue.check_person)."""
         cat = self._category(category)
         lane, reason = self.rules.lane_for(priority_reason)
+        person = check_person(self.rules, cat, person_id, _day(now))
         with immediate(self.db):
             return self._issue(
                 cat,
                 now,
                 lane=lane,
                 priority_reason=reason,
-                person_id=person_id.strip().upper(),
+                person_id=person,
                 person_name=person_name.strip(),
             )
 
@@ -399,7 +396,7 @@ class LocalQueue:
                 now,
                 lane=Lane.APPOINTMENT,
                 appointment_code=booking.code,
-                person_id=booking.id_number,
+                person_id=check_person(self.rules, cat, booking.id_number, _day(now)),
                 person_name=booking.name,
             )
             self._record_check_in(booking, issued.ticket, now)

@@ -155,6 +155,20 @@ def add_event(db: Database, event: CaseEvent, now: datetime) -> None:
     outbox.record(db, table="case_events", row_id=event.id, kind="event", payload=row, now=now)
 
 
+def overrides_of_person(db: Database, id_number: str) -> list[tuple[datetime, str]]:
+    """(time, data) of every case event that carries a supervisor's override, on the
+    cases of this person (a 个人 applicant or an agent), pulled from other windows too:
+    where a confirmation of the person's ID is remembered (model.intake.Verification)."""
+    rows = db.execute(
+        "SELECT at, data FROM case_events WHERE case_id IN (SELECT id FROM cases"
+        " WHERE applicant_id_number = ? AND applicant_kind = ?"
+        " UNION SELECT id FROM cases WHERE agent_id_number = ?)"
+        " AND data LIKE '%\"override_by\"%' ORDER BY at",
+        [id_number, ApplicantKind.PERSON.value, id_number],
+    ).fetchall()
+    return [(parse_iso(r[0]), str(r[1])) for r in rows]
+
+
 def get_case(db: Database, case_id: str) -> Case | None:
     row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
     return _case(row) if row else None

@@ -136,6 +136,8 @@ class IssueRequest(_Request):
     category_name: Text100
     numbering: str = Field(min_length=1, max_length=20)
     lane: int = Field(ge=0, le=2)
+    # The device's own setting, still sent; the central decides by the hall settings
+    # published on it (HallQueue.issue), whatever a device says here.
     one_waiting_per_person: bool
     priority_reason: str = Field(default="", max_length=50)
     appointment_code: str = Field(default="", max_length=50)

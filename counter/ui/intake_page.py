@@ -34,7 +34,6 @@ from counter.model.intake import (
     ApplicantKind,
     Decision,
     FieldWarning,
-    check_field,
 )
 from counter.model.notice import Notice
 from counter.model.settings import Settings
@@ -50,6 +49,7 @@ from counter.ui.override_dialog import OverrideDialog
 from counter.ui.record_model import catalog_results_model, days_text, record_table_view
 
 WARNING_STYLE = "color: #8a5300;"
+VERIFIED_STYLE = "color: #0b6e4f;"
 
 #: Decision keys, in the order the buttons show them.
 DECISION_KEYS: tuple[tuple[Decision | None, str], ...] = (
@@ -352,7 +352,7 @@ class IntakePage(QWidget):
             warning.hide()
             return
         try:
-            value, soft = check_field(self.form(), field, self.clock().date())
+            value, soft, verified = self.intake.field_check(self.form(), field, self.clock().date())
         except ValidationError as exc:
             error.setText(exc.message)
             error.show()
@@ -360,7 +360,12 @@ class IntakePage(QWidget):
             return
         error.hide()
         if soft:
+            warning.setStyleSheet(WARNING_STYLE)
             warning.setText("；".join(soft) + self.tr("（F4 请值班长确认）"))
+            warning.show()
+        elif verified is not None:  # confirmed at an earlier visit: no second override
+            warning.setStyleSheet(VERIFIED_STYLE)
+            warning.setText(verified.text)
             warning.show()
         else:
             warning.hide()
@@ -389,7 +394,7 @@ class IntakePage(QWidget):
             if not self.fields[field].text().strip():
                 continue
             try:
-                _, soft = check_field(form, field, self.clock().date())
+                _, soft, _ = self.intake.field_check(form, field, self.clock().date())
             except ValidationError:
                 continue
             out.extend(FieldWarning(field, w) for w in soft)

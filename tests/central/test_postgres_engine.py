@@ -32,7 +32,7 @@ def engine(tmp_path: Path, pg_dsn: str) -> Iterator[PostgresEngine]:
 
 
 def issue(hall: HallQueue, at: datetime, **person: str) -> None:
-    hall.issue(HALL, "F", at, lane=Lane.NORMAL, one_waiting_per_person=True, **person)
+    hall.issue(HALL, "F", at, lane=Lane.NORMAL, **person)
 
 
 def test_values_with_quotes_percent_and_chinese_come_back_as_sent(

@@ -63,8 +63,7 @@ def hall_with_tickets(engine: Engine, lanes: list[Lane]) -> HallQueue:
     hall = HallQueue(engine)
     category = Category(code="A", name="企业开办", windows=("1",))
     for n, lane in enumerate(lanes):
-        hall.issue(category, "2026-11-27", MORNING + timedelta(seconds=n), lane=lane,
-                   one_waiting_per_person=False)  # fmt: skip
+        hall.issue(category, "2026-11-27", MORNING + timedelta(seconds=n), lane=lane)
     return hall
 
 
@@ -124,7 +123,7 @@ def test_a_refused_device_commits_nothing_even_when_the_action_reads_nothing(
     is checked before COMMIT."""
     HallQueue(engine).issue(
         Category(code="A", name="企业开办"), "A", datetime(2026, 11, 27, 9, tzinfo=HALL_TZ),
-        lane=Lane.NORMAL, one_waiting_per_person=True,
+        lane=Lane.NORMAL,
     )  # fmt: skip
 
     def refuse(device: Device | None) -> Device:
@@ -178,6 +177,27 @@ def test_numbers_and_blocks_never_overlap(client: TestClient, headers) -> None: 
     ).json()
     after = client.post("/v1/queue/issue", json=ISSUE, headers=headers).json()["ticket"]
     assert (first["seq"], block, after["seq"]) == (1, {"first": 2, "last": 6}, 7)
+
+
+def test_the_central_issues_by_its_own_settings_not_the_device_s(
+    client: TestClient,
+    headers,  # type: ignore[no-untyped-def]
+    engine: Engine,
+) -> None:
+    """A device that says one person may wait twice, or that knows nothing of the
+    hall's ID rule, is not believed: the central's published settings decide."""
+    lax = {**ISSUE, "one_waiting_per_person": False}
+    person = {"person_id": "110101199001011237", "person_name": "王小明"}
+    assert client.post("/v1/queue/issue", json={**lax, **person}, headers=headers).is_success
+    again = {**lax, **person, "person_id": "1101011990\u200b0101 1237"}
+    answer = client.post("/v1/queue/issue", json=again, headers=headers)
+    assert answer.status_code == 409 and "每人只能有一张" in answer.json()["reason"]
+    engine.publish("hall_settings", "queue_id_required", {"value": "A", "updated_at": ""}, 1)
+    answer = client.post("/v1/queue/issue", json=lax, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "person_id"
+    assert "“企业开办”须凭本人身份证取号" in answer.json()["reason"]
+    assert issued(engine) == 1
 
 
 def test_a_day_given_as_a_number_is_422(client: TestClient, headers) -> None:  # type: ignore[no-untyped-def]
@@ -309,9 +329,8 @@ def test_the_central_calls_from_a_lane_only_for_tickets_the_window_serves(
     at = datetime(2026, 11, 27, 9, 0, tzinfo=HALL_TZ)
     other = Category(code="B", name="不动产登记", windows=("2",))
     mine = Category(code="A", name="企业开办", windows=("1",))
-    hall.issue(other, "2026-11-27", at, lane=Lane.PRIORITY, one_waiting_per_person=False)
-    normal, _ = hall.issue(mine, "2026-11-27", at + timedelta(seconds=1), lane=Lane.NORMAL,
-                           one_waiting_per_person=False)  # fmt: skip
+    hall.issue(other, "2026-11-27", at, lane=Lane.PRIORITY)
+    normal, _ = hall.issue(mine, "2026-11-27", at + timedelta(seconds=1), lane=Lane.NORMAL)
     called = hall.call_next(("1", "s1", "李娜"), ["A"], CallRule(), at + timedelta(minutes=1))
     assert called.id == normal.id
 

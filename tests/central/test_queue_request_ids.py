@@ -177,8 +177,7 @@ def hall_with_waiting(engine: Engine, n: int) -> HallQueue:
     hall = HallQueue(engine)
     category = Category(code="A", name="企业开办", windows=("1",))
     for s in range(n):
-        hall.issue(category, "2026-11-27", MORNING + timedelta(seconds=s), lane=Lane.NORMAL,
-                   one_waiting_per_person=False)  # fmt: skip
+        hall.issue(category, "2026-11-27", MORNING + timedelta(seconds=s), lane=Lane.NORMAL)
     return hall
 
 

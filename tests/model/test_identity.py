@@ -17,9 +17,12 @@ from counter.model.identity import (
     check_mobile,
     check_resident_id,
     check_uscc,
+    describe_char,
+    is_area_code_warning,
     mask_id,
     mask_name,
     mask_phone,
+    normalise,
     require,
     sex,
 )
@@ -294,3 +297,38 @@ def test_masks_never_raise_nor_leak_short_values(text: str) -> None:
 def test_masks_keep_length(text: str) -> None:
     for mask in (mask_phone, mask_id, mask_name):
         assert len(mask(text)) == len(text.strip())
+
+
+# --- invisible characters (issue 27) -------------------------------------------------
+
+# Hengyang: area 430405 (珠晖区) was set up in 2001; a person born there in 1980 carries
+# it, and stdnum says the code did not exist yet.
+HENGYANG_ID = "430405198001011239"
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad"])
+def test_an_invisible_character_pasted_into_an_id_is_stripped(invisible: str) -> None:
+    check = check_resident_id(f"{invisible}1101011990{invisible}01011237{invisible}")
+    assert check == IdentifierCheck(VALID_ID, (), ())
+    assert normalise(f"1101 0119 9001 0112 3７{invisible}") == VALID_ID
+    assert check_uscc(f"91110000600037341L{invisible}").value == "91110000600037341L"
+
+
+def test_an_error_names_an_invisible_character_by_its_code_never_quotes_it() -> None:
+    check = check_resident_id("1101011990\u316401011237")
+    assert not check.ok
+    assert "第11位不可见字符(U+3164)不是居民身份证号码允许的字符" in check.errors[1]
+    assert "“\u3164”" not in "".join(check.errors)
+    control = check_resident_id("11010119900101123\x07")
+    assert "不可见字符(U+0007)" in control.errors[-1] and "\x07" not in control.errors[-1]
+    assert "第4位不可见字符(U+0000)" in check_mobile("138\x0012345678").errors[0]
+    assert describe_char("I") == "字符“I”"
+    assert describe_char("\u0301") == "不可见字符(U+0301)"
+
+
+def test_the_area_code_warning_is_recognised_as_the_id_s_own() -> None:
+    check = check_resident_id(HENGYANG_ID)
+    assert check.ok and check.needs_override
+    assert is_area_code_warning(check.warnings[0], HENGYANG_ID)
+    assert is_area_code_warning(check.warnings[0], "4304 0519 8001 0112 39")
+    assert not is_area_code_warning(check.warnings[0], VALID_ID)

@@ -16,6 +16,8 @@ from counter.model.queue import (
     Ticket,
     TicketState,
     call_text,
+    check_in_code,
+    check_person,
     check_services,
     check_transfer,
     format_number,
@@ -127,3 +129,42 @@ def test_a_priority_reason_puts_the_ticket_in_the_green_lane() -> None:
     assert QueueRules().lane_for("") == (Lane.NORMAL, "")
     lane, reason = QueueRules().lane_for(QueueRules().priority_reasons[0])
     assert lane is Lane.PRIORITY and reason
+
+
+# --- the visitor's ID (issue 27) ---------------------------------------------------------
+
+HOUSING = Category("D", "不动产登记", ("7",))
+VALID_ID = "110101199001011237"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["110101 19900101 1237", "１１０１０１１９９００１０１１２３７", "1101011990\u200b01011237",
+     "\ufeff110101-19900101-1237 "],
+)  # fmt: skip
+def test_the_visitor_s_id_is_kept_normalised_however_it_was_typed(typed: str) -> None:
+    assert check_person(QueueRules(), HOUSING, typed, DAY) == VALID_ID
+    assert check_person(QueueRules(id_required=frozenset("D")), HOUSING, typed, DAY) == VALID_ID
+    assert check_in_code(typed) == VALID_ID
+    assert check_in_code(" yy0001 ") == "YY0001"
+
+
+def test_a_category_issued_on_an_id_refuses_none_or_a_wrong_one_at_the_id_field() -> None:
+    rules = QueueRules(id_required=frozenset("D"))
+    with pytest.raises(ValidationError, match="“不动产登记”须凭本人身份证取号") as caught:
+        check_person(rules, HOUSING, " \u200b ", DAY)
+    assert caught.value.field == "person_id"
+    with pytest.raises(ValidationError, match="校验码不符") as caught:
+        check_person(rules, HOUSING, "110101199001011238", DAY)
+    assert caught.value.field == "person_id"
+    assert check_person(rules, Category("A", "企业开办"), "", DAY) == ""
+
+
+def test_the_categories_issued_on_an_id_come_from_the_hall_settings() -> None:
+    from counter.model.settings import Settings
+
+    rules = QueueRules.from_settings(Settings({"queue_id_required": "b，c, B"}))
+    assert rules.id_required == frozenset("BC") and rules.requires_id("C")
+    assert not QueueRules.from_settings(Settings()).id_required
+    with pytest.raises(ValidationError, match="不是业务类别代码"):
+        Settings({"queue_id_required": "B,不动产"})

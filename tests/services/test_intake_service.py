@@ -7,6 +7,7 @@ import pytest
 from sqlite_utils import Database
 
 from counter.model.cases import CaseState
+from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.intake import (
     ApplicantForm,
@@ -328,3 +329,57 @@ def test_an_agent_is_kept_on_the_case_and_the_notice(
     result = intake.decide(clerk, request, now)
     assert result.case.agent_id_number == PERSON_ID
     assert result.notice is not None and result.notice.applicant.agent_name == "赵六"
+
+
+# --- a person a supervisor confirmed once (issue 27) ------------------------------------
+
+#: 衡阳市珠晖区 (430405) was set up in 2001: for a person born there in 1980 stdnum says
+#: the code did not exist yet, so the ID carries the area-code warning.
+HENGYANG_ID = "430405198001011239"
+NEIGHBOUR_ID = "430406198001011235"  # 雁峰区, likewise, never confirmed
+
+
+def person(**changes: str) -> ApplicantForm:
+    values = {"id_number": HENGYANG_ID, "name": "刘衡阳", "phone": "13812345678"}
+    values.update(changes)
+    return ApplicantForm(ApplicantKind.PERSON, **values)
+
+
+def test_a_person_a_supervisor_confirmed_once_needs_no_second_override(
+    db: Database, intake: IntakeService, clerk: Session, now: datetime
+) -> None:
+    first_visit = datetime(2026, 11, 2, 9, 30, tzinfo=HALL_TZ)
+    states = all_received(intake, "SCJG-0002")
+    with pytest.raises(ValidationError, match=r"地区码“430405”.*须值班长确认"):
+        intake.decide(clerk, IntakeRequest("SCJG-0002", person(), states, Decision.ACCEPT),
+                      first_visit)  # fmt: skip
+    assert intake.verification(HENGYANG_ID) is None
+    _, _, warnings = check_applicant(person(), first_visit.date())
+    override = intake.confirm_override(clerk, warnings, "zhangwei", DEMO_PASSWORD)
+    intake.decide(
+        clerk,
+        IntakeRequest("SCJG-0002", person(), states, Decision.ACCEPT, override=override),
+        first_visit,
+    )
+
+    # Weeks later, at another window, the ID typed with spaces.
+    other_window = sign_in(db, "lina", DEMO_PASSWORD, "5", now)
+    again = person(id_number="4304 0519 8001 0112 39")
+    value, soft, verified = intake.field_check(again, "id_number", now.date())
+    assert (value, soft) == (HENGYANG_ID, ())
+    assert verified is not None and verified.text == "已核验（值班长 张伟 2026-11-02）"
+    result = intake.decide(
+        other_window, IntakeRequest("SCJG-0002", again, states, Decision.ACCEPT), now
+    )
+    assert result.case.applicant_id_number == HENGYANG_ID
+    # The same person as another's agent is known too; a neighbour never confirmed is not.
+    as_agent = company(agent_name="刘衡阳", agent_id=HENGYANG_ID)
+    assert intake.field_check(as_agent, "agent_id", now.date())[1:] == ((), verified)
+    intake.decide(other_window, IntakeRequest("SCJG-0002", as_agent, states, Decision.ACCEPT), now)
+    with pytest.raises(ValidationError, match=r"地区码“430406”.*须值班长确认"):
+        intake.decide(
+            other_window,
+            IntakeRequest("SCJG-0002", person(id_number=NEIGHBOUR_ID), states, Decision.ACCEPT),
+            now,
+        )
+    assert intake.field_check(person(id_number=NEIGHBOUR_ID), "id_number", now.date())[2] is None

@@ -133,6 +133,42 @@ def test_one_waiting_ticket_per_person_per_category(queue: LocalQueue, now: date
         queue.issue("A", now, person_id="110101199003071234")
 
 
+VALID_ID = "110101199001011237"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["110101 19900101 1237", "１１０１０１１９９００１０１１２３７", "1101011990\u200b01011237"],
+    ids=["space", "full-width", "zero-width"],
+)
+def test_a_second_ticket_for_the_same_person_is_refused_however_the_id_is_typed(
+    queue: LocalQueue, db: Database, now: datetime, typed: str
+) -> None:
+    first = queue.issue("A", now, person_id=VALID_ID, person_name="王小明").ticket
+    before = snapshot(db)
+    with pytest.raises(NotAllowedError, match=f"已在“企业开办”取了 {first.number} 号"):
+        queue.issue("A", now, person_id=typed)
+    assert snapshot(db) == before
+    # The ID is kept as the intake keeps it, whichever way it came.
+    assert queue.issue("B", now, person_id=typed).ticket.person_id == VALID_ID
+
+
+def test_a_category_requiring_an_id_refuses_a_ticket_without_a_valid_one(
+    db: Database, now: datetime
+) -> None:
+    queue = LocalQueue(db, QueueRules(id_required=frozenset({"D"})))
+    before = snapshot(db)
+    for typed, message in (("", "“不动产登记”须凭本人身份证取号"),
+                           ("11010119900101", "居民身份证号码应为18位，现在是14位")):  # fmt: skip
+        with pytest.raises(ValidationError, match=message) as caught:
+            queue.issue("D", now, person_id=typed)
+        assert caught.value.field == "person_id"
+    assert snapshot(db) == before
+    issued = queue.issue("D", now, person_id=" 110101 19900101 1237\u200b").ticket
+    assert issued.person_id == VALID_ID
+    assert queue.issue("A", now).ticket.person_id == ""  # other categories as before
+
+
 def test_calling_with_nobody_waiting_says_so_and_changes_nothing(
     queue: LocalQueue, db: Database, now: datetime
 ) -> None:

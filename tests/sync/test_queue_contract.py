@@ -8,14 +8,16 @@ load, lock, store and send them from drifting apart (issue 26).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sync_support import central_for, seeded_counter
 
+from counter.model.clock import iso
 from counter.model.devices import DeviceKind
 from counter.model.errors import CounterError, NotAllowedError, NotFoundError, ValidationError
 from counter.model.queue import Lane, TicketState
@@ -29,7 +31,11 @@ from counter.store.db import open_store
 
 @dataclass
 class Hall:
-    """A kiosk that issues and two windows that call, on one queue path."""
+    """A kiosk that issues and two windows that call, on one queue path.
+
+    ``require_id`` makes the hall issue a category only on an ID: on a counter's own
+    queue its rules say so; on the central only the central's published settings do,
+    the devices are not told (the central trusts no device)."""
 
     kiosk: Queue
     one: Queue
@@ -37,6 +43,7 @@ class Hall:
     clerk_one: Session
     clerk_two: Session
     now: datetime
+    require_id: Callable[[str], None]
 
     def later(self, minutes: int) -> datetime:
         return self.now + timedelta(minutes=minutes)
@@ -53,6 +60,10 @@ def hall(
         shutil.copy(seeded_template, path)
         db = open_store(path)
         queue = LocalQueue(db)
+
+        def require_locally(codes: str) -> None:
+            queue.rules = replace(queue.rules, id_required=frozenset(codes.split(",")))
+
         yield Hall(
             queue,
             queue,
@@ -60,6 +71,7 @@ def hall(
             sign_in(db, "lina", DEMO_PASSWORD, "1", now),
             sign_in(db, "lina", DEMO_PASSWORD, "2", now),
             now,
+            require_locally,
         )
         db.close()
         return
@@ -73,11 +85,19 @@ def hall(
         two_db = seeded_counter(seeded_template, tmp_path / "w2.db", central, window="2")
         queues = [open_queue(db, Settings()) for db in (kiosk_db, one_db, two_db)]
         assert all(isinstance(q, CentralQueue) for q in queues)
+
+        def require_on_the_central(codes: str) -> None:
+            setting = {"value": codes, "updated_at": iso(now)}
+            central.engine.publish(
+                "hall_settings", "queue_id_required", setting, int(time.time() * 1000)
+            )
+
         yield Hall(
             *queues,
             sign_in(one_db, "lina", DEMO_PASSWORD, "1", now),
             sign_in(two_db, "lina", DEMO_PASSWORD, "2", now),
             now,
+            require_on_the_central,
         )
         for queue in queues:
             assert isinstance(queue, CentralQueue)
@@ -191,3 +211,37 @@ def test_a_waiting_ticket_cannot_have_a_case_linked(hall: Hall) -> None:
     waiting = hall.kiosk.issue("A", hall.now).ticket
     with pytest.raises(CounterError, match="等候中"):
         hall.one.link_case(waiting.id, "20261206-0001-0001", hall.later(1), hall.clerk_one)
+
+
+#: A valid ID (area 110101, born 1990-01-01), and the ways a kiosk, a card reader or a
+#: paste may bring it: spaces, a Chinese IME's full-width digits, a zero-width space.
+VALID_ID = "110101199001011237"
+TYPED_OTHERWISE = (
+    "110101 19900101 1237",
+    "１１０１０１１９９００１０１１２３７",
+    "1101011990\u200b01011237",
+)
+
+
+def test_one_waiting_ticket_per_person_however_the_id_is_typed(hall: Hall) -> None:
+    first = hall.kiosk.issue("A", hall.now, person_id=VALID_ID, person_name="王小明").ticket
+    assert first.person_id == VALID_ID
+    for minute, typed in enumerate(TYPED_OTHERWISE, start=1):
+        with pytest.raises(NotAllowedError, match=f"已在“企业开办”取了 {first.number} 号"):
+            hall.kiosk.issue("A", hall.later(minute), person_id=typed, person_name="王小明")
+    assert list(states(hall)) == [first.number]
+    other = hall.kiosk.issue("C", hall.later(5), person_id=TYPED_OTHERWISE[2]).ticket
+    assert other.person_id == VALID_ID  # another category: a ticket, the ID normalised
+
+
+def test_a_category_issued_on_an_id_refuses_a_ticket_without_a_valid_one(hall: Hall) -> None:
+    hall.require_id("D")
+    for typed, message in (("", "“不动产登记”须凭本人身份证取号"),
+                           (VALID_ID[:-1] + "8", "校验码不符")):  # fmt: skip
+        with pytest.raises(ValidationError, match=message) as caught:
+            hall.kiosk.issue("D", hall.now, person_id=typed)
+        assert caught.value.field == "person_id"
+    assert states(hall) == {}
+    issued = hall.kiosk.issue("D", hall.later(1), person_id=TYPED_OTHERWISE[1]).ticket
+    assert issued.number == "D001" and issued.person_id == VALID_ID
+    assert hall.kiosk.issue("A", hall.later(2)).ticket.person_id == ""

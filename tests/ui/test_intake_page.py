@@ -9,11 +9,20 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
+from counter.model.intake import (
+    ApplicantForm,
+    ApplicantKind,
+    Decision,
+    MaterialStatus,
+    check_applicant,
+    initial_states,
+    set_status,
+)
 from counter.model.settings import Settings
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.calendar_service import CalendarService
 from counter.services.catalog_service import CatalogService
-from counter.services.intake_service import IntakeService
+from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.session import sign_in
 from counter.ui.intake_page import IntakePage
 
@@ -190,3 +199,58 @@ def test_a_returning_applicant_fills_the_empty_fields(qtbot: QtBot, page: Intake
 def test_a_decision_before_choosing_an_item_asks_for_one(qtbot: QtBot, page: IntakePage) -> None:
     qtbot.keyClick(page.search, Qt.Key.Key_F5)
     assert "请先选择" in page.errors.general.text()
+
+
+# --- a person a supervisor confirmed once (issue 27) ------------------------------------
+
+HENGYANG_ID = "430405198001011239"  # 衡阳市珠晖区, set up in 2001; born 1980
+
+
+def confirm_once(db: Database, clock: Callable[[], datetime]) -> None:
+    """The person's first visit, weeks ago at window 2: 张伟 confirmed the area code."""
+    settings = Settings()
+    intake = IntakeService(
+        db, CatalogService(db), CalendarService(db, settings.working_hours), settings
+    )
+    first = datetime(2026, 11, 2, 9, 30, tzinfo=clock().tzinfo)
+    clerk = sign_in(db, "lina", DEMO_PASSWORD, "2", first)
+    form = ApplicantForm(ApplicantKind.PERSON, HENGYANG_ID, "刘衡阳", "13812345678")
+    _, _, warnings = check_applicant(form, first.date())
+    override = intake.confirm_override(clerk, warnings, "zhangwei", DEMO_PASSWORD)
+    checklist = intake.checklist("SCJG-0002")
+    states = tuple(
+        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
+        for line, state in zip(checklist, initial_states(checklist), strict=True)
+    )
+    request = IntakeRequest("SCJG-0002", form, states, Decision.ACCEPT, override=override)
+    intake.decide(clerk, request, first)
+
+
+def test_a_person_confirmed_at_an_earlier_visit_shows_verified_and_needs_no_override(
+    qtbot: QtBot, page: IntakePage, db: Database, clock: Callable[[], datetime]
+) -> None:
+    confirm_once(db, clock)
+    choose_startup_bundle(qtbot, page)
+    page.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.PERSON))
+    qtbot.keyClicks(page.fields["id_number"], "4304 0519 8001 0112 39")
+    assert page.fields["name"].text() == "刘衡阳"  # a returning applicant: filled in
+    label = page.warnings["id_number"]
+    assert label.isVisible() and label.text() == "已核验（值班长 张伟 2026-11-02）"
+    qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F4)
+    assert page.override_label.text() == "没有需要确认的提示"
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    assert page.last_result is not None, page.errors.general.text()
+    assert page.last_result.case.applicant_id_number == HENGYANG_ID
+
+
+def test_a_person_never_confirmed_still_needs_the_supervisor(
+    qtbot: QtBot, page: IntakePage, db: Database, clock: Callable[[], datetime]
+) -> None:
+    confirm_once(db, clock)
+    choose_startup_bundle(qtbot, page)
+    page.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.PERSON))
+    qtbot.keyClicks(page.fields["id_number"], "430406198001011235")
+    assert "地区码“430406”" in page.warnings["id_number"].text()
+    assert "F4 请值班长确认" in page.warnings["id_number"].text()

@@ -1,10 +1,15 @@
 """Command-line maintenance without the window: backup, restore, audit check.
 
-counter backup PATH          copy the store (online backup API) to PATH (file or folder)
+counter backup PATH          copy the store (online backup API) to PATH (file or folder;
+                             a folder must exist: an unplugged USB stick is refused)
 counter restore PATH         put a backup in the store's place, keeping the old file aside;
+                             refused while any Counter has the store open;
                              the counter re-enrols (backups carry no device token)
 counter restore PATH --keep-token   ... keeping this store's device token (same device only)
 counter audit verify         check this store's audit hash chain; exit 1 if broken
+
+Each works on an existing store only: a data folder without ``counter.db`` is refused,
+never given a new demo store.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from datetime import datetime
 from pathlib import Path
 
 from counter.model.errors import CounterError
-from counter.services.bootstrap import open_counter_store
 from counter.services.maintenance import backup_store, verify_audit
-from counter.store import backup
-from counter.store.db import DB_FILE
-from counter.store.paths import data_dir
+from counter.store import backup, store_lock
+from counter.store.db import DB_FILE, StoreError, open_store
+from counter.store.paths import config_file, data_dir
+from counter.store.settings_file import load_settings
 
 COMMANDS = ("backup", "restore", "audit")
 STATION = "命令行"
@@ -62,10 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def existing_store(args: argparse.Namespace) -> Path:
+    """The store the command is about: ``--data-dir``, else the data folder the app uses
+    (settings file, ``COUNTER_DATA_DIR``, the platform's folder). Maintenance never
+    creates a store: a folder without one is a wrong ``--data-dir`` (or an unplugged
+    drive), and a new, seeded demo store there would hide the mistake."""
+    chosen = args.data_dir or load_settings(config_file())["data_dir"] or None
+    folder = data_dir(chosen)
+    store = folder / DB_FILE
+    if not store.is_file() or store.stat().st_size == 0:
+        hint = "；新装的电脑请先启动一次 Counter，再恢复" if args.command == "restore" else ""
+        raise StoreError(f"{folder} 中没有 Counter 数据（{DB_FILE}），请检查 --data-dir{hint}")
+    return store
+
+
 def main(argv: list[str], clock: Callable[[], datetime]) -> int:
     args = build_parser().parse_args(argv)
-    store = data_dir(args.data_dir) / DB_FILE
     try:
+        store = existing_store(args)
         if args.command == "restore":
             kept = backup.restore(Path(args.path), store, clock(), keep_token=args.keep_token)
             print(f"已从 {args.path} 恢复到 {store}")
@@ -80,15 +99,16 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
                     "新发的一次性登记码重新登记（在此之前本机单独工作）"
                 )
             return 0
-        db = open_counter_store(store.parent, clock())
-        try:
-            if args.command == "backup":
-                dest = backup_store(db, store, Path(args.path), STATION, clock())
-                print(f"已备份到 {dest}（不含设备令牌）")
-                return 0
-            reports = verify_audit(db)
-        finally:
-            db.close()
+        with store_lock.shared(store):
+            db = open_store(store)
+            try:
+                if args.command == "backup":
+                    dest = backup_store(db, store, args.path, STATION, clock())
+                    print(f"已备份到 {dest}（不含设备令牌）")
+                    return 0
+                reports = verify_audit(db)
+            finally:
+                db.close()
     except CounterError as exc:
         print(getattr(exc, "message", str(exc)), file=sys.stderr)
         return 2

@@ -17,15 +17,20 @@ from counter.store.db import immediate
 
 
 def backup_store(
-    db: Database, store_path: Path, dest: Path, who: Session | str, now: datetime
+    db: Database, store_path: Path, dest: str | Path, who: Session | str, now: datetime
 ) -> Path:
-    """Copy the store; the copy leaves the counter, so it is logged as an export first."""
+    """Copy the store; the copy leaves the counter, so it is logged as an export first.
+
+    ``dest`` is a file, or a folder to name the file in (see
+    :func:`~counter.store.backup.backup_target`); a folder that is not there (a USB
+    stick not plugged in) is refused before anything is logged or written."""
     if isinstance(who, Session):
         who.require(Role.SUPERVISOR)
+    target = backup.backup_target(dest, store_path, now)
     with immediate(db):
-        detail = {"to": str(dest)}
+        detail = {"to": str(target)}
         audit_trail.record(db, who, AuditAction.EXPORT, "store:backup", detail, now)
-    return backup.backup(store_path, dest)
+    return backup.backup(store_path, target, now)
 
 
 def schedule_restore(

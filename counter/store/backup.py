@@ -18,11 +18,17 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+from counter.model.cases import device_code
 from counter.model.errors import CounterError
+from counter.store import store_lock
 from counter.store.migrations import SCHEMA_VERSION
-from counter.store.paths import create_private_file, make_private_dir, tighten
+from counter.store.paths import create_private_file, read_only_uri, tighten
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+PENDING_IN_USE = (
+    "已选择从备份恢复，但还有 Counter 窗口（如叫号屏、取号机、评价器）在使用这份数据。"
+    "请先退出所有 Counter 窗口，再启动 Counter 完成恢复；数据文件未被改动"
+)
 
 
 class BackupError(CounterError):
@@ -92,7 +98,7 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 def _read(path: Path, sql: str) -> tuple[str, ...] | None:
     """One row of a store, read only; None when the table or the row is missing."""
-    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=30)
+    conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=30)
     try:
         row = conn.execute(sql).fetchone()
     except sqlite3.DatabaseError:
@@ -134,13 +140,38 @@ def _token_to_keep(backup_path: Path, store_path: Path) -> tuple[str | None, str
     return url, token
 
 
-def backup(store_path: Path, dest_path: Path) -> Path:
-    """A consistent copy of the store at ``dest_path`` (a folder gets a dated file name)."""
-    dest_path = Path(dest_path)
-    if dest_path.is_dir():
-        dest_path = dest_path / f"counter-{datetime.now():%Y%m%d-%H%M%S}.db"
-    make_private_dir(dest_path.parent)
-    source = sqlite3.connect(f"{Path(store_path).as_uri()}?mode=ro", uri=True, timeout=30)
+def backup_target(dest: str | os.PathLike[str], store_path: Path, now: datetime) -> Path:
+    """The file a backup asked for at ``dest`` is written to; nothing is created.
+
+    A folder (one that exists, or any path ending in a separator, as ``/media/usb/``)
+    gets a file named with the date and this device's code. The folder must exist:
+    a USB stick that is not plugged in is refused, not written as a file named after
+    its mount point, and no folder is made in its place.
+    """
+    text = os.fspath(dest)
+    path = Path(text).expanduser().absolute()
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if path.is_dir() or text.endswith(separators):
+        folder, name = path, None
+    else:
+        folder, name = path.parent, path.name
+    if not folder.is_dir():
+        raise BackupError(
+            f"目标文件夹 {folder} 不存在（U 盘是否已插好？）。未备份，没有写入任何文件。"
+        )
+    if name is None:
+        device = device_id(store_path)
+        code = f"-{device_code(device)}" if device else ""
+        name = f"counter{code}-{now:%Y%m%d-%H%M%S}.db"
+    return folder / name
+
+
+def backup(
+    store_path: Path, dest_path: str | os.PathLike[str], now: datetime | None = None
+) -> Path:
+    """A consistent copy of the store at ``dest_path`` (see :func:`backup_target`)."""
+    dest_path = backup_target(dest_path, store_path, now or datetime.now().astimezone())
+    source = sqlite3.connect(read_only_uri(store_path), uri=True, timeout=30)
     try:
         _copy(source, dest_path)
     finally:
@@ -156,7 +187,7 @@ def check_backup(path: Path) -> int:
     with path.open("rb") as fh:
         if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BackupError(f"{path} 不是 SQLite 数据库，不能用来恢复")
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not {"device", "outbox", "_sqlite_migrations"} <= tables:
@@ -185,12 +216,15 @@ def restore(
     By default the restored counter must re-enrol: its central address is kept, its
     device token left empty. ``keep_token`` puts back the token (and central address)
     of the store being replaced, and is refused for a backup of another device.
-    Run with Counter closed: the open store's connections would not see the swap.
+    Refused (:class:`~counter.store.store_lock.StoreInUse`, nothing changed) while
+    Counter, or anything else, has the store open: its connections would go on
+    writing into the file moved aside.
     """
     check_backup(backup_path)
     store_path = Path(store_path)
     central_url, token = _token_to_keep(Path(backup_path), store_path) if keep_token else (None, "")
-    return _put_in_place(backup_path, store_path, now, token=token, central_url=central_url)
+    with store_lock.exclusive(store_path):
+        return _put_in_place(backup_path, store_path, now, token=token, central_url=central_url)
 
 
 def _put_in_place(
@@ -213,7 +247,7 @@ def _put_in_place(
         tighten(kept)  # it still holds the hall's data and this device's token
         for suffix in ("-wal", "-shm"):
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
-    source = sqlite3.connect(f"{Path(backup_path).as_uri()}?mode=ro", uri=True)
+    source = sqlite3.connect(read_only_uri(backup_path), uri=True)
     try:
         _copy(source, store_path, token=token, central_url=central_url)
     finally:
@@ -237,7 +271,7 @@ def stage_restore(backup_path: Path, store_path: Path, *, keep_token: bool = Fal
     store_path = Path(store_path)
     central_url, token = _token_to_keep(Path(backup_path), store_path) if keep_token else (None, "")
     pending = pending_restore_path(store_path)
-    source = sqlite3.connect(f"{Path(backup_path).as_uri()}?mode=ro", uri=True)
+    source = sqlite3.connect(read_only_uri(backup_path), uri=True)
     try:
         _copy(source, pending, token=token, central_url=central_url)
     finally:
@@ -250,12 +284,15 @@ def apply_pending_restore(store_path: Path, now: datetime) -> Path | None:
 
     Returns where the old store was kept aside (``counter.db.before-restore-*``), or
     None when no restore was waiting. The staged copy's token is already as chosen.
+    Refused while another Counter (a call board on the same store) still has it open:
+    putting the backup in place later would set aside whatever was done meanwhile.
     """
     store_path = Path(store_path)
     pending = pending_restore_path(store_path)
     if not pending.exists():
         return None
     check_backup(pending)
-    kept = _put_in_place(pending, store_path, now, token=None)
-    pending.unlink()
+    with store_lock.exclusive(store_path, PENDING_IN_USE):
+        kept = _put_in_place(pending, store_path, now, token=None)
+        pending.unlink()
     return kept

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from counter.log import store as log
 from counter.model.errors import StorageError
 from counter.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from counter.store.paths import create_private_file, make_private_dir, tighten
+from counter.store.paths import create_private_file, make_private_dir, read_only_uri, tighten
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 DB_FILE = "counter.db"
@@ -179,7 +179,7 @@ def _inspect(path: Path) -> None:
             f"数据文件 {path} 不是 SQLite 数据库，可能已损坏。文件未被改动，请联系信息科。"
         )
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"无法打开数据文件 {path}：{exc}。文件未被改动。") from None
     try:
@@ -217,7 +217,10 @@ def _known_features(db: Database) -> Database:
 def connect(path: Path | str) -> Database:
     """A connection for this thread (SQLite connections are not shared across threads)."""
     db = _known_features(
-        Database(sqlite3.connect(str(path), timeout=30.0, factory=FaultTranslatingConnection))
+        Database(
+            sqlite3.connect(str(path), timeout=30.0, factory=FaultTranslatingConnection),
+            execute_plugins=False,  # Counter uses no sqlite-utils plugins: no entry-point scan
+        )
     )
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
@@ -247,7 +250,7 @@ def open_store(path: Path | str) -> Database:
         db = connect(path)
         db.enable_wal()
     else:
-        db = _known_features(Database(memory=True))
+        db = _known_features(Database(memory=True, execute_plugins=False))
         db.execute("PRAGMA foreign_keys = ON")
     try:
         migrate(db)

@@ -23,11 +23,21 @@ POSIX = os.name == "posix"
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """``--data-dir`` first, then ``COUNTER_DATA_DIR``, then the platform's user data folder."""
+    """``--data-dir`` first, then ``COUNTER_DATA_DIR``, then the platform's user data folder.
+
+    Always absolute: a relative ``--data-dir data`` is taken from the folder Counter was
+    started in, once, here (SQLite's read-only URIs need an absolute path; a relative
+    one crashed the second start, when the store existed to be inspected)."""
     chosen = override or os.environ.get("COUNTER_DATA_DIR")
     if chosen:
-        return Path(chosen).expanduser()
-    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+        return Path(chosen).expanduser().absolute()
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)).absolute()
+
+
+def read_only_uri(path: str | os.PathLike[str]) -> str:
+    """The ``file:`` URI that opens ``path`` read only with ``sqlite3.connect(..., uri=True)``;
+    a relative path is taken from the current folder (``Path.as_uri`` refuses one)."""
+    return f"{Path(path).absolute().as_uri()}?mode=ro"
 
 
 def config_file() -> Path:

@@ -109,12 +109,12 @@ def test_an_existing_loose_store_is_tightened_on_open_and_logged(
 
 
 @posix_only
-def test_a_backup_is_owner_only_and_so_is_a_folder_made_for_it(
+def test_a_backup_is_owner_only_whether_named_or_put_in_a_folder(
     store_path: Path, tmp_path: Path
 ) -> None:
-    dest = backup.backup(store_path, tmp_path / "usb" / "backups" / "b.db")
+    (tmp_path / "usb").mkdir()
+    dest = backup.backup(store_path, tmp_path / "usb" / "b.db")
     assert mode(dest) == 0o600
-    assert mode(tmp_path / "usb") == 0o700 and mode(tmp_path / "usb" / "backups") == 0o700
     assert not list(dest.parent.glob("*.partial"))
     into_folder = backup.backup(store_path, dest.parent)
     assert into_folder.parent == dest.parent and mode(into_folder) == 0o600

@@ -13,22 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from counter.log import audit
 from counter.model.audit import AuditAction
-from counter.services.session import Session
 from counter.store import audit_log
 from counter.store.audit_log import Actor
+
+if TYPE_CHECKING:  # the session module records its refused sign-ins here
+    from counter.services.session import Session
 
 
 def actor(who: Session | str) -> Actor:
     """A signed-in person at their window, or a station (the kiosk, the central) by name."""
-    if isinstance(who, Session):
-        return Actor(who.staff.id, who.staff.name, who.staff.role.value, who.window)
-    return Actor(f"station:{who}", who, "station")
+    if isinstance(who, str):
+        return Actor(f"station:{who}", who, "station")
+    return Actor(who.staff.id, who.staff.name, who.staff.role.value, who.window)
 
 
 def record(

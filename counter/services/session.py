@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
+from counter.model.audit import AuditAction
+from counter.model.clock import iso
 from counter.model.errors import NotAllowedError, RoleRefusedError, ValidationError
+from counter.model.lockout import Failures, SignInLockedError
 from counter.model.staff import (
     WINDOW_ROLES,
     Role,
     Staff,
     check_login,
     check_window,
+    hash_password,
     password_matches,
 )
 from counter.model.staff_key import StaffKey, derive_key
-from counter.store import outbox, staff_store
+from counter.services import audit_trail
+from counter.store import outbox, sign_in_failures, staff_store
+from counter.store.db import immediate
+
+#: Who the audit log names for a refused sign-in: the sign-in dialog, before anyone is in.
+SIGN_IN_STATION = "登录"
+#: One answer for a wrong password and a login that does not exist.
+WRONG_LOGIN_OR_PASSWORD = "工号或密码不正确"
 
 
 @dataclass(frozen=True)
@@ -50,24 +64,94 @@ class Session:
 
 
 def sign_in(db: Database, login: str, password: str, window: str, now: datetime) -> Session:
-    """Check every field and say precisely which one is wrong."""
+    """Check every field. A wrong password and an unknown login get the same answer, and
+    five of either in a row refuse the login for a while (:mod:`counter.model.lockout`);
+    each refusal past the fields is in the audit log with the login typed, never the
+    password. A specialist (帮代办专员, out on visits) may leave the window empty."""
     login = check_login(login)
-    window = check_window(window)
+    window = check_window(window) if window.strip() else ""
     if not password:
         raise ValidationError("password", "请输入密码")
-    staff = staff_store.find_by_login(db, login)
-    if staff is None:
-        raise ValidationError("login", f"没有工号为“{login}”的人员，请核对或联系值班长")
-    if not password_matches(staff.password_hash, password):
-        raise ValidationError("password", "密码不正确")
-    staff.check_can_open_window(now.date())
-    if not staff.active:
-        raise NotAllowedError(f"{staff.name} 的账号已停用")
+    staff = check_password(db, login, password, now, window=window)
+    if not window and staff.role is not Role.SPECIALIST:
+        check_window(window)  # raises: everyone else signs in at a window
+    try:
+        staff.check_can_open_window(now.date())
+    except NotAllowedError:
+        reason = "inactive" if not staff.active else "certificate"
+        _refused(db, None, "sign_in_refused", login, staff, reason, now, window=window)
+        raise
     session = Session(
         staff=staff, window=window, signed_in_at=now, key=signing_key(staff, password)
     )
     outbox.act_as(db, session.acting)
     return session
+
+
+def check_password(
+    db: Database,
+    login: str,
+    password: str,
+    now: datetime,
+    *,
+    who: Session | None = None,
+    event: str = "sign_in_refused",
+    wrong: str = WRONG_LOGIN_OR_PASSWORD,
+    window: str = "",
+) -> Staff:
+    """``login``'s account, if ``password`` is its own and the login is not refused for
+    now; the tries counted and every refusal recorded (by ``who`` when someone is signed
+    in: the screen lock), before it is raised. The right password resets the count."""
+    failures = sign_in_failures.get(db, login)
+    staff = staff_store.find_by_login(db, login)
+    until = failures.locked_until
+    if until is not None and now < until:
+        _refused(db, who, event, login, staff, "locked", now, window=window, until=iso(until))
+        raise SignInLockedError(until)
+    if staff is None:
+        password_matches(_decoy_hash(), password)  # as long as checking a real one
+    if staff is None or not password_matches(staff.password_hash, password):
+        failed = failures.after_failure(now)
+        reason = "unknown_login" if staff is None else "password"
+        locked = failed.locked_until
+        extra = {"until": iso(locked)} if locked is not None else {}
+        _refused(db, who, event, login, staff, reason, now, failed, window=window, **extra)
+        if locked is not None:  # the fifth: refused from now on, for a while
+            raise SignInLockedError(locked)
+        raise ValidationError("password", wrong)
+    if failures.count:
+        with immediate(db):
+            sign_in_failures.clear(db, login)
+    return staff
+
+
+def _refused(
+    db: Database,
+    who: Session | None,
+    event: str,
+    login: str,
+    staff: Staff | None,
+    reason: str,
+    now: datetime,
+    failures: Failures | None = None,
+    **detail: Any,
+) -> None:
+    """One refusal in the audit log (and a failed try counted), committed before the
+    refusal is raised. An unknown login is recorded as typed."""
+    target = f"staff:{staff.id}" if staff is not None else f"login:{login}"
+    record: dict[str, Any] = {"event": event, "reason": reason, "login": login}
+    record.update((k, v) for k, v in detail.items() if v)
+    with immediate(db):
+        if failures is not None:
+            sign_in_failures.save(db, failures)
+            record["failures"] = failures.count
+        audit_trail.record(db, who or SIGN_IN_STATION, AuditAction.SESSION, target, record, now)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash no typed password matches, checked for a login that does not exist."""
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def signing_key(staff: Staff, password: str) -> StaffKey | None:

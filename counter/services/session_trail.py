@@ -12,10 +12,8 @@ from sqlite_utils import Database
 
 from counter.model.audit import AuditAction
 from counter.model.errors import ValidationError
-from counter.model.staff import password_matches
 from counter.services import audit_trail
-from counter.services.session import Session
-from counter.store import staff_store
+from counter.services.session import Session, check_password
 from counter.store.db import immediate
 
 
@@ -29,10 +27,18 @@ def note(db: Database, session: Session, event: str, now: datetime, **detail: st
 
 
 def unlock(db: Database, session: Session, password: str, now: datetime) -> None:
-    """Only the person signed in unlocks, with their current password."""
+    """Only the person signed in unlocks, with their current password: the tries are
+    counted as at sign-in (five wrong ones refuse her login for a while, the screen
+    stays locked; 切换用户 is left) and each refusal is in the audit log."""
     if not password:
         raise ValidationError("password", "请输入密码解锁")
-    staff = staff_store.find_by_login(db, session.staff.login)
-    if staff is None or not staff.active or not password_matches(staff.password_hash, password):
-        raise ValidationError("password", "密码不正确")
+    login = session.staff.login
+    staff = check_password(
+        db, login, password, now, who=session, event="unlock_refused", wrong="密码不正确"
+    )
+    if not staff.active:
+        with immediate(db):
+            detail = {"event": "unlock_refused", "reason": "inactive", "login": login}
+            audit_trail.record(db, session, AuditAction.SESSION, f"staff:{staff.id}", detail, now)
+        raise ValidationError("password", f"{staff.name} 的账号已停用")
     note(db, session, "unlock", now)

@@ -16,11 +16,11 @@ from sqlite_utils import Database
 
 from counter.model.audit import AuditAction
 from counter.model.errors import ValidationError
-from counter.model.staff import Role, Staff, hash_password
+from counter.model.staff import Role, Staff, check_login, hash_password
 from counter.services import audit_trail
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.session import Session
-from counter.store import staff_store
+from counter.store import sign_in_failures, staff_store
 from counter.store.db import immediate
 
 
@@ -82,3 +82,18 @@ class StaffService:
             detail = {"kept": sorted(made), "removed": sorted(set(passwords) - set(made))}
             audit_trail.record(self.db, session, AuditAction.STAFF, "staff:demo", detail, now)
         return made
+
+    def unlock_sign_in(self, session: Session, login: str, now: datetime) -> int:
+        """值班长解锁: a login refused after wrong passwords (counter.model.lockout) may
+        sign in again at once, its count of wrong tries forgotten. Returns that count;
+        recorded either way, a login that does not exist as typed."""
+        session.require(Role.SUPERVISOR)
+        login = check_login(login)
+        with immediate(self.db):
+            failures = sign_in_failures.get(self.db, login)
+            sign_in_failures.clear(self.db, login)
+            staff = staff_store.find_by_login(self.db, login)
+            target = f"staff:{staff.id}" if staff is not None else f"login:{login}"
+            detail = {"event": "unlock_sign_in", "login": login, "failures": failures.count}
+            audit_trail.record(self.db, session, AuditAction.STAFF, target, detail, now)
+        return failures.count

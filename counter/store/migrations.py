@@ -956,4 +956,52 @@ def m0015_rongque_promises(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0016_verified_people")
+def m0016_verified_people(db: Database) -> None:
+    """A person a supervisor once confirmed despite a warning on the ID (a 4304xx area
+    code renamed in 2001) is known again at every window (issue 27): the confirmation
+    is already in the synced case events, found through the person's cases as the
+    applicant or as the agent; this lets the agent's side be found without a scan."""
+    run_script(
+        db,
+        """
+        CREATE INDEX cases_agent_id_number ON cases (agent_id_number)
+        """,
+    )
+
+
+@MIGRATIONS(name="0018_sign_in_failures")
+def m0018_sign_in_failures(db: Database) -> None:
+    """Guessing is slowed (issue 28): each login's wrong passwords in a row, an unknown
+    login's too, so the login is refused for a while after five (counter.model.lockout).
+    This counter's own: never synced, a guess at one window is slowed at that window."""
+    run_script(
+        db,
+        """
+        CREATE TABLE sign_in_failures (
+            login TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failed_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+@MIGRATIONS(name="0019_intake_requests")
+def m0019_intake_requests(db: Database) -> None:
+    """A decision is taken once per intake form (issue 28): a second press of F5, or one
+    during a slow save, made a second case with the same data. Each form carries a
+    request id made when it is started, kept on the case it made (synced with it), so
+    the intake refuses a second decision for it. And a bundle says who applies for it
+    (企业 or 个人), so 新生儿出生一件事 keeps the form on 个人."""
+    run_script(
+        db,
+        """
+        ALTER TABLE cases ADD COLUMN request_id TEXT;
+        CREATE INDEX cases_request ON cases (request_id) WHERE request_id IS NOT NULL;
+        ALTER TABLE bundles ADD COLUMN applicant TEXT NOT NULL DEFAULT '企业'
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -1,5 +1,6 @@
-"""What the main window gets for trust: the screen lock, the recorded sign-in and
-sign-out, and the supervisor's backup and restore actions. One call from the composition root."""
+"""What the main window gets for trust: the screen lock (idle, or Ctrl+L), 切换用户, the
+recorded sign-in and sign-out, no quitting with a called ticket unasked, and the
+supervisor's backup and restore actions. One call from the composition root."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from sqlite_utils import Database
 
@@ -17,27 +18,69 @@ from counter.model.errors import CounterError
 from counter.model.staff import Role
 from counter.services import session_trail
 from counter.services.maintenance import backup_store, schedule_restore
-from counter.services.session import Session
+from counter.services.session import Session, sign_out
 from counter.ui import safety_net
-from counter.ui.screen_lock import IdleLock
+from counter.ui.screen_lock import LOCK_KEY, IdleLock
 
 
-class SignOutOnClose(QObject):
-    """Closing the main window signs the person out, and the sign-out is recorded."""
+class SessionGuard(QObject):
+    """Closing the main window (退出) or 切换用户 signs the person out, recorded; with a
+    called ticket in hand either asks first, No by default. ``switched`` tells the
+    composition root to bring the sign-in dialog back, before the window closes."""
+
+    switched = Signal()
 
     def __init__(
-        self, window: QMainWindow, db: Database, session: Session, clock: Callable[[], datetime]
+        self,
+        window: QMainWindow,
+        db: Database,
+        session: Session,
+        clock: Callable[[], datetime],
+        in_hand: Callable[[], str] = lambda: "",
     ) -> None:
         super().__init__(window)
-        self.db, self.session, self.clock = db, session, clock
+        self.window, self.db, self.session, self.clock = window, db, session, clock
+        self.in_hand = in_hand
+        self.lock: IdleLock | None = None
         self.signed_out = False
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close and not self.signed_out:
-            self.signed_out = True
-            session_trail.note(self.db, self.session, "sign_out", self.clock(), reason="关闭窗口")
+            if not self.confirm(self.tr("退出"), self.tr("退出后")):
+                event.ignore()
+                return True
+            self.sign_out(self.tr("关闭窗口"))
         return False
+
+    def confirm(self, what: str, after: str) -> bool:
+        """Yes, unless a called ticket is in hand and the person says No."""
+        number = self.in_hand()
+        if not number:
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            what,
+            self.tr("您正在办理 {0}，{1}该号仍在本窗口，确定{2}？").format(number, after, what),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def sign_out(self, reason: str) -> None:
+        self.signed_out = True
+        if self.lock is not None:
+            self.lock.stop()
+        session_trail.note(self.db, self.session, "sign_out", self.clock(), reason=reason)
+        sign_out(self.db)
+
+    def switch_user(self) -> None:
+        """切换用户: signed out, the sign-in dialog asked for (``switched``), the window closed."""
+        if self.signed_out or not self.confirm(self.tr("切换用户"), self.tr("切换后")):
+            return
+        self.sign_out(self.tr("切换用户"))
+        self.switched.emit()
+        self.window.close()
 
 
 class _StoreAction(QAction):
@@ -117,7 +160,7 @@ class RestoreAction(_StoreAction):
             self.window.tr(
                 "将用备份 {} 替换本机当前的全部数据。\n"
                 "当前数据不会删除，会另存为 {}.before-restore-日期时间。\n"
-                "恢复在 Counter 重新启动时进行，Counter 现在将关闭。确定要恢复吗？"
+                "恢复在本系统重新启动时进行，本系统现在将关闭。确定要恢复吗？"
             ).format(backup_path, self.store_path.name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
@@ -137,8 +180,8 @@ class RestoreAction(_StoreAction):
             return None
         QMessageBox.information(
             self.window,
-            self.window.tr("请重新启动 Counter"),
-            self.window.tr("备份已检查无误。Counter 将关闭，重新启动后即使用恢复的数据。"),
+            self.window.tr("请重新启动综合窗口受理系统"),
+            self.window.tr("备份已检查无误。本系统将关闭，重新启动后即使用恢复的数据。"),
         )
         self.window.close()
         return pending
@@ -152,12 +195,30 @@ def attach_trust(
     *,
     lock_minutes: int,
     store_path: Path,
-) -> IdleLock:
+    in_hand: Callable[[], str] = lambda: "",
+) -> SessionGuard:
+    """``in_hand``: the number of the ticket called at this window and not yet done
+    with, or "" (the queue panel knows it)."""
     session_trail.note(db, session, "sign_in", clock())
-    SignOutOnClose(window, db, session, clock)
+    guard = SessionGuard(window, db, session, clock, in_hand)
+    lock = IdleLock(window, db, session, clock, lock_minutes, switch_user=guard.switch_user)
+    guard.lock = lock
+    # QAction.menu() is typed QObject in the stubs; a menu bar's actions hold QMenus.
+    menu = cast(QMenu, window.menuBar().actions()[0].menu())
+    last = menu.actions()[-1] if menu.actions() else None  # 退出 stays at the bottom
+    lock_action = QAction(window.tr("锁屏"), window)
+    lock_action.setObjectName("lockAction")
+    lock_action.setShortcut(QKeySequence(LOCK_KEY))  # shown; IdleLock takes the key first
+    lock_action.triggered.connect(lock.lock)
+    switch_action = QAction(window.tr("切换用户"), window)
+    switch_action.setObjectName("switchUserAction")
+    switch_action.triggered.connect(guard.switch_user)
+    for action in (lock_action, switch_action):
+        if last is not None:
+            menu.insertAction(last, action)
+        else:
+            menu.addAction(action)
     if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
-        # QAction.menu() is typed QObject in the stubs; a menu bar's actions hold QMenus.
-        menu = cast(QMenu, window.menuBar().actions()[0].menu())
         first = menu.actions()[0] if menu.actions() else None
         for action in (
             BackupAction(window, db, session, store_path, clock),
@@ -167,4 +228,4 @@ def attach_trust(
                 menu.insertAction(first, action)
             else:
                 menu.addAction(action)
-    return IdleLock(window, db, session, clock, lock_minutes)
+    return guard

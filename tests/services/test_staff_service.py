@@ -37,7 +37,7 @@ def test_the_supervisor_gives_each_person_a_real_password_and_the_demo_one_stops
     with pytest.raises(ValidationError, match="密码不正确"):
         sign_in(db, "lina", DEMO_PASSWORD, "1", now)
     assert sign_in(db, "lina", REAL, "1", now).staff.id == made["lina"].id
-    with pytest.raises(ValidationError, match="没有工号"):
+    with pytest.raises(ValidationError, match="工号或密码不正确"):
         sign_in(db, "zhaolei", DEMO_PASSWORD, "1", now)
     entry = audit_log.for_target(db, "staff:demo")[-1]
     assert entry["staff_id"] == supervisor.staff.id and "zhaolei" in entry["detail"]
@@ -76,6 +76,6 @@ def test_no_demo_account_signs_in_once_the_counter_has_enrolled(
     """The README's public password opens nothing on a counter that joined a hall."""
     keep_token(db, "https://10.0.0.5:8443", Grant("token", "", "window", "3"))
     for account in DEMO_ACCOUNTS:
-        with pytest.raises(ValidationError, match="没有工号"):
+        with pytest.raises(ValidationError, match="工号或密码不正确"):
             sign_in(db, account.login, DEMO_PASSWORD, "3", now)
     assert not StaffService(db).demo_in_use()

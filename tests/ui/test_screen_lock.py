@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
 from counter.model.errors import RoleRefusedError
 from counter.services.bootstrap import DEMO_PASSWORD, open_counter_store
 from counter.services.maintenance import schedule_restore
+from counter.services.queue_service import LocalQueue
 from counter.services.session import Session, sign_in
+from counter.services.settings_service import SettingsService
 from counter.store import audit_log, backup
-from counter.ui.screen_lock import IdleLock
-from counter.ui.trust import BackupAction, RestoreAction, attach_trust
+from counter.store.paths import config_file
+from counter.ui.application import Desk
+from counter.ui.background import BackgroundLoop
+from counter.ui.main_window import MainWindow
+from counter.ui.queue_panel import QueuePanel
+from counter.ui.screen_lock import IdleLock, LockDialog
+from counter.ui.trust import BackupAction, RestoreAction, SessionGuard, attach_trust
 
 
 @pytest.fixture
@@ -217,3 +227,197 @@ def test_the_restore_action_is_on_the_supervisors_menu_only(
         found[login] = [a.objectName() for a in menu.actions()].count("restoreAction")
         win.close()
     assert found == {"lina": 0, "zhangwei": 1}
+
+
+# --- Ctrl+L, 切换用户 and quitting with a ticket in hand, on the real main window ---------
+
+
+@pytest.fixture
+def desk(
+    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime]
+) -> Iterator[Desk]:
+    """The composition root's desk; every main window it opened is closed afterwards,
+    with its background work stopped (and no question asked about a ticket)."""
+    made = Desk(db, SettingsService(config_file()), str(store_path), clock)
+    yield made
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and shiboken6.isValid(widget):
+            for loop in widget.findChildren(BackgroundLoop):
+                loop.stop()
+            guard = widget.findChild(SessionGuard)
+            if guard is not None:
+                guard.in_hand = lambda: ""
+            widget.close()
+            widget.deleteLater()
+    if made.sign_in_dialog is not None:
+        made.sign_in_dialog.close()
+
+
+def open_desk(qtbot: QtBot, desk: Desk, session: Session) -> MainWindow:
+    window = desk.open(session)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    return window
+
+
+def lock_dialog(window: QMainWindow) -> LockDialog | None:
+    """The lock dialog on screen (one closed before may await deletion)."""
+    shown = [d for d in window.findChildren(LockDialog) if d.isVisible()]
+    return shown[0] if shown else None
+
+
+@contextmanager
+def answering(qtbot: QtBot, key: Qt.Key) -> Iterator[list[str]]:
+    """Each message box shown meanwhile, answered with ``key`` from the keyboard: its
+    text and its default button, in the list yielded."""
+    asked: list[str] = []
+    answered: list[QMessageBox] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible() and box not in answered:
+            answered.append(box)  # once: a letter key clicks a moment later
+            default = box.defaultButton()
+            asked.append(box.text())
+            asked.append(box.standardButton(default).name if default is not None else "")
+            qtbot.keyClick(box, key)
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(answer)
+    timer.start()
+    try:
+        yield asked
+    finally:
+        timer.stop()
+
+
+def switch_user_key(qtbot: QtBot, dialog: LockDialog) -> None:
+    """Alt+U: 切换用户(&U) clicks (animated, so a moment later)."""
+    clicked: list[bool] = []
+    dialog.switch_button.clicked.connect(lambda: clicked.append(True))
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_U, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(clicked))
+
+
+def test_ctrl_l_locks_at_once_from_any_page_and_the_same_password_unlocks(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session
+) -> None:
+    window = open_desk(qtbot, desk, clerk)
+    for row, page in enumerate(window.pages[:3]):
+        window.show_page(row)
+        focus = page.focusWidget() or page
+        focus.setFocus()
+        qtbot.keyClick(focus, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        dialog = lock_dialog(window)
+        assert dialog is not None, f"Ctrl+L did not lock on {page.title}"  # type: ignore[attr-defined]
+        assert not window.centralWidget().isVisible()
+        qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+        assert lock_dialog(window) is None and window.centralWidget().isVisible()
+    assert [e.split('"event":"')[1].split('"')[0] for e in events(db)[1:]] == [
+        "lock",
+        "unlock",
+    ] * 3
+
+
+def test_another_password_does_not_unlock_what_ctrl_l_locked(
+    qtbot: QtBot, desk: Desk, clerk: Session
+) -> None:
+    window = open_desk(qtbot, desk, clerk)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dialog = lock_dialog(window)
+    assert dialog is not None
+    qtbot.keyClicks(dialog.password, "not-her-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert dialog.errors.text("password") == "密码不正确"
+    assert lock_dialog(window) is dialog and not window.centralWidget().isVisible()
+
+
+def test_switch_user_from_the_lock_returns_to_sign_in_and_opens_the_next_persons_window(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session
+) -> None:
+    window = open_desk(qtbot, desk, clerk)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dialog = lock_dialog(window)
+    assert dialog is not None
+    switch_user_key(qtbot, dialog)
+    sign_in_dialog = desk.sign_in_dialog
+    assert sign_in_dialog is not None and sign_in_dialog.isVisible()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(window))  # closed, and let go
+    assert sign_in_dialog.window_no.text() == clerk.window
+    assert '"event":"sign_out"' in events(db)[-1] and "切换用户" in events(db)[-1]
+    qtbot.keyClicks(sign_in_dialog.login, "wangqiang")
+    qtbot.keyClick(sign_in_dialog.login, Qt.Key.Key_Tab)
+    qtbot.keyClicks(sign_in_dialog.password, DEMO_PASSWORD)
+    qtbot.keyClick(sign_in_dialog.password, Qt.Key.Key_Return)
+    assert desk.window is not None and desk.window is not window and desk.window.isVisible()
+    assert desk.window.session.staff.login == "wangqiang"
+    assert desk.window.session.window == clerk.window
+
+
+def test_switch_user_is_on_the_file_menu(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session
+) -> None:
+    window = open_desk(qtbot, desk, clerk)
+    menu = window.menuBar().actions()[0].menu()
+    names = [a.objectName() for a in menu.actions()]  # type: ignore[union-attr]
+    assert names.index("lockAction") < names.index("switchUserAction") < len(names) - 1
+    action = window.findChild(QAction, "switchUserAction")
+    assert action is not None
+    action.trigger()
+    assert desk.sign_in_dialog is not None and desk.sign_in_dialog.isVisible()
+    assert not window.isVisible()
+
+
+def call_a_ticket(qtbot: QtBot, window: MainWindow) -> QueuePanel:
+    panel = next(p for p in window.pages if isinstance(p, QueuePanel))
+    window.show_page(window.pages.index(panel))
+    panel.services.setFocus()
+    qtbot.keyClick(panel.services, Qt.Key.Key_F1)
+    assert panel.current is not None and panel.current.number == "A001"
+    return panel
+
+
+def test_quitting_with_a_called_ticket_asks_and_no_keeps_the_window_open(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session, now: datetime
+) -> None:
+    LocalQueue(db).issue("A", now)
+    window = open_desk(qtbot, desk, clerk)
+    call_a_ticket(qtbot, window)
+    with answering(qtbot, Qt.Key.Key_Return) as asked:
+        qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # 退出
+    assert asked == ["您正在办理 A001，退出后该号仍在本窗口，确定退出？", "No"]
+    assert window.isVisible()
+    assert '"event":"sign_out"' not in events(db)[-1]
+    with answering(qtbot, Qt.Key.Key_Y) as asked:
+        window.close()
+    assert asked and not window.isVisible()
+    assert '"event":"sign_out"' in events(db)[-1]
+
+
+def test_switching_user_with_a_called_ticket_asks_too(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session, now: datetime
+) -> None:
+    LocalQueue(db).issue("A", now)
+    window = open_desk(qtbot, desk, clerk)
+    call_a_ticket(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dialog = lock_dialog(window)
+    assert dialog is not None
+    with answering(qtbot, Qt.Key.Key_Return) as asked:
+        switch_user_key(qtbot, dialog)
+    assert asked == ["您正在办理 A001，切换后该号仍在本窗口，确定切换用户？", "No"]
+    assert lock_dialog(window) is dialog and desk.sign_in_dialog is None
+    assert '"event":"lock"' in events(db)[-1]
+
+
+def test_quitting_with_no_ticket_in_hand_asks_nothing(
+    qtbot: QtBot, desk: Desk, db: Database, clerk: Session
+) -> None:
+    window = open_desk(qtbot, desk, clerk)
+    with answering(qtbot, Qt.Key.Key_Return) as asked:
+        qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert asked == [] and not window.isVisible()

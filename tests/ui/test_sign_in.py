@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
@@ -43,7 +43,7 @@ def test_a_wrong_password_shows_under_the_password_field(
     dialog = make_dialog(qtbot, db, clock)
     type_credentials(qtbot, dialog, "lina", "wrong-password")
     assert dialog.session is None and dialog.isVisible()
-    assert dialog.errors.labels["password"].text() == "密码不正确"
+    assert dialog.errors.labels["password"].text() == "工号或密码不正确"
     assert dialog.errors.labels["password"].isVisible()
 
 
@@ -54,3 +54,58 @@ def test_an_expired_certificate_is_refused_at_sign_in(
     type_credentials(qtbot, dialog, "zhaolei", DEMO_PASSWORD)
     assert dialog.session is None
     assert "过期" in dialog.errors.general.text()
+
+
+def try_password(qtbot: QtBot, dialog: SignInDialog, password: str) -> None:
+    dialog.password.setFocus()
+    dialog.password.selectAll()
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_five_wrong_passwords_refuse_the_login_until_a_supervisor_unlocks_it(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    dialog = make_dialog(qtbot, db, clock)
+    with qtbot.waitActive(dialog):
+        dialog.activateWindow()
+    type_credentials(qtbot, dialog, "lina", "wrong-password")
+    assert not dialog.unlock_button.isVisible()
+    for _ in range(4):
+        try_password(qtbot, dialog, "wrong-password")
+    assert "暂停登录至 10:01:00" in dialog.errors.general.text()
+    assert dialog.unlock_button.isVisible()
+    try_password(qtbot, dialog, DEMO_PASSWORD)  # the right one, refused for now
+    assert dialog.session is None and "暂停登录" in dialog.errors.general.text()
+
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # 值班长解锁(&S)
+    qtbot.waitUntil(lambda: dialog.unlock_dialog is not None and dialog.unlock_dialog.isVisible())
+    unlock = dialog.unlock_dialog
+    assert unlock is not None and "lina" in unlock.findChild(QLabel).text()
+    with qtbot.waitActive(unlock):
+        unlock.activateWindow()
+    qtbot.keyClicks(unlock.login, "wangqiang")  # only a supervisor unlocks
+    qtbot.keyClick(unlock.login, Qt.Key.Key_Tab)
+    qtbot.keyClicks(unlock.password, DEMO_PASSWORD)
+    qtbot.keyClick(unlock.password, Qt.Key.Key_Return)
+    assert "只有值班长" in unlock.errors.general.text() and unlock.isVisible()
+    unlock.login.selectAll()
+    qtbot.keyClicks(unlock.login, "zhangwei")
+    unlock.password.selectAll()
+    qtbot.keyClicks(unlock.password, DEMO_PASSWORD)
+    qtbot.keyClick(unlock.password, Qt.Key.Key_Return)
+    assert not unlock.isVisible()
+    assert dialog.notice.isVisible() and not dialog.unlock_button.isVisible()
+
+    try_password(qtbot, dialog, DEMO_PASSWORD)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.session is not None and dialog.session.staff.login == "lina"
+
+
+def test_an_unknown_login_is_answered_like_a_wrong_password(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    dialog = make_dialog(qtbot, db, clock)
+    type_credentials(qtbot, dialog, "nobody", "wrong-password")
+    assert dialog.errors.labels["password"].text() == "工号或密码不正确"
+    assert not dialog.errors.labels["login"].isVisible()

@@ -1,17 +1,22 @@
-"""The main window: a page per job in a sidebar, and a status bar that tells the truth."""
+"""The main window: a page per job in a sidebar, and a status bar that tells the truth.
+
+It opens no larger than the screen (counter.ui.screen_fit): a page that needs more room
+than a small screen has scrolls, and the menu and status bar stay in view."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QWidget,
@@ -19,8 +24,13 @@ from PySide6.QtWidgets import (
 
 from counter.services.session import Session
 from counter.services.settings_service import SettingsService
+from counter.ui.product import about_box, window_title
+from counter.ui.screen_fit import fit_to_screen
 from counter.ui.settings_dialog import SettingsDialog
 from counter.ui.sync_worker import SyncAgent
+
+#: The size the window opens at where the screen has room for it.
+PREFERRED_SIZE = QSize(1280, 800)
 
 
 class MainWindow(QMainWindow):
@@ -39,12 +49,14 @@ class MainWindow(QMainWindow):
         self.session = session
         self.settings = settings
         self.sync_agent: SyncAgent | None = None  # set by the composition root
-        self.setWindowTitle(self.tr("Counter — {} 综合窗口").format(hall_name))
-        self.resize(1280, 800)
+        self.setWindowTitle(window_title(hall_name))
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(150)
+        # A click on the sidebar changes the page and leaves the keys to it: the focus
+        # goes to the page's first field, and its F-keys work from anywhere on it.
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.sidebar.setStyleSheet(
             "QListWidget { font-size: 13pt; } QListWidget::item { padding: 10px; }"
         )
@@ -54,8 +66,9 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(getattr(page, "title", page.objectName()))
             item.setToolTip(self.tr("Ctrl+{}").format(n + 1))
             self.sidebar.addItem(item)
-            self.stack.addWidget(page)
+            self.stack.addWidget(self._scrolling(page))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sidebar.currentRowChanged.connect(self.focus_page)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -100,6 +113,23 @@ class MainWindow(QMainWindow):
 
         self._build_menu()
         self.sidebar.setCurrentRow(0)
+        self.fit_to_screen()
+
+    @staticmethod
+    def _scrolling(page: QWidget) -> QScrollArea:
+        """The page at the stack's full size, scrolling where the screen is smaller than
+        it needs (a 1280×720 screen at 150 %)."""
+        area = QScrollArea()
+        area.setObjectName(f"pageScroll_{page.objectName() or type(page).__name__}")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(page)
+        return area
+
+    def fit_to_screen(self, area: QRect | None = None) -> QRect:
+        """1280×800 where the screen has room, else all the room ``area`` (the screen's
+        available geometry) leaves: the status bar always on the screen."""
+        return fit_to_screen(self, PREFERRED_SIZE, area)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("文件(&F)"))
@@ -121,7 +151,8 @@ class MainWindow(QMainWindow):
             pages.addAction(action)
 
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
-        about = QAction(self.tr("关于 Counter"), self)
+        about = QAction(self.tr("关于…"), self)
+        about.setObjectName("aboutAction")
         about.triggered.connect(self.on_about_requested)
         help_menu.addAction(about)
 
@@ -151,19 +182,29 @@ class MainWindow(QMainWindow):
 
     def show_page(self, row: int) -> None:
         self.sidebar.setCurrentRow(row)
+        self.focus_page(row)
+
+    def focus_page(self, row: int) -> None:
+        """The cursor in the page's first field (its ``focus_first`` or ``focus_search``),
+        so the clerk types at once wherever she came from."""
+        if not 0 <= row < len(self.pages):
+            return
         page = self.pages[row]
-        focus = getattr(page, "focus_search", None)
-        if callable(focus):
-            focus()
+        for name in ("focus_first", "focus_search"):
+            focus = getattr(page, name, None)
+            if callable(focus):
+                focus()
+                return
+        field = page.nextInFocusChain()
+        while field is not page and field is not None:
+            tab = bool(field.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            if tab and page.isAncestorOf(field) and field.isEnabled() and not field.isHidden():
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+            field = field.nextInFocusChain()
 
     def on_settings_requested(self) -> None:
         SettingsDialog(self.settings, self.session, self).exec()
 
     def on_about_requested(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("关于 Counter"),
-            self.tr(
-                "Counter — 政务服务大厅综合窗口系统\n排队叫号、受理、材料清单、打印、离线同步。"
-            ),
-        )
+        about_box(self).exec()

@@ -1,16 +1,22 @@
-"""The settings dialog, generated from the declarations in ``counter.model.settings``."""
+"""The settings dialog, generated from the declarations in ``counter.model.settings``.
+
+The fields scroll; 保存 and 取消 stay in view below them, on any screen
+(counter.ui.screen_fit)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QRect, QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QLineEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +26,7 @@ from counter.model.settings import SETTINGS
 from counter.services.session import Session
 from counter.services.settings_service import SettingsService
 from counter.ui.forms import FieldErrors
+from counter.ui.screen_fit import fit_to_screen
 
 
 class SettingsDialog(QDialog):
@@ -30,10 +37,11 @@ class SettingsDialog(QDialog):
         self.service = service
         self.session = session
         self.setWindowTitle(self.tr("设置"))
-        self.setMinimumWidth(560)
         self.editors: dict[str, QWidget] = {}
         self.errors = FieldErrors()
-        form = QFormLayout()
+        self.fields = QWidget()
+        self.fields.setObjectName("settingsFields")
+        form = self.form = QFormLayout(self.fields)
         for declared in SETTINGS:
             value = service.settings[declared.key]
             editor: QWidget
@@ -60,10 +68,37 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(buttons)
+        self.buttons = buttons
+        self.scroller = QScrollArea()
+        self.scroller.setObjectName("settingsScroll")
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setWidget(self.fields)
+        self.box = QVBoxLayout(self)
+        self.box.addWidget(self.scroller, 1)
+        self.box.addWidget(self.errors.general)
+        self.box.addWidget(buttons)
+        self.fit_to_screen()
+
+    def preferred_size(self) -> QSize:
+        """Every field without scrolling, 560 wide at least: what a large screen shows."""
+        fields = self.fields.sizeHint()
+        bar = self.scroller.verticalScrollBar().sizeHint().width()
+        margins = self.box.contentsMargins()
+        spacing = self.box.spacing()
+        width = max(560, fields.width() + bar + margins.left() + margins.right())
+        height = (
+            fields.height()
+            + self.buttons.sizeHint().height()
+            + spacing
+            + margins.top()
+            + margins.bottom()
+        )
+        return QSize(width, height)
+
+    def fit_to_screen(self, area: QRect | None = None) -> QRect:
+        """As large as every field needs, no larger than ``area`` (the screen's)."""
+        return fit_to_screen(self, self.preferred_size(), area)
 
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -81,5 +116,14 @@ class SettingsDialog(QDialog):
             self.service.update(self.session, self.values())
         except CounterError as exc:
             self.errors.show(exc)
+            self.scroll_to(getattr(exc, "field", None))
             return
         self.accept()
+
+    def scroll_to(self, key: str | None) -> None:
+        """The field an error is shown at, with its error line, scrolled into view."""
+        if key not in self.editors:
+            return
+        self.form.activate()  # the error line just shown takes its place first
+        self.scroller.ensureWidgetVisible(self.errors.labels[key])
+        self.scroller.ensureWidgetVisible(self.editors[key])

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
@@ -86,3 +86,22 @@ def test_a_half_day_follow_up_period_is_refused_at_its_field(
     assert error.isVisible()
     assert "差评回访时限" in error.text() and "不能填“0.5”这样的半天或小数" in error.text()
     assert dialog.result() != QDialog.DialogCode.Accepted and not path.exists()
+
+
+def test_on_a_small_screen_the_fields_scroll_and_an_error_below_is_scrolled_to(
+    qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
+) -> None:
+    """1920×1080 at 150 % less the taskbar: 保存 in view, the last field's error too."""
+    dialog = dialog_for(qtbot, db, now, "zhangwei", tmp_path / "settings.toml")
+    dialog.fit_to_screen(QRect(0, 0, 1280, 680))
+    QApplication.processEvents()
+    assert dialog.height() <= 680 - 40 and dialog.scroller.verticalScrollBar().maximum() > 0
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert dialog.rect().contains(QRect(save.mapTo(dialog, QPoint(0, 0)), save.size()))
+    retype(qtbot, dialog.editors["register_days"], "0.5")  # type: ignore[arg-type]
+    dialog.scroller.verticalScrollBar().setValue(0)
+    dialog.on_save()
+    error = dialog.errors.labels["register_days"]
+    viewport = dialog.scroller.viewport()
+    assert error.isVisible()
+    assert viewport.rect().contains(QRect(error.mapTo(viewport, QPoint(0, 0)), error.size()))

@@ -2,6 +2,12 @@
 
 A print that fails must never vanish: a job is only ever *done*, *cancelled* by a
 person, or *failed* for a reason retrying cannot fix; anything else waits and retries.
+
+One exception (issue 28): a queue ticket the kiosk printed for a visitor is worth
+printing only while that visitor stands at the kiosk. Not printed within
+:data:`KIOSK_TICKET_TTL` it is cancelled as *已取消（超时）*, never printed late into the
+next visitor's hands; the kiosk has sent its visitor to the guide desk, and the desk is
+told (:func:`missed_tickets_text`).
 """
 
 from __future__ import annotations
@@ -69,6 +75,23 @@ class PrintPayload:
     escpos: bytes | None = None
 
 
+#: A station's jobs (the kiosk) carry its name as ``station:<name>`` where a clerk's
+#: carry the staff id.
+STATION_PREFIX = "station:"
+
+#: A kiosk's ticket prints within this long of being issued, or not at all.
+KIOSK_TICKET_TTL = timedelta(seconds=60)
+#: How long the guide desk is told of a kiosk ticket that did not print.
+MISSED_TICKET_ALERT = timedelta(minutes=30)
+#: The status of a kiosk ticket cancelled by :data:`KIOSK_TICKET_TTL`, and the head of
+#: its error.
+EXPIRED = "已取消（超时）"
+
+
+def station_id(name: str) -> str:
+    return f"{STATION_PREFIX}{name}"
+
+
 @dataclass(frozen=True)
 class PrintJob:
     id: str
@@ -92,7 +115,66 @@ class PrintJob:
     def status_text(self) -> str:
         if self.status is JobStatus.PENDING and self.last_error:
             return f"等待重试（第 {self.attempts} 次失败）"
+        if self.timed_out:
+            return EXPIRED
         return self.status.label
+
+    @property
+    def kiosk_ticket(self) -> bool:
+        """A queue ticket a station printed for the visitor standing at it."""
+        return self.kind is DocumentKind.TICKET and self.staff_id.startswith(STATION_PREFIX)
+
+    @property
+    def number(self) -> str:
+        """The ticket's number (``排队小票 A017`` → ``A017``)."""
+        return self.title.split()[-1] if self.title.split() else self.reference
+
+    def expired(self, now: datetime) -> bool:
+        """A kiosk ticket still waiting to print :data:`KIOSK_TICKET_TTL` after it was
+        issued: cancel it rather than print it late."""
+        return (
+            self.kiosk_ticket
+            and self.status is JobStatus.PENDING
+            and now - self.created_at >= KIOSK_TICKET_TTL
+        )
+
+    @property
+    def timed_out(self) -> bool:
+        return self.status is JobStatus.CANCELLED and self.last_error.startswith(EXPIRED)
+
+    @property
+    def cause(self) -> str:
+        """Why it did not print: the printer's error, without the timeout's note."""
+        return self.last_error.partition("。")[2] if self.timed_out else self.last_error
+
+    @property
+    def missed(self) -> bool:
+        """A kiosk ticket its visitor did not get: failed at least once and not printed
+        since (still retrying, failed for good, or cancelled by the timeout)."""
+        return self.kiosk_ticket and (
+            (self.status is JobStatus.PENDING and bool(self.last_error))
+            or self.status is JobStatus.FAILED
+            or self.timed_out
+        )
+
+
+def expired_error(job: PrintJob) -> str:
+    """What an expired kiosk ticket keeps as its error: the timeout, then why it failed."""
+    seconds = int(KIOSK_TICKET_TTL.total_seconds())
+    return f"{EXPIRED}：{seconds} 秒内未能打印，不再补打。{job.last_error}"
+
+
+def missed_tickets_text(jobs: list[PrintJob]) -> str:
+    """The guide desk's line for kiosk tickets their visitors did not get (newest
+    first), with why the newest failed; empty when there are none."""
+    missed = [j for j in jobs if j.missed]
+    if not missed:
+        return ""
+    numbers = "、".join(dict.fromkeys(j.number for j in missed))
+    cause = missed[0].cause
+    return f"取号机 {numbers} 号小票未打印，访客已被请到导办台取号" + (
+        f"（{cause}）" if cause else ""
+    )
 
 
 BACKOFF_FIRST = timedelta(seconds=5)

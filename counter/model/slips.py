@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from counter.model.queue import APPOINTMENT_REASON
+
 
 @dataclass(frozen=True)
 class TicketSlip:
@@ -14,6 +16,17 @@ class TicketSlip:
     category: str  # e.g. "企业开办"
     issued_at: datetime
     waiting_ahead: int
-    priority_reason: str = ""  # 绿色通道: 老年人 / 残疾人 / 军人 / 预约
+    priority_reason: str = ""  # 绿色通道: 老年人 / 残疾人 / 军人; 预约 for a booking
     qr_url: str = ""  # optional, e.g. a link to check the queue or rate the service
     footer: str = "请留意叫号屏和语音提示，过号请到导服台重新取号"
+
+    @property
+    def lane_line(self) -> str:
+        """The slip's lane line: ``预约`` for a booking checked in, ``绿色通道：老年人``
+        for a priority reason, nothing for the normal lane (issue 28: a booking is not
+        绿色通道)."""
+        if not self.priority_reason:
+            return ""
+        if self.priority_reason == APPOINTMENT_REASON:
+            return APPOINTMENT_REASON
+        return f"绿色通道：{self.priority_reason}"

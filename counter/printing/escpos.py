@@ -171,8 +171,8 @@ def ticket_escpos(slip: TicketSlip, paper_mm: int = 80) -> bytes:
     w.text("排队号", align="center")
     w.text(slip.number, size=4 if paper_mm == 80 else 3, align="center", bold=True)
     w.text(slip.category, size=2, align="center")
-    if slip.priority_reason:
-        w.text(f"绿色通道：{slip.priority_reason}", align="center")
+    if slip.lane_line:
+        w.text(slip.lane_line, align="center")
     w.text(f"您前面还有 {slip.waiting_ahead} 人等候", align="center")
     w.text(slip.issued_at.strftime("%Y-%m-%d %H:%M"), align="center")
     w.code128(slip.ticket_id)

@@ -28,8 +28,8 @@ def ticket_story(slip: TicketSlip, paper_mm: int) -> list[Flowable]:
         p(slip.number, style(big, align=TA_CENTER, leading=big * 1.1)),
         p(slip.category, style(12 if narrow else 14, align=TA_CENTER, space_after=2)),
     ]
-    if slip.priority_reason:
-        story.append(p(f"绿色通道：{slip.priority_reason}", style(10, align=TA_CENTER)))
+    if slip.lane_line:
+        story.append(p(slip.lane_line, style(10, align=TA_CENTER)))
     story += [
         p(f"您前面还有 {slip.waiting_ahead} 人等候", style(11, align=TA_CENTER, space_before=2)),
         p(slip.issued_at.strftime("%Y-%m-%d %H:%M"), style(9, align=TA_CENTER)),

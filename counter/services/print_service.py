@@ -19,11 +19,15 @@ from counter.model.clock import iso, to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine, parse_contents
 from counter.model.print_job import (
+    MISSED_TICKET_ALERT,
     DocumentKind,
     JobStatus,
     PrintJob,
     PrintPayload,
     backoff,
+    expired_error,
+    missed_tickets_text,
+    station_id,
 )
 from counter.model.settings import Settings
 from counter.services import audit_trail
@@ -46,7 +50,7 @@ def _who(who: Session | str) -> tuple[str, str, str]:
     """(staff id, name, window) of a signed-in clerk, or a station's name (the kiosk)."""
     if isinstance(who, Session):
         return who.staff.id, who.staff.name, who.window
-    return f"station:{who}", who, ""
+    return station_id(who), who, ""
 
 
 class PrintService:
@@ -170,8 +174,10 @@ class PrintService:
             return print_store.requeue_interrupted(self.db, now)
 
     def claim_next(self, now: datetime) -> tuple[PrintJob, PrintPayload] | None:
-        """The next due job, marked printing (one attempt more), with its bytes."""
+        """The next due job, marked printing (one attempt more), with its bytes. Kiosk
+        tickets past their time are cancelled first, never claimed (issue 28)."""
         with immediate(self.db):
+            self._expire(now)
             job = print_store.next_due(self.db, now)
             if job is None:
                 return None
@@ -232,13 +238,34 @@ class PrintService:
                 next_attempt_at=now + backoff(job.attempts),
             )
 
+    def _expire(self, now: datetime) -> None:
+        """Kiosk tickets not printed in time: 已取消（超时）, never printed late into the
+        next visitor's hands (:data:`counter.model.print_job.KIOSK_TICKET_TTL`)."""
+        for job in print_store.pending(self.db):
+            if job.expired(now):
+                print_store.update(
+                    self.db,
+                    job.id,
+                    now,
+                    status=JobStatus.CANCELLED.value,
+                    last_error=expired_error(job),
+                )
+
     def next_wakeup(self) -> datetime | None:
         return print_store.next_wakeup(self.db)
 
-    def trouble(self) -> str:
-        """One line for the status bar; empty when every printer is fine."""
+    def missed_tickets(self, now: datetime) -> str:
+        """The guide desk's line: kiosk tickets of the last half hour whose visitors
+        were sent to the desk because the slip did not print; empty when none."""
+        return missed_tickets_text(print_store.tickets_since(self.db, now - MISSED_TICKET_ALERT))
+
+    def trouble(self, now: datetime | None = None) -> str:
+        """One line for the status bar, kiosk tickets not printed first (with ``now``,
+        those of the last half hour; without, those still open); empty when all is fine."""
         jobs = print_store.troubled(self.db)
-        if not jobs:
-            return ""
-        latest = jobs[0]
-        return f"打印异常（{len(jobs)} 项待处理）：{latest.last_error}"
+        missed = self.missed_tickets(now) if now is not None else missed_tickets_text(jobs)
+        others = [j for j in jobs if not j.kiosk_ticket]
+        parts = [missed] if missed else []
+        if others:
+            parts.append(f"打印异常（{len(others)} 项待处理）：{others[0].last_error}")
+        return "；".join(parts)

@@ -118,7 +118,7 @@ def run_store(
         try:
             service = PrintService(db, settings)
             results = run_due(service, opener(pdf_folder(store_path)), clock)
-            trouble = service.trouble()
+            trouble = service.trouble(clock())
         finally:
             db.close()
     except Exception as exc:  # the store itself failed: say so, try again next tick

@@ -114,6 +114,24 @@ def next_due(db: Database, now: datetime) -> PrintJob | None:
     return _job(row) if row else None
 
 
+def pending(db: Database) -> list[PrintJob]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE status = 'pending' ORDER BY created_at"
+    ).fetchall()
+    return [_job(r) for r in rows]
+
+
+def tickets_since(db: Database, since: datetime) -> list[PrintJob]:
+    """Queue tickets submitted since ``since`` that nobody has reprinted, newest first."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs AS j WHERE kind = 'ticket' AND created_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
+        " ORDER BY created_at DESC",
+        [iso(since)],
+    ).fetchall()
+    return [_job(r) for r in rows]
+
+
 def next_wakeup(db: Database) -> datetime | None:
     row = db.execute(
         "SELECT min(next_attempt_at) FROM print_jobs WHERE status = 'pending'"

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from PySide6.QtCore import QObject, Signal
+
 from counter.model.errors import CounterError, NotFoundError
 from counter.model.notice import Notice
 from counter.model.notice_text import Masking
-from counter.model.print_job import DocumentKind
+from counter.model.print_job import DocumentKind, station_id
 from counter.model.settings import Settings
 from counter.model.slips import TicketSlip
 from counter.printing import payloads
 from counter.services.cases_service import CasesService
 from counter.services.print_service import PrintService
+from counter.services.print_spool import StepResult
 from counter.services.session import Session
 from counter.ui.print_spool import PrintSpool
 
@@ -77,12 +80,20 @@ class NoticePrinter:
         self.cases.unmask(session, case.id, self.clock(), fields=fields, printed=notice.title)
 
 
-class TicketPrinter:
-    """The kiosk's printer: the ticket is already issued; a print failure is shown, not lost.
+class TicketPrinter(QObject):
+    """The kiosk's printer: the ticket is already issued; a print failure is told, not lost.
 
-    The job stays in the spool (and its print queue page) with its error, so a guide
-    at the desk can reprint it; the visitor sees their number on screen meanwhile.
+    Each slip is queued in the spool and the spool woken. A slip that does not print —
+    refused at submission, or the spool's try failing (printer off, out of paper) — is
+    announced by :attr:`failed` with the ticket id and why, so the kiosk sends its
+    visitor to the guide desk (:meth:`KioskWindow.use_printer`); one printed after all,
+    by :attr:`printed`. The job stays in the spool with its error for the desk's print
+    queue, and is cancelled after a minute rather than printed late (the spool's rule,
+    :data:`counter.model.print_job.KIOSK_TICKET_TTL`).
     """
+
+    failed = Signal(str, str)  # ticket id, why
+    printed = Signal(str)  # ticket id
 
     def __init__(
         self,
@@ -91,23 +102,41 @@ class TicketPrinter:
         station: str,
         settings: Callable[[], Settings],
         clock: Callable[[], datetime],
+        parent: QObject | None = None,
     ) -> None:
+        super().__init__(parent)
         self.service = service
         self.spool = spool
         self.station = station
         self.settings = settings
         self.clock = clock
+        spool.printed.connect(self.on_spool_report)
 
     def __call__(self, slip: TicketSlip) -> str:
-        """ "" when queued, else what to tell the visitor."""
+        """Queue ``slip``: "" when queued, else why it cannot be."""
         try:
             payload = payloads.ticket(slip, int(self.settings()["ticket_paper"]))
             self.service.submit(
                 self.station, DocumentKind.TICKET, payload, slip.ticket_id, self.clock()
             )
         except CounterError as exc:
-            return (
-                f"小票未能打印（{getattr(exc, 'message', exc)}），请记住屏幕上的号码或到导办台补打"
-            )
+            return str(getattr(exc, "message", "") or exc)
         self.spool.kick()
         return ""
+
+    def print_slip(self, slip: TicketSlip) -> None:
+        """Queue ``slip``; a refusal is a failure at once."""
+        why = self(slip)
+        if why:
+            self.failed.emit(slip.ticket_id, why)
+
+    def on_spool_report(self, results: list[StepResult]) -> None:
+        """This station's tickets among the spool's tries: each failure and each print."""
+        for result in results:
+            job = result.job
+            if job.kind is not DocumentKind.TICKET or job.staff_id != station_id(self.station):
+                continue
+            if result.ok:
+                self.printed.emit(job.reference)
+            else:
+                self.failed.emit(job.reference, result.message)

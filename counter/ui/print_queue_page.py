@@ -2,6 +2,10 @@
 
 Nothing printed is ever out of reach: history stays here, and a job that failed can be
 sent again (to this station's current printer) with one key.
+
+A kiosk ticket that did not print sends its visitor to the guide desk; the page says so
+in red above the list (the kiosk's tickets the last half hour), with the numbers to
+serve. The list and the alert are this PC's: print jobs do not sync between counters.
 """
 
 from __future__ import annotations
@@ -76,6 +80,13 @@ class PrintQueuePage(QWidget):
             header.resizeSection(column, width)
         self.state = QLabel()
         self.state.setObjectName("printState")
+        self.alert = QLabel()
+        self.alert.setObjectName("missedTickets")
+        self.alert.setWordWrap(True)
+        self.alert.setStyleSheet(
+            "color: white; background: #b00020; font-size: 14pt; font-weight: bold; padding: 6px;"
+        )
+        self.alert.hide()
         self.message = QLabel()
         self.message.setObjectName("printMessage")
         self.message.setWordWrap(True)
@@ -101,6 +112,7 @@ class PrintQueuePage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.alert)
         layout.addWidget(self.state)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
@@ -120,6 +132,9 @@ class PrintQueuePage(QWidget):
     def refresh(self) -> None:
         """Reload, keeping the selected job selected (the list refreshes while the clerk reads)."""
         chosen = self.selected()
+        missed = self.service.missed_tickets(self.clock())
+        self.alert.setText(missed)
+        self.alert.setVisible(bool(missed))
         jobs = self.service.jobs()
         if jobs != [self.model.record(n) for n in range(self.model.rowCount())]:
             self.model.set_records(jobs)

@@ -48,3 +48,19 @@ def test_same_ticket_gives_the_same_bytes(slip: TicketSlip) -> None:
 def test_other_paper_widths_are_refused(slip: TicketSlip) -> None:
     with pytest.raises(ValueError):
         ticket_pdf(slip, 76)
+
+
+@pytest.mark.parametrize("paper", [80, 58])
+def test_a_booking_checked_in_says_appointment_not_priority(slip: TicketSlip, paper: int) -> None:
+    """Issue 28: booking tickets printed 绿色通道：预约."""
+    from dataclasses import replace
+
+    from counter.printing.escpos import ticket_escpos
+
+    booked = replace(slip, priority_reason="预约")
+    content = text(ticket_pdf(booked, paper))
+    assert "预约" in content and "绿色通道" not in content
+    escpos = ticket_escpos(booked, paper)
+    assert "预约".encode("gb18030") in escpos
+    assert "绿色通道".encode("gb18030") not in escpos
+    assert "绿色通道：老年人".encode("gb18030") in ticket_escpos(slip, paper)

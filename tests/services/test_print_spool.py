@@ -140,3 +140,72 @@ def test_notice_sent_to_a_slip_printer_fails_and_can_be_reprinted_elsewhere(
     assert again.target == "pdf:"
     assert [r.ok for r in run_due(service, opener(tmp_path), clock)] == [True]
     assert service.trouble() == ""
+
+
+def test_a_kiosk_ticket_not_printed_within_a_minute_is_cancelled_never_printed_late(
+    db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    """Issue 28: the visitor was sent to the guide desk; a slip printed minutes later
+    would land in the next visitor's hands."""
+    printer = FakePrinter()
+    target = printer.target
+    printer.close()  # switched off
+    service = service_for(db, target)
+    job = service.submit("取号机", DocumentKind.TICKET, SLIP, "20261127-A017", clock())
+    for _ in range(4):  # tries at 0, 5, 15 and 35 s
+        run_due(service, opener(tmp_path), clock)
+        assert service.job(job.id).status is JobStatus.PENDING
+        clock.advance(backoff_seconds(service, job.id))
+    assert "取号机 A017 号小票未打印，访客已被请到导办台取号" in service.trouble(clock())
+
+    port = int(target.rsplit(":", 1)[1])
+    with fake_printer(port=port) as back:  # switched on again
+        clock.now = job.created_at + timedelta(seconds=60)
+        assert run_due(service, opener(tmp_path), clock) == []
+        clock.advance(600)
+        assert run_due(service, opener(tmp_path), clock) == []
+    assert back.jobs == []
+    expired = service.job(job.id)
+    assert expired.status is JobStatus.CANCELLED
+    assert expired.status_text == "已取消（超时）"
+    assert "拒绝连接" in expired.last_error
+    # the desk is told for half an hour, whatever became of the printer
+    assert service.trouble(clock()).startswith("取号机 A017 号小票未打印")
+    assert "拒绝连接" in service.missed_tickets(clock())
+    clock.now = job.created_at + timedelta(minutes=31)
+    assert service.trouble(clock()) == service.missed_tickets(clock()) == ""
+
+
+def backoff_seconds(service: PrintService, job_id: str) -> float:
+    job = service.job(job_id)
+    return (job.next_attempt_at - job.updated_at).total_seconds()
+
+
+def test_a_slip_printed_after_a_failure_within_the_minute_is_no_longer_missed(
+    db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    with fake_printer(paper_out=True) as printer:
+        service = service_for(db, printer.target)
+        service.submit("取号机", DocumentKind.TICKET, SLIP, "20261127-A017", clock())
+        run_due(service, opener(tmp_path), clock)
+        assert "A017" in service.missed_tickets(clock())
+        printer.paper_out = False
+        clock.advance(5)
+        assert [r.ok for r in run_due(service, opener(tmp_path), clock)] == [True]
+    assert service.trouble(clock()) == ""
+
+
+def test_a_clerks_ticket_and_a_notice_wait_for_their_printer_however_long(
+    db: Database, clock: Clock, tmp_path: Path, now: datetime
+) -> None:
+    from counter.services.bootstrap import DEMO_PASSWORD
+    from counter.services.session import sign_in
+
+    clerk = sign_in(db, "lina", DEMO_PASSWORD, "3", now)
+    service = service_for(db, "escpos-net:127.0.0.1:9")
+    ticket = service.submit(clerk, DocumentKind.TICKET, SLIP, "20261127-A017", clock())
+    notice = service.submit("取号机", DocumentKind.NOTICE, SLIP, "c", clock())
+    clock.advance(3600)
+    service.claim_next(clock())
+    assert service.job(ticket.id).status is not JobStatus.CANCELLED
+    assert service.job(notice.id).status is not JobStatus.CANCELLED

@@ -81,7 +81,7 @@ def test_a_kiosk_ticket_is_printed_with_its_number_and_barcode(
     kiosk = KioskWindow(LocalQueue(db), clock, hall_name="示范市政务服务中心", priority_reasons=())
     qtbot.addWidget(kiosk)
     printer = TicketPrinter(PrintService(db, settings), spool, "取号机", lambda: settings, clock)
-    kiosk.ticket_issued.connect(lambda slip: kiosk.error.setText(printer(slip)))
+    kiosk.use_printer(printer)
     kiosk.show()
     with qtbot.wait_signal(spool.printed, timeout=20_000):
         qtbot.mouseClick(kiosk.category_buttons["A"], Qt.MouseButton.LeftButton)

@@ -180,3 +180,22 @@ def test_a_hidden_page_reads_the_list_when_shown_again(
     page.show()
     qtbot.waitExposed(page)
     assert page.model.rowCount() == 1
+
+
+def test_a_kiosk_ticket_not_printed_is_called_out_above_the_list(
+    qtbot: QtBot, page: PrintQueuePage, service: PrintService, now: datetime
+) -> None:
+    """Issue 28: the kiosk sent its visitor to the guide desk; the desk sees the number."""
+    slip = PrintPayload("排队小票 A017", b"%PDF-1.4 ticket", b"\x1b@")
+    service.submit("取号机", DocumentKind.TICKET, slip, "20261127-A017", now)
+    claimed = service.claim_next(now)
+    assert claimed is not None
+    service.not_printed(claimed[0], "小票打印机缺纸：请装纸", now, permanent=False)
+    page.refresh()
+    assert page.alert.isVisible()
+    assert page.alert.text() == (
+        "取号机 A017 号小票未打印，访客已被请到导办台取号（小票打印机缺纸：请装纸）"
+    )
+    with qtbot.waitSignal(page.spool.state_changed) as blocker:
+        page.spool.kick()
+    assert blocker.args[0].startswith("取号机 A017 号小票未打印") and blocker.args[1] is False

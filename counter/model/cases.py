@@ -392,6 +392,8 @@ class Case:
     #: The day a 容缺 promise of this case first lapsed; kept after closing, so a missed
     #: promise stays on the list and in the statistics.
     promise_lapsed_on: date | None = None
+    #: The intake form that made it (a bundle's parent only): one form, one case.
+    request_id: str | None = None
 
     @property
     def is_parent(self) -> bool:

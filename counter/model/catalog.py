@@ -124,6 +124,10 @@ class Item:
         return Checklist.merge([self])
 
 
+#: Who a bundle is for: the intake form's applicant kinds (counter.model.intake).
+BUNDLE_APPLICANTS = ("企业", "个人")
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A one-thing bundle (一件事一次办): several items taken in one intake."""
@@ -135,9 +139,18 @@ class Bundle:
     fee: float = 0.0
     description: str = ""
     stages: tuple[str, ...] = ()
+    #: Who applies for it, as the intake form's applicant kind starts: 企业 (企业开办)
+    #: or 个人 (新生儿出生一件事).
+    applicant: str = "企业"
 
     def __post_init__(self) -> None:
         check_days(self.promised_days, "promised_days")
+        if self.applicant not in BUNDLE_APPLICANTS:
+            raise ValidationError(
+                "applicant",
+                f"“{self.name}”的申请人应为" + "或".join(f"“{a}”" for a in BUNDLE_APPLICANTS)
+                + f"，现在是“{self.applicant}”",
+            )  # fmt: skip
         if len(self.item_codes) < 2:
             raise ValidationError("items", f"“{self.name}”至少要包含两个事项")
         if len(set(self.item_codes)) != len(self.item_codes):

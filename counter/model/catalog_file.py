@@ -39,7 +39,10 @@ _KEYS: dict[str, tuple[set[str], set[str]]] = {
         {"fee", "status"},
     ),
     "item_material": ({"ref", "form", "copies", "required"}, {"condition", "rongque"}),
-    "bundles": ({"code", "name", "items", "promised_days"}, {"fee", "description", "stages"}),
+    "bundles": (
+        {"code", "name", "items", "promised_days"},
+        {"fee", "description", "stages", "applicant"},
+    ),
 }
 
 
@@ -305,6 +308,7 @@ class _Reader:
                     fee=self.number("bundles", n, row, "fee"),
                     description=str(row.get("description", "")),
                     stages=tuple(stages),
+                    applicant=str(row.get("applicant", "企业")),
                 )
             except ValidationError as exc:
                 raise self.fail("bundles", n, exc.field, exc.message) from None

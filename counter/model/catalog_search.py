@@ -1,24 +1,28 @@
 """Finding an item or bundle the way clerks type: by name, by code, or by pinyin initials.
 
 Clerks type ``qykb`` for 企业开办 far faster than the characters; the initials and the
-full pinyin of every name are worked out once when the index is built.
+full pinyin of a name are worked out once, the first time a search needs them. pypinyin
+(0.2 s to import, its phrase dictionary) is imported then too, not when Counter starts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pypinyin import Style, lazy_pinyin
+from functools import cached_property
 
 from counter.model.catalog import Bundle, Catalog, Item
 
 
 def pinyin_initials(text: str) -> str:
     """``企业开办`` → ``qykb``; non-Chinese characters are kept as they are, lower-cased."""
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower()
 
 
 def pinyin_full(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(text, errors="default")).lower()
 
 
@@ -27,8 +31,14 @@ class CatalogEntry:
     """An item or a bundle, as one row of search results."""
 
     target: Item | Bundle
-    initials: str
-    spelled: str
+
+    @cached_property
+    def initials(self) -> str:
+        return pinyin_initials(self.target.name)
+
+    @cached_property
+    def spelled(self) -> str:
+        return pinyin_full(self.target.name)
 
     @property
     def code(self) -> str:
@@ -49,9 +59,7 @@ class CatalogIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         targets: list[Item | Bundle] = [*catalog.bundles, *catalog.items]
-        self.entries = tuple(
-            CatalogEntry(t, pinyin_initials(t.name), pinyin_full(t.name)) for t in targets
-        )
+        self.entries = tuple(CatalogEntry(t) for t in targets)
 
     def search(self, query: str, *, include_retired: bool = False) -> list[CatalogEntry]:
         """Best matches first: exact code, code prefix, name, initials, then full pinyin.

@@ -6,6 +6,8 @@ it to the person as a message instead of a crash dialog.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class CounterError(Exception):
     """Base of every error the program raises on purpose."""
@@ -18,6 +20,19 @@ class ValidationError(CounterError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class ValidationErrors(ValidationError):
+    """Several fields wrong at once, every one's message by field in screen order, so a
+    form shows them all together (counter.ui.forms.FieldErrors). ``field`` and
+    ``message`` are the first's: code that shows one error still shows the right one."""
+
+    def __init__(self, messages: Mapping[str, str]) -> None:
+        if not messages:
+            raise ValueError("ValidationErrors needs at least one message")
+        field, message = next(iter(messages.items()))
+        super().__init__(field, message)
+        self.messages = dict(messages)
 
 
 class NotAllowedError(CounterError):

@@ -318,6 +318,17 @@ def mask_id(text: str) -> str:
     return _mask_middle(text.strip(), 6, 4)
 
 
+def mask_id_typing(text: str) -> str:
+    """An ID number as it is typed on a public screen (the kiosk): the 6-digit area code
+    in clear and a star for each digit after it, the last 4 shown once all 18 are in —
+    ``110101********1234``, as on paper. The visitor sees how far they are; the birth
+    date never shows."""
+    value = normalise(text)
+    if len(value) >= 18:
+        return mask_id(value)
+    return value[:6] + "*" * max(0, len(value) - 6)
+
+
 def mask_name(text: str) -> str:
     """``张三丰`` → ``张*丰``, ``张三`` → ``张*``; a single character stays as is."""
     name = text.strip()

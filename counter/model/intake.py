@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from counter.model.catalog import Checklist, ChecklistLine, Material, MaterialForm
-from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.errors import NotAllowedError, ValidationError, ValidationErrors
 from counter.model.identity import (
     check_mobile,
     check_resident_id,
@@ -196,10 +196,33 @@ def check_field(form: ApplicantForm, field: str, today: date) -> tuple[str, tupl
 APPLICANT_FIELDS = ("id_number", "name", "legal_rep", "contact", "phone", "agent_name", "agent_id")
 
 
+SAME_PERSON = "代办人与申请人是同一人，无需填写代办人"
+
+
+def applicant_errors(form: ApplicantForm, today: date) -> dict[str, str]:
+    """Every field's hard error, by field in screen order (empty when all are right),
+    so the form shows them all at once rather than one per try."""
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for field in APPLICANT_FIELDS:
+        try:
+            values[field], _ = check_field(form, field, today)
+        except ValidationError as exc:
+            errors[exc.field] = exc.message
+    agent_id, id_number = values.get("agent_id"), values.get("id_number")
+    if values.get("agent_name") and agent_id is not None and agent_id == id_number:
+        errors["agent_id"] = SAME_PERSON
+    return errors
+
+
 def check_applicant(
     form: ApplicantForm, today: date
 ) -> tuple[Applicant, Agent | None, tuple[FieldWarning, ...]]:
-    """Every field checked in screen order; the first hard error is raised at its field."""
+    """Every field checked in screen order; every hard error is raised together
+    (:class:`ValidationErrors`, the first field's as its ``field`` and ``message``)."""
+    errors = applicant_errors(form, today)
+    if errors:
+        raise ValidationErrors(errors)
     values: dict[str, str] = {}
     warnings: list[FieldWarning] = []
     for field in APPLICANT_FIELDS:
@@ -215,8 +238,6 @@ def check_applicant(
         contact=values["contact"],
     )
     agent = Agent(values["agent_name"], values["agent_id"]) if values["agent_name"] else None
-    if agent is not None and agent.id_number == applicant.id_number:
-        raise ValidationError("agent_id", "代办人与申请人是同一人，无需填写代办人")
     return applicant, agent, tuple(warnings)
 
 

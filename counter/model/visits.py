@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from counter.model.catalog import Checklist
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.identity import check_mobile, check_resident_id, check_uscc
 from counter.model.intake import LineState, MaterialStatus, missing_lines
+from counter.model.workdays import HolidayCalendar, next_workday
 
 
 def _text(value: str, field: str, what: str, *, required: bool = True, limit: int = 200) -> str:
@@ -140,6 +141,12 @@ class FollowUpTask:
 
     def overdue(self, today: date) -> bool:
         return self.done_at is None and self.due < today
+
+
+def default_task_due(visited_on: date, calendar: HolidayCalendar) -> date:
+    """When a 跟跑 task is due unless the specialist says otherwise: the next working
+    day after the visit (never the visit's own day, which is nearly over)."""
+    return next_workday(visited_on, calendar)
 
 
 def check_task(text: str, due: date | None, visited_on: date) -> tuple[str, date]:
@@ -291,6 +298,15 @@ class AuthorisationForm:
     agent_id_number: str = ""
     scope: tuple[str, ...] = ()
     valid_until: date | None = None
+
+
+#: How long a 代办委托 runs unless the enterprise says otherwise.
+AUTHORISATION_DAYS = 30
+
+
+def default_valid_until(today: date) -> date:
+    """A 代办委托's end unless the enterprise says otherwise: a month from today."""
+    return today + timedelta(days=AUTHORISATION_DAYS)
 
 
 def check_authorisation(

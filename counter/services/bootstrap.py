@@ -12,7 +12,15 @@ from counter.assets import demo_catalog_text
 from counter.log import store as log
 from counter.model.catalog_file import parse_catalog
 from counter.model.staff import Role, Staff, hash_password
-from counter.store import backup, catalog_store, holidays, outbox, queue_store, staff_store
+from counter.store import (
+    backup,
+    catalog_store,
+    holidays,
+    outbox,
+    queue_store,
+    staff_store,
+    store_lock,
+)
 from counter.store.db import DB_FILE, open_store
 from counter.store.hall_settings import published as published_settings
 from counter.store.paths import config_file, data_dir
@@ -77,9 +85,12 @@ def prepare_store(db: Database, now: datetime) -> None:
 
 
 def open_counter_store(data_dir: Path, now: datetime) -> Database:
+    """The app's store, ready to use. This process holds the store's shared lock from
+    here until it exits (:mod:`counter.store.store_lock`): a restore waits for it."""
     kept = backup.apply_pending_restore(data_dir / DB_FILE, now)  # staged from the menu
     if kept is not None:
         log.warning("restored the store from a backup; the old one is kept at %s", kept)
+    store_lock.hold_while_running(data_dir / DB_FILE)
     db = open_store(data_dir / DB_FILE)
     try:
         prepare_store(db, now)

@@ -30,9 +30,10 @@ from counter.model.catalog import Bundle, Checklist, Item
 from counter.model.catalog_search import CatalogEntry
 from counter.model.clock import to_ms
 from counter.model.deadlines import case_deadlines, decision_start, latest_promise_date
-from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.errors import NotAllowedError, ValidationError, ValidationErrors
 from counter.model.identity import normalise
 from counter.model.intake import (
+    APPLICANT_FIELDS,
     Agent,
     Applicant,
     ApplicantForm,
@@ -43,6 +44,7 @@ from counter.model.intake import (
     LineState,
     MaterialStatus,
     Verification,
+    applicant_errors,
     check_applicant,
     check_decision,
     check_field,
@@ -63,6 +65,8 @@ from counter.store import cases_store, outbox, staff_store, visits_store
 from counter.store.db import immediate
 
 INTAKE_ROLES = roles.WINDOW_STAFF
+#: Said of a warning no supervisor has confirmed yet, when the form is decided.
+NEEDS_CONFIRMATION = "须值班长确认后才能保存"
 REMEDIES = (
     "申请人如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
     "或者在六个月内依法向人民法院提起行政诉讼。"
@@ -89,6 +93,9 @@ class IntakeRequest:
     override: Override | None = None
     ticket_id: str | None = None
     draft_id: str | None = None  # a draft from a site visit, taken in by this decision
+    #: The form's own id (IntakeService.new_request_id, made when the form is started):
+    #: a second decision for the same form is refused, whatever the keys pressed.
+    request_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -334,21 +341,6 @@ class IntakeService:
             return self.verification(value)
         return None
 
-    def _still_to_confirm(
-        self,
-        applicant: Applicant,
-        agent: Agent | None,
-        warnings: Sequence[FieldWarning],
-    ) -> tuple[FieldWarning, ...]:
-        ids = {"id_number": applicant.id_number, "agent_id": agent.id_number if agent else ""}
-        verified = {
-            field: found
-            for field in {w.field for w in warnings}
-            if field in ids
-            and (found := self._verified(applicant.kind, field, ids[field])) is not None
-        }
-        return still_to_confirm(warnings, verified)
-
     def confirm_override(
         self,
         session: Session,
@@ -374,25 +366,56 @@ class IntakeService:
 
     # --- deciding -----------------------------------------------------------------------
 
+    def new_request_id(self, now: datetime) -> str:
+        """The id of an intake form just started: every decision names it, and only the
+        first is taken (:meth:`decide`)."""
+        return new_id(now)
+
+    def problems(self, request: IntakeRequest, now: datetime) -> dict[str, str]:
+        """Everything that keeps ``request`` from being decided, by field in screen
+        order: every applicant field's error, each warning still to be confirmed by a
+        supervisor, and what the checklist or the decision lacks. Empty: it may go."""
+        form, today = request.applicant, now.date()
+        errors = applicant_errors(form, today)
+        confirmed = request.override.warnings if request.override else ()
+        found: dict[str, str] = {}
+        for field in APPLICANT_FIELDS:
+            if field in errors:
+                found[field] = errors[field]
+            elif getattr(form, field).strip():
+                _, soft, _ = self.field_check(form, field, today)
+                unconfirmed = [m for m in soft if m not in confirmed]
+                if unconfirmed:
+                    found[field] = f"{unconfirmed[0]}（{NEEDS_CONFIRMATION}）"
+        if request.decision is not None:
+            try:
+                check_decision(
+                    request.decision,
+                    self.catalog.checklist(self.target(request.target_code)),
+                    request.states,
+                    reason=request.reason,
+                    other_office=request.other_office,
+                    today=today,
+                    latest_promise=self.latest_promise(request.target_code, now),
+                )
+            except ValidationError as exc:
+                found.setdefault(exc.field, exc.message)
+        return found
+
     def decide(self, session: Session, request: IntakeRequest, now: datetime) -> IntakeResult:
+        """One decision, one transaction. Every problem of the form is raised together
+        (:class:`ValidationErrors`); a form already decided is refused, naming its case."""
         session.require(*INTAKE_ROLES)
         target = self.target(request.target_code)
         items = self.items_of(target)
-        applicant, agent, warnings = check_applicant(request.applicant, now.date())
-        self._check_override(self._still_to_confirm(applicant, agent, warnings), request.override)
+        self._check_not_decided(request.request_id)
+        problems = self.problems(request, now)
+        if problems:
+            raise ValidationErrors(problems)
+        applicant, agent, _ = check_applicant(request.applicant, now.date())
         checklist = self.catalog.checklist(target)
-        if request.decision is not None:
-            check_decision(
-                request.decision,
-                checklist,
-                request.states,
-                reason=request.reason,
-                other_office=request.other_office,
-                today=now.date(),
-                latest_promise=self.latest_promise(request.target_code, now),
-            )
-            if request.decision is Decision.RONGQUE:
-                self.credit.check_rongque(applicant.id_number)
+        if request.decision is Decision.RONGQUE:
+            self.credit.check_rongque(applicant.id_number)
         materials = tuple(
             CaseMaterial.of(n, line, state)
             for n, (line, state) in enumerate(
@@ -400,6 +423,7 @@ class IntakeService:
             )
         )
         with immediate(self.db):
+            self._check_not_decided(request.request_id)  # again, under the write lock
             result = self._write(
                 session, request, target, items, applicant, agent, checklist, materials, now
             )
@@ -410,10 +434,14 @@ class IntakeService:
                 )
             return result
 
-    def _check_override(self, warnings: Sequence[FieldWarning], override: Override | None) -> None:
-        for warning in warnings:
-            if override is None or warning.message not in override.warnings:
-                raise ValidationError(warning.field, f"{warning.message}（须值班长确认后才能保存）")
+    def _check_not_decided(self, request_id: str) -> None:
+        if not request_id:
+            return
+        number = cases_store.number_for_request(self.db, request_id)
+        if number is not None:
+            raise NotAllowedError(
+                f"这份申请已保存为办件 {number}，不会再登记一件；办理下一位请按 Ctrl+N"
+            )
 
     def _write(
         self,
@@ -458,6 +486,7 @@ class IntakeService:
             agent_name=agent.name if agent else "",
             agent_id_number=agent.id_number if agent else "",
             ticket_id=request.ticket_id,
+            request_id=request.request_id or None,
             promised_days=target.promised_days,
             legal_days=max(i.legal_days for i in items),
             asked_count=checklist.asked_count,
@@ -472,6 +501,7 @@ class IntakeService:
                 title=item.name,
                 parent_id=base.id,
                 position=n,
+                request_id=None,
                 item_code=item.code,
                 department=item.department,
                 promised_days=min(item.promised_days, bundle.promised_days),

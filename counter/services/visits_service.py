@@ -33,12 +33,14 @@ from counter.model.visits import (
     check_authorisation,
     check_task,
     check_visit,
+    default_task_due,
+    default_valid_until,
     prepare_list,
 )
 from counter.services import roles
 from counter.services.catalog_service import CatalogService
 from counter.services.session import Session
-from counter.store import outbox, visits_store
+from counter.store import holidays, outbox, visits_store
 from counter.store.db import immediate
 
 #: Who goes out on visits: the specialists, and the supervisor who covers for them.
@@ -97,8 +99,25 @@ class VisitsService:
             raise NotAllowedError(f"事项“{item.name}”已取消，不能再预审")
         return item
 
+    def find_target(self, query: str) -> Item | Bundle:
+        """What the specialist typed, found as the 受理 page finds it (name, code or
+        pinyin initials such as ``qykb``): the best match."""
+        text = query.strip()
+        if not text:
+            raise ValidationError("target", "请输入事项或一件事：名称、编码或拼音首字母")
+        found = self.catalog.search(text)
+        if not found:
+            raise ValidationError("target", f"目录中没有与“{text}”相符的事项或一件事")
+        return self.target(found[0].code)
+
     def checklist(self, code: str) -> Checklist:
         return self.catalog.checklist(self.target(code))
+
+    def default_dates(self, today: date) -> tuple[date, date]:
+        """The dates a new visit's form starts with: a 跟跑 task due the next working
+        day, a 代办委托 valid for a month."""
+        calendar = holidays.load_calendar(self.db)
+        return default_task_due(today, calendar), default_valid_until(today)
 
     def open_drafts(self) -> list[CaseDraft]:
         """What the hall's intake lists: drafts from visits not yet taken in."""

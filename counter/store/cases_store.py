@@ -169,6 +169,15 @@ def overrides_of_person(db: Database, id_number: str) -> list[tuple[datetime, st
     return [(parse_iso(r[0]), str(r[1])) for r in rows]
 
 
+def number_for_request(db: Database, request_id: str) -> str | None:
+    """The number of the case the intake form ``request_id`` made, if it made one."""
+    row = db.execute(
+        "SELECT number FROM cases WHERE request_id = ? AND parent_id IS NULL LIMIT 1",
+        [request_id],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def get_case(db: Database, case_id: str) -> Case | None:
     row = db.execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
     return _case(row) if row else None

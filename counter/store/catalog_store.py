@@ -75,6 +75,7 @@ def save_catalog(db: Database, catalog: Catalog, *, source: str, now: datetime) 
                     "fee": bundle.fee,
                     "description": bundle.description,
                     "stages": json.dumps(list(bundle.stages), ensure_ascii=False),
+                    "applicant": bundle.applicant,
                     "status": "active",
                 },
                 pk="code",
@@ -182,6 +183,7 @@ def load_catalog(db: Database) -> Catalog | None:
             fee=r["fee"],
             description=r["description"],
             stages=tuple(json.loads(r["stages"])),
+            applicant=r["applicant"],
         )
         for r in db.query("SELECT * FROM bundles WHERE status = 'active' ORDER BY rowid")
     )

@@ -1,18 +1,27 @@
-"""The call board (叫号屏) for the hall's second screen: latest calls per window, large.
+"""The call board (叫号屏) for the hall's second screen: the latest call large, and the
+calls before it listed newest first with their window, so a person who looked away
+finds their number.
 
-It polls the store on a timer, since the windows call from their own processes. A new
+It polls the store on a timer, since the windows call from their own processes. The
+queue reports each window's latest call; the board keeps every call it has seen today
+(the last ``recent``), so a window's earlier call stays listed after its next one. A new
 call or recall is spoken through Qt TextToSpeech where that optional module is
 installed; otherwise the board beeps, and a machine without sound just shows the call.
+
+It goes full screen on the screen the ``board_screen`` setting names (0 the primary, 1
+the second…, or the screen's name), or on the primary one, with a warning in the log,
+when that screen is not there (:func:`choose_screen`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -22,14 +31,57 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter.services.central_queue import OpenReader
+from counter.services.queue_access import OpenReader
 from counter.services.queue_service import BoardCall, BoardView, Queue
 from counter.ui.background import SingleReading
 from counter.ui.polling import poll_while_shown
+from counter.ui.product import window_title
 
 log = logging.getLogger("counter.ui.board")
 POLL_MS = 1000
-ROWS = 8
+#: How many calls the board shows (the board_recent setting's default): one large, the
+#: rest listed.
+RECENT = 6
+
+
+class NamedScreen(Protocol):
+    def name(self) -> str: ...
+
+
+S = TypeVar("S", bound=NamedScreen)
+
+
+def choose_screen(screens: Sequence[S], wanted: str) -> S:
+    """The screen ``wanted`` names, from ``screens`` listed primary first: a number
+    (0 the primary, 1 the second…) or a screen's name. A screen that is not there (the
+    second monitor unplugged, a name mistyped) gives the primary, and a warning in the
+    log naming the screens there are, so the board still shows and the cause is found."""
+    wanted = wanted.strip()
+    names = ", ".join(f"{n}: {s.name()}" for n, s in enumerate(screens))
+    if wanted.isdecimal():
+        if int(wanted) < len(screens):
+            return screens[int(wanted)]
+        log.warning(
+            "board_screen = %s, but this machine has %d screen(s) (%s): "
+            "the call board shows on the primary screen",
+            wanted, len(screens), names,
+        )  # fmt: skip
+        return screens[0]
+    for screen in screens:
+        if screen.name() == wanted:
+            return screen
+    log.warning(
+        "board_screen = %r names no screen here (%s): the call board shows on the primary",
+        wanted, names,
+    )  # fmt: skip
+    return screens[0]
+
+
+def screens_primary_first() -> list[QScreen]:
+    """QGuiApplication's screens with the primary first, as the board_screen setting
+    counts them (0 the primary, 1 the second…)."""
+    primary = QGuiApplication.primaryScreen()
+    return [primary, *(s for s in QGuiApplication.screens() if s is not primary)]
 
 
 def make_voice() -> Any | None:
@@ -57,16 +109,20 @@ class BoardWindow(QWidget):
         voice: Any | None = None,
         parent: QWidget | None = None,
         open_reader: OpenReader | None = None,
+        recent: int = RECENT,
     ) -> None:
         super().__init__(parent)
         self.queue = queue
         self.clock = clock
         self.voice = voice
         self.open_reader = open_reader
+        self.recent = max(1, recent)
         self.reading = SingleReading("call board: reading the queue", self)
         self.seen = -1  # the newest call event already announced
         self.announced: list[str] = []
-        self.setWindowTitle(self.tr("{} 叫号屏").format(hall_name))
+        #: Today's calls seen so far, newest first, one per ticket, at most ``recent``.
+        self.history: list[BoardCall] = []
+        self.setWindowTitle(window_title(self.tr("{} 叫号屏").format(hall_name)))
         self.setStyleSheet("background: #0b2a4a; color: white;")
         title = QLabel(hall_name)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -80,18 +136,23 @@ class BoardWindow(QWidget):
         )
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(40)
+        earlier = QLabel(self.tr("此前叫号（从新到旧）"))
+        earlier.setStyleSheet("font-size: 18pt; color: #9fc3e6;")
         header = (self.tr("票号"), self.tr("窗口"), self.tr("业务"), self.tr("办理人"))
         for col, text in enumerate(header):
             label = QLabel(text)
             label.setStyleSheet("font-size: 22pt; color: #9fc3e6;")
             self.grid.addWidget(label, 0, col)
+        #: The calls before the latest, newest first: row 0 is the one just before it.
         self.rows: list[list[QLabel]] = []
-        for row in range(ROWS):
+        size = max(18, min(30, 150 // max(1, self.recent - 1)))  # 5 rows at 30 pt fit 768 px
+        for row in range(self.recent - 1):
             cells = []
             for col in range(4):
                 cell = QLabel()
+                cell.setObjectName(f"earlierCall_{row}_{col}")
                 cell.setStyleSheet(
-                    "font-size: 30pt; font-weight: bold;"
+                    f"font-size: {size}pt; font-weight: bold;"
                     + (" color: #ffd76a;" if col < 2 else " color: white;")
                 )
                 self.grid.addWidget(cell, row + 1, col)
@@ -113,7 +174,12 @@ class BoardWindow(QWidget):
         layout.setContentsMargins(40, 24, 40, 24)
         layout.addWidget(title)
         layout.addWidget(self.latest)
-        layout.addLayout(self.grid, 1)
+        if self.rows:
+            layout.addWidget(earlier)
+            layout.addLayout(self.grid, 1)
+        else:
+            earlier.hide()
+            layout.addStretch(1)
         waiting_title = QLabel(self.tr("等候人数"))
         waiting_title.setStyleSheet("font-size: 18pt; color: #9fc3e6;")
         layout.addWidget(waiting_title)
@@ -142,11 +208,36 @@ class BoardWindow(QWidget):
         if view is not None:
             self._show(view, announce=True)
 
+    def show_full_screen_on(self, screen: QScreen) -> None:
+        """Full screen on ``screen`` (see :func:`choose_screen`)."""
+        log.info("call board on screen %s (%s)", screen.name(), screen.geometry())
+        self.setScreen(screen)
+        self.move(screen.geometry().topLeft())  # X11 and Windows place a window by position
+        self.showFullScreen()
+
+    def remember(self, calls: Sequence[BoardCall]) -> list[BoardCall]:
+        """Today's last ``recent`` calls, newest first: the queue's latest call of each
+        window merged into those seen before. A recall, or a ticket called again at
+        another window, moves up rather than showing twice."""
+        today = self.clock().date()
+        by_number = {c.number: c for c in self.history if c.at.date() == today}
+        for call in calls:
+            if call.at.date() != today:
+                continue
+            known = by_number.get(call.number)
+            if known is None or (call.at, call.event_id) > (known.at, known.event_id):
+                by_number[call.number] = call
+        newest_first = sorted(by_number.values(), key=lambda c: (c.at, c.event_id), reverse=True)
+        self.history = newest_first[: self.recent]
+        return self.history
+
     def _show(self, view: BoardView, announce: bool) -> None:
         calls = view.calls
-        self.latest.setText(calls[0].text if calls else self.tr("请留意叫号"))
+        shown = self.remember(calls)
+        self.latest.setText(shown[0].text if shown else self.tr("请留意叫号"))
+        earlier = shown[1:]
         for i, cells in enumerate(self.rows):
-            call = calls[i] if i < len(calls) else None
+            call = earlier[i] if i < len(earlier) else None
             values = (
                 (call.number, self.tr("{} 号窗口").format(call.window), call.category_name,
                  call.masked_name)

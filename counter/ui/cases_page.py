@@ -52,16 +52,22 @@ def _light(row: CaseRow) -> str:
     return f"● {row.light.value}" if row.light else ""
 
 
+#: The column of the case rows that takes the room left: the item's name.
+TITLE_COLUMN = 4
+
+
 def case_rows_model() -> RecordTableModel[CaseRow]:
+    """Where a case stands first (state, light, deadline), in view on a 1366-wide
+    screen beside the case's detail; who and what after it."""
     return RecordTableModel(
         [
             ("办件编号", lambda r: r.case.number),
-            ("事项", lambda r: r.case.title),
-            ("申请人", lambda r: r.case.applicant_name),
-            ("证件号", lambda r: r.id_shown),
             ("状态", lambda r: r.case.state.value),
             ("灯", _light),
             ("期限", lambda r: r.due),
+            ("事项", lambda r: r.case.title),
+            ("申请人", lambda r: r.case.applicant_name),
+            ("证件号", lambda r: r.id_shown),
             ("提示", lambda r: r.flags),
             ("受理人", lambda r: r.case.clerk_name),
         ]
@@ -98,6 +104,7 @@ class CasesPage(QWidget):
         self.print_notice = print_notice
         self.print_jobs = print_jobs
         self.detail: CaseDetail | None = None
+        self._keeping = False  # re-selecting the open case's row: it stays open
 
         self.search = QLineEdit()
         self.search.setObjectName("casesSearch")
@@ -126,7 +133,7 @@ class CasesPage(QWidget):
         self.count = QLabel()
 
         self.results_model = case_rows_model()
-        self.results = record_table_view(self.results_model, stretch=1)
+        self.results = record_table_view(self.results_model, stretch=TITLE_COLUMN)
         self.results.setObjectName("caseResults")
         self.results.selectionModel().selectionChanged.connect(self.on_selection_changed)
 
@@ -252,7 +259,7 @@ class CasesPage(QWidget):
 
         for key, slot in (("F3", self.focus_search), ("Ctrl+U", self.on_unmask)):
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(slot)
         self.refresh_filters()
         self.on_search()
@@ -273,24 +280,24 @@ class CasesPage(QWidget):
             self.clerk_filter.addItem(name, clerk_id)
 
     def showEvent(self, event: QShowEvent) -> None:
-        """Cases taken in on the intake page appear when the clerk comes here."""
+        """Cases taken in on the intake page, and what other windows did to the cases
+        listed, appear when the clerk comes here; the case she had open stays open."""
         super().showEvent(event)
         self.cases.refresh_if_calendar_changed(self.clock())
         self.figures.setText(self.tr("材料统计：") + self.cases.figures().text())
-        self.on_search()
+        self.refresh_list()
 
     # --- finding --------------------------------------------------------------------------
 
-    def on_search(self) -> None:
+    def _find(self) -> list[CaseRow] | None:
+        """The rows the search box and the filters ask for; None when the search failed
+        (said on the page)."""
         text = self.search.text().strip()
         now = self.clock()
         if looks_like_case_number(text):
             case = self.cases.by_number(text)
             if case is not None:
-                self.results_model.set_records([self.cases.row(case, now)])
-                self.count.setText(self.tr("共 1 件"))
-                self.results.selectRow(0)
-                return
+                return [self.cases.row(case, now)]
         # Qt hands enum data back as plain text.
         state, light = self.state_filter.currentData(), self.light_filter.currentData()
         flt = CaseFilter(
@@ -299,20 +306,49 @@ class CasesPage(QWidget):
             clerk_id=self.clerk_filter.currentData(),
         )
         try:
-            rows = self.cases.find(text, flt, now, Light(light) if light else None)
+            return self.cases.find(text, flt, now, Light(light) if light else None)
         except CounterError as exc:
             self.message.setText(safety_net.page_message(exc))
-            return
+            return None
+
+    def _show_rows(self, rows: list[CaseRow]) -> None:
         self.results_model.set_records(rows)
         self.count.setText(self.tr("共 {} 件").format(len(rows)))
+
+    def on_search(self) -> None:
+        rows = self._find()
+        if rows is None:
+            return
+        self._show_rows(rows)
         if rows:
             self.results.selectRow(0)
         else:
             self.show_detail(None)
 
+    def refresh_list(self) -> None:
+        """Read the list again (after an action here, when the page is shown), the case
+        in view kept open and its row (or its bundle's) selected."""
+        if self.detail is None:
+            self.on_search()
+            return
+        case = self.detail.row.case
+        rows = self._find()
+        if rows is None:
+            return
+        self._show_rows(rows)
+        keys = (case.id, case.parent_id)
+        match = next((n for n, r in enumerate(rows) if r.case.id in keys), None)
+        if match is not None:
+            self._keeping = True
+            try:
+                self.results.selectRow(match)
+            finally:
+                self._keeping = False
+        self.open_case(case.id)
+
     def on_selection_changed(self, _s: QItemSelection, _d: QItemSelection) -> None:
         rows = self.results.selectionModel().selectedRows()
-        if rows:
+        if rows and not self._keeping:
             self.open_case(self.results_model.record(rows[0].row()).case.id)
 
     # --- detail ---------------------------------------------------------------------------
@@ -431,7 +467,7 @@ class CasesPage(QWidget):
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(safety_net.page_message(exc))
             return
-        self.open_case(case.id)
+        self.refresh_list()  # the row shows its new state, light and deadline; case open
         self.message.setStyleSheet("color: #0b6e4f;")
         self.message.setText(self.tr("已{}").format(action.value))
         if notice:

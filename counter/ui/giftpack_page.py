@@ -153,7 +153,7 @@ class GiftPackPage(QWidget):
             ("F8", self.print_voucher),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(slot)
         self.on_method_changed()
 

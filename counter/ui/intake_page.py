@@ -4,6 +4,11 @@ Keyboard first, top to bottom: type the item or bundle (name, code or pinyin ini
 and Enter; the applicant's fields (each checked as typed, the message under it);
 Ctrl+L to the checklist and its number keys; then the decision key. The notice appears
 as text on the right. Ctrl+N starts the next applicant.
+
+The keys work wherever the cursor is on the page (window-wide while the page is shown).
+A form is decided once: after its case is saved the decision keys are off until Ctrl+N
+starts the next form, and the service refuses a second decision for the same form
+(its request id) however fast or often a key is pressed.
 """
 
 from __future__ import annotations
@@ -36,14 +41,21 @@ from counter.model.intake import (
     FieldWarning,
 )
 from counter.model.notice import Notice
+from counter.model.queue import Ticket
 from counter.model.settings import Settings
 from counter.model.staff import Role
 from counter.model.visits import CaseDraft
-from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService, Override
+from counter.services.intake_service import (
+    NEEDS_CONFIRMATION,
+    IntakeRequest,
+    IntakeResult,
+    IntakeService,
+    Override,
+)
 from counter.services.session import Session
 from counter.ui.checklist_editor import ChecklistEditor
 from counter.ui.drafts_dialog import DraftsDialog
-from counter.ui.forms import ERROR_STYLE, FieldErrors
+from counter.ui.forms import FieldErrors, FieldMessage, WrappedLabel
 from counter.ui.notice_preview import NoticePreview
 from counter.ui.override_dialog import OverrideDialog
 from counter.ui.record_model import catalog_results_model, days_text, record_table_view
@@ -100,6 +112,14 @@ class IntakePage(QWidget):
         self.drafts = drafts
         self.draft_id: str | None = None  # a site-visit draft being taken in
         self.last_result: IntakeResult | None = None
+        #: The form's id, made when it is started: its one decision names it.
+        self.request_id = intake.new_request_id(clock())
+        #: The case this form made: the form is "saved" until Ctrl+N starts the next.
+        self.saved: IntakeResult | None = None
+        self.deciding = False  # a decision being saved: another key press waits for none
+        #: The booked visitor of the ticket in hand (name, ID), put on each new form.
+        self.booked: tuple[str, str] | None = None
+        self.prefilled: dict[str, str] = {}  # field → the booked value put there
 
         # --- what they came for
         self.search = QLineEdit()
@@ -111,10 +131,9 @@ class IntakePage(QWidget):
         self.results.setObjectName("intakeResults")
         self.results.setMaximumHeight(120)
         self.results.installEventFilter(self)
-        self.chosen = QLabel(self.tr("尚未选择事项"))
+        self.chosen = WrappedLabel(self.tr("尚未选择事项"))
         self.chosen.setObjectName("chosenTarget")
         self.chosen.setStyleSheet("font-size: 11pt;")
-        self.chosen.setWordWrap(True)
 
         # --- the applicant
         self.kind = QComboBox()
@@ -135,16 +154,8 @@ class IntakePage(QWidget):
             inner.setContentsMargins(0, 0, 0, 0)
             inner.setSpacing(1)
             inner.addWidget(edit)
-            error = QLabel()
-            error.setObjectName(f"error_{field}")
-            error.setStyleSheet(ERROR_STYLE)
-            error.setWordWrap(True)
-            error.hide()
-            warning = QLabel()
-            warning.setObjectName(f"warning_{field}")
-            warning.setStyleSheet(WARNING_STYLE)
-            warning.setWordWrap(True)
-            warning.hide()
+            error = FieldMessage(f"error_{field}")
+            warning = FieldMessage(f"warning_{field}", WARNING_STYLE)
             inner.addWidget(error)
             inner.addWidget(warning)
             label = QLabel(_LABELS[field])
@@ -154,13 +165,11 @@ class IntakePage(QWidget):
             self.errors.widgets[field] = edit
             self.warnings[field] = warning
             edit.textChanged.connect(lambda _text, f=field: self.on_field_edited(f))
-        self.returning = QLabel()
+        self.returning = WrappedLabel()
         self.returning.setObjectName("returningApplicant")
         self.returning.setStyleSheet("color: #0b6e4f;")
-        self.returning.setWordWrap(True)
-        self.override_label = QLabel()
+        self.override_label = WrappedLabel()
         self.override_label.setObjectName("overrideState")
-        self.override_label.setWordWrap(True)
         applicant_box = QGroupBox(self.tr("申请人"))
         al = QVBoxLayout(applicant_box)
         al.addLayout(form)
@@ -195,14 +204,13 @@ class IntakePage(QWidget):
             buttons.addWidget(button)
             self.decision_buttons[decision] = button
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(lambda d=decision: self.decide(d))
 
         # --- the outcome
-        self.outcome = QLabel()
+        self.outcome = WrappedLabel()
         self.outcome.setObjectName("intakeOutcome")
         self.outcome.setStyleSheet("font-size: 13pt; font-weight: bold; color: #0b6e4f;")
-        self.outcome.setWordWrap(True)
         self.preview = NoticePreview()
         self.preview.setObjectName("noticePreview")
         self.preview.setReadOnly(True)
@@ -253,7 +261,7 @@ class IntakePage(QWidget):
             ("F3", self.open_drafts),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(slot)
         self.search.textChanged.connect(self.on_query_changed)
         self.kind.currentIndexChanged.connect(self.on_kind_changed)
@@ -310,7 +318,7 @@ class IntakePage(QWidget):
         if isinstance(target, Bundle):
             names = "、".join(i.name for i in self.intake.items_of(target))
             detail = self.tr("一件事（{} 个事项）：{}").format(len(target.item_codes), names)
-            self.kind.setCurrentIndex(0)
+            self.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind(target.applicant)))
         else:
             detail = self.intake.catalog.department_name(target.department)
         self.chosen.setText(
@@ -338,6 +346,7 @@ class IntakePage(QWidget):
             self.fields[field].setEnabled(enterprise)
             self.labels[field].setEnabled(enterprise)
         self.override = None
+        self.put_booked()
         for field in APPLICANT_FIELDS:
             if self.fields[field].text():
                 self.on_field_edited(field)
@@ -424,10 +433,37 @@ class IntakePage(QWidget):
     # --- deciding -------------------------------------------------------------------------
 
     def decide(self, decision: Decision | None) -> None:
+        """Save the form's one decision. A key pressed again while it is being saved, or
+        after it was, makes no second case: the form waits for Ctrl+N."""
+        if self.deciding:
+            return
+        if self.saved is not None:
+            self.errors.clear()
+            self.errors.general.setText(
+                self.tr("办件 {} 已保存，不会重复登记；办理下一位请按 Ctrl+N").format(
+                    self.saved.case.number
+                )
+            )
+            self.errors.general.show()
+            return
         if self.target is None:
             self.errors.show(ValidationError("search", "请先选择办理的事项或一件事"))
             self.focus_search()
             return
+        self.deciding = True
+        self.enable_decisions(False)
+        try:
+            self._decide(decision)
+        finally:
+            self.deciding = False
+            self.enable_decisions(self.saved is None)
+
+    def enable_decisions(self, enabled: bool) -> None:
+        for button in self.decision_buttons.values():
+            button.setEnabled(enabled)
+
+    def _decide(self, decision: Decision | None) -> None:
+        assert self.target is not None
         request = IntakeRequest(
             target_code=self.target.code,
             applicant=self.form(),
@@ -438,20 +474,24 @@ class IntakePage(QWidget):
             override=self.override,
             ticket_id=self.ticket_id,
             draft_id=self.draft_id,
+            request_id=self.request_id,
         )
         try:
             result = self.intake.decide(self.session, request, self.clock())
         except CounterError as exc:
             self.errors.show(exc)
+            self.point_at_warnings()
             return
         self.errors.clear()
         self.draft_id = None
-        self.last_result = result
+        self.last_result = self.saved = result
         self.case_saved.emit(result)
         state = result.case.state.value
         subs = f"，含 {len(result.sub_cases)} 个子件" if result.sub_cases else ""
         self.outcome.setText(
-            self.tr("办件 {} 已保存：{}{}").format(result.case.number, state, subs)
+            self.tr("办件 {} 已保存：{}{}（Ctrl+N 办理下一位）").format(
+                result.case.number, state, subs
+            )
         )
         if result.notice is not None:
             self.preview.show_notice(
@@ -466,6 +506,17 @@ class IntakePage(QWidget):
             self.preview.setPlainText(self.tr("已存为预审草稿，尚未出具通知书。"))
         self.tabs.setCurrentIndex(1)
         self.preview.setFocus()
+
+    def point_at_warnings(self) -> None:
+        """A warning still to be confirmed is already spelt out in amber under its
+        field: the red line says only what it takes, not the warning over again."""
+        for field, warning in self.warnings.items():
+            error = self.errors.labels[field]
+            said = error.text().removesuffix(f"（{NEEDS_CONFIRMATION}）")
+            if warning.isVisible() and said != error.text() and said in warning.text():
+                error.setText(
+                    self.tr("{}：见下方提示，按 F4 请值班长确认").format(NEEDS_CONFIRMATION)
+                )
 
     def open_drafts(self) -> None:
         """F3: the drafts specialists made on visits, synced to this counter."""
@@ -510,20 +561,51 @@ class IntakePage(QWidget):
         )
         self.focus_checklist()
 
-    def serve_ticket(self, ticket_id: str | None, number: str = "") -> None:
+    def serve_ticket(self, ticket: Ticket | None) -> None:
         """The ticket called at this window: cases opened while it is served carry it.
+        A visitor who booked (预约) gave a name and ID: they go onto the form.
 
         Driven by the queue panel, not by :meth:`reset`, because one visit may open
         several cases one after another.
         """
-        self.ticket_id = ticket_id
-        self.serving.setText(self.tr("正在服务 {} 号").format(number) if ticket_id else "")
+        self.ticket_id = ticket.id if ticket else None
+        self.serving.setText(self.tr("正在服务 {} 号").format(ticket.number) if ticket else "")
+        booked = ticket is not None and ticket.appointment_code and ticket.person_id
+        self.booked = (ticket.person_name, ticket.person_id) if ticket and booked else None
+        if self.booked is None:
+            self.prefilled = {}  # what was put on the form stays there, the clerk's now
+        elif self.saved is None:  # a saved form keeps its own until Ctrl+N
+            self.put_booked()
+
+    def put_booked(self) -> None:
+        """The booked visitor's name and ID in the empty fields they belong in: the
+        applicant's for a person, the agent's (代办人) for an enterprise. What was put
+        there before and not changed since moves when the applicant kind changes."""
+        for field, value in self.prefilled.items():
+            if self.fields[field].text() == value:
+                self.fields[field].clear()
+        self.prefilled = {}
+        if self.booked is None:
+            return
+        name, id_number = self.booked
+        person = self.applicant_kind() is ApplicantKind.PERSON
+        fields = ("name", "id_number") if person else ("agent_name", "agent_id")
+        for field, value in zip(fields, (name, id_number), strict=True):
+            if value and not self.fields[field].text():
+                self.fields[field].setText(value)
+                self.prefilled[field] = value
+        if self.prefilled:
+            self.returning.setText(self.tr("预约人：已带出预约登记的姓名和身份证号，请核对"))
 
     def reset(self) -> None:
-        """Next applicant: clear everything but keep the outcome of the last one visible."""
+        """Next applicant: a new form (its own request id), the decision keys back on."""
         self.target = None
         self.override = None
         self.draft_id = None
+        self.saved = None
+        self.request_id = self.intake.new_request_id(self.clock())
+        self.enable_decisions(True)
+        self.prefilled = {}
         for edit in (*self.fields.values(), self.reason, self.other_office):
             edit.clear()
         self.errors.clear()
@@ -537,4 +619,5 @@ class IntakePage(QWidget):
         self.outcome.clear()
         self.tabs.setCurrentIndex(0)
         self.search.clear()
+        self.put_booked()
         self.focus_search()

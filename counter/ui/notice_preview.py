@@ -10,7 +10,6 @@ from __future__ import annotations
 from html import escape
 from typing import assert_never
 
-import qrcode
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
@@ -162,6 +161,8 @@ def _signatures_html(block: Signatures) -> str:
 
 def qr_image(value: str, module: int = 4) -> QImage:
     """The QR code the paper prints beside the same words (error correction M, quiet zone)."""
+    import qrcode  # with Pillow, 0.03 s: when a notice is first previewed
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(value)
     code.make(fit=True)

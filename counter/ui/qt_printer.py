@@ -7,7 +7,6 @@ paint to a QPrinter off the GUI thread, which is where the spool calls this.
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium
 from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -32,6 +31,8 @@ def _page_size(width_pt: float, height_pt: float) -> QPageSize:
 
 def paint_pdf(printer: QPrinter, pdf: bytes) -> int:
     """Paint every page of ``pdf`` on ``printer``; returns the number of pages."""
+    import pypdfium2 as pdfium  # at the first print, not at start-up
+
     document = pdfium.PdfDocument(pdf)
     pages = len(document)
     painter = QPainter()

@@ -178,7 +178,7 @@ class QueuePanel(QWidget):
             grid.addWidget(button, i // 6, i % 6)
             self.buttons[name] = button
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(slot)
 
         self.services = QLineEdit()
@@ -241,6 +241,11 @@ class QueuePanel(QWidget):
 
         self.timer = poll_while_shown(self, REFRESH_MS, self.refresh_in_background)
         self.refresh_in_background()
+
+    def focus_first(self) -> None:
+        """Where the cursor is when the clerk lands here: the first field. The F-keys
+        work from anywhere in the window while the panel is shown."""
+        self.services.setFocus()
 
     # --- showing ------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from counter.model.ratings import LEVELS, Channel, Level, RatingRequest, Scores
 from counter.services.ratings_service import RatingsService
 from counter.ui import safety_net
 from counter.ui.polling import poll_while_shown
+from counter.ui.product import window_title
 
 REFRESH_MS = 2000
 THANKS_MS = 6000
@@ -60,7 +61,9 @@ class RatingPad(QWidget):
         self.clock = clock
         self.window_number = window
         self.request: RatingRequest | None = None
-        self.setWindowTitle(self.tr("{} {} 号窗口 服务评价").format(hall_name, window))
+        self.setWindowTitle(
+            window_title(self.tr("{} {} 号窗口 服务评价").format(hall_name, window))
+        )
         self.setStyleSheet(
             "QWidget { background: #f4f7fb; } QPushButton { background: #ffffff;"
             " border: 2px solid #0b4f8a; border-radius: 12px; padding: 10px; }"

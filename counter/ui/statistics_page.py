@@ -46,8 +46,6 @@ from counter.model.statistics import (
     table_rows,
 )
 from counter.model.workdays import HolidayCalendar
-from counter.printing.monthly_report import monthly_report_pdf
-from counter.printing.report_files import report_csv, report_xlsx
 from counter.services.session import Session
 from counter.services.statistics_service import statistics_in
 from counter.ui import safety_net
@@ -367,6 +365,10 @@ class StatisticsPage(QWidget):
     # --- exporting ------------------------------------------------------------------------
 
     def export_bytes(self, kind: str) -> bytes:
+        # The documents' modules (reportlab) when a report is first exported.
+        from counter.printing.monthly_report import monthly_report_pdf
+        from counter.printing.report_files import report_csv, report_xlsx
+
         assert self.report is not None
         hall = self.settings()["hall_name"]
         if kind == "csv":

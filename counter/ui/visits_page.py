@@ -4,7 +4,9 @@ Works with no network: every save goes to this laptop's store and its outbox. Ke
 Ctrl+N a new visit, Ctrl+S save the visit, Ctrl+T add the 跟跑 task, Enter in the item
 box loads its merged checklist (keys as at the window: 1 ready, 0 missing, A all ready),
 Ctrl+P save the pre-review and print the list to prepare, Ctrl+W record the 代办委托,
-Ctrl+D make the draft case for the hall.
+Ctrl+D make the draft case for the hall. The item box finds what the 受理 page finds
+(name, code or pinyin initials); a new 跟跑 task is due the next working day and a
+代办委托 runs a month unless the specialist changes the date.
 """
 
 from __future__ import annotations
@@ -41,7 +43,6 @@ from counter.model.visits import (
     Visit,
     VisitForm,
 )
-from counter.printing.prepare_list import prepare_list_pdf
 from counter.services.session import Session
 from counter.services.visits_service import DraftApplicant, VisitsService
 from counter.ui.checklist_editor import ChecklistEditor
@@ -174,7 +175,9 @@ class VisitsPage(QWidget):
         # --- 预审
         self.target = QLineEdit()
         self.target.setObjectName("prereviewTarget")
-        self.target.setPlaceholderText(self.tr("事项或一件事编码，回车载入材料清单"))
+        self.target.setPlaceholderText(
+            self.tr("事项或一件事：名称、编码或拼音首字母（qykb），回车载入材料清单")
+        )
         self.target.returnPressed.connect(self.load_checklist)
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)
@@ -274,10 +277,15 @@ class VisitsPage(QWidget):
             ("Ctrl+D", self.make_draft),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # while shown
             shortcut.activated.connect(slot)
         self.refresh()
         self.new_visit()
+
+    def focus_first(self) -> None:
+        """Where the cursor is when the specialist lands here: the visit's first field."""
+        self.tabs.setCurrentIndex(0)
+        self.fields["uscc"].setFocus()
 
     def show_error(self, exc: CounterError) -> None:
         """The message under its field, with that field's tab brought to the front."""
@@ -304,8 +312,9 @@ class VisitsPage(QWidget):
             edit.clear()
         self.notes.clear()
         self.visited_on.setDate(_qdate(today))
-        self.task_due.setDate(_qdate(today))
-        self.valid_until.setDate(_qdate(today))
+        task_due, valid_until = self.service.default_dates(today)
+        self.task_due.setDate(_qdate(task_due))
+        self.valid_until.setDate(_qdate(valid_until))
         self.tasks_model.set_records([])
         self.authorisation.clear()
         self.errors.clear()
@@ -427,7 +436,7 @@ class VisitsPage(QWidget):
 
     def load_checklist(self) -> None:
         try:
-            target = self.service.target(self.target.text())
+            target = self.service.find_target(self.target.text())
         except CounterError as exc:
             self.show_error(exc)
             return
@@ -458,6 +467,8 @@ class VisitsPage(QWidget):
         self.review = review
         message = self.tr("预审已保存：尚需准备 {} 项").format(len(sheet.to_prepare))
         if self.print_document is not None:
+            from counter.printing.prepare_list import prepare_list_pdf  # reportlab: when printing
+
             payload = PrintPayload(f"预审材料清单 {sheet.enterprise_name}", prepare_list_pdf(sheet))
             message += "；" + self.print_document(
                 self.session, DocumentKind.NOTICE, payload, review.id

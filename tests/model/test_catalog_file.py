@@ -83,3 +83,17 @@ def test_a_bad_source_lists_the_allowed_values() -> None:
 def test_a_half_day_that_is_not_a_half_day_is_refused() -> None:
     with pytest.raises(CatalogFileError, match="promised_days"):
         parse_catalog(SMALL.replace("promised_days = 0.5", "promised_days = 0.7"))
+
+
+def test_a_bundle_says_who_applies_for_it_enterprises_unless_told() -> None:
+    catalog = parse_catalog(demo_catalog_text())
+    applicants = {b.code: b.applicant for b in catalog.bundles}
+    assert applicants["YJS-XSECS"] == "个人"  # 新生儿出生一件事
+    assert applicants["YJS-QYKB"] == "企业"  # 企业开办: the default
+
+
+def test_a_bundle_for_someone_else_is_refused_at_its_field() -> None:
+    text = demo_catalog_text().replace('applicant = "个人"', 'applicant = "家庭"', 1)
+    with pytest.raises(CatalogFileError, match="applicant") as err:
+        parse_catalog(text)
+    assert "“企业”或“个人”" in err.value.message

@@ -20,6 +20,7 @@ from counter.model.identity import (
     describe_char,
     is_area_code_warning,
     mask_id,
+    mask_id_typing,
     mask_name,
     mask_phone,
     normalise,
@@ -332,3 +333,12 @@ def test_the_area_code_warning_is_recognised_as_the_id_s_own() -> None:
     assert is_area_code_warning(check.warnings[0], HENGYANG_ID)
     assert is_area_code_warning(check.warnings[0], "4304 0519 8001 0112 39")
     assert not is_area_code_warning(check.warnings[0], VALID_ID)
+
+
+def test_an_id_being_typed_shows_only_its_area_code_then_the_last_four() -> None:
+    """The kiosk's field (issue 28): the birth date never shows, the length always does."""
+    assert [mask_id_typing(VALID_ID[:n]) for n in (0, 4, 6, 10)] == [
+        "", "1101", "110101", "110101****",
+    ]  # fmt: skip
+    assert mask_id_typing(VALID_ID) == "110101********1237"
+    assert mask_id_typing("１１０１０１ １９９００１０１ １２３７") == "110101********1237"

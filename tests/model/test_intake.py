@@ -5,13 +5,14 @@ from datetime import date
 import pytest
 
 from counter.model.catalog import Checklist, Item, ItemMaterial, ItemSource, Material, MaterialForm
-from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.errors import NotAllowedError, ValidationError, ValidationErrors
 from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
     Decision,
     LineState,
     MaterialStatus,
+    applicant_errors,
     check_applicant,
     check_decision,
     check_field,
@@ -145,6 +146,26 @@ def test_an_agent_cannot_be_the_applicant_themself() -> None:
     )  # fmt: skip
     with pytest.raises(ValidationError, match="同一人"):
         check_applicant(form, TODAY)
+
+
+def test_every_field_s_error_is_collected_at_once_in_screen_order() -> None:
+    form = enterprise(id_number="9135", name="", legal_rep="", phone="128")
+    errors = applicant_errors(form, TODAY)
+    assert list(errors) == ["id_number", "name", "legal_rep", "phone"]
+    assert "应为18位" in errors["id_number"] and errors["name"] == "请填写企业名称"
+    with pytest.raises(ValidationErrors) as raised:
+        check_applicant(form, TODAY)
+    assert raised.value.messages == errors
+    assert raised.value.field == "id_number"  # the first, as before
+    assert applicant_errors(enterprise(), TODAY) == {}
+
+
+def test_the_agent_being_the_applicant_is_collected_with_the_rest() -> None:
+    form = ApplicantForm(
+        ApplicantKind.PERSON, PERSON_ID, "王小明", "1381234567",
+        agent_name="王小明", agent_id=PERSON_ID,
+    )  # fmt: skip
+    assert list(applicant_errors(form, TODAY)) == ["phone", "agent_id"]
 
 
 def test_an_agent_is_returned_with_their_checked_id() -> None:

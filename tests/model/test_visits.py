@@ -13,8 +13,11 @@ from counter.model.visits import (
     check_authorisation,
     check_task,
     check_visit,
+    default_task_due,
+    default_valid_until,
     find_cover,
 )
+from counter.model.workdays import HolidayCalendar
 
 TODAY = date(2026, 11, 27)
 WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=HALL_TZ)
@@ -71,6 +74,18 @@ def test_a_uscc_failing_its_checksum_is_kept_with_a_warning() -> None:
 def test_a_task_cannot_be_due_before_the_visit() -> None:
     with pytest.raises(ValidationError, match="不能早于走访日期"):
         check_task("回访", date(2026, 11, 1), date(2026, 11, 26))
+
+
+def test_a_task_is_due_the_next_working_day_after_the_visit_by_default() -> None:
+    weekends = HolidayCalendar.weekends_only()
+    assert default_task_due(date(2026, 11, 26), weekends) == date(2026, 11, 27)  # Thu → Fri
+    assert default_task_due(TODAY, weekends) == date(2026, 11, 30)  # Fri → Mon
+    new_year = HolidayCalendar.from_rows([(date(2027, 1, 1), "holiday")], [2027])
+    assert default_task_due(date(2026, 12, 31), new_year) == date(2027, 1, 4)
+
+
+def test_an_authorisation_runs_a_month_by_default() -> None:
+    assert default_valid_until(TODAY) == date(2026, 12, 27)
 
 
 def test_an_authorisation_needs_a_valid_agent_id() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -8,7 +9,7 @@ from sqlite_utils import Database
 
 from counter.model.cases import CaseState
 from counter.model.clock import HALL_TZ
-from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.errors import NotAllowedError, ValidationError, ValidationErrors
 from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
@@ -383,3 +384,57 @@ def test_a_person_a_supervisor_confirmed_once_needs_no_second_override(
             now,
         )
     assert intake.field_check(person(id_number=NEIGHBOUR_ID), "id_number", now.date())[2] is None
+
+
+# --- one form, one case; every problem at once (issue 28) ------------------------------
+
+
+def test_a_second_decision_for_the_same_form_is_refused_naming_its_case(
+    db: Database, intake: IntakeService, clerk: Session, now: datetime
+) -> None:
+    form_id = intake.new_request_id(now)
+    request = IntakeRequest("YJS-QYKB", company(), all_received(intake, "YJS-QYKB"),
+                            Decision.ACCEPT, request_id=form_id)  # fmt: skip
+    first = intake.decide(clerk, request, now)
+    assert first.case.request_id == form_id
+    assert all(s.request_id is None for s in first.sub_cases)
+    with pytest.raises(NotAllowedError, match=f"已保存为办件 {first.case.number}"):
+        intake.decide(clerk, request, now)
+    with pytest.raises(NotAllowedError):  # another decision key for the same form too
+        intake.decide(clerk, replace(request, decision=Decision.SUPPLEMENT), now)
+    assert count(db, "SELECT count(*) FROM cases WHERE parent_id IS NULL") == 1
+    stored = cases_store.get_case(db, first.case.id)
+    assert stored is not None and stored.request_id == form_id
+    (payload,) = [
+        json.loads(r[0])
+        for r in db.execute("SELECT payload FROM outbox WHERE table_name = 'cases'")
+        if json.loads(r[0]).get("id") == first.case.id and json.loads(r[0])["state"] == "已受理"
+    ]
+    assert payload["request_id"] == form_id  # synced with the case
+
+
+def test_the_next_form_is_its_own_request(
+    db: Database, intake: IntakeService, clerk: Session, now: datetime
+) -> None:
+    for _ in range(2):
+        request = IntakeRequest("YJS-QYKB", company(), all_received(intake, "YJS-QYKB"),
+                                Decision.ACCEPT, request_id=intake.new_request_id(now))  # fmt: skip
+        intake.decide(clerk, request, now)
+    assert count(db, "SELECT count(*) FROM cases WHERE parent_id IS NULL") == 2
+
+
+def test_every_problem_of_a_form_is_raised_together_in_screen_order(
+    intake: IntakeService, clerk: Session, now: datetime
+) -> None:
+    form = company(id_number=USCC_BAD_CHECK, legal_rep="", phone="1381234567")
+    states = initial_states(intake.checklist("YJS-QYKB"))
+    request = IntakeRequest("YJS-QYKB", form, states, Decision.ACCEPT)
+    with pytest.raises(ValidationErrors) as raised:
+        intake.decide(clerk, request, now)
+    messages = raised.value.messages
+    assert list(messages) == ["id_number", "legal_rep", "phone", "checklist"]
+    assert "须值班长确认后才能保存" in messages["id_number"]
+    assert messages["legal_rep"] == "请填写法定代表人姓名"
+    assert "应为11位" in messages["phone"] and "材料不齐" in messages["checklist"]
+    assert raised.value.field == "id_number"  # the first, for whoever shows one
+    assert intake.problems(request, now) == messages

@@ -36,3 +36,10 @@ def test_an_item_left_out_of_a_new_version_is_retired_not_deleted(
     history = list(db.query("SELECT version, retired FROM catalog_versions ORDER BY loaded_at"))
     assert [h["version"] for h in history][-1] == "v-next"
     assert dropped.code in history[-1]["retired"]
+
+
+def test_a_bundle_s_applicant_kind_round_trips_through_the_store(db: Database) -> None:
+    catalog = catalog_store.load_catalog(db)
+    assert catalog is not None
+    applicants = {b.code: b.applicant for b in catalog.bundles}
+    assert applicants["YJS-XSECS"] == "个人" and applicants["YJS-QYKB"] == "企业"

@@ -139,7 +139,7 @@ class Central:
                 stdout=out,
                 stderr=out,
             )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a loaded CI machine starts Python slowly
         while time.monotonic() < deadline:
             if self._answers():
                 return

@@ -254,3 +254,125 @@ def test_a_person_never_confirmed_still_needs_the_supervisor(
     qtbot.keyClicks(page.fields["id_number"], "430406198001011235")
     assert "地区码“430406”" in page.warnings["id_number"].text()
     assert "F4 请值班长确认" in page.warnings["id_number"].text()
+
+
+# --- a clerk's day without surprises (issue 28) -----------------------------------------
+
+
+def ready_to_accept(qtbot: QtBot, page: IntakePage) -> None:
+    choose_startup_bundle(qtbot, page)
+    type_company(qtbot, page)
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+
+
+def parents(db: Database) -> int:
+    return count(db, "SELECT count(*) FROM cases WHERE parent_id IS NULL")
+
+
+def test_a_second_press_of_the_decision_key_makes_no_second_case(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    printed: list[str] = []
+    page.print_notice = lambda _session, notice: printed.append(notice.case_number) or "已打印"
+    ready_to_accept(qtbot, page)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_F5)
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_F6)
+
+    assert parents(db) == 1 and len(printed) == 1
+    assert page.saved is not None and page.saved.case.number in page.errors.general.text()
+    assert "Ctrl+N" in page.errors.general.text()
+    assert not any(b.isEnabled() for b in page.decision_buttons.values())
+    # Ctrl+N starts the next form: its own decision is taken.
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_N,
+                   Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    assert all(b.isEnabled() for b in page.decision_buttons.values())
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClicks(page.fields["id_number"], USCC)  # a returning applicant: filled in
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    assert parents(db) == 2 and len(printed) == 2
+
+
+def test_a_key_pressed_again_during_a_slow_save_makes_no_second_case(
+    qtbot: QtBot, page: IntakePage, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready_to_accept(qtbot, page)
+    decide = page.intake.decide
+    pressed_meanwhile: list[bool] = []
+
+    def slow_decide(*args: object, **kwargs: object) -> object:
+        if not pressed_meanwhile:  # the clerk presses again while the disk is slow
+            pressed_meanwhile.append(page.decision_buttons[Decision.ACCEPT].isEnabled())
+            qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_F5)
+            qtbot.wait(50)
+        return decide(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(page.intake, "decide", slow_decide)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+
+    assert parents(db) == 1
+    assert pressed_meanwhile == [False]  # the buttons are off while it saves
+    assert page.saved is not None and "已保存" in page.outcome.text()
+
+
+def test_the_service_refuses_a_form_decided_before_whatever_the_page_does(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    ready_to_accept(qtbot, page)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+    number = page.saved.case.number  # type: ignore[union-attr]
+    page.saved = None  # as if the page had lost track of it
+    page.enable_decisions(True)
+    qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_F6)
+    assert parents(db) == 1
+    assert f"已保存为办件 {number}" in page.errors.general.text()
+
+
+def test_every_field_s_message_shows_at_once_each_in_its_own_space(
+    qtbot: QtBot, page: IntakePage, db: Database
+) -> None:
+    page.resize(1366, 768)
+    choose_startup_bundle(qtbot, page)
+    qtbot.keyClicks(page.fields["id_number"], USCC_BAD_CHECK)
+    page.fields["name"].setText("示范科技有限公司")
+    qtbot.keyClicks(page.fields["phone"], "1381234567")  # a digit short
+    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
+
+    errors = page.errors.labels
+    fields = ("id_number", "legal_rep", "phone")
+    shown = {f: errors[f].text() for f in fields if errors[f].isVisible()}
+    assert set(shown) == {"id_number", "legal_rep", "phone"}, shown
+    assert shown["id_number"] == "须值班长确认后才能保存：见下方提示，按 F4 请值班长确认"
+    assert "请填写法定代表人" in shown["legal_rep"]
+    assert "应为11位" in shown["phone"]
+    warning = page.warnings["id_number"]
+    assert warning.isVisible() and "F4 请值班长确认" in warning.text()
+    assert page.fields["id_number"].hasFocus()  # the first field named
+    assert count(db, "SELECT count(*) FROM cases") == 0
+    qtbot.wait(10)  # laid out
+    labels = [errors["id_number"], warning, errors["legal_rep"], errors["phone"]]
+    for label in labels:  # whole: as high as its wrapped text needs
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+    boxes = [label.geometry().translated(label.parentWidget().pos()) for label in labels]
+    field = page.fields["id_number"]
+    edit = field.geometry().translated(field.parentWidget().pos())
+    assert not boxes[0].intersects(boxes[1]) and not boxes[0].intersects(edit)
+    assert boxes[0].bottom() < boxes[1].top()  # the red line, then the amber one
+
+
+def test_a_bundle_for_persons_keeps_the_applicant_a_person(qtbot: QtBot, page: IntakePage) -> None:
+    person = list(ApplicantKind).index(ApplicantKind.PERSON)
+    page.kind.setCurrentIndex(person)
+    page.focus_search()
+    qtbot.keyClicks(page.search, "xsecs")  # 新生儿出生一件事
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.target is not None and page.target.code == "YJS-XSECS"
+    assert page.applicant_kind() is ApplicantKind.PERSON
+    assert page.labels["id_number"].text() == "居民身份证号"
+    choose_startup_bundle(qtbot, page)  # 企业开办 is for enterprises
+    assert page.applicant_kind() is ApplicantKind.ENTERPRISE

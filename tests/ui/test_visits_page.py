@@ -137,3 +137,43 @@ def test_a_follow_up_task_is_added_and_finished(qtbot: QtBot, page: VisitsPage) 
     page.tasks.selectRow(0)
     qtbot.keyClick(page, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert page.tasks_model.record(0).done_at is not None
+
+
+# --- as the 受理 page finds it, with dates that make sense (issue 28) ----------------------
+
+
+def test_the_prereview_item_is_found_by_pinyin_initials_as_at_the_window(
+    qtbot: QtBot, page: VisitsPage
+) -> None:
+    fill_visit(qtbot, page)
+    page.tabs.setCurrentIndex(1)
+    page.target.clear()
+    qtbot.keyClicks(page.target, "qykb")
+    qtbot.keyClick(page.target, Qt.Key.Key_Return)
+    assert page.target_code == "YJS-QYKB", page.checklist.error.text()
+    assert "企业开办" in page.target_label.text()
+    assert page.checklist.model.rowCount() > 0 and page.checklist.table.hasFocus()
+
+
+def test_nothing_found_is_said_at_the_item_box(qtbot: QtBot, page: VisitsPage) -> None:
+    fill_visit(qtbot, page)
+    page.tabs.setCurrentIndex(1)
+    page.target.clear()
+    qtbot.keyClicks(page.target, "zzzzzz")
+    qtbot.keyClick(page.target, Qt.Key.Key_Return)
+    assert page.target_code == ""
+    assert "目录中没有与“zzzzzz”相符" in page.checklist.error.text()
+
+
+def test_a_task_is_due_the_next_working_day_and_an_authorisation_runs_a_month(
+    qtbot: QtBot, page: VisitsPage
+) -> None:
+    # 2026-11-27 is a Friday: the next working day is Monday the 30th.
+    assert page.task_due.date().toString("yyyy-MM-dd") == "2026-11-30"
+    assert page.valid_until.date().toString("yyyy-MM-dd") == "2026-12-27"
+    fill_visit(qtbot, page)
+    page.task_text.setText("协助预约银行开户")
+    qtbot.keyClick(page, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert page.tasks_model.record(0).due.isoformat() == "2026-11-30"
+    qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert page.task_due.date().toString("yyyy-MM-dd") == "2026-11-30"

@@ -1,0 +1,133 @@
+"""Start-up imports only what the first screen needs (issue 28): the heavy libraries
+come with the page or the action that uses them.
+
+Each start runs in a fresh interpreter, and the test counts modules in sys.modules,
+never time: reportlab with the first print, pypinyin with the first catalog search,
+pyqtgraph with the statistics page, httpx with the first sync to a central, and the
+central's FastAPI never in the desktop. benchmarks/bench_startup.py measures the time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+#: Never at start-up, in any station.
+HEAVY = ["pyqtgraph", "escpos", "reportlab", "pypinyin", "httpx", "fastapi", "uvicorn", "openpyxl"]
+
+
+def run_python(code: str, tmp_path: Path) -> dict[str, list[str]]:
+    """Run ``code`` in a new interpreter on an empty data folder; it prints one JSON
+    object: stage → the modules of interest loaded by then."""
+    env = {
+        **os.environ,
+        "COUNTER_DATA_DIR": str(tmp_path / "data"),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    prelude = textwrap.dedent(
+        f"""
+        import json, sys
+        WATCHED = {[*HEAVY, "pydantic", "numpy"]!r}
+        stages = {{}}
+        def loaded(stage):
+            stages[stage] = [m for m in WATCHED if m in sys.modules]
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code) + "\nprint(json.dumps(stages))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_importing_the_composition_root_imports_no_heavy_library(tmp_path: Path) -> None:
+    stages = run_python(
+        """
+        import counter.app
+        import counter.ui.application
+        loaded("import")
+        """,
+        tmp_path,
+    )
+    assert not set(stages["import"]) & set(HEAVY), stages
+
+
+def test_the_main_window_starts_without_them_and_each_comes_with_its_page(
+    tmp_path: Path,
+) -> None:
+    stages = run_python(
+        f"""
+        from counter.app import main
+        assert main(["--screenshot", {str(tmp_path / "window.png")!r}]) == 0
+        loaded("painted")
+
+        from pathlib import Path
+        from PySide6.QtWidgets import QApplication
+        from counter.app import system_clock
+        from counter.services.bootstrap import DB_FILE, open_counter_store
+        from counter.services.settings_service import SettingsService
+        from counter.ui.application import build_main_window, demo_session
+        from counter.ui.catalog_page import CatalogPage
+        from counter.ui.statistics_page import StatisticsPage
+        folder = Path({str(tmp_path / "data")!r})
+        db = open_counter_store(folder, system_clock())
+        session = demo_session(db, "1", system_clock())
+        settings = SettingsService(folder / "settings.toml")
+        window = build_main_window(db, session, settings, str(folder / DB_FILE), system_clock)
+        window.show()
+        QApplication.processEvents()
+        loaded("built")
+
+        window.show_page(next(n for n, p in enumerate(window.pages)
+                              if isinstance(p, StatisticsPage)))
+        QApplication.processEvents()
+        loaded("statistics shown")
+
+        catalog = next(p for p in window.pages if isinstance(p, CatalogPage))
+        catalog.search.setText("qykb")
+        loaded("catalog searched")
+
+        from counter.model.slips import TicketSlip
+        from counter.printing import payloads
+        loaded("before printing")
+        payloads.ticket(TicketSlip("示范", "t1", "A001", "企业开办", system_clock(), 0))
+        loaded("printed")
+        window.sync_agent.stop()
+        """,
+        tmp_path,
+    )
+    assert not set(stages["painted"]) & {*HEAVY, "numpy"}, stages
+    assert not set(stages["built"]) & set(HEAVY), stages
+    assert "pyqtgraph" in stages["statistics shown"]
+    assert "pypinyin" not in stages["statistics shown"]
+    assert "pypinyin" in stages["catalog searched"]
+    assert "reportlab" not in stages["before printing"]
+    assert "reportlab" in stages["printed"]
+    assert not {"httpx", "fastapi", "uvicorn"} & set(stages["printed"])  # no central here
+
+
+@pytest.mark.parametrize("station", ["--kiosk", "--board", "--rate"])
+def test_stations_start_without_them_nor_the_centrals_client(tmp_path: Path, station: str) -> None:
+    stages = run_python(
+        f"""
+        from counter.app import main
+        assert main([{station!r}, "--screenshot", {str(tmp_path / "station.png")!r}]) == 0
+        loaded("painted")
+        """,
+        tmp_path,
+    )
+    # A counter working alone: its queue is the store's own, so not even the wire
+    # protocol's pydantic models are loaded (an enrolled one loads them to reach the
+    # central); numpy stays out too (counter.app.import_sqlite_utils_lean).
+    assert stages["painted"] == [], stages

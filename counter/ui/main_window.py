@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         staff = session.staff
-        self.who = QLabel(self.tr("{}  ·  {} 号窗口").format(staff.description, session.window))
+        where = self.tr("{} 号窗口").format(session.window) if session.window else self.tr("外勤")
+        self.who = QLabel(self.tr("{}  ·  {}").format(staff.description, where))
         self.who.setObjectName("statusWho")
         self.store = QLabel(self.tr("数据：{}").format(store_path))
         self.store.setObjectName("statusStore")

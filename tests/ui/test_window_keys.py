@@ -141,7 +141,7 @@ def test_a_specialist_signs_in_without_a_window_and_lands_on_her_visits(
     qtbot: QtBot, desk: Desk
 ) -> None:
     window = sign_in(qtbot, desk, "wangqiang", window="")
-    assert window.session.window == ""
+    assert window.session.window == "" and "外勤" in window.who.text()
     page = window.pages[window.stack.currentIndex()]
     assert isinstance(page, VisitsPage)
     assert not any(isinstance(p, QueuePanel) for p in window.pages)

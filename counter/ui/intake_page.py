@@ -2,7 +2,7 @@
 
 Keyboard first, top to bottom: type the item or bundle (name, code or pinyin initials)
 and Enter; the applicant's fields (each checked as typed, the message under it);
-Ctrl+L to the checklist and its number keys; then the decision key. The notice appears
+Ctrl+M (材料) to the checklist and its number keys; then the decision key. The notice appears
 as text on the right. Ctrl+N starts the next applicant.
 
 The keys work wherever the cursor is on the page (window-wide while the page is shown).
@@ -220,7 +220,7 @@ class IntakePage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("intakeTabs")
-        self.tabs.addTab(self.checklist, self.tr("材料清单（Ctrl+L）"))
+        self.tabs.addTab(self.checklist, self.tr("材料清单（Ctrl+M）"))
         notice_box = QWidget()
         nl = QVBoxLayout(notice_box)
         nl.addWidget(self.outcome)
@@ -255,7 +255,7 @@ class IntakePage(QWidget):
 
         for key, slot in (
             ("F2", self.focus_search),
-            ("Ctrl+L", self.focus_checklist),
+            ("Ctrl+M", self.focus_checklist),
             ("Ctrl+N", self.reset),
             ("F4", self.request_override),
             ("F3", self.open_drafts),

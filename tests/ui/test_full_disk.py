@@ -87,7 +87,7 @@ def test_an_intake_decision_on_a_full_disk_shows_the_dialog_keeps_the_form_and_s
     page = make_page(qtbot, db, clock)
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     queue = LocalQueue(db)
     fill_the_disk(db, lambda: queue.issue("A", now))

@@ -79,7 +79,7 @@ def test_a_startup_bundle_goes_from_walk_in_to_acceptance_by_keyboard(
     assert page.target is not None and page.target.code == "YJS-QYKB"
     assert page.fields["id_number"].hasFocus()
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert page.checklist.table.hasFocus()
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
@@ -136,14 +136,14 @@ def test_rongque_on_a_line_that_does_not_allow_it_is_refused(
     qtbot: QtBot, page: IntakePage
 ) -> None:
     choose_startup_bundle(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_4)
     assert "不在本事项的容缺受理清单内" in page.checklist.error.text()
 
 
 def test_number_keys_set_status_and_copies(qtbot: QtBot, page: IntakePage) -> None:
     choose_startup_bundle(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     table = page.checklist.table
     qtbot.keyClick(table, Qt.Key.Key_1)
     qtbot.keyClick(table, Qt.Key.Key_Plus)
@@ -159,7 +159,7 @@ def test_a_checksum_warning_needs_a_supervisor_before_saving(
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page, USCC_BAD_CHECK)
     assert page.warnings["id_number"].isVisible()
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     assert "须值班长确认" in page.errors.labels["id_number"].text()
@@ -174,7 +174,7 @@ def test_a_signed_in_supervisor_confirms_a_warning_with_f4(
     type_company(qtbot, page, USCC_BAD_CHECK)
     qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F4)
     assert "张伟" in page.override_label.text()
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     assert page.last_result is not None
@@ -184,7 +184,7 @@ def test_a_signed_in_supervisor_confirms_a_warning_with_f4(
 def test_a_returning_applicant_fills_the_empty_fields(qtbot: QtBot, page: IntakePage) -> None:
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -238,7 +238,7 @@ def test_a_person_confirmed_at_an_earlier_visit_shows_verified_and_needs_no_over
     assert label.isVisible() and label.text() == "已核验（值班长 张伟 2026-11-02）"
     qtbot.keyClick(page.fields["phone"], Qt.Key.Key_F4)
     assert page.override_label.text() == "没有需要确认的提示"
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     assert page.last_result is not None, page.errors.general.text()
@@ -262,7 +262,7 @@ def test_a_person_never_confirmed_still_needs_the_supervisor(
 def ready_to_accept(qtbot: QtBot, page: IntakePage) -> None:
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
 
 
@@ -290,7 +290,7 @@ def test_a_second_press_of_the_decision_key_makes_no_second_case(
     assert all(b.isEnabled() for b in page.decision_buttons.values())
     choose_startup_bundle(qtbot, page)
     qtbot.keyClicks(page.fields["id_number"], USCC)  # a returning applicant: filled in
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     assert parents(db) == 2 and len(printed) == 2
@@ -339,7 +339,7 @@ def test_every_field_s_message_shows_at_once_each_in_its_own_space(
     qtbot.keyClicks(page.fields["id_number"], USCC_BAD_CHECK)
     page.fields["name"].setText("示范科技有限公司")
     qtbot.keyClicks(page.fields["phone"], "1381234567")  # a digit short
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
 

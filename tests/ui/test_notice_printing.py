@@ -53,7 +53,7 @@ def test_accepting_a_bundle_queues_and_prints_its_acceptance_notice(
     )
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     with qtbot.wait_signal(spool.printed, timeout=20_000):
         qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)

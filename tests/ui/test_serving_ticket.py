@@ -44,7 +44,7 @@ def test_a_case_opened_while_serving_is_linked_both_ways(
     page, panel, queue = serve_and_take_in(qtbot, db, clock)
     choose_startup_bundle(qtbot, page)
     type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
 

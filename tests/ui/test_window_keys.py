@@ -255,3 +255,26 @@ def test_state_light_and_deadline_are_in_view_on_a_1366_wide_screen(
             assert left >= 0 and right <= view.viewport().width(), (heading, right)
             corner = view.viewport().mapTo(window, QPoint(right - 1, 0))
             assert window.rect().contains(corner), heading
+
+
+def test_no_page_binds_the_lock_key_or_one_key_twice(qtbot: QtBot, desk: Desk) -> None:
+    """Ctrl+L locks from everywhere (the intake checklist is Ctrl+M), and within a page
+    and the window's own menu no key means two things: an ambiguous key does nothing."""
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+
+    from counter.ui.application import demo_session
+
+    window = desk.open(demo_session(desk.db, "1", desk.clock()))  # the supervisor: every page
+    qtbot.addWidget(window)
+    bound = [a.shortcut() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
+    window_keys = [key.toString() for key in bound]
+    assert len(window_keys) == len(set(window_keys)), window_keys
+    lock = QKeySequence("Ctrl+L").toString()
+    for page in window.pages:
+        keys = [s.key().toString() for s in page.findChildren(QShortcut)]
+        keys += [a.shortcut().toString() for a in page.findChildren(QAction)]
+        title = getattr(page, "title", "")
+        assert lock not in keys, f"{title} binds Ctrl+L"
+        keys = [k for k in keys if k]
+        clashes = {k for k in keys if keys.count(k) > 1 or k in window_keys}
+        assert not clashes, f"{title}: {clashes}"

@@ -36,6 +36,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_crash": (["200"], ["10"]),
     "bench_soak": ([], ["--minutes", "0.3"]),
     "bench_commit_flush": ([], ["100"]),
+    "bench_growth": ([], ["--sizes", "2000,20000", "--runs", "2"]),
 }
 NUMBER = re.compile(r"\d")
 

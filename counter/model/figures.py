@@ -37,17 +37,36 @@ class MaterialFigures:
         )
 
 
+@dataclass(frozen=True)
+class MaterialTotals:
+    """The per-intake counts summed over the intakes: what the figures are made of,
+    kept as sums by the store so a year's cases are not read to show them."""
+
+    cases: int
+    asked: int
+    naive: int
+    exempt: int
+
+
+def figures_of_totals(totals: MaterialTotals) -> MaterialFigures:
+    if not totals.cases:
+        return MaterialFigures(0, 0.0, 0.0, 0.0)
+    merged = totals.asked + totals.exempt
+    return MaterialFigures(
+        cases=totals.cases,
+        asked_per_case=totals.asked / totals.cases,
+        naive_per_case=totals.naive / totals.cases,
+        exempt_share=totals.exempt / merged if merged else 0.0,
+    )
+
+
 def material_figures(counts: Iterable[CaseMaterialCounts]) -> MaterialFigures:
     rows = list(counts)
-    if not rows:
-        return MaterialFigures(0, 0.0, 0.0, 0.0)
-    asked = sum(r.asked for r in rows)
-    naive = sum(r.naive for r in rows)
-    exempt = sum(r.exempt for r in rows)
-    merged = asked + exempt
-    return MaterialFigures(
-        cases=len(rows),
-        asked_per_case=asked / len(rows),
-        naive_per_case=naive / len(rows),
-        exempt_share=exempt / merged if merged else 0.0,
+    return figures_of_totals(
+        MaterialTotals(
+            cases=len(rows),
+            asked=sum(r.asked for r in rows),
+            naive=sum(r.naive for r in rows),
+            exempt=sum(r.exempt for r in rows),
+        )
     )

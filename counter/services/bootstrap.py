@@ -21,12 +21,22 @@ from counter.store import (
     staff_store,
     store_lock,
 )
-from counter.store.db import DB_FILE, open_store
+from counter.store.db import DB_FILE, check_if_due, close_store, open_store
 from counter.store.hall_settings import published as published_settings
 from counter.store.paths import config_file, data_dir
 
-#: Where the desktop finds its store and settings, for the composition root.
-__all__ = ["DB_FILE", "config_file", "data_dir", "open_counter_store", "published_settings"]
+#: Where the desktop finds its store and settings, for the composition root; and how
+#: it closes the store (the next start then skips the integrity check) and runs the
+#: weekly check on a worker thread (counter.store.db).
+__all__ = [
+    "DB_FILE",
+    "check_if_due",
+    "close_store",
+    "config_file",
+    "data_dir",
+    "open_counter_store",
+    "published_settings",
+]
 
 DEMO_PASSWORD = "counter-demo"
 

@@ -43,7 +43,7 @@ from counter.model.deadlines import (
     paused_working_days,
 )
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
-from counter.model.figures import MaterialFigures, material_figures
+from counter.model.figures import MaterialFigures, figures_of_totals
 from counter.model.identity import mask_id, mask_phone
 from counter.model.intake import (
     CaseMaterial,
@@ -263,7 +263,8 @@ class CasesService:
         return cases_store.clerks_in_use(self.db)
 
     def figures(self) -> MaterialFigures:
-        return material_figures(cases_store.material_counts(self.db))
+        """Shown on every opening of 办件: from sums the store keeps, not a scan."""
+        return figures_of_totals(cases_store.material_totals(self.db))
 
     # --- privacy ------------------------------------------------------------------------
 

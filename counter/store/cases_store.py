@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from counter.model.cases import Action, Case, CaseEvent, CaseState
 from counter.model.catalog import MaterialForm
 from counter.model.clock import iso, parse_iso
-from counter.model.figures import CaseMaterialCounts
+from counter.model.figures import CaseMaterialCounts, MaterialTotals
 from counter.model.intake import Applicant, ApplicantKind, CaseMaterial, MaterialStatus
 from counter.store import outbox
 
@@ -297,28 +297,80 @@ class CaseFilter:
 
 
 _TOP_LEVEL = "parent_id IS NULL"
-#: Short queries scan at most this many of the newest cases for a substring match.
+#: One-character queries scan at most this many of the newest cases for a substring
+#: match (two characters and more are indexed over the whole store).
 RECENT_FOR_LIKE = 20_000
+_OPEN_STATES = tuple(s.value for s in CaseState if not s.closed)
 
 
-def _filters(flt: CaseFilter) -> tuple[list[str], list[Any]]:
+def _filters(flt: CaseFilter, alias: str = "") -> tuple[list[str], list[Any]]:
+    """The filter's conditions on the cases table, or on its ``alias`` in a join."""
+    col = f"{alias}." if alias else ""
     where: list[str] = []
     params: list[Any] = []
     if flt.state is not None:
-        where.append("state = ?")
+        where.append(f"{col}state = ?")
         params.append(flt.state.value)
     if flt.department:
         # A bundle parent matches when any of its sub-cases is in the department.
-        where.append("(department = ? OR id IN (SELECT parent_id FROM cases WHERE department = ?))")
+        where.append(
+            f"({col}department = ? OR EXISTS (SELECT 1 FROM cases AS sub"
+            f" WHERE sub.parent_id = {alias or 'cases'}.id AND sub.department = ?))"
+        )
         params += [flt.department, flt.department]
     if flt.clerk_id:
-        where.append("clerk_id = ?")
+        where.append(f"{col}clerk_id = ?")
         params.append(flt.clerk_id)
     if flt.open_only:
-        closed = [s.value for s in CaseState if s.closed]
-        where.append(f"state NOT IN ({', '.join('?' * len(closed))})")
-        params += closed
+        where.append(f"{col}state IN ({', '.join('?' * len(_OPEN_STATES))})")
+        params += _OPEN_STATES
     return where, params
+
+
+def newest(db: Database, flt: CaseFilter = CaseFilter(), limit: int = 200) -> list[Case]:
+    """The newest top-level cases the filter lets through: what the 办件 page lists
+    before anything is typed, on every opening.
+
+    Each plan walks an index newest first and stops at ``limit``, whatever the store's
+    size: ``cases_created`` unfiltered (``+parent_id`` keeps the planner off
+    ``cases_parent``, which made it sort every case: 1.7 s at 600k), ``cases_clerk``,
+    ``cases_state_created``; a department reads ``cases_department_created`` twice, for
+    cases of the department and for sub-cases whose bundle is listed in their stead.
+    tests/store/test_list_plans.py pins the plans.
+    """
+    if flt.department:
+        return _newest_in_department(db, flt, limit)
+    where, params = _filters(flt)
+    rows = db.execute(
+        f"SELECT {_CASE_COLUMNS} FROM cases WHERE {' AND '.join(['+parent_id IS NULL', *where])}"
+        " ORDER BY created_at DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [_case(r) for r in rows]
+
+
+def _newest_in_department(db: Database, flt: CaseFilter, limit: int) -> list[Case]:
+    """Top-level cases of the department, and bundles with a sub-case in it: the newest
+    of each through the department's index, merged. A sub-case is made with its bundle
+    (the same ``created_at``), so the sub-cases' order is their bundles' order."""
+    rest = replace(flt, department=None)
+    where, params = _filters(rest)
+    own = db.execute(
+        f"SELECT {_CASE_COLUMNS} FROM cases WHERE department = ?"
+        f" AND {' AND '.join(['+parent_id IS NULL', *where])}"
+        " ORDER BY created_at DESC LIMIT ?",
+        [flt.department, *params, limit],
+    ).fetchall()
+    where, params = _filters(rest, "parent")
+    columns = ", ".join(f"parent.{c}" for c in _CASE_FIELDS)
+    bundles = db.execute(
+        f"SELECT DISTINCT {columns} FROM cases AS sub JOIN cases AS parent"
+        " ON parent.id = sub.parent_id WHERE sub.department = ? AND +sub.parent_id IS NOT NULL"
+        f" {''.join(f' AND {w}' for w in where)} ORDER BY sub.created_at DESC LIMIT ?",
+        [flt.department, *params, limit],
+    ).fetchall()
+    found = {r[0]: _case(r) for r in [*own, *bundles]}
+    return sorted(found.values(), key=lambda c: c.created_at, reverse=True)[:limit]
 
 
 def search(
@@ -327,25 +379,27 @@ def search(
     """Top-level cases matching ``query`` (newest first), sub-cases folded into parents.
 
     Exact case number, identifier or phone go through their indexes; otherwise 3+
-    characters use the trigram index (number, names, identifiers, phone); shorter
-    queries match names starting with them anywhere, or containing them among the
+    characters use the trigram index (number, names, identifiers, phone), 2 the
+    two-character pieces of the names (``case_bigrams``), both over the whole store.
+    One character matches names starting with it anywhere, or containing it among the
     newest :data:`RECENT_FOR_LIKE` cases (LIKE), so the scan stays bounded.
     """
     text = query.strip()
-    where, params = _filters(flt)
     if not text:
-        sql = f"SELECT {_CASE_COLUMNS} FROM cases WHERE {' AND '.join([_TOP_LEVEL, *where])}"
-        rows = db.execute(f"{sql} ORDER BY created_at DESC LIMIT ?", [*params, limit]).fetchall()
-        return [_case(r) for r in rows]
+        return newest(db, flt, limit)
+    where, params = _filters(flt)
 
     upper = text.upper()
-    exact = db.execute(
-        f"SELECT {_CASE_COLUMNS} FROM cases WHERE number = ? OR applicant_id_number = ?"
+    # (id, parent_id) only until the fold: a two-character piece can match a thousand
+    # cases, and reading each as a Case cost 40 ms at 600k.
+    found: list[tuple[str, str | None]] = db.execute(
+        "SELECT id, parent_id FROM cases WHERE number = ? OR applicant_id_number = ?"
         " OR applicant_phone = ? ORDER BY created_at DESC LIMIT ?",
         [upper, upper, text, limit],
     ).fetchall()
-    found = [_case(r) for r in exact]
     if not found:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        in_a_name = "(applicant_name LIKE ? ESCAPE '\\' OR agent_name LIKE ? ESCAPE '\\')"
         if len(text) >= 3:
             phrase = '"' + text.replace('"', '""') + '"'
             match = (
@@ -353,45 +407,50 @@ def search(
                 " ORDER BY rowid DESC LIMIT ?)"
             )
             match_params: list[Any] = [phrase, limit * 5]
+        elif len(text) == 2:
+            # The newest cases holding the piece, walked down its index; LIKE again, as
+            # a row replaced without its delete trigger could leave a stale piece.
+            match = (
+                "rowid IN (SELECT case_rowid FROM case_bigrams WHERE gram = lower(?)"
+                f" ORDER BY case_rowid DESC LIMIT ?) AND {in_a_name}"
+            )
+            match_params = [text, limit * 5, like, like]
         else:
-            # One or two characters: a name that starts with them (indexed, whole store),
-            # or contains them among the most recent cases (a bounded scan).
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            # One character: a name that starts with it (indexed, whole store), or
+            # contains it among the most recent cases (a bounded scan).
             match = (
                 "rowid IN (SELECT rowid FROM cases WHERE applicant_name >= ? AND applicant_name < ?"
                 " UNION SELECT rowid FROM cases WHERE rowid > ("
-                "SELECT coalesce(max(rowid), 0) FROM cases) - ? AND"
-                " (applicant_name LIKE ? ESCAPE '\\' OR agent_name LIKE ? ESCAPE '\\'))"
+                f"SELECT coalesce(max(rowid), 0) FROM cases) - ? AND {in_a_name})"
             )
             match_params = [text, text + "\U0010ffff", RECENT_FOR_LIKE, like, like]
-        rows = db.execute(
+        found = db.execute(
             # "+created_at": sort the matches rather than walk the whole date index.
-            f"SELECT {_CASE_COLUMNS} FROM cases WHERE {match} ORDER BY +created_at DESC LIMIT ?",
+            f"SELECT id, parent_id FROM cases WHERE {match} ORDER BY +created_at DESC LIMIT ?",
             [*match_params, limit * 5],
         ).fetchall()
-        found = [_case(r) for r in rows]
     return _fold(db, found, where, params, limit)
 
 
 def _fold(
-    db: Database, found: list[Case], where: list[str], params: list[Any], limit: int
+    db: Database,
+    found: list[tuple[str, str | None]],
+    where: list[str],
+    params: list[Any],
+    limit: int,
 ) -> list[Case]:
-    """Replace sub-cases by their parents, keep order, apply the filters."""
-    ids: list[str] = []
-    for case in found:
-        top = case.parent_id or case.id
-        if top not in ids:
-            ids.append(top)
+    """Replace sub-cases by their parents, keep order, apply the filters; only the
+    ``limit`` kept are read as cases."""
+    ids = list(dict.fromkeys(parent or case_id for case_id, parent in found))[: limit * 5]
     if not ids:
         return []
-    ids = ids[: limit * 5]
     marks = ", ".join("?" * len(ids))
     conditions = " AND ".join([f"id IN ({marks})", *where])
     rows = db.execute(
         f"SELECT {_CASE_COLUMNS} FROM cases WHERE {conditions}", [*ids, *params]
     ).fetchall()
-    by_id = {r[0]: _case(r) for r in rows}
-    return [by_id[i] for i in ids if i in by_id][:limit]
+    by_id = {r[0]: r for r in rows}
+    return [_case(r) for r in [by_id[i] for i in ids if i in by_id][:limit]]
 
 
 def open_cases(db: Database) -> list[Case]:
@@ -415,19 +474,34 @@ def frequent_targets(db: Database, clerk_id: str, limit: int = 8) -> list[str]:
 
 
 def departments_in_use(db: Database) -> list[str]:
+    """The departments cases were taken in for: one index step per department (a
+    loose scan of ``cases_department_created``), not a read of every case."""
     return [
         r[0]
         for r in db.execute(
-            "SELECT DISTINCT department FROM cases WHERE department != '' ORDER BY department"
+            "WITH RECURSIVE used (department) AS ("
+            " SELECT (SELECT min(department) FROM cases WHERE department > '')"
+            " UNION ALL SELECT (SELECT min(department) FROM cases"
+            " WHERE department > used.department) FROM used WHERE used.department IS NOT NULL)"
+            " SELECT department FROM used WHERE department IS NOT NULL"
         ).fetchall()
     ]
 
 
 def clerks_in_use(db: Database) -> list[tuple[str, str]]:
+    """(id, name) of everyone who took in a case, by name, each under the name on
+    their newest case: one step of ``cases_clerk`` per clerk (a loose scan), where
+    ``SELECT DISTINCT`` read every case (156 ms at 600k) on each opening of 办件."""
     return [
         (r[0], r[1])
         for r in db.execute(
-            "SELECT DISTINCT clerk_id, clerk_name FROM cases ORDER BY clerk_name"
+            "WITH RECURSIVE used (clerk_id) AS ("
+            " SELECT (SELECT min(clerk_id) FROM cases)"
+            " UNION ALL SELECT (SELECT min(clerk_id) FROM cases WHERE clerk_id > used.clerk_id)"
+            " FROM used WHERE used.clerk_id IS NOT NULL)"
+            " SELECT clerk_id, (SELECT clerk_name FROM cases WHERE cases.clerk_id = used.clerk_id"
+            " ORDER BY created_at DESC LIMIT 1) AS name"
+            " FROM used WHERE clerk_id IS NOT NULL ORDER BY name, clerk_id"
         ).fetchall()
     ]
 
@@ -439,6 +513,15 @@ def material_counts(db: Database) -> list[CaseMaterialCounts]:
         " WHERE parent_id IS NULL AND naive_count > 0"
     ).fetchall()
     return [CaseMaterialCounts(r[0], r[1], r[2]) for r in rows]
+
+
+def material_totals(db: Database) -> MaterialTotals:
+    """The sums :func:`material_counts` would add up, kept by triggers (migration
+    0020): the 办件 page shows them on every opening, a scan took 190 ms at 600k."""
+    row = db.execute(
+        "SELECT cases, asked, naive, exempt FROM case_material_totals WHERE id = 1"
+    ).fetchone()
+    return MaterialTotals(*row) if row else MaterialTotals(0, 0, 0, 0)
 
 
 # --- Unmasked views -----------------------------------------------------------------

@@ -124,10 +124,13 @@ def test_a_case_round_trips_through_the_store(stocked: Database, now: datetime) 
     assert cases_store.get_case(stocked, "case-1") == make_case(now, 1, "示范科技有限公司")
 
 
-def test_short_queries_match_name_starts_everywhere_and_middles_only_recently(
+def test_two_characters_match_anywhere_in_any_case_one_only_name_starts_or_recently(
     stocked: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cases_store, "RECENT_FOR_LIKE", 1)  # only the newest case
     assert ids(cases_store.search(stocked, "示范")) == ["case-1"]  # start of an old name
-    assert cases_store.search(stocked, "贸易") == []  # middle of an older name
+    assert ids(cases_store.search(stocked, "贸易")) == ["case-2"]  # middle of an older name
     assert ids(cases_store.search(stocked, "面馆")) == ["case-3"]  # middle, newest case
+    assert ids(cases_store.search(stocked, "示")) == ["case-1"]  # start of an old name
+    assert cases_store.search(stocked, "贸") == []  # one character: middles only recently
+    assert ids(cases_store.search(stocked, "馆")) == ["case-3"]

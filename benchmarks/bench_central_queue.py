@@ -34,8 +34,16 @@ Printed: issue latency, call-next latency median and p99 (all windows, then the 
 ones alone), throughput, and how many tickets were served twice, counted both from what
 the windows got and from the central's own event log.
 
+First of all, on a database of its own and without HTTP: the central's issue as the
+queue grows (issue 32): the time of an issue with 100 tickets waiting and with
+``--waiting`` (40,000) waiting, and their ratio; flat is the aim. The waiting tickets
+are written straight into the queue's table (its trigger counts them as an issue's
+would); the issues measured go through :class:`HallQueue`. ``--quick``: 4,000 waiting,
+fewer issues measured; ``--growth-only`` stops after it.
+
     python -m benchmarks.bench_central_queue [tickets] [--windows 20] [--real 2]
-        [--rounds 50] [--engine postgres] [--central-workers N]
+        [--rounds 50] [--engine postgres] [--central-workers N] [--waiting 40000]
+        [--quick] [--growth-only]
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -54,13 +63,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from benchmarks.central_process import drop_db, make_db, start_central
 from benchmarks.wire_windows import wire_windows
 from counter.central.engine import Engine
+from counter.central.hall_queue import HallQueue
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ, to_ms
 from counter.model.devices import DeviceKind
 from counter.model.errors import NotFoundError
+from counter.model.queue import Category, Lane, Ticket
 from counter.model.staff import Role, Staff
 from counter.services.bootstrap import prepare_store
 from counter.services.central_queue import CentralQueue
@@ -147,6 +160,65 @@ def window(
     results.put((number, phases, started, time.perf_counter()))
 
 
+def _prefill(engine: Engine, url: str, day: datetime, first: int, count: int) -> None:
+    """``count`` waiting tickets of category G, numbers from ``first``, in one
+    transaction of plain inserts (40,000 issues one by one would take minutes)."""
+    rows = []
+    for seq in range(first, first + count):
+        ticket = Ticket.issued("G", seq, Lane.NORMAL, day - timedelta(hours=1))
+        rows.append((ticket.id, ticket.day.isoformat(), "G", ticket.number, seq, "waiting",
+                     int(Lane.NORMAL), ticket.queue_key, "{}", "bench"))  # fmt: skip
+    sql = (
+        "INSERT INTO queue_tickets (id, day, category, number, seq, state, lane, queue_key,"
+        " body, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30)
+        with conn:
+            conn.executemany(sql, rows)
+        conn.close()
+        return
+    with psycopg.connect(url) as pg, pg.cursor() as cur:
+        cur.executemany(sql.replace("?", "%s"), rows)
+
+
+def _timed_issues(hall: HallQueue, day: datetime, count: int) -> tuple[list[float], int]:
+    category = Category(code="G", name="增长", windows=("1",))
+    took, ahead = [], 0
+    for n in range(count):
+        start = time.perf_counter()
+        _, ahead = hall.issue(category, "growth", day + timedelta(milliseconds=n),
+                              lane=Lane.NORMAL)  # fmt: skip
+        took.append(time.perf_counter() - start)
+    return took, ahead
+
+
+def issue_growth(kind: str, folder: Path, waiting: int, samples: int) -> None:
+    """The central's issue with 100 waiting, then with ``waiting`` waiting."""
+    url, dbname = make_db(kind, folder / "growth")
+    (folder / "growth").mkdir(exist_ok=True)
+    engine = open_engine(url)
+    try:
+        hall = HallQueue(engine)
+        day = NOW + timedelta(days=1)
+        _prefill(engine, url, day, 1_000_000, 100)
+        small, ahead_small = _timed_issues(hall, day, samples)
+        _prefill(engine, url, day, 2_000_000, waiting - 100 - samples)
+        large, ahead_large = _timed_issues(hall, day + timedelta(seconds=10), samples)
+        assert ahead_large >= waiting, (ahead_large, waiting)
+        small_ms = statistics.median(small) * 1000
+        large_ms = statistics.median(large) * 1000
+        print(f"[{kind}] central issue with 100 waiting ({ahead_small} ahead of the last):"
+              f" median {small_ms:.2f} ms, p99 {p99(small) * 1000:.2f} ms")  # fmt: skip
+        print(f"[{kind}] central issue with {waiting} waiting ({ahead_large} ahead of the last):"
+              f" median {large_ms:.2f} ms, p99 {p99(large) * 1000:.2f} ms")  # fmt: skip
+        print(f"[{kind}] central issue, {waiting} waiting over 100 waiting:"
+              f" {large_ms / small_ms:.2f}x")  # fmt: skip
+    finally:
+        engine.close()
+        drop_db(dbname)
+
+
 def report(label: str, calls: list[float], extra: str = "") -> None:
     print(
         f"call next, {label}: {len(calls)} calls, median {statistics.median(calls) * 1000:.2f}"
@@ -168,11 +240,18 @@ def main() -> None:
         help="the central's processes (serve --workers); default: this machine's cores on"
         " PostgreSQL, 1 on SQLite",
     )
+    parser.add_argument("--waiting", type=int, help="the growth phase's large queue")
+    parser.add_argument("--quick", action="store_true", help="a small growth phase")
+    parser.add_argument("--growth-only", action="store_true")
     args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
+    waiting = args.waiting or (4_000 if args.quick else 40_000)
+    issue_growth(args.engine, folder, waiting, 50 if args.quick else 200)
+    if args.growth_only:
+        return
     processes = args.central_workers or (
         len(os.sched_getaffinity(0)) if args.engine == "postgres" else 1
     )
-    folder = Path(tempfile.mkdtemp(prefix="bench-central-queue-"))
     url, dbname = make_db(args.engine, folder)
     engine = open_engine(url)
     process, base = start_central(

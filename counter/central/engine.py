@@ -300,6 +300,105 @@ CREATE TABLE IF NOT EXISTS queue_requests (
 CREATE INDEX IF NOT EXISTS queue_requests_received ON queue_requests (received_at)
 """
 
+# How many tickets wait in each (day, category, lane): what a new ticket's "ahead of
+# you" needs, read in O(log n) instead of counting every waiting ticket on each issue
+# (HallQueue._waiting_ahead; 40,000 waiting made each issue count them all). Kept by a
+# trigger on queue_tickets, in the same transaction as whatever moved a ticket into or
+# out of 'waiting', so no code path (issue, call, cancel, requeue, reconcile) can forget
+# it. ``last_key`` is the largest place (queue_key) any ticket of the lane ever took
+# when it came to wait: a new ticket holding it is its lane's last, and what is ahead of
+# it is the count alone. Rebuilt from queue_tickets when either table is new
+# (QUEUE_WAITING_REBUILD).
+QUEUE_WAITING = """
+CREATE TABLE IF NOT EXISTS queue_waiting (
+    day TEXT NOT NULL,
+    category TEXT NOT NULL,
+    lane INTEGER NOT NULL,
+    waiting BIGINT NOT NULL,
+    last_key DOUBLE PRECISION NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, category, lane)
+)
+"""
+
+QUEUE_WAITING_REBUILD = (
+    "DELETE FROM queue_waiting",
+    "INSERT INTO queue_waiting (day, category, lane, waiting, last_key)"
+    " SELECT day, category, lane, count(*), max(queue_key) FROM queue_tickets"
+    " WHERE state = 'waiting' GROUP BY day, category, lane",
+)
+
+# SQLite has one writer at a time: the triggers need no lock of their own.
+QUEUE_WAITING_TRIGGERS_SQLITE = (
+    "DROP TRIGGER IF EXISTS queue_waiting_in",
+    "DROP TRIGGER IF EXISTS queue_waiting_out",
+    "DROP TRIGGER IF EXISTS queue_waiting_moved_in",
+    "DROP TRIGGER IF EXISTS queue_waiting_moved_out",
+    """CREATE TRIGGER queue_waiting_in AFTER INSERT ON queue_tickets
+    WHEN NEW.state = 'waiting' BEGIN
+        INSERT INTO queue_waiting (day, category, lane, waiting, last_key)
+            VALUES (NEW.day, NEW.category, NEW.lane, 1, NEW.queue_key)
+            ON CONFLICT (day, category, lane) DO UPDATE
+            SET waiting = waiting + 1, last_key = max(last_key, excluded.last_key);
+    END""",
+    """CREATE TRIGGER queue_waiting_out AFTER DELETE ON queue_tickets
+    WHEN OLD.state = 'waiting' BEGIN
+        UPDATE queue_waiting SET waiting = waiting - 1
+            WHERE day = OLD.day AND category = OLD.category AND lane = OLD.lane;
+    END""",
+    """CREATE TRIGGER queue_waiting_moved_out AFTER UPDATE ON queue_tickets
+    WHEN OLD.state = 'waiting' BEGIN
+        UPDATE queue_waiting SET waiting = waiting - 1
+            WHERE day = OLD.day AND category = OLD.category AND lane = OLD.lane;
+    END""",
+    """CREATE TRIGGER queue_waiting_moved_in AFTER UPDATE ON queue_tickets
+    WHEN NEW.state = 'waiting' BEGIN
+        INSERT INTO queue_waiting (day, category, lane, waiting, last_key)
+            VALUES (NEW.day, NEW.category, NEW.lane, 1, NEW.queue_key)
+            ON CONFLICT (day, category, lane) DO UPDATE
+            SET waiting = waiting + 1, last_key = max(last_key, excluded.last_key);
+    END""",
+)
+
+
+def queue_waiting_triggers_postgres(event_lock: int) -> tuple[str, ...]:
+    """(The column is added first for a table made before it.) The trigger takes the
+    queue's event lock (Engine._queue_event_lock) before it
+    touches a count: a count row is then only ever locked by the transaction holding
+    that lock, so two queue transactions cannot each hold what the other waits for
+    (a reconcile holding the lock and wanting a count an issue holds). Every queue
+    action that changes a ticket takes the lock for its event right after anyway."""
+    return (
+        f"""CREATE OR REPLACE FUNCTION queue_waiting_count() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                IF OLD.state = 'waiting' THEN
+                    PERFORM pg_advisory_xact_lock({event_lock});
+                    UPDATE queue_waiting SET waiting = waiting - 1
+                        WHERE day = OLD.day AND category = OLD.category AND lane = OLD.lane;
+                END IF;
+            END IF;
+            IF TG_OP <> 'DELETE' THEN
+                IF NEW.state = 'waiting' THEN
+                    PERFORM pg_advisory_xact_lock({event_lock});
+                    INSERT INTO queue_waiting (day, category, lane, waiting, last_key)
+                        VALUES (NEW.day, NEW.category, NEW.lane, 1, NEW.queue_key)
+                        ON CONFLICT (day, category, lane) DO UPDATE
+                        SET waiting = queue_waiting.waiting + 1,
+                            last_key = GREATEST(queue_waiting.last_key, excluded.last_key);
+                END IF;
+            END IF;
+            RETURN NULL;
+        END $$""",
+        "DROP TRIGGER IF EXISTS queue_waiting_count ON queue_tickets",
+        "CREATE TRIGGER queue_waiting_count AFTER INSERT OR DELETE OR UPDATE OF"
+        " state, day, category, lane ON queue_tickets"
+        " FOR EACH ROW EXECUTE FUNCTION queue_waiting_count()",
+        "ALTER TABLE queue_waiting ADD COLUMN IF NOT EXISTS last_key"
+        " DOUBLE PRECISION NOT NULL DEFAULT 0",
+    )
+
+
 QUEUE_EVENTS_SQLITE = """
 CREATE TABLE IF NOT EXISTS queue_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -305,23 +305,35 @@ class HallQueue:
         return int(row[0])
 
     def _waiting_ahead(self, cur: Any, t: Ticket) -> int:
-        row = self._q(
+        """How many waiting tickets of ``t``'s category come before it, ``t`` waiting:
+        those of its lane and the lanes before, from the counts kept per (day, category,
+        lane) (``queue_waiting``, one index read), less ``t`` itself and those of its
+        lane that wait behind it. A ticket just issued took its lane's largest place
+        (``last_key``), so nobody waits behind it and the count is the answer; counting
+        every waiting ticket made each issue O(n) (40,000 waiting took 366 s to issue).
+        Only when a ticket came to wait with a later place (a counter's offline ticket
+        stamped by a clock running ahead) are those behind counted, from the tickets.
+        Both reads see this transaction's view, which holds the queue's event lock
+        (taken by the insert's trigger on PostgreSQL): no other issue, call or cancel
+        is half-counted in it."""
+        day = t.day.isoformat()
+        waiting, last_key = self._q(
+            cur,
+            "SELECT coalesce(sum(waiting), 0), max(CASE WHEN lane = ? THEN last_key END)"
+            " FROM queue_waiting WHERE day = ? AND category = ? AND lane <= ?",
+            [int(t.lane), day, t.category, int(t.lane)],
+        ).fetchone()
+        if last_key is not None and float(last_key) <= t.queue_key:
+            return max(0, int(waiting) - 1)
+        behind = self._q(
             cur,
             "SELECT count(*) FROM queue_tickets WHERE day = ? AND state = 'waiting'"
-            " AND category = ? AND id <> ? AND (lane < ? OR (lane = ? AND (queue_key < ?"
-            " OR (queue_key = ? AND seq < ?))))",
-            [
-                t.day.isoformat(),
-                t.category,
-                t.id,
-                int(t.lane),
-                int(t.lane),
-                t.queue_key,
-                t.queue_key,
-                t.seq,
-            ],
+            " AND lane = ? AND queue_key >= ? AND (queue_key > ? OR seq >= ?)"
+            " AND category = ?",
+            [day, int(t.lane), t.queue_key, t.queue_key, t.seq, t.category],
         ).fetchone()
-        return int(row[0])
+        # ``behind`` counts ``t`` itself (same place, same number).
+        return max(0, int(waiting) - int(behind[0]))
 
     # --- the kiosk ----------------------------------------------------------------------
 

@@ -33,10 +33,13 @@ from counter.central.engine import (
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_POSTGRES,
     QUEUE_SCHEMA,
+    QUEUE_WAITING,
+    QUEUE_WAITING_REBUILD,
     SCHEMA,
     Device,
     DeviceCheck,
     Engine,
+    queue_waiting_triggers_postgres,
     token_hash,
 )
 
@@ -209,14 +212,29 @@ class PostgresEngine(Engine):
     def setup(self) -> None:
         with self._connect() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
+            tables = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema()"
+                )
+            }
             for statement in (
                 *SCHEMA.split(";\n"),
                 CHANGES_POSTGRES,
                 *QUEUE_SCHEMA.split(";\n"),
                 QUEUE_EVENTS_POSTGRES,
                 QUEUE_EVENTS_INDEX,
+                QUEUE_WAITING,
+                *queue_waiting_triggers_postgres(QUEUE_EVENT_LOCK),
             ):
                 if statement.strip():
+                    conn.execute(statement)
+            if not {"queue_tickets", "queue_waiting"} <= tables:
+                # Counts made or the tickets new: count once, with the tickets held
+                # still (a second process already serving waits for this commit).
+                conn.execute("LOCK TABLE queue_tickets IN SHARE ROW EXCLUSIVE MODE")
+                for statement in QUEUE_WAITING_REBUILD:
                     conn.execute(statement)
             have = {
                 (r[0], r[1])

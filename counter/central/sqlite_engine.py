@@ -16,6 +16,9 @@ from counter.central.engine import (
     QUEUE_EVENTS_INDEX,
     QUEUE_EVENTS_SQLITE,
     QUEUE_SCHEMA,
+    QUEUE_WAITING,
+    QUEUE_WAITING_REBUILD,
+    QUEUE_WAITING_TRIGGERS_SQLITE,
     SCHEMA,
     Device,
     DeviceCheck,
@@ -64,6 +67,7 @@ class SqliteEngine(Engine):
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             for statement in (
                 *SCHEMA.split(";\n"),
                 CHANGES_SQLITE,
@@ -73,6 +77,14 @@ class SqliteEngine(Engine):
             ):
                 if statement.strip():
                     conn.execute(statement)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(QUEUE_WAITING)
+            for statement in QUEUE_WAITING_TRIGGERS_SQLITE:
+                conn.execute(statement)
+            if not {"queue_tickets", "queue_waiting"} <= tables:
+                for statement in QUEUE_WAITING_REBUILD:  # counts made or tickets new
+                    conn.execute(statement)
+            conn.execute("COMMIT")
             added = set()
             for table, column, definition in COLUMN_UPGRADES:
                 have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}

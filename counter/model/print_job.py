@@ -68,11 +68,18 @@ _STATUS_LABELS = {
 
 @dataclass(frozen=True)
 class PrintPayload:
-    """The bytes a printer needs: always a PDF; ESC/POS too for slips."""
+    """The bytes a printer needs: always a PDF; ESC/POS too for slips.
+
+    ``source`` is what the bytes were made from (the ticket, the notice and how it was
+    masked, as :mod:`counter.printing.recipes` writes it): the spool keeps the bytes
+    only until the job is printed plus ``print_retention_days`` (issue 32: every
+    ticket's PDF stayed in the store for ever), and a reprint after that makes them
+    again from it. Empty for a job from before, which cannot be made again."""
 
     title: str
     pdf: bytes
     escpos: bytes | None = None
+    source: str = ""
 
 
 #: A station's jobs (the kiosk) carry its name as ``station:<name>`` where a clerk's

@@ -257,6 +257,7 @@ UNGUARDED: Mapping[str, str] = {
     "LocalQueue.waiting": _READ,
     "OfflineQueue.find": _READ,
     "PrintService.claim_next": _WORKER,
+    "PrintService.drop_payloads": _WORKER,
     "PrintService.giftpack_contents": _READ,
     "PrintService.job": _READ,
     "PrintService.jobs": _READ,

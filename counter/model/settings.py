@@ -228,6 +228,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("document_printer", "文书打印机",
             "打印通知书、领取确认单、刻章凭证和邮寄单的打印机；留空则输出 PDF 文件。写法："
             + PRINTER_EXAMPLES, "", check_target),
+    Setting("print_retention_days", "打印文件保留天数",
+            "已打印或已取消的单据，打印文件在本机保留这么多天后清理（打印记录永久保留）；"
+            "之后重印时按原单据内容重新生成。0 表示打印后即清理。取号机小票打印后即清理。",
+            7, _count),
     Setting("giftpack_file", "大礼包清单文件",
             "企业开办大礼包的物品清单（TOML，[[item]] name/quantity/unit）；留空使用默认清单。",
             "", _text),

@@ -3,12 +3,17 @@
 Each call is one transaction. When a job is printed, a ``print_log`` event goes to the
 outbox in the same transaction: the case's history (and the central) learns that the
 notice left the printer, who sent it, and whether the ID was printed in full.
+
+A job's bytes are kept until it is printed (or cancelled) plus ``print_retention_days``,
+a kiosk's ticket's not at all after that (:meth:`PrintService.drop_payloads`, issue
+32); its row stays for the queue page and the audit. A reprint after that lays the
+document out again from the job's recipe (:func:`counter.printing.payloads.regenerate`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -30,6 +35,7 @@ from counter.model.print_job import (
     station_id,
 )
 from counter.model.settings import Settings
+from counter.printing.recipes import RecipeError
 from counter.services import audit_trail
 from counter.services.session import Session
 from counter.store import outbox, print_store
@@ -150,10 +156,11 @@ class PrintService:
         return self.job(job_id)
 
     def reprint(self, session: Session, job_id: str, now: datetime) -> PrintJob:
-        """A new job with the same document, to this station's current printer for its kind."""
+        """A new job with the same document, to this station's current printer for its
+        kind: the kept bytes, or after the retention period the document laid out again
+        from its recipe (a job from before recipes cannot be, and the clerk is told)."""
         original = self.job(job_id)
-        data = print_store.payload(self.db, job_id)
-        assert data is not None
+        data = print_store.payload(self.db, job_id) or self._made_again(original)
         job = self.submit(
             session,
             original.kind,
@@ -165,6 +172,36 @@ class PrintService:
         with self.db.atomic():
             print_store.update(self.db, job.id, now, reprint_of=original.id)
         return replace(job, reprint_of=original.id)
+
+    def _made_again(self, job: PrintJob) -> PrintPayload:
+        from counter.printing.payloads import regenerate  # reportlab: at the first print
+
+        source = print_store.source(self.db, job.id)
+        if not source:
+            where = "请到办件页补打通知书" if job.reference else "请重新生成该文书"
+            raise NotAllowedError(
+                f"“{job.title}”的打印文件已过保留期限并已清理，"
+                f"且该任务早于可重新生成的版本，无法重印；{where}"
+            )
+        try:
+            return regenerate(source)
+        except RecipeError as exc:
+            raise NotAllowedError(f"“{job.title}”的打印文件已清理：{exc}") from None
+
+    def drop_payloads(self, now: datetime, *, batch: int = 200, batches: int = 50) -> int:
+        """Drop the bytes of jobs finished more than ``print_retention_days`` ago (and of
+        a kiosk's finished tickets at once), ``batch`` jobs per transaction so the
+        window's own writes never wait long behind it; at most ``batches`` batches a
+        call (the caller comes back for the rest). Returns how many were dropped."""
+        cutoff = now - timedelta(days=int(self.settings["print_retention_days"]))
+        dropped = 0
+        for _ in range(batches):
+            with immediate(self.db):
+                done = print_store.drop_payloads(self.db, cutoff, now, batch)
+            dropped += done
+            if done < batch:
+                break
+        return dropped
 
     # The spool worker's side -------------------------------------------------------
 

@@ -7,20 +7,27 @@ on a worker thread; tests call :func:`run_due` directly. A job is marked *printi
 before the bytes go out and *done* only after the printer took them, so a crash in
 between leaves it to be printed again at restart (:meth:`PrintService.recover`) rather
 than lost.
+
+The same run does the store's upkeep when it is due (:mod:`counter.services.upkeep`):
+dropping printed jobs' bytes, compacting a standalone counter's outbox, giving freed
+pages back, at the first tick and every ten minutes after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from counter.log import printing as log
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
 from counter.services.printers import Printer, PrinterError, open_printer
+from counter.services.upkeep import upkeep
 from counter.store.db import connect
 
 Clock = Callable[[], datetime]
@@ -28,6 +35,9 @@ OpenPrinter = Callable[[str], Printer]
 
 #: Stop a run after this many jobs so the worker hands back control now and then.
 BATCH = 20
+#: When each store's next upkeep is due (the spool's first tick: at once).
+_upkeep_due: dict[Path, datetime] = {}
+UPKEEP_RETRY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -119,9 +129,25 @@ def run_store(
             service = PrintService(db, settings)
             results = run_due(service, opener(pdf_folder(store_path)), clock)
             trouble = service.trouble(clock())
+            _upkeep_if_due(db, Path(store_path), settings, clock())
         finally:
             db.close()
     except Exception as exc:  # the store itself failed: say so, try again next tick
         log.exception("print spool run failed")
         trouble = f"打印队列无法读取数据：{exc}"
     return results, trouble
+
+
+def _upkeep_if_due(db: Database, store_path: Path, settings: Settings, now: datetime) -> None:
+    """The store's upkeep when due; its failure is logged and tried again next time,
+    never in the way of printing."""
+    due = _upkeep_due.get(store_path)
+    if due is not None and now < due:
+        return
+    try:
+        done = upkeep(db, settings, now)
+    except Exception:
+        log.exception("store upkeep failed")
+        _upkeep_due[store_path] = now + UPKEEP_RETRY
+        return
+    _upkeep_due[store_path] = now + done.due_again

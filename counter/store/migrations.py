@@ -1133,4 +1133,36 @@ def m0020_flat_with_history(db: Database) -> None:
         db.execute(trigger)
 
 
+@MIGRATIONS(name="0021_print_retention")
+def m0021_print_retention(db: Database) -> None:
+    """Print payloads are kept only until printed plus ``print_retention_days`` (issue
+    32: 700 MB of PDFs per 10k cases and tickets, never pruned). A job keeps its row
+    (who, what, when, how it ended) for ever, and its recipe (``source``: what the
+    bytes were made from, counter.printing.recipes, zlib-compressed: a notice's is
+    1.6 KB of JSON, 0.5 KB compressed) so a reprint can lay it out again;
+    ``payload_dropped_at`` says when its bytes went.
+
+    A new job's bytes live in ``print_payloads``, a row of their own that is deleted
+    whole: emptying a blob inside a job's row left each row alone on its 4 KB page
+    (SQLite does not merge pages an update shrinks), 4 KB a ticket for ever. A job
+    from before keeps its bytes in ``print_jobs.pdf`` until they are emptied there.
+    The partial index holds only finished jobs whose bytes are still here: what
+    pruning looks for, a few days' jobs however long the history. No row is copied:
+    building the index reads the small columns at the head of each job's row."""
+    run_script(
+        db,
+        """
+        ALTER TABLE print_jobs ADD COLUMN source BLOB;
+        ALTER TABLE print_jobs ADD COLUMN payload_dropped_at TEXT;
+        CREATE INDEX print_jobs_payload_kept ON print_jobs (updated_at)
+            WHERE payload_dropped_at IS NULL AND status IN ('done', 'cancelled');
+        CREATE TABLE print_payloads (
+            job_id TEXT PRIMARY KEY REFERENCES print_jobs (id),
+            pdf BLOB NOT NULL,
+            escpos BLOB
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

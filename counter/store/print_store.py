@@ -1,11 +1,13 @@
 """Print jobs in the store: the spool survives a crash, a reboot and a dead printer.
 
 Listing never loads the document bytes; :func:`payload` fetches them for the one job
-being printed.
+being printed. The bytes are dropped once a job is finished and kept long enough
+(:func:`drop_payloads`, issue 32); the row and the recipe (``source``) stay.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -45,8 +47,8 @@ def insert(db: Database, job: PrintJob, payload: PrintPayload, *, unmasked: bool
     db.execute(
         "INSERT INTO print_jobs (id, kind, title, reference, target, status, attempts,"
         " last_error, next_attempt_at, staff_id, staff_name, window, unmasked, created_at,"
-        " updated_at, printed_at, reprint_of, pdf, escpos)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " updated_at, printed_at, reprint_of, pdf, escpos, source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, X'', NULL, ?)",
         [
             job.id,
             job.kind.value,
@@ -65,9 +67,12 @@ def insert(db: Database, job: PrintJob, payload: PrintPayload, *, unmasked: bool
             iso(job.updated_at),
             None,
             job.reprint_of,
-            payload.pdf,
-            payload.escpos,
+            _pack(payload.source),
         ],
+    )
+    db.execute(
+        "INSERT INTO print_payloads (job_id, pdf, escpos) VALUES (?, ?, ?)",
+        [job.id, payload.pdf, payload.escpos],
     )
 
 
@@ -82,8 +87,76 @@ def unmasked(db: Database, job_id: str) -> bool:
 
 
 def payload(db: Database, job_id: str) -> PrintPayload | None:
-    row = db.execute("SELECT title, pdf, escpos FROM print_jobs WHERE id = ?", [job_id]).fetchone()
-    return PrintPayload(row[0], bytes(row[1]), bytes(row[2]) if row[2] else None) if row else None
+    """The job's bytes and recipe; None when there is no such job or its bytes were
+    dropped (:func:`source` then still has the recipe)."""
+    row = db.execute(
+        "SELECT j.title, coalesce(p.pdf, j.pdf), coalesce(p.escpos, j.escpos), j.source,"
+        " j.payload_dropped_at FROM print_jobs AS j"
+        " LEFT JOIN print_payloads AS p ON p.job_id = j.id WHERE j.id = ?",
+        [job_id],
+    ).fetchone()
+    if row is None or row[4] is not None:
+        return None
+    return PrintPayload(row[0], bytes(row[1]), bytes(row[2]) if row[2] else None, _unpack(row[3]))
+
+
+def source(db: Database, job_id: str) -> str:
+    """What the job's bytes were made from ("" for a job from before recipes)."""
+    row = db.execute("SELECT source FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    return _unpack(row[0]) if row else ""
+
+
+def _pack(recipe: str) -> bytes | None:
+    """Recipes are kept for ever, one per job: compressed, a third of their size."""
+    return zlib.compress(recipe.encode("utf-8"), 9) if recipe else None
+
+
+def _unpack(stored: bytes | None) -> str:
+    return zlib.decompress(stored).decode("utf-8") if stored else ""
+
+
+def drop_payloads(db: Database, cutoff: datetime, now: datetime, limit: int) -> int:
+    """Drop the bytes of at most ``limit`` finished jobs (printed or cancelled): those
+    last touched before ``cutoff``, and a kiosk's tickets at once (worth printing only
+    while the visitor stands there, :data:`counter.model.print_job.KIOSK_TICKET_TTL`).
+    The row, its recipe and its times stay. Reads the partial index of finished jobs
+    still holding bytes (m0021): a few days' worth, whatever the history. Returns how
+    many were dropped; the caller commits each batch on its own."""
+    ids = [
+        r[0]
+        for r in db.execute(
+            # Named: without statistics the planner took print_jobs_due and walked
+            # every finished job ever printed.
+            "SELECT id FROM print_jobs INDEXED BY print_jobs_payload_kept"
+            " WHERE payload_dropped_at IS NULL"
+            " AND status IN ('done', 'cancelled')"
+            " AND (updated_at < ? OR (kind = 'ticket' AND staff_id LIKE 'station:%'))"
+            " LIMIT ?",
+            [iso(cutoff), limit],
+        ).fetchall()
+    ]
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    db.execute(f"DELETE FROM print_payloads WHERE job_id IN ({marks})", ids)
+    # A job from before print_payloads holds its bytes in its own row.
+    db.execute(
+        "UPDATE print_jobs SET pdf = CASE WHEN length(pdf) > 0 THEN X'' ELSE pdf END,"
+        f" escpos = NULL, payload_dropped_at = ? WHERE id IN ({marks})",
+        [iso(now), *ids],
+    )
+    return len(ids)
+
+
+def payload_bytes(db: Database) -> int:
+    """The bytes of documents the store still holds (the store-size figures)."""
+    total = 0
+    for table in ("print_jobs", "print_payloads"):
+        row = db.execute(
+            f"SELECT coalesce(sum(length(pdf) + coalesce(length(escpos), 0)), 0) FROM {table}"
+        ).fetchone()
+        total += int(row[0])
+    return total
 
 
 def recent(db: Database, limit: int = 300) -> list[PrintJob]:
@@ -167,3 +240,4 @@ def troubled(db: Database) -> list[PrintJob]:
         " ORDER BY updated_at DESC"
     ).fetchall()
     return [_job(r) for r in rows]
+

@@ -1,0 +1,64 @@
+"""The store's upkeep, now and then on the spool's worker thread (issue 32).
+
+Three things keep a counter's store from growing with its history, each in short
+writes so a window's own work never waits long behind them:
+
+1. print jobs' bytes are dropped once printed (or cancelled) plus
+   ``print_retention_days``, a kiosk's tickets' at once (:meth:`PrintService.drop_payloads`);
+2. a counter never enrolled with a central compacts its outbox to the rows a later
+   enrolment needs (:func:`counter.sync.compaction.compact`);
+3. the pages these free go back to the disk a few megabytes at a time
+   (:mod:`counter.store.vacuum`); a small store is switched to incremental vacuum
+   first, a large one waits for a maintenance step that may hold it alone.
+
+:func:`counter.services.print_spool.run_store` runs :func:`upkeep` at the spool's first
+tick and then every :data:`EVERY`; sooner while a run left work behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from counter.log import printing as log
+from counter.model.settings import Settings
+from counter.services.print_service import PrintService
+from counter.store import vacuum
+from counter.sync import compaction
+
+EVERY = timedelta(minutes=10)
+#: Payloads dropped per transaction, and transactions per run.
+BATCH, BATCHES = 200, 50
+
+
+@dataclass(frozen=True)
+class Upkept:
+    payloads_dropped: int
+    outbox: compaction.Compacted
+    pages_returned: int
+    more: bool  # work was left for the next run
+
+    @property
+    def due_again(self) -> timedelta:
+        return timedelta(0) if self.more else EVERY
+
+
+def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
+    dropped = PrintService(db, settings).drop_payloads(now, batch=BATCH, batches=BATCHES)
+    compacted = compaction.compact(db)
+    try:
+        vacuum.make_incremental(db)
+    except Exception:  # another connection's write under way: the next run tries again
+        log.warning("store not switched to incremental vacuum yet", exc_info=True)
+    returned = vacuum.give_back(db)
+    if dropped or compacted.dropped_ops or returned:
+        log.info(
+            "upkeep: %d print payloads dropped, %d outbox ops merged away, %d pages returned",
+            dropped,
+            compacted.dropped_ops,
+            returned,
+        )
+    more = dropped >= BATCH * BATCHES or (vacuum.free_pages(db) > 0 and returned > 0)
+    return Upkept(dropped, compacted, returned, more)

@@ -16,10 +16,11 @@ timeout itself."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -37,13 +38,16 @@ from PySide6.QtWidgets import (
 
 from counter.model.errors import CounterError
 from counter.model.queue import ClerkState, QueueStats, Ticket, TicketState
-from counter.services.central_queue import CentralQueue, OpenReader
+from counter.services.queue_access import OpenReader
 from counter.services.queue_service import Queue
 from counter.services.session import Session
 from counter.ui.background import SingleReading
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import poll_while_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
+
+if TYPE_CHECKING:  # the central's client comes with a central (httpx, its protocol)
+    from counter.services.central_queue import CentralQueue
 
 REFRESH_MS = 3000
 
@@ -74,6 +78,15 @@ class PanelReading:
 _AT_WINDOW = (TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
 
 
+def _central(queue: object) -> CentralQueue | None:
+    """The queue as the central's client, or None for this counter's own queue; asked
+    without importing the client, so a counter that works alone never loads it."""
+    module = sys.modules.get("counter.services.central_queue")
+    if module is not None and isinstance(queue, module.CentralQueue):
+        return cast("CentralQueue", queue)
+    return None
+
+
 def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) -> PanelReading:
     """The window's tickets, its clerk's state, the tickets it may call (in calling
     order) and the day's figures."""
@@ -89,7 +102,7 @@ def read_panel(queue: Queue, session: Session, served: set[str], now: datetime) 
         clerk=clerk,
         waiting=mine,
         stats=queue.statistics(now),
-        reachable=queue.online if isinstance(queue, CentralQueue) else None,
+        reachable=central.online if (central := _central(queue)) is not None else None,
     )
 
 
@@ -272,8 +285,9 @@ class QueuePanel(QWidget):
         if result is None:
             return
         started, reading = result
-        if reading.reachable is not None and isinstance(self.queue, CentralQueue):
-            self.queue.note_reachable(reading.reachable)
+        central = _central(self.queue)
+        if reading.reachable is not None and central is not None:
+            central.note_reachable(reading.reachable)
         if started == self._shown:
             self._show(reading)
 
@@ -344,7 +358,7 @@ class QueuePanel(QWidget):
         meanwhile: the clerk waits for one round trip to the central, not five. A
         counter's own queue is read here and now, from its own disk."""
         last = self._last
-        if self.open_reader is None or not isinstance(self.queue, CentralQueue) or last is None:
+        if self.open_reader is None or _central(self.queue) is None or last is None:
             self.refresh()
             return
         if isinstance(result, Ticket):

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from counter.services.sync_service import StepResult, SyncStatus, describe_skew, sync_step
 from counter.ui.background import BackgroundLoop
+
+if TYPE_CHECKING:  # the sync client (httpx, the protocol's models) loads on the pool
+    from counter.services.sync_service import StepResult, SyncStatus
 
 
 class SyncAgent(BackgroundLoop):
@@ -39,7 +41,13 @@ class SyncAgent(BackgroundLoop):
         self.clock = clock
 
     def step(self) -> Callable[[], object]:
-        return lambda: sync_step(self.store_path, self.clock)
+        return self._step
+
+    def _step(self) -> object:
+        """On the pool: the first step imports the sync client there, off the GUI thread."""
+        from counter.services.sync_service import sync_step
+
+        return sync_step(self.store_path, self.clock)
 
     def report(self, result: object) -> None:
         step, status = cast("tuple[StepResult | None, SyncStatus | None]", result)
@@ -62,6 +70,8 @@ class SyncAgent(BackgroundLoop):
             refused += self.tr(" · 中心数据无法应用 %n 条", "", status.pull_failures)
         if status.conflicts:  # the hall's, listed on the sync page for a supervisor
             refused += self.tr(" · 同步冲突 %n 条", "", status.conflicts)
+        from counter.services.sync_service import describe_skew  # loaded by the step
+
         skew = describe_skew(status.clock_offset_ms)
         if skew:  # the counter keeps working; the clock should be put right
             refused += f" · {skew}"

@@ -200,6 +200,14 @@ def _check_audit(change: Proposed) -> str | None:
     return None
 
 
+def _check_own_device(change: Proposed) -> str | None:
+    """A row that names its device names the one pushing it (the token's, not the
+    body's): a kiosk cannot raise an alert in another kiosk's name."""
+    if change.row.get("device_id") != change.device.device_id:
+        return "提醒记录属于另一台设备：每台设备只能上传自己的记录"
+    return None
+
+
 def _check_own_window(change: Proposed) -> str | None:
     device, op = change.device, change.op
     window = str(op.payload.get("window", "") or "")
@@ -315,6 +323,10 @@ RULES: dict[str, TableRule] = {
     ),
     "print_log": TableRule(
         _kinds(W, L, K, P), ("PrintService.submit",), unattended=_kinds(W, L, K, P)
+    ),
+    # A kiosk's slip that did not print, pushed by that kiosk alone and never changed.
+    "missed_tickets": TableRule(
+        _kinds(K), (), unattended=_kinds(K), append_only=True, check=_check_own_device
     ),
     "audit_log": TableRule(
         EVERY_KIND, (), unattended=EVERY_KIND, append_only=True, check=_check_audit

@@ -171,17 +171,37 @@ def expired_error(job: PrintJob) -> str:
     return f"{EXPIRED}：{seconds} 秒内未能打印，不再补打。{job.last_error}"
 
 
-def missed_tickets_text(jobs: list[PrintJob]) -> str:
+@dataclass(frozen=True)
+class MissedTicket:
+    """A kiosk ticket whose slip did not print, its visitor sent to the guide desk: the
+    alert every supervisor's window shows (synced as ``missed_tickets``, issue 28),
+    whichever kiosk it happened at. ``id`` is the print job's."""
+
+    id: str
+    number: str
+    station: str
+    cause: str
+    at: datetime
+
+    @classmethod
+    def of(cls, job: PrintJob) -> MissedTicket:
+        return cls(job.id, job.number, job.staff_name or "取号机", job.cause, job.created_at)
+
+
+def missed_tickets_text(missed: list[MissedTicket]) -> str:
     """The guide desk's line for kiosk tickets their visitors did not get (newest
-    first), with why the newest failed; empty when there are none."""
-    missed = [j for j in jobs if j.missed]
+    first, by kiosk), with why the newest failed; empty when there are none."""
     if not missed:
         return ""
-    numbers = "、".join(dict.fromkeys(j.number for j in missed))
-    cause = missed[0].cause
-    return f"取号机 {numbers} 号小票未打印，访客已被请到导办台取号" + (
-        f"（{cause}）" if cause else ""
-    )
+    ordered = sorted(missed, key=lambda m: m.at, reverse=True)
+    by_station: dict[str, list[str]] = {}
+    for m in ordered:
+        numbers = by_station.setdefault(m.station, [])
+        if m.number not in numbers:
+            numbers.append(m.number)
+    where = "；".join(f"{station} {'、'.join(numbers)}" for station, numbers in by_station.items())
+    cause = ordered[0].cause
+    return f"{where} 号小票未打印，访客已被请到导办台取号" + (f"（{cause}）" if cause else "")
 
 
 BACKOFF_FIRST = timedelta(seconds=5)

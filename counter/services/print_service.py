@@ -27,6 +27,7 @@ from counter.model.print_job import (
     MISSED_TICKET_ALERT,
     DocumentKind,
     JobStatus,
+    MissedTicket,
     PrintJob,
     PrintPayload,
     backoff,
@@ -266,6 +267,9 @@ class PrintService:
         """Keep the job: pending again after a backoff, or failed when retrying cannot help."""
         with immediate(self.db):
             status = JobStatus.FAILED if permanent else JobStatus.PENDING
+            if job.kiosk_ticket:  # its visitor is sent to the guide desk: every desk hears
+                failed = replace(job, last_error=message)
+                print_store.record_missed(self.db, MissedTicket.of(failed), now)
             print_store.update(
                 self.db,
                 job.id,
@@ -280,6 +284,7 @@ class PrintService:
         next visitor's hands (:data:`counter.model.print_job.KIOSK_TICKET_TTL`)."""
         for job in print_store.pending(self.db):
             if job.expired(now):
+                print_store.record_missed(self.db, MissedTicket.of(job), now)
                 print_store.update(
                     self.db,
                     job.id,
@@ -293,14 +298,22 @@ class PrintService:
 
     def missed_tickets(self, now: datetime) -> str:
         """The guide desk's line: kiosk tickets of the last half hour whose visitors
-        were sent to the desk because the slip did not print; empty when none."""
-        return missed_tickets_text(print_store.tickets_since(self.db, now - MISSED_TICKET_ALERT))
+        were sent to the desk because the slip did not print, at this PC's kiosk (as
+        its jobs stand now) or any other (synced); empty when none."""
+        since = now - MISSED_TICKET_ALERT
+        here = [MissedTicket.of(j) for j in print_store.tickets_since(self.db, since) if j.missed]
+        own = {m.id for m in here} | {j.id for j in print_store.tickets_since(self.db, since)}
+        elsewhere = [m for m in print_store.missed_since(self.db, since) if m.id not in own]
+        return missed_tickets_text(here + elsewhere)
 
     def trouble(self, now: datetime | None = None) -> str:
         """One line for the status bar, kiosk tickets not printed first (with ``now``,
         those of the last half hour; without, those still open); empty when all is fine."""
         jobs = print_store.troubled(self.db)
-        missed = self.missed_tickets(now) if now is not None else missed_tickets_text(jobs)
+        if now is not None:
+            missed = self.missed_tickets(now)
+        else:
+            missed = missed_tickets_text([MissedTicket.of(j) for j in jobs if j.missed])
         others = [j for j in jobs if not j.kiosk_ticket]
         parts = [missed] if missed else []
         if others:

@@ -1165,4 +1165,26 @@ def m0021_print_retention(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0022_missed_tickets")
+def m0022_missed_tickets(db: Database) -> None:
+    """A kiosk's slip that did not print sends its visitor to the guide desk (issue
+    28); the alert was on that PC alone. Each one is a row here, synced, so every
+    supervisor's window in the hall reads which number to serve and why. The index
+    reads the last half hour's."""
+    run_script(
+        db,
+        """
+        CREATE TABLE missed_tickets (
+            id TEXT PRIMARY KEY,
+            number TEXT NOT NULL,
+            station TEXT NOT NULL,
+            cause TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            device_id TEXT NOT NULL
+        );
+        CREATE INDEX missed_tickets_at ON missed_tickets (at)
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -14,7 +14,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.model.clock import iso, parse_iso
-from counter.model.print_job import DocumentKind, JobStatus, PrintJob, PrintPayload
+from counter.model.print_job import (
+    DocumentKind,
+    JobStatus,
+    MissedTicket,
+    PrintJob,
+    PrintPayload,
+)
+from counter.store import outbox
 
 _COLUMNS = (
     "id, kind, title, reference, target, status, attempts, last_error, next_attempt_at,"
@@ -241,3 +248,36 @@ def troubled(db: Database) -> list[PrintJob]:
     ).fetchall()
     return [_job(r) for r in rows]
 
+
+# --- Kiosk tickets that did not print (synced: every supervisor's window hears) ----------
+
+
+def record_missed(db: Database, missed: MissedTicket, now: datetime) -> None:
+    """In the caller's transaction, once per ticket: the row and its op to the central,
+    which hands it to every counter in the hall."""
+    row = {
+        "id": missed.id,
+        "number": missed.number,
+        "station": missed.station,
+        "cause": missed.cause,
+        "at": iso(missed.at),
+        "device_id": outbox.device_id(db),
+    }
+    added = db.execute(
+        "INSERT OR IGNORE INTO missed_tickets (id, number, station, cause, at, device_id)"
+        " VALUES (:id, :number, :station, :cause, :at, :device_id)",
+        row,
+    ).rowcount
+    if added:
+        outbox.record(
+            db, table="missed_tickets", row_id=missed.id, kind="insert", payload=row, now=now
+        )
+
+
+def missed_since(db: Database, since: datetime) -> list[MissedTicket]:
+    """Every kiosk's missed tickets since ``since``, newest first (through ``at``'s index)."""
+    rows = db.execute(
+        "SELECT id, number, station, cause, at FROM missed_tickets WHERE at >= ? ORDER BY at DESC",
+        [iso(since)],
+    ).fetchall()
+    return [MissedTicket(r[0], r[1], r[2], r[3], parse_iso(r[4])) for r in rows]

@@ -252,6 +252,13 @@ _declare(
 """,
     local=frozenset({"id"}),
 )
+# A kiosk ticket that did not print (counter.model.print_job.MissedTicket).
+_declare(
+    "missed_tickets",
+    "未出票提醒",
+    "id",
+    "id:text number:text! station:text! cause:text at:text! device_id:text!",
+)
 # Kept at the central only (no counter has the table): what was printed, for the record.
 _declare(
     "print_log",

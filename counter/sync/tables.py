@@ -242,6 +242,9 @@ register("appointments", pk="code")
 register("clerk_states", pk="uid")
 # Kept at the central only: a counter has no table of this name and skips it on pull.
 register("print_log")
+# A kiosk's slip that did not print: its visitor went to the guide desk; every
+# supervisor's window shows it (issue 28).
+register("missed_tickets")
 # Each device's hash-chained audit log (counter.model.audit), verified per device centrally.
 register("audit_log", apply=_keep_central)
 # 好差评 (append-only), follow-ups (last writer wins) and their notes (append-only).

@@ -4,8 +4,9 @@ Nothing printed is ever out of reach: history stays here, and a job that failed 
 sent again (to this station's current printer) with one key.
 
 A kiosk ticket that did not print sends its visitor to the guide desk; the page says so
-in red above the list (the kiosk's tickets the last half hour), with the numbers to
-serve. The list and the alert are this PC's: print jobs do not sync between counters.
+in red above the list (the last half hour's), with the numbers to serve, from every
+kiosk in the hall (synced as ``missed_tickets``). The list is this PC's: print jobs do
+not sync between counters.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ TABLE_LABELS = {
     "case_materials": "材料清单",
     "applicants": "申请人",
     "print_log": "打印记录",
+    "missed_tickets": "未出票提醒",
     "unmask_log": "查看明文记录",
 }
 KIND_LABELS = {"insert": "新增", "upsert": "修改", "delete": "删除", "event": "记录"}

@@ -459,3 +459,33 @@ def test_a_forged_base_cannot_slip_a_change_of_another_windows_case_through_a_me
     answer = push(client, theirs, "win-2", forged)
     assert refused_codes(answer) == ["illegal_change"]
     assert stored(engine, "cases", "case-1") == case()
+
+
+def missed(device_id: str, **over: Any) -> dict[str, Any]:
+    row = {"id": "job-1", "number": "A017", "station": "东门取号机", "cause": "缺纸",
+           "at": "2026-11-27T09:00:00.000+08:00", "device_id": device_id}  # fmt: skip
+    return {**row, **over}
+
+
+def test_only_a_kiosk_raises_a_missed_ticket_alert_and_only_in_its_own_name(
+    client: TestClient, engine: Engine
+) -> None:
+    """The guide-desk alert lands on every supervisor's screen: a window PC cannot
+    raise one, a kiosk cannot raise one as another kiosk, nor change one once raised."""
+    window = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
+    kiosk = token_for(engine, "kiosk-1", DeviceKind.KIOSK)
+    as_window = push(client, window, "win-1", wire("win-1", "missed_tickets", "job-1",
+                                                   missed("win-1"), kind="insert"))  # fmt: skip
+    assert refused_codes(as_window) == ["not_permitted"]
+    as_other = push(client, kiosk, "kiosk-1", wire("kiosk-1", "missed_tickets", "job-1",
+                                                   missed("kiosk-2"), kind="insert"))  # fmt: skip
+    assert refused_codes(as_other) == ["illegal_change"]
+    assert "另一台设备" in as_other["refused"][0]["reason"]
+    assert stored(engine, "missed_tickets", "job-1") is None
+    own = push(client, kiosk, "kiosk-1", wire("kiosk-1", "missed_tickets", "job-1",
+                                              missed("kiosk-1"), kind="insert"))  # fmt: skip
+    assert refused_codes(own) == []
+    rewrite = push(client, kiosk, "kiosk-1", wire("kiosk-1", "missed_tickets", "job-1",
+                                                  missed("kiosk-1", number="A001")))  # fmt: skip
+    assert refused_codes(rewrite) == ["not_permitted"]
+    assert stored(engine, "missed_tickets", "job-1") == missed("kiosk-1")

@@ -7,6 +7,7 @@ from counter.model.print_job import (
     KIOSK_TICKET_TTL,
     DocumentKind,
     JobStatus,
+    MissedTicket,
     PrintJob,
     backoff,
     expired_error,
@@ -44,7 +45,19 @@ def test_an_expired_ticket_says_so_and_keeps_why(now: datetime) -> None:
     job = _ticket(now, status=JobStatus.CANCELLED, last_error=expired_error(_ticket(now)))
     assert job.status_text == "已取消（超时）"
     assert job.cause == "小票打印机缺纸"
-    assert missed_tickets_text([job, _ticket(now, title="排队小票 A018")]) == (
-        "取号机 A017、A018 号小票未打印，访客已被请到导办台取号（小票打印机缺纸）"
+    older = _ticket(now - timedelta(minutes=1), title="排队小票 A016")
+    missed = [MissedTicket.of(j) for j in (older, job)]
+    assert missed_tickets_text(missed) == (
+        "取号机 A017、A016 号小票未打印，访客已被请到导办台取号（小票打印机缺纸）"
     )
-    assert missed_tickets_text([_ticket(now, status=JobStatus.DONE, last_error="")]) == ""
+    assert missed_tickets_text([]) == ""
+
+
+def test_the_guide_desk_line_names_each_kiosk_newest_first(now: datetime) -> None:
+    """Two kiosks in the hall: the supervisor reads which one, and the newest cause."""
+    east = MissedTicket("j1", "A017", "东门取号机", "缺纸", now - timedelta(minutes=2))
+    west = MissedTicket("j2", "B003", "西门取号机", "脱机", now)
+    again = MissedTicket("j3", "A018", "东门取号机", "缺纸", now - timedelta(minutes=1))
+    assert missed_tickets_text([east, west, again]) == (
+        "西门取号机 B003；东门取号机 A018、A017 号小票未打印，访客已被请到导办台取号（脱机）"
+    )

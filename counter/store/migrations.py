@@ -1187,4 +1187,18 @@ def m0022_missed_tickets(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0023_personal_bundles")
+def m0023_personal_bundles(db: Database) -> None:
+    """0019 gave every bundle already in a store 企业, so on a counter that loaded the
+    demo catalog before it, choosing 新生儿出生一件事 still switched the form to 企业
+    (issue 28). The demo catalog of that time says which of its bundles a person
+    applies for; a hall's own catalog is put right by its next import (catalog_store
+    writes each bundle's applicant), which the 事项目录 page offers."""
+    db.execute(
+        "UPDATE bundles SET applicant = '个人' WHERE code IN ('YJS-XSECS', 'YJS-ESFJY')"
+        " AND EXISTS (SELECT 1 FROM catalog_versions WHERE demo = 1)"
+        " AND NOT EXISTS (SELECT 1 FROM catalog_versions WHERE demo = 0)"
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlite_utils import Database
 
@@ -43,3 +44,20 @@ def test_a_bundle_s_applicant_kind_round_trips_through_the_store(db: Database) -
     assert catalog is not None
     applicants = {b.code: b.applicant for b in catalog.bundles}
     assert applicants["YJS-XSECS"] == "个人" and applicants["YJS-QYKB"] == "企业"
+
+
+def test_a_store_that_loaded_the_demo_catalog_before_bundles_had_applicants_is_put_right(
+    tmp_path: Path, now: datetime
+) -> None:
+    """新生儿出生一件事 stayed 企业 on counters seeded before migration 0019 (issue 28)."""
+    from counter.assets import demo_catalog_text
+    from counter.model.catalog_file import parse_catalog
+    from counter.store.migrations import MIGRATIONS
+
+    db = Database(tmp_path / "old.db")
+    MIGRATIONS.apply(db, stop_before="0023_personal_bundles")
+    catalog_store.save_catalog(db, parse_catalog(demo_catalog_text()), source="demo", now=now)
+    db.execute("UPDATE bundles SET applicant = '企业'")  # as 0019 left them
+    MIGRATIONS.apply(db)
+    personal = {r[0] for r in db.execute("SELECT code FROM bundles WHERE applicant = '个人'")}
+    assert personal == {"YJS-XSECS", "YJS-ESFJY"}

@@ -151,6 +151,9 @@ CASE_IDENTITY = (
     "department",
     "agent_name",
     "agent_id_number",
+    # The intake form's request id: which form made the case (issue 28's one decision
+    # per form); another window rewriting it could make a retried decision a new case.
+    "request_id",
 )
 #: What the station itself recomputes with nobody signed in (a new holiday table moves
 #: open deadlines: CasesService.recompute_open_deadlines).

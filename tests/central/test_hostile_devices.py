@@ -141,6 +141,20 @@ def test_another_window_cannot_rewrite_a_case_it_did_not_take(
     assert stored(engine, "cases", "case-1") == case()
 
 
+def test_another_window_cannot_rewrite_which_intake_form_made_a_case(
+    client: TestClient, engine: Engine
+) -> None:
+    mine = token_for(engine, "win-1", DeviceKind.WINDOW, "1")
+    theirs = token_for(engine, "win-2", DeviceKind.WINDOW, "2")
+    made = case(request_id="form-1")
+    push(client, mine, "win-1", wire("win-1", "cases", "case-1", made, actor=CLERK))
+    forged = case(request_id="form-2")
+    answer = push(client, theirs, "win-2", wire("win-2", "cases", "case-1", forged, actor=CLERK))
+    assert refused_codes(answer) == ["illegal_change"]
+    assert "request_id" in answer["refused"][0]["reason"]
+    assert stored(engine, "cases", "case-1") == made
+
+
 def test_a_case_state_the_state_machine_forbids_is_refused_even_from_its_own_window(
     client: TestClient, engine: Engine
 ) -> None:

@@ -33,6 +33,7 @@ from counter.model.clock import Hlc, iso
 from counter.model.errors import NotAllowedError, NotFoundError
 from counter.model.hall_settings import overlay
 from counter.model.queue import (
+    BOARD_CALLS,
     CallRule,
     Category,
     Lane,
@@ -835,14 +836,16 @@ class HallQueue:
         ]
 
     def latest_calls(self, day: date) -> list[tuple[int, str, dict[str, Any]]]:
-        """(event id, window, ticket row) of each window's latest call, newest first."""
+        """(event id, window, ticket row) of the day's last :data:`BOARD_CALLS` tickets
+        called, each at its latest call, newest first (what every board lists)."""
         kinds = ",".join("?" for _ in CALL_KINDS)
         with self.engine._read() as cur:
             rows = self._q(
                 cur,
                 "SELECT e.id, e.at_window, t.body FROM queue_events e JOIN queue_tickets t"
                 " ON t.id = e.ticket_id WHERE e.id IN (SELECT max(id) FROM queue_events"
-                f" WHERE day = ? AND kind IN ({kinds}) GROUP BY at_window) ORDER BY e.id DESC",
-                [day.isoformat(), *CALL_KINDS],
+                f" WHERE day = ? AND kind IN ({kinds}) GROUP BY ticket_id)"
+                " ORDER BY e.id DESC LIMIT ?",
+                [day.isoformat(), *CALL_KINDS, BOARD_CALLS],
             ).fetchall()
         return [(int(r[0]), str(r[1]), json.loads(r[2])) for r in rows]

@@ -473,7 +473,7 @@ def add_queue_routes(
     @app.get(
         "/v1/queue/board",
         responses=read_responses(BoardAnswer),
-        summary="叫号屏：各窗口最近一次叫号 / latest call per window",
+        summary="叫号屏：当天最近叫过的号 / the day's latest calls",
     )
     async def board(request: Request, day: Annotated[Day, Query()]) -> Any:
         calls = await run(authorise(request), lambda _: hall.latest_calls(day), writes=False)

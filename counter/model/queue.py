@@ -36,6 +36,10 @@ from counter.model.identity import check_resident_id, mask_name, normalise
 
 DEFAULT_PRIORITY_REASONS = ("老年人", "残疾人", "军人", "孕妇或携带婴幼儿")
 APPOINTMENT_REASON = "预约"
+#: Today's calls a board is given, one per ticket, newest first: as many as a board
+#: lists at most (board_recent is 1–10). From the day's record, not the board's memory,
+#: so a board restarted at noon still lists the calls a person who looked away missed.
+BOARD_CALLS = 10
 
 
 class Lane(IntEnum):

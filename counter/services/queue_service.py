@@ -102,7 +102,7 @@ class BoardCall:
 
 @dataclass(frozen=True)
 class BoardView:
-    calls: tuple[BoardCall, ...]  # latest call per window, newest first
+    calls: tuple[BoardCall, ...]  # the day's last calls, one per ticket, newest first
     waiting: tuple[tuple[Category, int], ...]  # every active category with its count
 
 

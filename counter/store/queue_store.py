@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from counter.model.clock import iso, iso_optional, parse_iso, parse_optional
 from counter.model.queue import (
+    BOARD_CALLS,
     Appointment,
     Category,
     ClerkState,
@@ -333,14 +334,15 @@ def recent_call_lanes(db: Database, day: date, window: str, limit: int) -> list[
 
 
 def latest_calls(db: Database, day: date) -> list[tuple[int, str, Ticket]]:
-    """(event id, window, ticket) of each window's latest call or recall, newest first."""
+    """(event id, window, ticket) of the day's last :data:`BOARD_CALLS` tickets called,
+    each at its latest call or recall, newest first."""
     rows = db.execute(
         f"SELECT e.id, e.window, {', '.join('t.' + c.strip() for c in TICKET_COLUMNS.split(','))}"
         " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
         " WHERE e.id IN (SELECT max(id) FROM ticket_events WHERE day = ?"
-        " AND kind IN ('call_next', 'call_specific', 'recall') GROUP BY window)"
-        " ORDER BY e.id DESC",
-        [day.isoformat()],
+        " AND kind IN ('call_next', 'call_specific', 'recall') GROUP BY ticket_id)"
+        " ORDER BY e.id DESC LIMIT ?",
+        [day.isoformat(), BOARD_CALLS],
     ).fetchall()
     return [(int(r[0]), str(r[1]), ticket_from_values(r[2:])) for r in rows]
 

@@ -182,3 +182,27 @@ def run(engine: Engine, statements: list[str]) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for statement in statements:
             conn.execute(statement)
+
+
+def test_every_board_gets_the_days_last_calls_one_per_ticket(engine: Engine) -> None:
+    """Two windows calling in turn: a board that starts (or restarts) late is given the
+    day's last calls from the hall's record, each ticket once, newest first, so a
+    window's next call does not hide its previous one."""
+    from datetime import date
+
+    from counter.model.queue import BOARD_CALLS
+
+    hall = HallQueue(engine)
+    at = MORNING
+    for _ in range(BOARD_CALLS + 2):
+        at += timedelta(seconds=1)
+        hall.issue(A, DAY, at, lane=Lane.NORMAL)
+    called: list[str] = []
+    for n in range(BOARD_CALLS + 2):
+        at += timedelta(seconds=1)
+        staff = (str(1 + n % 2), f"s{n % 2}", "李娜")
+        ticket = hall.call_next(staff, ["A"], CallRule(), at)
+        called.append(ticket.number)
+        hall.act(staff, ticket.id, "skip", at, {})
+    numbers = [row["number"] for _, _, row in hall.latest_calls(date(2026, 11, 27))]
+    assert numbers == list(reversed(called))[:BOARD_CALLS]

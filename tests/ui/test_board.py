@@ -224,3 +224,21 @@ def test_the_default_second_screen_falls_back_on_a_one_screen_machine(
     board = make_board(qtbot, queue, clock, None)
     board.show_full_screen_on(screen)
     assert board.screen() is screen and board.isFullScreen()
+
+
+def test_a_board_restarted_during_the_day_still_lists_the_earlier_calls(
+    qtbot: QtBot, db: Database, queue: LocalQueue, clock: Callable[[], datetime], now: datetime
+) -> None:
+    """The list comes from the day's record of calls, not the board's memory: switched
+    off and on at noon, it still shows A002 called at window 2 before A003 at window 3."""
+    staff = staff_store.find_by_login(db, "lina")
+    assert staff is not None
+    for _ in range(4):
+        queue.issue("A", now)
+    for window in ("3", "2", "3", "2"):
+        session = Session(staff, window, now)
+        ticket = queue.call_next(session, now)
+        queue.skip(session, ticket.id, now)
+    board = make_board(qtbot, queue, clock, FakeVoice(), recent=4)  # started after them
+    assert board.latest.text() == "请A004号到2号窗口办理"
+    assert listed(board) == [("A003", "3 号窗口"), ("A002", "2 号窗口"), ("A001", "3 号窗口")]

@@ -93,17 +93,7 @@ def save_applicant(db: Database, applicant: Applicant, now: datetime) -> None:
         "phone": applicant.phone,
         "updated_at": iso(now),
     }
-    before = outbox.prior(db, "applicants", {"id": applicant.key})
-    db.table("applicants").upsert(row, pk="id")
-    outbox.record(
-        db,
-        table="applicants",
-        row_id=applicant.key,
-        kind="upsert",
-        payload=row,
-        now=now,
-        before=before,
-    )
+    outbox.write_row(db, "applicants", row, "id", now)
 
 
 def find_applicant(db: Database, kind: ApplicantKind, id_number: str) -> Applicant | None:

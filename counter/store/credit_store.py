@@ -42,17 +42,7 @@ def save(db: Database, entry: CreditEntry, source: str, now: datetime) -> None:
         "source": source,
         "updated_at": iso(now),
     }
-    before = outbox.prior(db, "credit_list", {"id_number": entry.id_number})
-    db.table("credit_list").upsert(row, pk="id_number")
-    outbox.record(
-        db,
-        table="credit_list",
-        row_id=entry.id_number,
-        kind="upsert",
-        payload=row,
-        now=now,
-        before=before,
-    )
+    outbox.write_row(db, "credit_list", row, "id_number", now)
 
 
 def remove(db: Database, id_number: str, now: datetime) -> bool:

@@ -191,6 +191,25 @@ def prior(db: Database, table: str, key: dict[str, Any]) -> dict[str, Any] | Non
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
+def write_row(
+    db: Database,
+    table: str,
+    row: dict[str, Any],
+    pk: str,
+    now: datetime,
+    *,
+    kind: str = "upsert",
+) -> Op:
+    """A whole synced row and its op, in the caller's transaction: the row as it was
+    (for an upsert, so the central can merge a change made at another window meanwhile),
+    then the row, then the op. Every store that keeps a synced row whole writes it here."""
+    before = prior(db, table, {pk: row[pk]}) if kind == "upsert" else None
+    db.table(table).upsert(row, pk=pk)
+    return record(
+        db, table=table, row_id=str(row[pk]), kind=kind, payload=row, now=now, before=before
+    )
+
+
 def table_columns(db: Database, table: str) -> tuple[str, ...]:
     """The columns of a local table, in order; () when this store has no such table."""
     if not db[table].exists():

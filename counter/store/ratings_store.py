@@ -272,11 +272,7 @@ def _followup(row: dict[str, Any]) -> FollowUp:
 def save_followup(db: Database, f: FollowUp, now: datetime) -> None:
     """Insert or replace; last writer wins on the central (hybrid clock)."""
     row = followup_row(f)
-    before = outbox.prior(db, "followups", {"id": f.id})
-    db.table("followups").upsert(row, pk="id")
-    outbox.record(
-        db, table="followups", row_id=f.id, kind="upsert", payload=row, now=now, before=before
-    )
+    outbox.write_row(db, "followups", row, "id", now)
 
 
 def add_note(db: Database, note: Note, now: datetime) -> None:

@@ -31,11 +31,7 @@ from counter.store import outbox
 def _write(
     db: Database, table: str, row: dict[str, Any], pk: str, kind: str, now: datetime
 ) -> None:
-    before = outbox.prior(db, table, {pk: row[pk]}) if kind == "upsert" else None
-    db.table(table).upsert(row, pk=pk)
-    outbox.record(
-        db, table=table, row_id=str(row[pk]), kind=kind, payload=row, now=now, before=before
-    )
+    outbox.write_row(db, table, row, pk, now, kind=kind)
 
 
 def states_json(states: Sequence[LineState]) -> str:

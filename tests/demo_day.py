@@ -20,10 +20,7 @@ from counter.model.intake import (
     Decision,
     FieldWarning,
     LineState,
-    MaterialStatus,
     check_applicant,
-    initial_states,
-    set_status,
 )
 from counter.model.ratings import Channel, Level, Scores
 from counter.model.settings import Settings
@@ -39,6 +36,7 @@ from counter.services.queue_service import LocalQueue
 from counter.services.ratings_service import RatingsService
 from counter.services.session import Session, sign_in
 from counter.services.visits_service import DraftApplicant, VisitsService
+from tests.materials import originals
 
 USCC = "91350100M000100Y43"
 AGENT_ID = "11010519491231002X"
@@ -66,15 +64,7 @@ def services(db: Database) -> tuple[IntakeService, CasesService]:
 
 def received(intake: IntakeService, code: str, missing: int = 0) -> tuple[LineState, ...]:
     """Every line asked for received as an original, but the first ``missing`` ones."""
-    checklist = intake.checklist(code)
-    states, asked = [], 0
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if not line.exempt:
-            asked += 1
-            if asked > missing:
-                state = set_status(line, state, MaterialStatus.ORIGINAL)
-        states.append(state)
-    return tuple(states)
+    return originals(intake.checklist(code), missing)
 
 
 def company(**changes: str) -> ApplicantForm:

@@ -11,28 +11,17 @@ from counter.assets import demo_catalog_text
 from counter.model.cases import Action
 from counter.model.errors import NotAllowedError
 from counter.model.intake import Decision
-from counter.model.settings import Settings
-from counter.services.calendar_service import CalendarService
-from counter.services.cases_service import CasesService
 from counter.services.catalog_service import CatalogService
-from counter.services.intake_service import IntakeRequest, IntakeService
+from counter.services.intake_service import IntakeRequest
 from counter.store import audit_log
-from tests.services.test_cases_service import clerk, form, received, supervisor  # noqa: F401
-
-
-@pytest.fixture
-def services(db: Database) -> tuple[IntakeService, CasesService]:
-    settings = Settings()
-    calendar = CalendarService(db, settings.working_hours)
-    intake = IntakeService(db, CatalogService(db), calendar, settings)
-    return intake, CasesService(db, intake, calendar, settings)
+from tests.services.test_cases_service import form, received
 
 
 def actions(db: Database) -> list[tuple[str, str]]:
     return [(e["action"], e["staff_name"]) for e in audit_log.entries(db)]
 
 
-def test_a_decision_and_an_unmasked_view_are_logged(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_decision_and_an_unmasked_view_are_logged(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]
     intake, cases = services
     request = IntakeRequest("SCJG-0002", form(), received(intake, "SCJG-0002"), Decision.ACCEPT)
     case = intake.decide(clerk, request, now).case
@@ -42,7 +31,7 @@ def test_a_decision_and_an_unmasked_view_are_logged(services, clerk, now, db) ->
     assert all(e["window"] == clerk.window for e in audit_log.entries(db))
 
 
-def test_a_refused_decision_logs_nothing(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_refused_decision_logs_nothing(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]
     intake, cases = services
     request = IntakeRequest("SCJG-0002", form(), received(intake, "SCJG-0002"), Decision.ACCEPT)
     case = intake.decide(clerk, request, now).case
@@ -52,6 +41,6 @@ def test_a_refused_decision_logs_nothing(services, clerk, now, db) -> None:  # t
     assert len(audit_log.entries(db)) == before
 
 
-def test_a_catalog_import_is_logged_for_the_supervisor(db, supervisor, now: datetime) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_catalog_import_is_logged_for_the_supervisor(db, supervisor, now: datetime) -> None:  # type: ignore[no-untyped-def]
     CatalogService(db).import_catalog(supervisor, demo_catalog_text(), "file", now)
     assert actions(db)[-1] == ("catalog", "张伟")

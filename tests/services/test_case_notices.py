@@ -10,39 +10,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlite_utils import Database
 
-from counter.model.cases import Action, CaseState
-from counter.model.intake import Decision, MaterialStatus, initial_states, set_status
+from counter.model.cases import Action, Case, CaseState
+from counter.model.intake import Decision
 from counter.model.notice import Notice, NoticeKind
-from counter.model.settings import Settings
 from counter.printing.notices import notice_pdf
-from counter.services.bootstrap import DEMO_PASSWORD
-from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
-from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import REMEDIES, IntakeRequest, IntakeService
-from counter.services.session import Session, sign_in
+from counter.services.session import Session
 from tests.printing.pdf_helpers import text
-from tests.services.test_cases_service import form, received, take
+from tests.services.test_cases_service import form, received, take, take_rongque
 
 
 @pytest.fixture
-def services(db: Database) -> tuple[IntakeService, CasesService]:
-    settings = Settings()
-    calendar = CalendarService(db, settings.working_hours)
-    intake = IntakeService(db, CatalogService(db), calendar, settings)
-    return intake, CasesService(db, intake, calendar, settings)
+def cases(services: tuple[IntakeService, CasesService]) -> CasesService:
+    return services[1]
 
 
 @pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
-@pytest.fixture
-def supervisor(db: Database, now: datetime) -> Session:
-    return sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+def case(services: tuple[IntakeService, CasesService], clerk: Session, now: datetime) -> Case:
+    """A company registration (SCJG-0002) taken in and accepted at window 3."""
+    return take(services, clerk, now).case
 
 
 def paper(notice: Notice | None) -> str:
@@ -56,16 +44,29 @@ def due(at: datetime | None) -> str:
     return f"{at:%Y-%m-%d %H:%M}"
 
 
+def acted(
+    cases: CasesService, who: Session, case: Case, action: Action, at: datetime, reason: str
+) -> Notice:
+    """The notice ``action`` with ``reason`` prints for ``case``: one of the kind it asks for."""
+    notice = cases.act(who, case.id, action, at, reason=reason)
+    kinds = {Action.PAUSE: NoticeKind.PAUSED, Action.EXTEND: NoticeKind.EXTENDED,
+             Action.TERMINATE: NoticeKind.TERMINATED}  # fmt: skip
+    assert notice is not None and notice.kind is kinds[action]
+    return notice
+
+
+def returned(
+    intake: IntakeService, clerk: Session, now: datetime, decision: Decision, **why: str
+) -> str:
+    """The paper a SCJG-0002 application refused with ``decision`` is handed back with."""
+    request = IntakeRequest("SCJG-0002", form(), received(intake, "SCJG-0002"), decision, **why)
+    return paper(intake.decide(clerk, request, now).notice)
+
+
 def test_pausing_prints_the_reason_the_stopped_clock_and_the_remedies(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    now: datetime,
+    cases: CasesService, case: Case, clerk: Session, now: datetime
 ) -> None:
-    cases = services[1]
-    case = take(services, clerk, now).case
-    notice = cases.act(clerk, case.id, Action.PAUSE, now, reason="组织专家评审")
-    assert notice is not None and notice.kind is NoticeKind.PAUSED
-    content = paper(notice)
+    content = paper(acted(cases, clerk, case, Action.PAUSE, now, "组织专家评审"))
     assert "中止（暂停计时）告知书" in content
     assert "中止（暂停计时）的原因：组织专家评审" in content
     assert "自2026年11月27日起暂停计时" in content and "不计算在办理期限内" in content
@@ -74,15 +75,9 @@ def test_pausing_prints_the_reason_the_stopped_clock_and_the_remedies(
 
 
 def test_extending_prints_the_reason_the_approver_and_the_new_legal_deadline(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    supervisor: Session,
-    now: datetime,
+    cases: CasesService, case: Case, supervisor: Session, now: datetime
 ) -> None:
-    cases = services[1]
-    case = take(services, clerk, now).case
-    notice = cases.act(supervisor, case.id, Action.EXTEND, now, reason="需现场核查经营场所")
-    assert notice is not None and notice.kind is NoticeKind.EXTENDED
+    notice = acted(cases, supervisor, case, Action.EXTEND, now, "需现场核查经营场所")
     extended = cases.get(case.id)
     assert extended.legal_due is not None and case.legal_due is not None
     assert extended.legal_due > case.legal_due
@@ -98,14 +93,13 @@ def test_extending_prints_the_reason_the_approver_and_the_new_legal_deadline(
 
 def test_extending_a_bundle_gives_each_sub_case_its_new_legal_deadline(
     services: tuple[IntakeService, CasesService],
+    cases: CasesService,
     clerk: Session,
     supervisor: Session,
     now: datetime,
 ) -> None:
-    cases = services[1]
     parent = take(services, clerk, now, code="YJS-QYKB").case
-    notice = cases.act(supervisor, parent.id, Action.EXTEND, now, reason="部门联合审查")
-    assert notice is not None and notice.kind is NoticeKind.EXTENDED
+    notice = acted(cases, supervisor, parent, Action.EXTEND, now, "部门联合审查")
     subs = cases.detail(parent.id, now).sub_cases
     assert subs
     content = "".join(paper(notice).split())  # a wrapped line may lose its spaces
@@ -117,25 +111,14 @@ def test_extending_a_bundle_gives_each_sub_case_its_new_legal_deadline(
 
 def test_ending_a_case_for_a_lapsed_promise_prints_a_termination_notice(
     services: tuple[IntakeService, CasesService],
+    cases: CasesService,
     clerk: Session,
     now: datetime,
 ) -> None:
-    intake, cases = services
-    checklist = intake.checklist("RS-0001")
-    states = []
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if line.rongque:
-            state = set_status(line, state, MaterialStatus.PROMISED, promised_due=now.date())
-        elif not line.exempt:
-            state = set_status(line, state, MaterialStatus.ORIGINAL)
-        states.append(state)
-    case = take(services, clerk, now, code="RS-0001", decision=Decision.RONGQUE,
-                states=tuple(states)).case  # fmt: skip
+    case = take_rongque(services, clerk, now).case
     promised = next(m for m in cases.detail(case.id, now).materials if m.rongque)
     later = now + timedelta(days=5)
-    notice = cases.act(clerk, case.id, Action.TERMINATE, later, reason="容缺材料逾期未补齐")
-    assert notice is not None and notice.kind is NoticeKind.TERMINATED
-    content = paper(notice)
+    content = paper(acted(cases, clerk, case, Action.TERMINATE, later, "容缺材料逾期未补齐"))
     assert "终止办理告知书" in content and "决定终止办理" in content
     assert "终止办理的理由：容缺材料逾期未补齐" in content
     assert f"尚未补齐的容缺材料：{promised.name}（承诺2026年11月27日前补齐）" in content
@@ -144,12 +127,8 @@ def test_ending_a_case_for_a_lapsed_promise_prints_a_termination_notice(
 
 
 def test_print_again_gives_a_paused_case_its_pause_notice_as_the_clock_stopped(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    now: datetime,
+    cases: CasesService, case: Case, clerk: Session, now: datetime
 ) -> None:
-    cases = services[1]
-    case = take(services, clerk, now).case
     cases.act(clerk, case.id, Action.PAUSE, now, reason="产品检验")
     later = now + timedelta(days=4)  # the clock has stood two working days since
     cases.recompute_open_deadlines(later)
@@ -162,12 +141,8 @@ def test_print_again_gives_a_paused_case_its_pause_notice_as_the_clock_stopped(
 
 
 def test_print_again_gives_a_terminated_case_its_termination_notice(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    now: datetime,
+    cases: CasesService, case: Case, clerk: Session, now: datetime
 ) -> None:
-    cases = services[1]
-    case = take(services, clerk, now).case
     cases.act(clerk, case.id, Action.TERMINATE, now, reason="申请人撤回申请")
     assert cases.get(case.id).state is CaseState.TERMINATED
     notice = cases.notice(clerk, case.id, now)
@@ -177,16 +152,12 @@ def test_print_again_gives_a_terminated_case_its_termination_notice(
 
 
 def test_a_refusal_at_intake_lists_the_materials_returned_never_as_taken_in(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    now: datetime,
+    services: tuple[IntakeService, CasesService], clerk: Session, now: datetime
 ) -> None:
     intake, _ = services
-    states = received(intake, "SCJG-0002")
-    handed = [s for s in states if s.status.received]
-    request = IntakeRequest("SCJG-0002", form(), states, Decision.NOT_OUR_OFFICE,
-                            reason="属省级权限", other_office="省市场监督管理局")  # fmt: skip
-    content = paper(intake.decide(clerk, request, now).notice)
+    handed = [s for s in received(intake, "SCJG-0002") if s.status.received]
+    content = returned(intake, clerk, now, Decision.NOT_OUR_OFFICE,
+                       reason="属省级权限", other_office="省市场监督管理局")  # fmt: skip
     assert f"退还申请材料（共 {len(handed)} 项）" in content
     assert "公司登记（备案）申请书" in content
     assert "已收取" not in content and "免提交" not in content
@@ -194,15 +165,10 @@ def test_a_refusal_at_intake_lists_the_materials_returned_never_as_taken_in(
 
 
 def test_a_no_licence_notice_lists_the_materials_returned_and_the_remedies(
-    services: tuple[IntakeService, CasesService],
-    clerk: Session,
-    now: datetime,
+    services: tuple[IntakeService, CasesService], clerk: Session, now: datetime
 ) -> None:
-    intake, _ = services
-    states = received(intake, "SCJG-0002")
-    request = IntakeRequest("SCJG-0002", form(), states, Decision.NO_LICENCE,
-                            reason="该经营活动依法无需取得许可")  # fmt: skip
-    content = paper(intake.decide(clerk, request, now).notice)
+    content = returned(services[0], clerk, now, Decision.NO_LICENCE,
+                       reason="该经营活动依法无需取得许可")  # fmt: skip
     assert "不需许可告知书" in content and "依据和说明：该经营活动依法无需取得许可" in content
     assert "退还申请材料" in content and "已收取" not in content
     assert REMEDIES in content

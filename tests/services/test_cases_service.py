@@ -4,7 +4,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from sqlite_utils import Database
 
 from counter.model.cases import Action, CaseState, Delivery
 from counter.model.clock import HALL_TZ
@@ -15,45 +14,21 @@ from counter.model.intake import (
     ApplicantKind,
     Decision,
     LineState,
-    MaterialStatus,
     initial_states,
-    set_status,
 )
 from counter.model.notice import NoticeKind
 from counter.model.notice_text import notice_paragraphs
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period
-from counter.services.bootstrap import DEMO_PASSWORD
-from counter.services.calendar_service import CalendarService
-from counter.services.cases_service import CasesService
-from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.ratings_service import RatingsService
-from counter.services.session import Session, sign_in
 from counter.services.statistics_service import StatisticsService
 from counter.store import cases_store
 from counter.store.cases_store import CaseFilter
+from tests.materials import originals, rongque_states
 
 USCC = "91350100M000100Y43"
 PERSON = "11010519491231002X"
-
-
-@pytest.fixture
-def services(db: Database) -> tuple[IntakeService, CasesService]:
-    settings = Settings()
-    calendar = CalendarService(db, settings.working_hours)
-    intake = IntakeService(db, CatalogService(db), calendar, settings)
-    return intake, CasesService(db, intake, calendar, settings)
-
-
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
-@pytest.fixture
-def supervisor(db: Database, now: datetime) -> Session:
-    return sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
 
 
 def form() -> ApplicantForm:
@@ -62,17 +37,20 @@ def form() -> ApplicantForm:
 
 
 def received(intake: IntakeService, code: str) -> tuple[LineState, ...]:
-    checklist = intake.checklist(code)
-    return tuple(
-        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
-        for line, state in zip(checklist, initial_states(checklist), strict=True)
-    )
+    return originals(intake.checklist(code))
 
 
 def take(services, clerk, now, code="SCJG-0002", decision=Decision.ACCEPT, states=None):  # type: ignore[no-untyped-def]
     intake, _ = services
     states = states if states is not None else received(intake, code)
     return intake.decide(clerk, IntakeRequest(code, form(), states, decision), now)
+
+
+def take_rongque(services, clerk, now):  # type: ignore[no-untyped-def]
+    """RS-0001 taken in under 容缺, its promised material due the same day."""
+    intake, _ = services
+    states = rongque_states(intake.checklist("RS-0001"), now.date())
+    return take(services, clerk, now, code="RS-0001", decision=Decision.RONGQUE, states=states)
 
 
 def test_a_case_moves_from_acceptance_to_posted_delivery(services, clerk, now, db) -> None:  # type: ignore[no-untyped-def]
@@ -214,19 +192,34 @@ RECEIVED = datetime(2026, 11, 2, 10, 0, tzinfo=HALL_TZ)
 LATE = datetime(2026, 11, 10, 10, 0, tzinfo=HALL_TZ)
 
 
+def undecided(services, clerk, *, handed_over: bool, at: datetime = RECEIVED):  # type: ignore[no-untyped-def]
+    """A SCJG-0002 draft taken in at ``at`` and not yet decided, with every material
+    asked for handed over, or with none."""
+    intake, _ = services
+    checklist = intake.checklist("SCJG-0002")
+    states = originals(checklist) if handed_over else initial_states(checklist)
+    return take(services, clerk, at, decision=None, states=states).case
+
+
+def received_then_accepted(services, clerk, at: datetime):  # type: ignore[no-untyped-def]
+    """A draft received whole at ``RECEIVED`` and accepted only at ``at``, as stored."""
+    _, cases = services
+    draft = undecided(services, clerk, handed_over=True)
+    cases.act(clerk, draft.id, Action.ACCEPT, at)
+    return cases.get(draft.id)
+
+
 def test_a_one_time_notice_after_five_working_days_is_refused(services, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    draft = take(services, clerk, RECEIVED, decision=None,
-                 states=initial_states(intake.checklist("SCJG-0002"))).case  # fmt: skip
+    _, cases = services
+    draft = undecided(services, clerk, handed_over=False)
     with pytest.raises(NotAllowedError, match="第三十二条"):
         cases.act(clerk, draft.id, Action.SUPPLEMENT, LATE)
     assert cases.get(draft.id).state is CaseState.DRAFT
 
 
 def test_a_deemed_draft_shows_its_limits_counted_from_receipt(services, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    draft = take(services, clerk, RECEIVED, decision=None,
-                 states=initial_states(intake.checklist("SCJG-0002"))).case  # fmt: skip
+    _, cases = services
+    draft = undecided(services, clerk, handed_over=False)
     assert "视为受理" not in cases.row(draft, RECEIVED).flags
     assert cases.row(draft, RECEIVED).light is None
     row = cases.row(draft, LATE)
@@ -238,12 +231,9 @@ def test_a_deemed_draft_shows_its_limits_counted_from_receipt(services, clerk) -
 
 
 def test_accepting_a_deemed_case_late_gains_the_office_no_time(services, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    draft = take(services, clerk, RECEIVED, decision=None,
-                 states=received(intake, "SCJG-0002")).case  # fmt: skip
+    _, cases = services
     arrived = datetime(2026, 11, 16, 10, 0, tzinfo=HALL_TZ)
-    cases.act(clerk, draft.id, Action.ACCEPT, arrived)
-    stored = cases.get(draft.id)
+    stored = received_then_accepted(services, clerk, arrived)
     assert stored.deemed_accepted
     assert stored.accepted_at == RECEIVED
     assert stored.legal_due == datetime(2026, 11, 5, 17, 30, tzinfo=HALL_TZ)
@@ -252,36 +242,22 @@ def test_accepting_a_deemed_case_late_gains_the_office_no_time(services, clerk) 
 
 
 def test_a_case_accepted_within_five_working_days_counts_from_acceptance(services, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    draft = take(services, clerk, RECEIVED, decision=None,
-                 states=received(intake, "SCJG-0002")).case  # fmt: skip
     in_time = datetime(2026, 11, 9, 10, 0, tzinfo=HALL_TZ)
-    cases.act(clerk, draft.id, Action.ACCEPT, in_time)
-    stored = cases.get(draft.id)
+    stored = received_then_accepted(services, clerk, in_time)
     assert not stored.deemed_accepted and stored.accepted_at == in_time
     assert stored.legal_due == datetime(2026, 11, 12, 17, 30, tzinfo=HALL_TZ)
 
 
 def test_a_draft_with_materials_missing_cannot_be_accepted(services, clerk, now) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    draft = take(services, clerk, now, decision=None,
-                 states=initial_states(intake.checklist("SCJG-0002"))).case  # fmt: skip
+    _, cases = services
+    draft = undecided(services, clerk, handed_over=False, at=now)
     with pytest.raises(ValidationError, match="材料不齐"):
         cases.act(clerk, draft.id, Action.ACCEPT, now)
 
 
 def test_a_missed_promise_turns_the_light_red(services, clerk, now) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = services
-    checklist = intake.checklist("RS-0001")
-    states = []
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if line.rongque:
-            state = set_status(line, state, MaterialStatus.PROMISED, promised_due=now.date())
-        elif not line.exempt:
-            state = set_status(line, state, MaterialStatus.ORIGINAL)
-        states.append(state)
-    case = take(services, clerk, now, code="RS-0001", decision=Decision.RONGQUE,
-                states=tuple(states)).case  # fmt: skip
+    _, cases = services
+    case = take_rongque(services, clerk, now).case
     assert cases.row(case, now).light is Light.GREEN
     row = cases.row(case, now + timedelta(days=1))
     assert row.light is Light.RED and "承诺逾期" in row.flags
@@ -397,11 +373,9 @@ def test_the_page_refresh_recomputes_only_after_the_calendar_changed(
 
 def test_a_deemed_case_decided_late_counts_as_overdue(services, clerk, db) -> None:  # type: ignore[no-untyped-def]
     intake, cases = services
-    draft = take(services, clerk, RECEIVED, decision=None,
-                 states=received(intake, "SCJG-0002")).case  # fmt: skip
     arrived = datetime(2026, 11, 16, 10, 0, tzinfo=HALL_TZ)
-    cases.act(clerk, draft.id, Action.ACCEPT, arrived)
-    cases.act(clerk, draft.id, Action.APPROVE, arrived + timedelta(hours=1))
+    case = received_then_accepted(services, clerk, arrived)
+    cases.act(clerk, case.id, Action.APPROVE, arrived + timedelta(hours=1))
     stats = StatisticsService(db, intake.calendar, RatingsService(db, intake.calendar, Settings()))
     report = stats.compute(Period.month(RECEIVED.date()), Dimension.HALL, arrived)
     assert (report.total.on_time, report.total.overdue) == (0, 1)

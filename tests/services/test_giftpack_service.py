@@ -61,11 +61,6 @@ def packs(db: Database) -> GiftPackService:
     return GiftPackService(db, Settings(), DEFAULT_CONTENTS)
 
 
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
 def ready(packs: GiftPackService, clerk: Session, view: PackView, *names: str) -> PackView:
     for line in view.lines:
         if line.name in names:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlite_utils import Database
@@ -18,7 +18,6 @@ from counter.model.intake import (
     MaterialStatus,
     check_applicant,
     initial_states,
-    set_status,
 )
 from counter.model.notice import NoticeKind
 from counter.model.settings import Settings
@@ -28,6 +27,7 @@ from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.session import Session, sign_in
 from counter.store import cases_store
+from tests.materials import originals, rongque_states
 
 USCC = "91350100M000100Y43"
 USCC_BAD_CHECK = "91350100M000100Y44"
@@ -42,11 +42,6 @@ def intake(db: Database) -> IntakeService:
     )
 
 
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
 def company(**changes: str) -> ApplicantForm:
     values = {"id_number": USCC, "name": "示范科技有限公司", "phone": "13812345678",
               "legal_rep": "张三"}  # fmt: skip
@@ -55,11 +50,7 @@ def company(**changes: str) -> ApplicantForm:
 
 
 def all_received(intake: IntakeService, code: str) -> tuple[LineState, ...]:
-    checklist = intake.checklist(code)
-    return tuple(
-        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
-        for line, state in zip(checklist, initial_states(checklist), strict=True)
-    )
+    return originals(intake.checklist(code))
 
 
 def count(db: Database, sql: str) -> int:
@@ -197,27 +188,13 @@ def test_corrected_on_the_spot_is_accepted_with_the_correction_recorded(
     assert actions == ["当场更正", "受理"]
 
 
-def rongque_states(intake: IntakeService, due: date) -> tuple[LineState, ...]:
-    checklist = intake.checklist("RS-0001")
-    out = []
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if line.rongque:
-            out.append(set_status(line, state, MaterialStatus.PROMISED, promised_due=due))
-        elif not line.exempt:
-            out.append(set_status(line, state, MaterialStatus.ORIGINAL))
-        else:
-            out.append(state)
-    return tuple(out)
-
-
 def test_rongque_acceptance_flags_the_case_and_carries_the_promise(
     intake: IntakeService, clerk: Session, now: datetime
 ) -> None:
     due = intake.latest_promise("RS-0001", now)
+    states = rongque_states(intake.checklist("RS-0001"), due)
     result = intake.decide(
-        clerk,
-        IntakeRequest("RS-0001", company(), rongque_states(intake, due), Decision.RONGQUE),
-        now,
+        clerk, IntakeRequest("RS-0001", company(), states, Decision.RONGQUE), now
     )
     assert result.case.rongque and result.case.state is CaseState.ACCEPTED
     assert result.notice is not None and result.notice.kind is NoticeKind.RONGQUE

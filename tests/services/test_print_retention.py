@@ -34,11 +34,6 @@ class Paper:
         pass
 
 
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
 def service(db: Database, days: int = 7) -> PrintService:
     return PrintService(db, Settings({"print_retention_days": days}))
 

@@ -10,16 +10,10 @@ from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine
 from counter.model.print_job import DocumentKind, JobStatus, PrintPayload
 from counter.model.settings import Settings
-from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.print_service import PrintService
-from counter.services.session import Session, sign_in
+from counter.services.session import Session
 
 PAYLOAD = PrintPayload("受理通知书 20261127-1A7-0042", b"%PDF-1.4 x", None)
-
-
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from counter.model.cases import Action, Delivery
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.followups import FollowUpKind, FollowUpState, Matter, Step
-from counter.model.intake import Decision, MaterialStatus, initial_states, set_status
+from counter.model.intake import Decision
 from counter.model.ratings import Channel, Level, Scores
 from counter.model.settings import Settings
 from counter.model.workdays import add_working_days
@@ -23,6 +23,7 @@ from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.queue_service import LocalQueue
 from counter.services.ratings_service import RatingsService
 from counter.services.session import Session, sign_in
+from tests.materials import originals
 from tests.services.test_cases_service import form
 
 
@@ -34,16 +35,6 @@ def calendar(db: Database) -> CalendarService:
 @pytest.fixture
 def ratings(db: Database, calendar: CalendarService) -> RatingsService:
     return RatingsService(db, calendar, Settings())
-
-
-@pytest.fixture
-def clerk(db: Database, now: datetime) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", now)
-
-
-@pytest.fixture
-def supervisor(db: Database, now: datetime) -> Session:
-    return sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
 
 
 def serve_ticket(db: Database, clerk: Session, now: datetime) -> str:
@@ -60,11 +51,7 @@ def hand_over_case(db: Database, clerk: Session, now: datetime) -> str:
     calendar = CalendarService(db, settings.working_hours)
     intake = IntakeService(db, CatalogService(db), calendar, settings)
     cases = CasesService(db, intake, calendar, settings)
-    checklist = intake.checklist("SCJG-0002")
-    states = tuple(
-        s if line.exempt else set_status(line, s, MaterialStatus.ORIGINAL)
-        for line, s in zip(checklist, initial_states(checklist), strict=True)
-    )
+    states = originals(intake.checklist("SCJG-0002"))
     case = intake.decide(clerk, IntakeRequest("SCJG-0002", form(), states, Decision.ACCEPT), now)
     cases.act(clerk, case.case.id, Action.START, now)
     cases.act(clerk, case.case.id, Action.APPROVE, now)

@@ -8,7 +8,6 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlite_utils import Database
 
 from counter.model.cases import Action, CaseState, Delivery
 from counter.model.clock import HALL_TZ
@@ -18,22 +17,17 @@ from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
     Decision,
-    MaterialStatus,
-    initial_states,
-    set_status,
 )
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period
-from counter.services.bootstrap import DEMO_PASSWORD
-from counter.services.calendar_service import CalendarService
 from counter.services.cases_service import CasesService
-from counter.services.catalog_service import CatalogService
 from counter.services.credit_service import CreditListService
 from counter.services.intake_service import IntakeRequest, IntakeResult, IntakeService
 from counter.services.ratings_service import RatingsService
-from counter.services.session import Session, sign_in
+from counter.services.session import Session
 from counter.services.statistics_service import StatisticsService
 from counter.store import cases_store
+from tests.materials import rongque_states
 
 USCC = "91350100M000100Y43"
 MONDAY = datetime(2026, 11, 2, 10, 0, tzinfo=HALL_TZ)
@@ -41,35 +35,16 @@ PROMISED_BY = date(2026, 11, 2)  # RS-0001 is 即办: the promise runs to the sa
 
 
 @pytest.fixture
-def hall(db: Database) -> tuple[IntakeService, CasesService]:
-    settings = Settings()
-    calendar = CalendarService(db, settings.working_hours)
-    intake = IntakeService(db, CatalogService(db), calendar, settings)
-    return intake, CasesService(db, intake, calendar, settings)
-
-
-@pytest.fixture
-def clerk(db: Database) -> Session:
-    return sign_in(db, "lina", DEMO_PASSWORD, "3", MONDAY)
-
-
-@pytest.fixture
-def supervisor(db: Database) -> Session:
-    return sign_in(db, "zhangwei", DEMO_PASSWORD, "1", MONDAY)
+def now() -> datetime:
+    """The morning this file's staff sign in at (the shared ``clerk`` and ``supervisor``)."""
+    return MONDAY
 
 
 def take_rongque(intake: IntakeService, who: Session, id_number: str = USCC) -> IntakeResult:
-    checklist = intake.checklist("RS-0001")
-    states = []
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if line.rongque:
-            state = set_status(line, state, MaterialStatus.PROMISED, promised_due=PROMISED_BY)
-        elif not line.exempt:
-            state = set_status(line, state, MaterialStatus.ORIGINAL)
-        states.append(state)
+    states = rongque_states(intake.checklist("RS-0001"), PROMISED_BY)
     form = ApplicantForm(ApplicantKind.ENTERPRISE, id_number, "示范科技有限公司", "13812345678",
                          legal_rep="张三")  # fmt: skip
-    request = IntakeRequest("RS-0001", form, tuple(states), Decision.RONGQUE)
+    request = IntakeRequest("RS-0001", form, states, Decision.RONGQUE)
     return intake.decide(who, request, MONDAY)
 
 
@@ -77,16 +52,16 @@ def promised_line(cases: CasesService, case_id: str) -> str:
     return next(m for m in cases.detail(case_id, MONDAY).materials if m.rongque).material_id
 
 
-def test_a_clerk_cannot_approve_while_a_promised_material_is_out(hall, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = hall
+def test_a_clerk_cannot_approve_while_a_promised_material_is_out(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
     case = take_rongque(intake, clerk).case
     with pytest.raises(NotAllowedError, match="尚未补齐"):
         cases.act(clerk, case.id, Action.APPROVE, MONDAY + timedelta(hours=1))
     assert cases.get(case.id).state is CaseState.ACCEPTED
 
 
-def test_approval_after_the_promise_is_kept_needs_no_exception(hall, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = hall
+def test_approval_after_the_promise_is_kept_needs_no_exception(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
     case = take_rongque(intake, clerk).case
     cases.promise_met(clerk, case.id, promised_line(cases, case.id), MONDAY)
     cases.act(clerk, case.id, Action.APPROVE, MONDAY + timedelta(hours=1))
@@ -96,9 +71,9 @@ def test_approval_after_the_promise_is_kept_needs_no_exception(hall, clerk) -> N
 
 
 def test_the_supervisor_approves_on_a_recorded_exception_with_a_reason(  # type: ignore[no-untyped-def]
-    hall, clerk, supervisor, db
+    services, clerk, supervisor, db
 ) -> None:
-    intake, cases = hall
+    intake, cases = services
     case = take_rongque(intake, clerk).case
     with pytest.raises(ValidationError) as caught:
         cases.act(supervisor, case.id, Action.APPROVE, MONDAY)
@@ -108,8 +83,10 @@ def test_the_supervisor_approves_on_a_recorded_exception_with_a_reason(  # type:
     assert json.loads(approval.data)["promise_exception"] and approval.staff_name == "张伟"
 
 
-def test_a_lapse_stays_on_the_list_after_the_case_is_handed_over(hall, clerk, supervisor) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = hall
+def test_a_lapse_stays_on_the_list_after_the_case_is_handed_over(  # type: ignore[no-untyped-def]
+    services, clerk, supervisor
+) -> None:
+    intake, cases = services
     case = take_rongque(intake, clerk).case
     cases.act(supervisor, case.id, Action.APPROVE, MONDAY, reason="领导批准先行办结")
     cases.act(clerk, case.id, Action.DELIVER, MONDAY, delivery=Delivery.PICKUP,
@@ -120,8 +97,8 @@ def test_a_lapse_stays_on_the_list_after_the_case_is_handed_over(hall, clerk, su
     assert row.light is None  # closed: no clock, but the flag stays
 
 
-def test_a_promise_kept_late_is_remembered_as_lapsed(hall, clerk) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = hall
+def test_a_promise_kept_late_is_remembered_as_lapsed(services, clerk) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
     case = take_rongque(intake, clerk).case
     late = datetime(2026, 11, 4, 10, 0, tzinfo=HALL_TZ)
     assert cases.row(cases.get(case.id), late).light is Light.RED
@@ -132,8 +109,8 @@ def test_a_promise_kept_late_is_remembered_as_lapsed(hall, clerk) -> None:  # ty
     assert "承诺逾期" in cases.row(stored, late + timedelta(days=30)).flags
 
 
-def test_a_lapsed_promise_counts_in_the_statistics(hall, clerk, supervisor, db) -> None:  # type: ignore[no-untyped-def]
-    intake, cases = hall
+def test_a_lapsed_promise_counts_in_the_statistics(services, clerk, supervisor, db) -> None:  # type: ignore[no-untyped-def]
+    intake, cases = services
     kept = take_rongque(intake, clerk).case
     cases.promise_met(clerk, kept.id, promised_line(cases, kept.id), MONDAY)
     take_rongque(intake, clerk)  # nobody acts: it lapses on 11-03 by itself
@@ -146,8 +123,8 @@ def test_a_lapsed_promise_counts_in_the_statistics(hall, clerk, supervisor, db) 
     assert early.total.promises_lapsed == 0
 
 
-def test_rongque_is_refused_for_a_party_on_the_credit_list(hall, clerk, supervisor, db) -> None:  # type: ignore[no-untyped-def]
-    intake, _ = hall
+def test_rongque_is_refused_for_a_party_on_the_credit_list(services, clerk, supervisor, db) -> None:  # type: ignore[no-untyped-def]
+    intake, _ = services
     credit = CreditListService(db)
     credit.add(supervisor, USCC, "示范科技有限公司", "失信被执行人", MONDAY)
     with pytest.raises(NotAllowedError, match=r"失信名单.*失信被执行人"):

@@ -35,11 +35,6 @@ def stats(db: Database, hall: Hall) -> StatisticsService:
     return StatisticsService(db, calendar, RatingsService(db, calendar, Settings()))
 
 
-@pytest.fixture
-def supervisor(db: Database, now: datetime) -> Session:
-    return sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
-
-
 def t(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

@@ -11,9 +11,6 @@ from counter.model.intake import (
     ApplicantKind,
     Decision,
     LineState,
-    MaterialStatus,
-    initial_states,
-    set_status,
 )
 from counter.model.settings import Settings
 from counter.model.visits import AuthorisationForm, DraftState, VisitForm
@@ -24,6 +21,7 @@ from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.session import Session, sign_in
 from counter.services.visits_service import DraftApplicant, VisitsService
 from counter.store import outbox
+from tests.materials import originals
 
 USCC = "91350100M000100Y43"
 AGENT_ID = "11010519491231002X"
@@ -59,16 +57,7 @@ def visit_form(**changes: object) -> VisitForm:
 
 def marked(visits: VisitsService, code: str, missing: int = 0) -> tuple[LineState, ...]:
     """Every asked line ready except the first ``missing`` ones."""
-    checklist = visits.checklist(code)
-    out = []
-    asked = 0
-    for line, state in zip(checklist, initial_states(checklist), strict=True):
-        if not line.exempt:
-            asked += 1
-            if asked > missing:
-                state = set_status(line, state, MaterialStatus.ORIGINAL)
-        out.append(state)
-    return tuple(out)
+    return originals(visits.checklist(code), missing)
 
 
 def applicant(**changes: str) -> DraftApplicant:

@@ -15,14 +15,12 @@ from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
     Decision,
-    MaterialStatus,
     check_applicant,
-    initial_states,
-    set_status,
 )
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.intake_service import IntakeRequest, IntakeService, Override
 from counter.services.session import sign_in
+from tests.materials import originals
 
 #: 衡阳市珠晖区 (430405), set up in 2001; its holder was born in 1980.
 HENGYANG_ID = "430405198001011239"
@@ -32,11 +30,7 @@ FIRST_VISIT = datetime(2026, 11, 2, 9, 30, tzinfo=HALL_TZ)
 def accept(
     intake: IntakeService, form: ApplicantForm, override: Override | None = None
 ) -> IntakeRequest:
-    checklist = intake.checklist(ITEM)
-    states = tuple(
-        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
-        for line, state in zip(checklist, initial_states(checklist), strict=True)
-    )
+    states = originals(intake.checklist(ITEM))
     return IntakeRequest(ITEM, form, states, Decision.ACCEPT, override=override)
 
 

@@ -23,14 +23,20 @@ def make_page(
     return page
 
 
+def add(page: CreditListPage, id_number: str, name: str, reason: str | None = None) -> None:
+    """Type a party into the form and press 加入."""
+    page.id_number.setText(id_number)
+    page.name.setText(name)
+    if reason is not None:
+        page.reason.setText(reason)
+    page.add_button.click()
+
+
 def test_the_supervisor_adds_and_removes_a_party(
     qtbot: QtBot, db: Database, clock: Callable[[], datetime]
 ) -> None:
     page = make_page(qtbot, db, clock)
-    page.id_number.setText("91350100M000100Y43")
-    page.name.setText("示范科技有限公司")
-    page.reason.setText("失信被执行人")
-    page.add_button.click()
+    add(page, "91350100M000100Y43", "示范科技有限公司", "失信被执行人")
     assert page.model.rowCount() == 1
     assert "加入" in page.message.text()
     assert page.id_number.text() == ""
@@ -43,9 +49,7 @@ def test_a_bad_code_is_shown_under_its_field_and_nothing_is_added(
     qtbot: QtBot, db: Database, clock: Callable[[], datetime]
 ) -> None:
     page = make_page(qtbot, db, clock)
-    page.id_number.setText("9135010")
-    page.name.setText("某公司")
-    page.add_button.click()
+    add(page, "9135010", "某公司")
     assert page.errors.labels["id_number"].isVisible()
     assert page.model.rowCount() == 0
     assert page.id_number.text() == "9135010"  # what was typed stays to fix

@@ -23,9 +23,22 @@ from counter.store import staff_store
 from counter.ui.queue_panel import QueuePanel
 from counter.ui.safety_net import SafetyNet
 from tests.full_disk import everything, fill_the_disk, free_the_disk
-from tests.ui.test_intake_page import USCC, choose_startup_bundle, make_page, type_company
+from tests.ui.test_intake_page import USCC, make_page, ready_to_accept
 
 FULL = "操作未完成：本机磁盘已满，数据未保存，请联系信息科清理磁盘后重试，已记录日志"
+
+
+def fill_with_tickets(db: Database, now: datetime) -> int:
+    """Fill the disk for real with waiting tickets; how many fitted."""
+    queue = LocalQueue(db)
+    return fill_the_disk(db, lambda: queue.issue("A", now))
+
+
+def full_disk_dialog(qtbot: QtBot, error_dialogs: list[str]) -> str:
+    """The one dialog shown, which tells the clerk the disk is full."""
+    qtbot.waitUntil(lambda: len(error_dialogs) == 1)
+    assert error_dialogs[0].startswith(FULL)
+    return error_dialogs[0]
 
 
 def clerk_panel(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> QueuePanel:
@@ -52,16 +65,12 @@ def test_f1_on_a_full_disk_shows_the_dialog_calls_nobody_and_works_once_the_disk
     error_dialogs: list[str],
 ) -> None:
     panel = clerk_panel(qtbot, db, clock)
-    queue = LocalQueue(db)
-    issued = fill_the_disk(db, lambda: queue.issue("A", now))
-    assert issued >= 1
+    assert fill_with_tickets(db, now) >= 1
     before = everything(db)
 
     qtbot.keyClick(panel, Qt.Key.Key_F1)
 
-    qtbot.waitUntil(lambda: len(error_dialogs) == 1)
-    assert error_dialogs[0].startswith(FULL)
-    assert str(log_file) in error_dialogs[0]
+    assert str(log_file) in full_disk_dialog(qtbot, error_dialogs)
     assert "本机磁盘已满" in panel.errors.general.text()
     assert panel.number.text() == "—"
     assert everything(db) == before  # no ticket called, no outbox op, no clerk state
@@ -85,18 +94,13 @@ def test_an_intake_decision_on_a_full_disk_shows_the_dialog_keeps_the_form_and_s
     error_dialogs: list[str],
 ) -> None:
     page = make_page(qtbot, db, clock)
-    choose_startup_bundle(qtbot, page)
-    type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
-    queue = LocalQueue(db)
-    fill_the_disk(db, lambda: queue.issue("A", now))
+    ready_to_accept(qtbot, page)
+    fill_with_tickets(db, now)
     before = everything(db)
 
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
 
-    qtbot.waitUntil(lambda: len(error_dialogs) == 1)
-    assert error_dialogs[0].startswith(FULL)
+    full_disk_dialog(qtbot, error_dialogs)
     assert page.last_result is None
     assert everything(db) == before  # no case, sub-case, event, applicant or outbox op
     assert "Traceback" in log_file.read_text("utf-8")
@@ -118,7 +122,6 @@ def test_a_page_with_its_own_message_line_still_shows_the_dialog_on_a_full_disk(
     clock: Callable[[], datetime],
     now: datetime,
     net: SafetyNet,
-    log_file: Path,
     error_dialogs: list[str],
 ) -> None:
     from counter.model.workdays import WorkingHours
@@ -130,13 +133,11 @@ def test_a_page_with_its_own_message_line_still_shows_the_dialog_on_a_full_disk(
     supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
     page = HolidaysPage(CalendarService(db, WorkingHours()), supervisor, clock)
     qtbot.addWidget(page)
-    queue = LocalQueue(db)
-    fill_the_disk(db, lambda: queue.issue("A", now))
+    fill_with_tickets(db, now)
     before = everything(db)
 
     page.import_text("2027-01-01,holiday,元旦\n2027-10-01,holiday,国庆节\n")
 
-    qtbot.waitUntil(lambda: len(error_dialogs) == 1)
-    assert error_dialogs[0].startswith(FULL)
+    full_disk_dialog(qtbot, error_dialogs)
     assert "本机磁盘已满" in page.message.text()
     assert everything(db) == before

@@ -13,10 +13,7 @@ from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
     Decision,
-    MaterialStatus,
     check_applicant,
-    initial_states,
-    set_status,
 )
 from counter.model.settings import Settings
 from counter.services.bootstrap import DEMO_PASSWORD
@@ -25,6 +22,7 @@ from counter.services.catalog_service import CatalogService
 from counter.services.intake_service import IntakeRequest, IntakeService
 from counter.services.session import sign_in
 from counter.ui.intake_page import IntakePage
+from tests.materials import originals
 
 USCC = "91350100M000100Y43"
 USCC_BAD_CHECK = "91350100M000100Y44"
@@ -182,10 +180,7 @@ def test_a_signed_in_supervisor_confirms_a_warning_with_f4(
 
 
 def test_a_returning_applicant_fills_the_empty_fields(qtbot: QtBot, page: IntakePage) -> None:
-    choose_startup_bundle(qtbot, page)
-    type_company(qtbot, page)
-    qtbot.keyClick(page, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(page.checklist.table, Qt.Key.Key_A)
+    ready_to_accept(qtbot, page)
     qtbot.keyClick(page.checklist.table, Qt.Key.Key_F5)
     qtbot.keyClick(page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert page.fields["id_number"].text() == "" and page.search.hasFocus()
@@ -217,22 +212,23 @@ def confirm_once(db: Database, clock: Callable[[], datetime]) -> None:
     form = ApplicantForm(ApplicantKind.PERSON, HENGYANG_ID, "刘衡阳", "13812345678")
     _, _, warnings = check_applicant(form, first.date())
     override = intake.confirm_override(clerk, warnings, "zhangwei", DEMO_PASSWORD)
-    checklist = intake.checklist("SCJG-0002")
-    states = tuple(
-        state if line.exempt else set_status(line, state, MaterialStatus.ORIGINAL)
-        for line, state in zip(checklist, initial_states(checklist), strict=True)
-    )
+    states = originals(intake.checklist("SCJG-0002"))
     request = IntakeRequest("SCJG-0002", form, states, Decision.ACCEPT, override=override)
     intake.decide(clerk, request, first)
+
+
+def type_person_id(qtbot: QtBot, page: IntakePage, typed: str) -> None:
+    """At the startup bundle, a person applying types in their ID number."""
+    choose_startup_bundle(qtbot, page)
+    page.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.PERSON))
+    qtbot.keyClicks(page.fields["id_number"], typed)
 
 
 def test_a_person_confirmed_at_an_earlier_visit_shows_verified_and_needs_no_override(
     qtbot: QtBot, page: IntakePage, db: Database, clock: Callable[[], datetime]
 ) -> None:
     confirm_once(db, clock)
-    choose_startup_bundle(qtbot, page)
-    page.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.PERSON))
-    qtbot.keyClicks(page.fields["id_number"], "4304 0519 8001 0112 39")
+    type_person_id(qtbot, page, "4304 0519 8001 0112 39")
     assert page.fields["name"].text() == "刘衡阳"  # a returning applicant: filled in
     label = page.warnings["id_number"]
     assert label.isVisible() and label.text() == "已核验（值班长 张伟 2026-11-02）"
@@ -249,9 +245,7 @@ def test_a_person_never_confirmed_still_needs_the_supervisor(
     qtbot: QtBot, page: IntakePage, db: Database, clock: Callable[[], datetime]
 ) -> None:
     confirm_once(db, clock)
-    choose_startup_bundle(qtbot, page)
-    page.kind.setCurrentIndex(list(ApplicantKind).index(ApplicantKind.PERSON))
-    qtbot.keyClicks(page.fields["id_number"], "430406198001011235")
+    type_person_id(qtbot, page, "430406198001011235")
     assert "地区码“430406”" in page.warnings["id_number"].text()
     assert "F4 请值班长确认" in page.warnings["id_number"].text()
 

@@ -97,9 +97,9 @@ VALID_ID = "110101199001011237"
 SCREENSHOT = Path("/tmp/kiosk27.png")
 
 
-@pytest.fixture
-def id_kiosk(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> KioskWindow:
-    """A kiosk of a hall that issues 不动产登记 (D) only on the visitor's ID."""
+def show_id_kiosk(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> KioskWindow:
+    """A kiosk on a 1366×768 panel, of a hall that issues 不动产登记 (D) only on the
+    visitor's ID."""
     queue = LocalQueue(db, QueueRules(id_required=frozenset({"D"})))
     widget = KioskWindow(
         queue,
@@ -112,6 +112,12 @@ def id_kiosk(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> Kiosk
     widget.resize(1366, 768)
     widget.show()
     return widget
+
+
+@pytest.fixture
+def id_kiosk(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> KioskWindow:
+    """A kiosk of a hall that issues 不动产登记 (D) only on the visitor's ID."""
+    return show_id_kiosk(qtbot, db, clock)
 
 
 def test_a_category_issued_on_an_id_asks_for_it_and_refuses_without(
@@ -183,17 +189,7 @@ class Clock:
 def hall_kiosk(qtbot: QtBot, db: Database, now: datetime) -> tuple[KioskWindow, Clock]:
     """A kiosk full screen on a 1366×768 panel, in a hall that issues D only on an ID."""
     clock = Clock(now)
-    queue = LocalQueue(db, QueueRules(id_required=frozenset({"D"})))
-    widget = KioskWindow(
-        queue,
-        clock,
-        hall_name="示范市政务服务中心",
-        priority_reasons=DEFAULT_PRIORITY_REASONS,
-        id_required=queue.rules.id_required,
-    )
-    qtbot.addWidget(widget)
-    widget.resize(1366, 768)
-    widget.show()
+    widget = show_id_kiosk(qtbot, db, clock)
     qtbot.waitExposed(widget)
     return widget, clock
 

@@ -23,9 +23,6 @@ from counter.model.intake import (
     ApplicantForm,
     ApplicantKind,
     Decision,
-    MaterialStatus,
-    initial_states,
-    set_status,
 )
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
@@ -40,6 +37,7 @@ from counter.store import audit_log, cases_store, print_store
 from counter.ui.case_action_dialog import CaseActionDialog
 from counter.ui.cases_page import CasesPage
 from counter.ui.notice_printing import NoticePrinter
+from tests.materials import originals
 from tests.printing.pdf_helpers import text
 
 PERSON_ID = "11010519491231002X"
@@ -79,14 +77,15 @@ def clerk(db: Database, now: datetime) -> Session:
 def take_person(db: Database, clerk: Session, now: datetime) -> IntakeResult:
     """A person applies through an agent; every material is there: 受理."""
     intake, _ = services(db, Settings())
-    checklist = intake.checklist("SCJG-0002")
-    states = tuple(
-        s if line.exempt else set_status(line, s, MaterialStatus.ORIGINAL)
-        for line, s in zip(checklist, initial_states(checklist), strict=True)
-    )
+    states = originals(intake.checklist("SCJG-0002"))
     form = ApplicantForm(ApplicantKind.PERSON, PERSON_ID, "王小明", PHONE,
                          agent_name="李四", agent_id=AGENT_ID)  # fmt: skip
     return intake.decide(clerk, IntakeRequest("SCJG-0002", form, states, Decision.ACCEPT), now)
+
+
+@pytest.fixture
+def taken(db: Database, clerk: Session, now: datetime) -> IntakeResult:
+    return take_person(db, clerk, now)
 
 
 def printed(db: Database, number: str) -> tuple[PrintJob, str]:
@@ -104,44 +103,69 @@ def unmask_audits(db: Database) -> int:
     return sum(1 for e in audit_log.entries(db) if e["action"] == "unmask")
 
 
-def test_phone_masking_off_prints_the_phone_and_still_masks_both_id_numbers(
-    db: Database, clerk: Session, now: datetime, clock: Callable[[], datetime]
+def print_notice(
+    db: Database,
+    clerk: Session,
+    taken: IntakeResult,
+    settings: Settings,
+    clock: Callable[[], datetime],
+    *,
+    unmask: bool = False,
+) -> tuple[str, PrintJob, str]:
+    """``taken``'s notice printed as the page prints it: what the page then says, the
+    job queued and the text of its paper."""
+    assert taken.notice is not None
+    said = printer(db, settings, clock)(clerk, taken.notice, unmask=unmask)
+    job, content = printed(db, taken.case.number)
+    return said, job, content
+
+
+@pytest.mark.parametrize(
+    ("masking", "in_full", "masked", "hidden", "logged"),
+    [
+        pytest.param(
+            {"mask_id": True, "mask_phone": False},
+            [PHONE],
+            [MASKED_PERSON, MASKED_AGENT],
+            [PERSON_ID, AGENT_ID],
+            "打印受理通知书：手机号",
+            id="phone-masking-off",
+        ),
+        pytest.param(
+            {"mask_id": False, "mask_phone": True},
+            [PERSON_ID, AGENT_ID],
+            [MASKED_PHONE],
+            [PHONE],
+            "打印受理通知书：证件号",
+            id="id-masking-off",
+        ),
+    ],
+)
+def test_one_masking_off_prints_those_identifiers_in_full_logs_them_and_masks_the_rest(
+    db: Database,
+    clerk: Session,
+    taken: IntakeResult,
+    clock: Callable[[], datetime],
+    masking: dict[str, bool],
+    in_full: list[str],
+    masked: list[str],
+    hidden: list[str],
+    logged: str,
 ) -> None:
-    result = take_person(db, clerk, now)
-    assert result.notice is not None
-    settings = Settings({"mask_id": True, "mask_phone": False})
-    said = printer(db, settings, clock)(clerk, result.notice)
+    said, job, content = print_notice(db, clerk, taken, Settings(masking), clock)
     assert said == "受理通知书已送打印"
-    job, content = printed(db, result.case.number)
-    assert PHONE in content
-    assert MASKED_PERSON in content and MASKED_AGENT in content
-    assert PERSON_ID not in content and AGENT_ID not in content
-    assert unmask_log(db) == ["打印受理通知书：手机号"]
-    assert print_store.unmasked(db, job.id)
-
-
-def test_id_masking_off_prints_both_id_numbers_and_masks_the_phone(
-    db: Database, clerk: Session, now: datetime, clock: Callable[[], datetime]
-) -> None:
-    result = take_person(db, clerk, now)
-    assert result.notice is not None
-    settings = Settings({"mask_id": False, "mask_phone": True})
-    printer(db, settings, clock)(clerk, result.notice)
-    job, content = printed(db, result.case.number)
-    assert PERSON_ID in content and AGENT_ID in content
-    assert MASKED_PHONE in content and PHONE not in content
-    assert unmask_log(db) == ["打印受理通知书：证件号"]
+    assert all(shown in content for shown in in_full)
+    assert all(mask in content for mask in masked)
+    assert not any(full in content for full in hidden)
+    assert unmask_log(db) == [logged]
     assert print_store.unmasked(db, job.id)
 
 
 def test_masked_paper_logs_no_unmasking(
-    db: Database, clerk: Session, now: datetime, clock: Callable[[], datetime]
+    db: Database, clerk: Session, taken: IntakeResult, clock: Callable[[], datetime]
 ) -> None:
-    result = take_person(db, clerk, now)
-    assert result.notice is not None
     before = unmask_audits(db)
-    printer(db, Settings(), clock)(clerk, result.notice)
-    job, content = printed(db, result.case.number)
+    _, job, content = print_notice(db, clerk, taken, Settings(), clock)
     assert MASKED_PERSON in content and MASKED_AGENT in content and MASKED_PHONE in content
     assert PERSON_ID not in content and AGENT_ID not in content and PHONE not in content
     assert unmask_log(db) == [] and unmask_audits(db) == before
@@ -149,15 +173,12 @@ def test_masked_paper_logs_no_unmasking(
 
 
 def test_a_full_print_is_logged_as_ctrl_u_logs_an_unmasked_view(
-    db: Database, clerk: Session, now: datetime, clock: Callable[[], datetime]
+    db: Database, clerk: Session, taken: IntakeResult, clock: Callable[[], datetime]
 ) -> None:
-    result = take_person(db, clerk, now)
-    assert result.notice is not None
     before = unmask_audits(db)
-    printer(db, Settings(), clock)(clerk, result.notice, unmask=True)
-    job, content = printed(db, result.case.number)
+    _, job, content = print_notice(db, clerk, taken, Settings(), clock, unmask=True)
     assert PERSON_ID in content and AGENT_ID in content and PHONE in content
-    (entry,) = cases_store.unmask_entries(db, result.case.id)
+    (entry,) = cases_store.unmask_entries(db, taken.case.id)
     assert entry["what"] == "打印受理通知书：证件号、手机号"
     assert (entry["staff_name"], entry["window"], entry["table_name"]) == ("李娜", "3", "cases")
     assert unmask_audits(db) == before + 1

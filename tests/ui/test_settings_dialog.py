@@ -30,13 +30,21 @@ def retype(qtbot: QtBot, editor: QLineEdit, text: str) -> None:
     qtbot.keyClicks(editor, text)
 
 
+def saved_with(
+    qtbot: QtBot, db: Database, now: datetime, path: Path, field: str, value: str
+) -> SettingsDialog:
+    """The supervisor's dialog once ``value`` is typed over ``field`` and 保存 pressed."""
+    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
+    retype(qtbot, dialog.editors[field], value)  # type: ignore[arg-type]
+    dialog.on_save()
+    return dialog
+
+
 def test_a_supervisor_saves_a_new_window_number(
     qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
 ) -> None:
     path = tmp_path / "settings.toml"
-    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
-    retype(qtbot, dialog.editors["window_number"], "12")  # type: ignore[arg-type]
-    dialog.on_save()
+    dialog = saved_with(qtbot, db, now, path, "window_number", "12")
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert load_settings(path, environ={})["window_number"] == "12"
 
@@ -45,9 +53,7 @@ def test_an_invalid_value_is_shown_at_its_field_and_nothing_is_written(
     qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
 ) -> None:
     path = tmp_path / "settings.toml"
-    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
-    retype(qtbot, dialog.editors["working_hours"], "17:00-09:00")  # type: ignore[arg-type]
-    dialog.on_save()
+    dialog = saved_with(qtbot, db, now, path, "working_hours", "17:00-09:00")
     assert dialog.errors.labels["working_hours"].isVisible()
     assert "工作时间" in dialog.errors.labels["working_hours"].text()
     assert not path.exists()
@@ -79,9 +85,7 @@ def test_a_half_day_follow_up_period_is_refused_at_its_field(
     qtbot: QtBot, db: Database, now: datetime, tmp_path: Path
 ) -> None:
     path = tmp_path / "settings.toml"
-    dialog = dialog_for(qtbot, db, now, "zhangwei", path)
-    retype(qtbot, dialog.editors["followup_callback_days"], "0.5")  # type: ignore[arg-type]
-    dialog.on_save()
+    dialog = saved_with(qtbot, db, now, path, "followup_callback_days", "0.5")
     error = dialog.errors.labels["followup_callback_days"]
     assert error.isVisible()
     assert "差评回访时限" in error.text() and "不能填“0.5”这样的半天或小数" in error.text()

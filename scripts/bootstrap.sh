@@ -73,7 +73,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# 3. The virtual environment, reinstalled only when pyproject.toml changes.
+# 3. The fallback fonts for rare name characters (CJK Extensions A–H, GB 18030-2022):
+# 22–51 MB each, so installed from Debian rather than bundled (docs/fonts.md). The
+# paths are the ones counter/printing/font_files.py looks in.
+declare -A font_files=(
+  [/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf]=fonts-babelstone-han
+  [/usr/share/fonts/truetype/hanazono/HanaMinA.ttf]=fonts-hanazono
+  [/usr/share/fonts/truetype/hanazono/HanaMinB.ttf]=fonts-hanazono
+)
+missing=()
+for file in "${!font_files[@]}"; do
+  [ -f "$file" ] || missing+=("${font_files[$file]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing rare-character fonts: $packages"
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
+  else
+    say "缺少生僻字字体，姓名中的生僻字将无法显示和打印。请运行 (rare-character fonts missing):"
+    say "  sudo apt-get install -y $packages"
+    if [ "$mode" = test ]; then exit 1; fi
+  fi
+fi
+
+# 4. The virtual environment, reinstalled only when pyproject.toml changes.
 if [ ! -x "$venv/bin/python" ]; then
   say "creating virtual environment in $venv"
   "$python" -m venv "$venv"

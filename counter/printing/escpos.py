@@ -3,8 +3,10 @@
 Chinese goes as GB18030 after ``FS &`` (Chinese character mode). python-escpos's own
 text path picks Western code pages, so text is sent raw; its Dummy printer builds the
 Code128, QR, image and cut commands. A line holding a character the printer's font
-lacks (outside GBK: rare name characters, emoji) is drawn with the bundled font and
-sent as a raster image instead, so a name is never printed as ``?``.
+lacks (outside GBK: rare name characters such as 䶮 or 𠮷, emoji) is drawn with the
+font chain of counter/printing/fonts.py (the bundled font, then the CJK Extension A–H
+fallbacks) and sent as a raster image instead, so a name is never printed as ``?``
+nor as a box.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-import counter.assets
 from counter.model.notice import Notice
-from counter.model.notice_text import Masking
+from counter.model.notice_text import RATING_NOTE, RATING_TITLE, Masking
 from counter.model.slips import TicketSlip
+from counter.printing import fonts
 
 ESC = b"\x1b"
 GS = b"\x1d"
@@ -80,20 +82,27 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=8)
-def _font(pixels: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(counter.assets.font_path()), pixels, index=0)
+@lru_cache(maxsize=16)
+def _font(path: str, index: int, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, pixels, index=index)
 
 
 def text_image(text: str, dots: int, size: int, align: str) -> Image.Image:
-    """One line drawn in the bundled font, 1-bit, as wide as the printable area."""
-    font = _font(22 * size)
+    """One line, 1-bit, as wide as the printable area: each run in the first font of the
+    chain that has its characters, on one baseline."""
+    pixels = 22 * size
     height = 24 * size + 4
     image = Image.new("1", (dots, height), 1)
     draw = ImageDraw.Draw(image)
-    width = draw.textlength(text, font=font)
-    x = {"left": 0, "center": (dots - width) / 2, "right": dots - width}[align]
-    draw.text((max(0, x), 2), text, font=font, fill=0)
+    pieces = [
+        (_font(str(path), index, pixels), piece) for path, index, piece in fonts.pillow_runs(text)
+    ]
+    width = sum(draw.textlength(piece, font=font) for font, piece in pieces)
+    x = max(0.0, {"left": 0.0, "center": (dots - width) / 2, "right": dots - width}[align])
+    baseline = 2 + round(pixels * 0.95)  # the bundled font's ascent: the fallbacks' differ
+    for font, piece in pieces:
+        draw.text((x, baseline), piece, font=font, fill=0, anchor="ls")
+        x += draw.textlength(piece, font=font)
     return image
 
 
@@ -212,6 +221,14 @@ def receipt_escpos(notice: Notice, paper_mm: int = 80, *, masking: Masking | Non
     if module is not None:
         w.code128(notice.case_number, module)
     w.qr(notice.case_number)
+    if notice.rating_url:
+        # 好差评 (README): every hand-over receipt carries the QR to rate the case, on the
+        # roll as on the A5 receipt; the note says "below", the roll has no right side.
+        w.rule()
+        w.text(RATING_TITLE, align="center", bold=True)
+        w.text(RATING_NOTE.replace("右侧", "下方"))
+        w.qr(notice.rating_url)
+        w.rule()
     w.text("领取人签字：", align="left")
     w.raw(LF * 2)
     return w.finish()

@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from counter.model.identity import mask_id, mask_phone
+from counter.printing import fonts
 from counter.printing.fonts import FONT, register
 
 INK = colors.black
@@ -67,9 +68,11 @@ CENTER = style(10.5, align=TA_CENTER)
 
 def _paragraph(text: str, st: ParagraphStyle) -> Paragraph:
     """Every paragraph is made here: reportlab needs the font registered to parse one,
-    and reading the font file (0.13 s) waits until a document is being made."""
+    and reading the font file (0.13 s) waits until a document is being made. Here too
+    each run of rare characters the style's font lacks gets its fallback font, so a name
+    such as 王䶮 reaches the page and the text layer whole."""
     register()
-    return Paragraph(text, st)
+    return Paragraph(fonts.markup(text, st.fontName), st)
 
 
 def p(text: str, st: ParagraphStyle = BODY) -> Paragraph:
@@ -275,11 +278,11 @@ class RunningHead:
 
     def later(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 9)
         canvas.setFillColor(GREY)
         top = doc.pagesize[1] - doc.topMargin + 8 * mm
-        canvas.drawString(doc.leftMargin, top, f"{self.hall}  {self.title}（续）")
-        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, top, f"编号：{self.number}")
+        fonts.draw_string(canvas, doc.leftMargin, top, f"{self.hall}  {self.title}（续）", 9)
+        right = doc.pagesize[0] - doc.rightMargin
+        fonts.draw_string(canvas, right, top, f"编号：{self.number}", 9, anchor="end")
         canvas.setStrokeColor(RULE)
         canvas.line(doc.leftMargin, top - 2 * mm, doc.pagesize[0] - doc.rightMargin, top - 2 * mm)
         canvas.restoreState()
@@ -287,9 +290,10 @@ class RunningHead:
 
     def _footer(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont(FONT, 9)
         canvas.setFillColor(GREY)
-        canvas.drawCentredString(doc.pagesize[0] / 2, 9 * mm, f"第 {doc.page} 页")
+        fonts.draw_string(
+            canvas, doc.pagesize[0] / 2, 9 * mm, f"第 {doc.page} 页", 9, anchor="middle"
+        )
         canvas.restoreState()
 
 

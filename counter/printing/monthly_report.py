@@ -1,14 +1,15 @@
 """The one-page monthly report: headline figures, two charts, the leading groups.
 
 Charts are reportlab graphics (vector, in the PDF itself), every label in the bundled
-font so nothing falls back to an unembedded Helvetica.
+font so nothing falls back to an unembedded Helvetica; a title's rare characters are
+drawn in the fallback chain (counter/printing/fonts.py), as in every other text.
 """
 
 from __future__ import annotations
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -16,6 +17,7 @@ from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from counter.model.ratings import LEVELS
 from counter.model.statistics import Report, headlines
+from counter.printing import fonts
 from counter.printing.fonts import FONT
 from counter.printing.layout import HALL, RULE, SMALL, TITLE, build, p, style, table
 
@@ -58,7 +60,8 @@ def _drawing(width: float, height: float) -> Drawing:
 
 
 def _title(drawing: Drawing, text: str) -> None:
-    drawing.add(String(0, drawing.height - 12, text, fontName=FONT, fontSize=10))
+    for string in fonts.strings(0, drawing.height - 12, text, 10):
+        drawing.add(string)
 
 
 def _style_axes(chart: VerticalBarChart) -> None:

@@ -40,3 +40,22 @@ def make_notice(kind: NoticeKind, now: datetime, *, received: int = 2, missing: 
         extension_days=10,
         approver="张伟",
     )
+
+
+#: Names with characters outside GBK, one or more from each CJK block the font chain
+#: covers (GB 18030-2022 makes them mandatory). Where a character is known from a real
+#: name or place, that is noted; the others stand for their block.
+RARE_NAMES = (
+    "刘䶮",  # Ext A U+4DAE: 刘䶮, founder of the Southern Han; given names since (BabelStone)
+    "林㚞",  # Ext A U+369E: drawn by HanaMinA only
+    "王𠮷",  # Ext B U+20BB7: the 吉 of surnames written with the longer lower stroke
+    "吴𠁪",  # Ext B U+2006A: drawn by HanaMinB only
+    "周𫖮",  # Ext C U+2B5AE: 顗 simplified, as in 周𫖮 of the Jin dynasty
+    "陈𫟼",  # Ext D U+2B7FC
+    "李𬭛",  # Ext E U+2CB5B
+    "赵𬻔",  # Ext F U+2CED4: drawn by HanaMinB only
+    "孙𱍐",  # Ext H U+31350 (BabelStone)
+    "黄鿓",  # U+9FD3: URO, Unicode 8 (通用规范汉字表), missing from WenQuanYi
+)
+#: A place name with an Ext G character: 𰻞𰻞面 (Shaanxi) in a shop's name.
+RARE_PLACE = "示范市𰻞𰻞面馆"

@@ -26,7 +26,7 @@ from counter.log import printing as log
 from counter.model.print_job import PrintJob
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
-from counter.services.printers import Printer, PrinterError, open_printer
+from counter.services.printers import Printer, PrinterError, open_printer, warning_of
 from counter.services.upkeep import upkeep
 from counter.store.db import connect
 
@@ -38,6 +38,10 @@ BATCH = 20
 #: When each store's next upkeep is due (the spool's first tick: at once).
 _upkeep_due: dict[Path, datetime] = {}
 UPKEEP_RETRY = timedelta(minutes=1)
+#: What each printer last said while taking a job (a thermal roll nearly used up): the
+#: job printed, so it is no job's error, yet the clerk must hear it until a job goes
+#: through without it. Per process, like the spool itself.
+_notes: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def step(service: PrintService, open_target: OpenPrinter, clock: Clock) -> StepR
         return None
     job, payload = claimed
     try:
-        open_target(job.target).send(payload, file_name(job))
+        printer = open_target(job.target)
+        printer.send(payload, file_name(job))
     except PrinterError as exc:
         log.warning("job %s (%s) not printed: %s", job.id, job.title, exc.message)
         service.not_printed(job, exc.message, clock(), permanent=exc.permanent)
@@ -84,7 +89,18 @@ def step(service: PrintService, open_target: OpenPrinter, clock: Clock) -> StepR
         return StepResult(job, False, message)
     service.printed(job, clock())
     log.info("job %s (%s) printed to %s", job.id, job.title, job.target)
-    return StepResult(job, True)
+    note = warning_of(printer)
+    if note:
+        _notes[job.target] = note
+        log.warning("job %s: %s", job.id, note)
+    else:
+        _notes.pop(job.target, None)
+    return StepResult(job, True, note)
+
+
+def printer_notes() -> list[str]:
+    """The printers' standing warnings, for the status line after the jobs' trouble."""
+    return list(_notes.values())
 
 
 def run_due(
@@ -128,7 +144,7 @@ def run_store(
         try:
             service = PrintService(db, settings)
             results = run_due(service, opener(pdf_folder(store_path)), clock)
-            trouble = service.trouble(clock())
+            trouble = "；".join(t for t in (service.trouble(clock()), *printer_notes()) if t)
             _upkeep_if_due(db, Path(store_path), settings, clock())
         finally:
             db.close()

@@ -1,5 +1,6 @@
-"""Where bytes go: a PDF folder, an ESC/POS printer (network, USB, serial), or — registered
-by the UI — a system printer through Qt.
+"""Where bytes go: a PDF folder, an ESC/POS printer (network, USB, serial), or a system
+printer — through CUPS (:mod:`counter.services.cups_printer`) where it is the printing
+system, else through Qt (registered by the UI; Windows).
 
 Every target has one method, ``send``; every failure is a :class:`PrinterError` with a
 Chinese message that tells the clerk what to do. The spool keeps the job and retries;
@@ -22,12 +23,8 @@ from typing import Any, Protocol
 from counter.model.errors import FaultError
 from counter.model.print_job import PrintPayload
 from counter.model.print_target import PrintTarget, TargetKind, parse_target
+from counter.printing import escpos_status
 
-DLE_EOT_PAPER = b"\x10\x04\x04"  # transmit roll paper sensor status
-PAPER_OUT = 0x60
-# Every ESC/POS status byte has bits 1 and 4 set and bits 0 and 7 clear.
-STATUS_FIXED_MASK = 0x93
-STATUS_FIXED_BITS = 0x12
 CONNECT_TIMEOUT = 3.0
 IO_TIMEOUT = 10.0
 STATUS_TIMEOUT = 0.5
@@ -47,6 +44,12 @@ class Printer(Protocol):
 
     def send(self, payload: PrintPayload, name: str) -> None:
         """Print (or store) the document; raise :class:`PrinterError` if it did not."""
+
+
+def warning_of(printer: Printer) -> str:
+    """What the printer said after a job it took that the clerk should still hear
+    (a thermal roll nearly used up); printers that have nothing to say lack it."""
+    return str(getattr(printer, "warning", "") or "")
 
 
 def _needs_escpos(payload: PrintPayload, target: PrintTarget) -> bytes:
@@ -81,11 +84,12 @@ class PdfFolderPrinter:
 
 
 class EscposNetworkPrinter:
-    """Raw TCP (port 9100) with timeouts, asking the paper sensor first where it answers."""
+    """Raw TCP (port 9100) with timeouts, asking cover and paper first where it answers."""
 
     def __init__(self, target: PrintTarget, timeout: float = IO_TIMEOUT) -> None:
         self.target = target
         self.timeout = timeout
+        self.warning = ""
 
     @property
     def where(self) -> str:
@@ -114,8 +118,10 @@ class EscposNetworkPrinter:
             raise PrinterError(f"无法连接小票打印机 {where}：{exc.strerror or exc}") from None
         with sock:
             try:
-                if self._paper_out(sock):
-                    raise PrinterError(f"小票打印机 {where} 缺纸：请装纸，装好后自动续打")
+                status = escpos_status.query(lambda command: self._ask(sock, command))
+                if problem := status.problem(f"小票打印机 {where} "):
+                    raise PrinterError(problem)
+                self.warning = status.warning(f"小票打印机 {where} ")
                 sock.settimeout(self.timeout)
                 sock.sendall(data)
             except TimeoutError:
@@ -128,17 +134,14 @@ class EscposNetworkPrinter:
                 ) from None
 
     @staticmethod
-    def _paper_out(sock: socket.socket) -> bool:
-        """DLE EOT 4; a printer that does not answer in time is taken to have paper."""
+    def _ask(sock: socket.socket, command: bytes) -> bytes | None:
+        """One DLE EOT query; a printer that does not answer in time gives no verdict."""
         sock.settimeout(STATUS_TIMEOUT)
         try:
-            sock.sendall(DLE_EOT_PAPER)
-            answer = sock.recv(1)
+            sock.sendall(command)
+            return sock.recv(16)
         except TimeoutError:
-            return False
-        if not answer or answer[0] & STATUS_FIXED_MASK != STATUS_FIXED_BITS:
-            return False  # not a status byte (some other device answered): no verdict
-        return bool(answer[0] & PAPER_OUT)
+            return None
 
 
 class EscposDevicePrinter:
@@ -147,26 +150,116 @@ class EscposDevicePrinter:
     def __init__(self, target: PrintTarget, make: Callable[[], Any]) -> None:
         self.target = target
         self.make = make
+        self.warning = ""
 
     def send(self, payload: PrintPayload, name: str) -> None:
         data = _needs_escpos(payload, self.target)
         label = self.target.description
         device = self.make()
         try:
-            device.open()
-            device._raw(data)
-        except Exception as exc:  # python-escpos raises its own and the drivers' errors
-            raise PrinterError(f"{label}无法打印：{exc}。请检查连接线和电源") from None
+            try:
+                device.open()
+            except Exception as exc:  # python-escpos wraps the drivers' errors in its own
+                raise device_error(self.target, exc) from None
+            _use_device_endpoints(device)
+            status = escpos_status.query(lambda command: _device_ask(device, command))
+            if problem := status.problem(f"{label} "):
+                raise PrinterError(problem)
+            self.warning = status.warning(f"{label} ")
+            try:
+                device._raw(data)
+            except Exception as exc:
+                raise PrinterError(
+                    f"向{label}发送中断：{exc}。请检查连接线和电源，稍后自动重试"
+                ) from None
         finally:
             with contextlib.suppress(Exception):  # closing a device that never opened
                 device.close()
+
+
+_DENIED = ("errno 13", "access denied", "permission denied", "insufficient permissions")
+_ABSENT = ("errno 2", "errno 19", "not found", "no such file", "no such device", "not plugged")
+
+
+def device_error(target: PrintTarget, exc: BaseException) -> PrinterError:
+    """A USB or serial printer that would not open, said so the clerk knows who acts.
+
+    Missing rights and a missing USB library are fixed by the IT desk, not by waiting:
+    permanent, so the job waits for 立即重试 instead of retrying all day. A printer that
+    is unplugged or off comes back by itself: retried after the backoff.
+    """
+    label = target.description
+    text = str(exc).lower()
+    if any(word in text for word in _DENIED):
+        return PrinterError(
+            f"没有权限访问{label}：请信息科为本机开通打印机权限（Linux 上为 udev 规则或 "
+            "lp/dialout 用户组），之后点“立即重试”",
+            permanent=True,
+        )
+    if "no backend" in text:
+        return PrinterError(
+            f"本机缺少 USB 驱动库 libusb，无法使用{label}：请联系信息科安装", permanent=True
+        )
+    if any(word in text for word in _ABSENT):
+        where = "厂商号:产品号" if target.kind is TargetKind.ESCPOS_USB else "串口名"
+        return PrinterError(
+            f"找不到{label}：请检查打印机电源和连接线，并核对设置中的{where}；接好后自动续打"
+        )
+    return PrinterError(f"{label}无法打开：{exc}。请检查连接线和电源，稍后自动重试")
+
+
+def _use_device_endpoints(device: Any) -> None:
+    """Point a python-escpos ``Usb`` at the printer's own bulk endpoints.
+
+    python-escpos assumes OUT 0x01 / IN 0x82; many Chinese thermal printers use other
+    numbers (0x02/0x81, 0x03/0x81), and writing to an endpoint that does not exist fails
+    every job. The interface descriptor says which they are; anything else is left as is.
+    """
+    port = getattr(device, "device", None)
+    if port is None or not hasattr(port, "get_active_configuration"):
+        return  # a serial port, or nothing to ask
+    try:
+        import usb.util
+
+        interface = port.get_active_configuration()[(0, 0)]
+        for endpoint in interface:
+            address = endpoint.bEndpointAddress
+            if usb.util.endpoint_type(endpoint.bmAttributes) != usb.util.ENDPOINT_TYPE_BULK:
+                continue
+            if usb.util.endpoint_direction(address) == usb.util.ENDPOINT_OUT:
+                device.out_ep = address
+            else:
+                device.in_ep = address
+    except Exception:  # an odd descriptor: keep python-escpos's defaults
+        return
+
+
+def _device_ask(device: Any, command: bytes) -> bytes | None:
+    """One DLE EOT query on an open USB or serial printer, waiting ``STATUS_TIMEOUT``;
+    a one-way cable or a printer that stays silent gives no verdict."""
+    try:
+        device._raw(command)
+        port = device.device
+        if hasattr(port, "in_waiting"):  # pyserial
+            before = port.timeout
+            port.timeout = STATUS_TIMEOUT
+            try:
+                return bytes(port.read(16))
+            finally:
+                port.timeout = before
+        return bytes(port.read(device.in_ep, 16, int(STATUS_TIMEOUT * 1000)))
+    except Exception:
+        return None
 
 
 def _usb(target: PrintTarget) -> Any:
     from escpos.printer import Usb
 
     if not Usb.is_usable():
-        raise PrinterError(f"本机未安装{target.description}所需的 pyusb，请联系信息科")
+        raise PrinterError(
+            f"本机未安装{target.description}所需的 pyusb：请联系信息科重新安装本程序",
+            permanent=True,
+        )
     return Usb(target.vendor, target.product, timeout=int(IO_TIMEOUT * 1000))
 
 
@@ -174,7 +267,10 @@ def _serial(target: PrintTarget) -> Any:
     from escpos.printer import Serial
 
     if not Serial.is_usable():
-        raise PrinterError(f"本机未安装{target.description}所需的 pyserial，请联系信息科")
+        raise PrinterError(
+            f"本机未安装{target.description}所需的 pyserial：请联系信息科重新安装本程序",
+            permanent=True,
+        )
     return Serial(target.address, baudrate=target.port, timeout=IO_TIMEOUT)
 
 
@@ -183,7 +279,8 @@ _registered: dict[TargetKind, Factory] = {}
 
 
 def register_target(kind: TargetKind, factory: Factory) -> None:
-    """The UI registers the Qt system printer here (only it may import Qt)."""
+    """The UI registers the Qt system printer here (only it may import Qt); it is used
+    where CUPS is not (Windows), CUPS printing needing no Qt at all."""
     _registered[kind] = factory
 
 
@@ -193,6 +290,11 @@ def open_printer(text: str, default_folder: Path) -> Printer:
         target = parse_target(text)
     except ValueError as exc:
         raise PrinterError(f"打印机设置“{text}”无效：{exc}") from None
+    if target.kind is TargetKind.QT:
+        from counter.services import cups_printer
+
+        if cups_printer.available():  # the vector PDF to CUPS, followed to its end
+            return cups_printer.CupsPrinter(target)
     if target.kind in _registered:
         return _registered[target.kind](target)
     if target.kind is TargetKind.PDF:

@@ -41,6 +41,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--page", type=int, default=0, help="截图时显示第几个页面（从 0 起）")
     parser.add_argument("--query", default="", help="截图时在事项目录中输入的查询")
+    parser.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="与 --screenshot 同用：保存刚绘出的登录对话框（用于启动计时）",
+    )
+    parser.add_argument(
+        "--demo-sign-in",
+        action="store_true",
+        help="以演示值班长身份经登录对话框登录，输出从按下登录到主窗口绘出的时间"
+        "（与 --screenshot 同用时保存主窗口后退出）",
+    )
     station = parser.add_mutually_exclusive_group()
     station.add_argument(
         "--kiosk", action="store_true", help="取号机模式：全屏取号、绿色通道、预约签到（无需登录）"
@@ -70,23 +81,6 @@ def missing_library_message(error: ImportError) -> str | None:
     return None
 
 
-def import_sqlite_utils_lean() -> None:
-    """Import sqlite-utils without numpy and pandas: it imports them when installed
-    (numpy is, for pyqtgraph) only to map their scalar types to column types, for values
-    Counter never stores. That was 0.1–0.2 s of every start; pyqtgraph still gets numpy
-    when the statistics page first draws, since they are hidden only for this import."""
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in hidden:
-            del sys.modules[name]
-
-
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     if words and words[0] in ("backup", "restore", "audit"):
@@ -97,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     to_stderr(args.verbose)  # the log file joins once the data folder is known
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    import_sqlite_utils_lean()
     try:
         from counter.ui.application import run
     except ImportError as exc:

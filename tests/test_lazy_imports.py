@@ -129,5 +129,52 @@ def test_stations_start_without_them_nor_the_centrals_client(tmp_path: Path, sta
     )
     # A counter working alone: its queue is the store's own, so not even the wire
     # protocol's pydantic models are loaded (an enrolled one loads them to reach the
-    # central); numpy stays out too (counter.app.import_sqlite_utils_lean).
+    # central); numpy stays out too (counter.ui.application.import_sqlite_utils_lean).
+    assert stages["painted"] == [], stages
+
+
+#: The sign-in dialog paints before the store opens: none of these by then (only the
+#: station's settings file is read, through counter.services.station_file).
+NOT_BEFORE_SIGN_IN = (
+    "sqlite_utils",
+    "argon2",
+    "cryptography",
+    "counter.services.bootstrap",
+    "counter.services.session",
+    "counter.services.settings_service",
+    "counter.services.staff_service",
+    "counter.store.db",
+    "counter.store.outbox",
+    "counter.ui.main_window",
+    "counter.ui.queue_panel",
+)
+
+
+def test_the_sign_in_dialog_paints_before_the_store_and_the_window_load(tmp_path: Path) -> None:
+    """The clerk's first window, on the real start-up path: what is loaded when the
+    store starts opening, which is after the dialog is painted and saved."""
+    stages = run_python(
+        f"""
+        import sys
+        from counter.ui import application
+        opening = application.open_desktop_store
+
+        def open_desktop_store(*args, **kwargs):
+            loaded("painted")
+            stages["before the store"] = sorted(
+                m for m in sys.modules if m.startswith({NOT_BEFORE_SIGN_IN!r})
+            )
+            return opening(*args, **kwargs)
+
+        application.open_desktop_store = open_desktop_store
+        from counter.app import main
+        shot = {str(tmp_path / "sign-in.png")!r}
+        assert main(["--sign-in", "--screenshot", shot]) == 0
+        from pathlib import Path
+        stages["saved"] = [str(Path(shot).exists())]
+        """,
+        tmp_path,
+    )
+    assert stages["saved"] == ["True"], stages
+    assert stages["before the store"] == [], stages
     assert stages["painted"] == [], stages

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from counter.assets import demo_catalog_text
 from counter.log import store as log
-from counter.model.catalog_file import parse_catalog
 from counter.model.staff import Role, Staff, hash_password
 from counter.store import (
     backup,
@@ -85,6 +83,10 @@ def prepare_store(db: Database, now: datetime) -> None:
         count = holidays.seed_from_package(db, now)
         log.info("seeded %d holiday rows from chinesecalendar", count)
     if catalog_store.current_version(db) is None:
+        # Only a new store reads the demo catalog: its parser (and stdnum) load then.
+        from counter.assets import demo_catalog_text
+        from counter.model.catalog_file import parse_catalog
+
         catalog = parse_catalog(demo_catalog_text())
         catalog_store.save_catalog(db, catalog, source="demo", now=now)
         log.info("seeded demo catalog %s (%d items)", catalog.version, len(catalog.items))

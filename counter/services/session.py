@@ -67,12 +67,32 @@ def sign_in(db: Database, login: str, password: str, window: str, now: datetime)
     """Check every field. A wrong password and an unknown login get the same answer, and
     five of either in a row refuse the login for a while (:mod:`counter.model.lockout`);
     each refusal past the fields is in the audit log with the login typed, never the
-    password. A specialist (帮代办专员, out on visits) may leave the window empty."""
+    password. A specialist (帮代办专员, out on visits) may leave the window empty.
+
+    The sign-in dialog takes the same three steps apart (:func:`start_sign_in`,
+    :meth:`PasswordCheck.verify` on a worker thread, :func:`finish_sign_in`), so the
+    password hashing does not stop the window painting; this is all three at once."""
+    return finish_sign_in(db, start_sign_in(db, login, password, window, now))
+
+
+def start_sign_in(
+    db: Database, login: str, password: str, window: str, now: datetime
+) -> PasswordCheck:
+    """The fields checked and the account read, on the store's own thread; a login
+    refused for now is recorded and raised here, before any hashing."""
     login = check_login(login)
     window = check_window(window) if window.strip() else ""
     if not password:
         raise ValidationError("password", "请输入密码")
-    staff = check_password(db, login, password, now, window=window)
+    return start_password_check(db, login, password, now, window=window, key=True)
+
+
+def finish_sign_in(db: Database, check: PasswordCheck) -> Session:
+    """After :meth:`PasswordCheck.verify` (run here if it has not been): the try
+    counted or the count reset, the window and the account's standing checked, and
+    the session whose ops the outbox signs."""
+    staff = finish_password_check(db, check)
+    login, window, now = check.login, check.window, check.now
     if not window and staff.role is not Role.SPECIALIST:
         check_window(window)  # raises: everyone else signs in at a window
     try:
@@ -81,11 +101,46 @@ def sign_in(db: Database, login: str, password: str, window: str, now: datetime)
         reason = "inactive" if not staff.active else "certificate"
         _refused(db, None, "sign_in_refused", login, staff, reason, now, window=window)
         raise
-    session = Session(
-        staff=staff, window=window, signed_in_at=now, key=signing_key(staff, password)
-    )
+    session = Session(staff=staff, window=window, signed_in_at=now, key=check.staff_key)
     outbox.act_as(db, session.acting)
     return session
+
+
+@dataclass
+class PasswordCheck:
+    """One try of a password, read from the store but not yet checked.
+
+    Checking it is argon2 hashing, 0.1–0.16 s (twice that when her signing key is
+    derived too): :meth:`verify` touches no store and no widget, so the sign-in dialog
+    and the screen lock run it on a worker thread while the window stays painted. What
+    the store learns from the try is written by :func:`finish_password_check`, on the
+    store's thread, exactly as a check made in one go would write it."""
+
+    login: str
+    password: str = field(repr=False)
+    now: datetime
+    staff: Staff | None
+    failures: Failures
+    who: Session | None = None
+    event: str = "sign_in_refused"
+    wrong: str = WRONG_LOGIN_OR_PASSWORD
+    window: str = ""
+    #: Derive her signing key as well (at sign-in; the screen lock keeps the session's).
+    key: bool = False
+    matched: bool | None = None
+    staff_key: StaffKey | None = field(default=None, repr=False)
+
+    def verify(self) -> PasswordCheck:
+        """The slow part, safe on any thread: the hash compared (a decoy's for a login
+        that does not exist, so both take as long) and, when it matches, her key."""
+        if self.staff is None:
+            password_matches(_decoy_hash(), self.password)
+            self.matched = False
+        else:
+            self.matched = password_matches(self.staff.password_hash, self.password)
+            if self.matched and self.key:
+                self.staff_key = signing_key(self.staff, self.password)
+        return self
 
 
 def check_password(
@@ -102,24 +157,52 @@ def check_password(
     """``login``'s account, if ``password`` is its own and the login is not refused for
     now; the tries counted and every refusal recorded (by ``who`` when someone is signed
     in: the screen lock), before it is raised. The right password resets the count."""
+    check = start_password_check(
+        db, login, password, now, who=who, event=event, wrong=wrong, window=window
+    )
+    return finish_password_check(db, check)
+
+
+def start_password_check(
+    db: Database,
+    login: str,
+    password: str,
+    now: datetime,
+    *,
+    who: Session | None = None,
+    event: str = "sign_in_refused",
+    wrong: str = WRONG_LOGIN_OR_PASSWORD,
+    window: str = "",
+    key: bool = False,
+) -> PasswordCheck:
+    """The first step of :func:`check_password`: a login refused for now is recorded
+    and raised at once (its password is not checked at all)."""
     failures = sign_in_failures.get(db, login)
     staff = staff_store.find_by_login(db, login)
     until = failures.locked_until
     if until is not None and now < until:
         _refused(db, who, event, login, staff, "locked", now, window=window, until=iso(until))
         raise SignInLockedError(until)
-    if staff is None:
-        password_matches(_decoy_hash(), password)  # as long as checking a real one
-    if staff is None or not password_matches(staff.password_hash, password):
-        failed = failures.after_failure(now)
+    return PasswordCheck(login, password, now, staff, failures, who, event, wrong, window, key)
+
+
+def finish_password_check(db: Database, check: PasswordCheck) -> Staff:
+    """The last step of :func:`check_password`, after :meth:`PasswordCheck.verify`."""
+    if check.matched is None:
+        check.verify()
+    staff, login, now, window = check.staff, check.login, check.now, check.window
+    if staff is None or not check.matched:
+        failed = check.failures.after_failure(now)
         reason = "unknown_login" if staff is None else "password"
         locked = failed.locked_until
         extra = {"until": iso(locked)} if locked is not None else {}
-        _refused(db, who, event, login, staff, reason, now, failed, window=window, **extra)
+        _refused(
+            db, check.who, check.event, login, staff, reason, now, failed, window=window, **extra
+        )
         if locked is not None:  # the fifth: refused from now on, for a while
             raise SignInLockedError(locked)
-        raise ValidationError("password", wrong)
-    if failures.count:
+        raise ValidationError("password", check.wrong)
+    if check.failures.count:
         with immediate(db):
             sign_in_failures.clear(db, login)
     return staff

@@ -1,8 +1,16 @@
-"""The composition root: font, translations, store, services, sign-in, main window."""
+"""The composition root: font, translations, store, services, sign-in, main window.
+
+The clerk's first painted window is the sign-in dialog (issue 28): before it paints,
+only Qt, the settings file and the dialog are loaded; the store opens right after it
+is painted, while she types, and the rest of what the main window needs is imported a
+module at a time in the gaps between her keys. Her password is checked on a worker
+thread (counter.ui.sign_in) and the main window paints before its other pages are
+built or its background work starts (counter.ui.main_window)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -10,42 +18,80 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
-from sqlite_utils import Database
 
 from counter.log import desktop_log_dir, to_file
 from counter.log import ui as log
 from counter.model.errors import CounterError
-from counter.model.staff import Role
-from counter.services.bootstrap import (
-    DB_FILE,
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    config_file,
-    data_dir,
-    open_counter_store,
-    published_settings,
-)
-from counter.services.settings_service import SettingsService
 from counter.ui import safety_net
 from counter.ui.fonts import install_font
 from counter.ui.product import PRODUCT_NAME, use_locale
 
 # What a page, a station or an action needs is imported where it is built: the kiosk and
 # the board start without the window's pages, the window without the stations' screens,
-# and reportlab, pypinyin, pyqtgraph, httpx come with the first print, catalog search,
-# statistics or sync (tests/test_lazy_imports.py; benchmarks/bench_startup.py).
+# the sign-in dialog without the store, and reportlab, pypinyin, pyqtgraph, httpx come
+# with the first print, catalog search, statistics or sync (tests/test_lazy_imports.py;
+# benchmarks/bench_startup.py).
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from counter.model.giftpack import GiftPackLine
     from counter.model.queue import Ticket
-    from counter.services.intake_service import IntakeResult
+    from counter.model.settings import Settings
+    from counter.services.calendar_service import CalendarService
+    from counter.services.cases_service import CasesService
+    from counter.services.catalog_service import CatalogService
+    from counter.services.intake_service import IntakeResult, IntakeService
     from counter.services.print_service import PrintService
     from counter.services.session import Session
+    from counter.services.settings_service import SettingsService
+    from counter.services.visits_service import VisitsService
+    from counter.ui.document_printer import DocumentPrinter
     from counter.ui.intake_page import IntakePage
-    from counter.ui.main_window import MainWindow
+    from counter.ui.main_window import MainWindow, PageSlot
+    from counter.ui.notice_printing import NoticePrinter
+    from counter.ui.print_spool import PrintSpool
     from counter.ui.queue_panel import QueuePanel
     from counter.ui.sign_in import SignInDialog
+
+#: What the main window and the sign-in need, imported one module per turn of the event
+#: loop once the sign-in dialog is painted and the store open: the clerk's typing is
+#: delayed by one module at most, and 登录 finds them loaded.
+WARM_UP = (
+    "counter.services.session",
+    "counter.services.staff_service",
+    "counter.ui.main_window",
+    "counter.ui.trust",
+    "counter.ui.sync_worker",
+    "counter.services.queue_access",
+    "counter.ui.queue_panel",
+    "counter.services.calendar_service",
+    "counter.services.catalog_service",
+    "counter.services.intake_service",
+    "counter.services.visits_service",
+    "counter.ui.print_queue_page",
+    "counter.ui.notice_printing",
+    "counter.ui.document_printer",
+    "counter.ui.real_accounts",
+)
+
+
+def import_sqlite_utils_lean() -> None:
+    """Import sqlite-utils without numpy and pandas: it imports them when installed
+    (numpy is, for pyqtgraph) only to map their scalar types to column types, for values
+    Counter never stores. That was 0.1–0.2 s of every start; pyqtgraph still gets numpy
+    when the statistics page first draws, since they are hidden only for this import."""
+    if "sqlite_utils" in sys.modules:
+        return
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
 
 
 def make_application(argv: list[str] | None = None, locale: str = "zh_CN") -> QApplication:
@@ -61,117 +107,231 @@ def make_application(argv: list[str] | None = None, locale: str = "zh_CN") -> QA
     return app
 
 
+class Printing:
+    """A window's print service and spool, started the first time a page needs them or
+    just after the window's first paint, whichever comes first (the spool's start
+    registers printers and requeues a crash's leftovers: not needed to paint)."""
+
+    def __init__(
+        self, db: Database, settings: SettingsService, clock: Callable[[], datetime]
+    ) -> None:
+        self.db, self.settings, self.clock = db, settings, clock
+        self.started: tuple[PrintService, PrintSpool] | None = None
+        self.on_start: list[Callable[[PrintService, PrintSpool], None]] = []
+
+    def __call__(self) -> tuple[PrintService, PrintSpool]:
+        if self.started is None:
+            from counter.ui.print_queue_page import start_spool
+
+            self.started = start_spool(self.db, self.settings, self.clock)
+            for told in self.on_start:
+                told(*self.started)
+        return self.started
+
+    def when_started(self, told: Callable[[PrintService, PrintSpool], None]) -> None:
+        if self.started is not None:
+            told(*self.started)
+        else:
+            self.on_start.append(told)
+
+
 def build_pages(
     db: Database,
     session: Session,
     settings: SettingsService,
     clock: Callable[[], datetime],
     store_path: Path,
-) -> list[QWidget]:
+    printing: Printing | None = None,
+) -> list[PageSlot]:
     """Only pages that work, in sidebar order; later capabilities add theirs here.
 
-    Pages a role cannot use are left out of its sidebar; the services refuse them anyway.
+    Each is a slot the main window builds when it is first shown, so its module, its
+    services and its first query wait until then. Pages a role cannot use are left out
+    of its sidebar; the services refuse them anyway.
     """
-    from counter.services.calendar_service import CalendarService
-    from counter.services.cases_service import CasesService
-    from counter.services.catalog_service import CatalogService
-    from counter.services.credit_service import CreditListService
-    from counter.services.giftpack_service import GIFTPACK_ROLES, GiftPackService
-    from counter.services.intake_service import INTAKE_ROLES, IntakeService
-    from counter.services.queue_access import open_queue, queue_for_reading
-    from counter.services.queue_service import QUEUE_ROLES
-    from counter.services.ratings_service import RatingsService
-    from counter.services.sync_service import SyncService
-    from counter.services.visits_service import VISIT_ROLES, VisitsService
-    from counter.ui.cases_page import CasesPage
-    from counter.ui.catalog_page import CatalogPage
-    from counter.ui.credit_list_page import CreditListPage
-    from counter.ui.document_printer import DocumentPrinter
-    from counter.ui.followups_page import FollowUpsPage
-    from counter.ui.giftpack_page import GiftPackPage
-    from counter.ui.holidays_page import HolidaysPage
-    from counter.ui.intake_page import IntakePage
-    from counter.ui.notice_printing import NoticePrinter
-    from counter.ui.print_queue_page import build_print_queue_page
-    from counter.ui.queue_panel import QueuePanel
-    from counter.ui.statistics_page import StatisticsPage
-    from counter.ui.sync_page import SyncPage
-    from counter.ui.visits_page import VisitsPage
+    import functools
 
-    catalog = CatalogService(db)
-    calendar = CalendarService(db, settings.settings.working_hours)
-    intake = IntakeService(db, catalog, calendar, settings.settings)
-    cases = CasesService(db, intake, calendar, settings.settings)
-    print_queue = build_print_queue_page(db, session, settings, clock)
-    print_notice = NoticePrinter(
-        print_queue.service, print_queue.spool, lambda: settings.settings, clock, cases
-    )
-    print_document = DocumentPrinter(print_queue.service, print_queue.spool, clock)
-    visits = VisitsService(db, catalog, settings.settings)
-    pages: list[QWidget] = []
-    panel: QueuePanel | None = None
-    # A specialist signed in without a window (out on visits) has no queue to call.
-    if (session.staff.role in QUEUE_ROLES or session.staff.role is Role.ADMIN) and session.window:
-        panel = QueuePanel(
+    from counter.model.staff import Role
+    from counter.services.giftpack_service import GIFTPACK_ROLES
+    from counter.services.intake_service import INTAKE_ROLES
+    from counter.services.queue_service import QUEUE_ROLES
+    from counter.services.visits_service import VISIT_ROLES
+    from counter.ui.main_window import PageSlot
+
+    printing = printing or Printing(db, settings, clock)
+    once = functools.cache
+    role = session.staff.role
+
+    @once
+    def catalog() -> CatalogService:
+        from counter.services.catalog_service import CatalogService
+
+        return CatalogService(db)
+
+    @once
+    def calendar() -> CalendarService:
+        from counter.services.calendar_service import CalendarService
+
+        return CalendarService(db, settings.settings.working_hours)
+
+    @once
+    def intake() -> IntakeService:
+        from counter.services.intake_service import IntakeService
+
+        return IntakeService(db, catalog(), calendar(), settings.settings)
+
+    @once
+    def cases() -> CasesService:
+        from counter.services.cases_service import CasesService
+
+        return CasesService(db, intake(), calendar(), settings.settings)
+
+    @once
+    def visits() -> VisitsService:
+        from counter.services.visits_service import VisitsService
+
+        return VisitsService(db, catalog(), settings.settings)
+
+    @once
+    def print_notice() -> NoticePrinter:
+        from counter.ui.notice_printing import NoticePrinter
+
+        service, spool = printing()
+        return NoticePrinter(service, spool, lambda: settings.settings, clock, cases())
+
+    @once
+    def print_document() -> DocumentPrinter:
+        from counter.ui.document_printer import DocumentPrinter
+
+        service, spool = printing()
+        return DocumentPrinter(service, spool, clock)
+
+    def queue_panel() -> QWidget:
+        from counter.services.queue_access import open_queue, queue_for_reading
+        from counter.ui.queue_panel import QueuePanel
+
+        return QueuePanel(
             open_queue(db, settings.settings),
             session,
             clock,
             open_reader=lambda: queue_for_reading(store_path, settings.settings),
         )
-        pages.append(panel)
-    if session.staff.role in INTAKE_ROLES or session.staff.role is Role.ADMIN:
-        intake_page = IntakePage(
-            intake,
+
+    def intake_page() -> QWidget:
+        from counter.ui.intake_page import IntakePage
+
+        return IntakePage(
+            intake(),
             session,
             settings.settings,
             clock,
-            print_notice=print_notice,
-            drafts=visits.open_drafts,
+            print_notice=print_notice(),
+            drafts=visits().open_drafts,
         )
-        if panel is not None:
-            link_serving_ticket(panel, intake_page, session, clock)
-        pages.append(intake_page)
-    if session.staff.role in VISIT_ROLES or session.staff.role is Role.ADMIN:
-        pages.append(VisitsPage(visits, session, clock, print_document=print_document))
-    if session.staff.role in GIFTPACK_ROLES or session.staff.role is Role.ADMIN:
-        packs = GiftPackService(db, settings.settings, giftpack_contents(print_queue.service))
-        pages.append(
-            GiftPackPage(
-                packs,
-                session,
-                clock,
-                print_document=print_document,
-                mask=settings.settings["mask_id"],
-            )
+
+    def visits_page() -> QWidget:
+        from counter.ui.visits_page import VisitsPage
+
+        return VisitsPage(visits(), session, clock, print_document=print_document())
+
+    def giftpack_page() -> QWidget:
+        from counter.services.giftpack_service import GiftPackService
+        from counter.ui.giftpack_page import GiftPackPage
+
+        service, _ = printing()
+        packs = GiftPackService(db, settings.settings, giftpack_contents(service))
+        return GiftPackPage(
+            packs,
+            session,
+            clock,
+            print_document=print_document(),
+            mask=settings.settings["mask_id"],
         )
-    pages += [
-        CasesPage(
-            cases,
+
+    def cases_page() -> QWidget:
+        from counter.ui.cases_page import CasesPage
+
+        service, _ = printing()
+        return CasesPage(
+            cases(),
             session,
             settings.settings,
             clock,
-            print_notice=print_notice,
-            print_jobs=print_queue.service.jobs_for,
-        ),
-        print_queue,
-        CatalogPage(catalog),
-    ]
-    ratings = RatingsService(db, calendar, settings.settings)
-    pages.append(
-        FollowUpsPage(ratings, session, clock, yellow_share=settings.settings["light_yellow_share"])
-    )
+            print_notice=print_notice(),
+            print_jobs=service.jobs_for,
+        )
+
+    def print_queue_page() -> QWidget:
+        from counter.ui.print_queue_page import PrintQueuePage
+
+        service, spool = printing()
+        return PrintQueuePage(service, session, spool, clock)
+
+    def catalog_page() -> QWidget:
+        from counter.ui.catalog_page import CatalogPage
+
+        return CatalogPage(catalog())
+
+    def followups_page() -> QWidget:
+        from counter.services.ratings_service import RatingsService
+        from counter.ui.followups_page import FollowUpsPage
+
+        ratings = RatingsService(db, calendar(), settings.settings)
+        share = settings.settings["light_yellow_share"]
+        return FollowUpsPage(ratings, session, clock, yellow_share=share)
+
     store_file = db.execute("PRAGMA database_list").fetchone()[2]
-    if session.staff.role in (Role.SUPERVISOR, Role.ADMIN) and store_file:
-        pages.append(StatisticsPage(Path(store_file), session, lambda: settings.settings, clock))
-    if session.staff.role in (Role.SUPERVISOR, Role.ADMIN):
-        pages.append(HolidaysPage(calendar, session, clock))
-        pages.append(CreditListPage(CreditListService(db), session, clock))
-        pages.append(
-            SyncPage(SyncService(db), session, clock, default_url=settings.settings["central_url"])
-        )
-    if session.staff.role is Role.SPECIALIST:  # she lands on her visits, not on 叫号
-        pages.sort(key=lambda page: not isinstance(page, VisitsPage))
-    return pages
+
+    def statistics_page() -> QWidget:
+        from counter.ui.statistics_page import StatisticsPage
+
+        return StatisticsPage(Path(store_file), session, lambda: settings.settings, clock)
+
+    def holidays_page() -> QWidget:
+        from counter.ui.holidays_page import HolidaysPage
+
+        return HolidaysPage(calendar(), session, clock)
+
+    def credit_page() -> QWidget:
+        from counter.services.credit_service import CreditListService
+        from counter.ui.credit_list_page import CreditListPage
+
+        return CreditListPage(CreditListService(db), session, clock)
+
+    def sync_page() -> QWidget:
+        from counter.services.sync_service import SyncService
+        from counter.ui.sync_page import SyncPage
+
+        url = settings.settings["central_url"]
+        return SyncPage(SyncService(db), session, clock, default_url=url)
+
+    # The titles are the pages' own (each class's ``title``), written here so that the
+    # sidebar needs no page module loaded.
+    slots: list[PageSlot] = []
+    # A specialist signed in without a window (out on visits) has no queue to call.
+    if (role in QUEUE_ROLES or role is Role.ADMIN) and session.window:
+        slots.append(PageSlot("叫号", "queue", queue_panel))
+    if role in INTAKE_ROLES or role is Role.ADMIN:
+        slots.append(PageSlot("受理", "intake", intake_page))
+    if role in VISIT_ROLES or role is Role.ADMIN:
+        slots.append(PageSlot("上门走访", "visits", visits_page))
+    if role in GIFTPACK_ROLES or role is Role.ADMIN:
+        slots.append(PageSlot("大礼包领取", "giftpack", giftpack_page))
+    slots += [
+        PageSlot("办件", "cases", cases_page),
+        PageSlot("打印队列", "print_queue", print_queue_page),
+        PageSlot("事项目录", "catalog", catalog_page),
+        PageSlot("整改与诉求", "followups", followups_page),
+    ]
+    if role in (Role.SUPERVISOR, Role.ADMIN) and store_file:
+        slots.append(PageSlot("统计", "statistics", statistics_page))
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        slots.append(PageSlot("节假日表", "holidays", holidays_page))
+        slots.append(PageSlot("失信名单", "credit_list", credit_page))
+        slots.append(PageSlot("数据同步", "sync", sync_page))
+    if role is Role.SPECIALIST:  # she lands on her visits, not on 叫号
+        slots.sort(key=lambda slot: slot.name != "visits")
+    return slots
 
 
 def giftpack_contents(service: PrintService) -> tuple[GiftPackLine, ...]:
@@ -216,39 +376,59 @@ def build_main_window(
     store_path: str,
     clock: Callable[[], datetime],
 ) -> MainWindow:
-    from counter.ui.intake_page import IntakePage
+    """The signed-in person's window, its landing page built and the rest as slots. A
+    page built later is wired up then (``wire``); the sync agent and the print spool
+    start just after the first paint, and ``window.sync_agent`` is set at once."""
     from counter.ui.main_window import MainWindow
-    from counter.ui.print_queue_page import PrintQueuePage
-    from counter.ui.queue_panel import QueuePanel
-    from counter.ui.sync_page import SyncPage
     from counter.ui.sync_worker import SyncAgent
     from counter.ui.trust import attach_trust
 
-    pages = build_pages(db, session, settings, clock, Path(store_path))
+    agent = SyncAgent(
+        Path(store_path), clock, interval_ms=1000 * settings.settings["sync_interval"]
+    )
+    printing = Printing(db, settings, clock)
+
+    def wire(window: MainWindow, name: str, page: QWidget) -> None:
+        """What a page is connected to, whenever it is built."""
+        if name == "intake":
+            page.case_saved.connect(agent.kick)  # type: ignore[attr-defined]
+            row = window.pages.row("queue")
+            if row is not None:
+                panel = window.pages[row]
+                link_serving_ticket(panel, page, session, clock)  # type: ignore[arg-type]
+        elif name == "sync":
+            agent.state_changed.connect(page.on_state_changed)  # type: ignore[attr-defined]
+            page.enrolled.connect(agent.kick)  # type: ignore[attr-defined]
+            if window.sync_state is not None:  # the agent has reported before
+                page.on_state_changed(*window.sync_state)  # type: ignore[attr-defined]
+
+    pages = build_pages(db, session, settings, clock, Path(store_path), printing)
     window = MainWindow(
         session,
         pages,
         settings=settings,
         store_path=store_path,
         hall_name=settings.settings["hall_name"],
+        page_built=wire,
     )
-    agent = SyncAgent(
-        Path(store_path),
-        clock,
-        interval_ms=1000 * settings.settings["sync_interval"],
-        parent=window,
-    )
+    agent.setParent(window)
     agent.state_changed.connect(window.show_sync_state)
-    for page in pages:
-        if isinstance(page, PrintQueuePage):
-            page.spool.state_changed.connect(window.show_printer_state)
-        if isinstance(page, SyncPage):
-            agent.state_changed.connect(page.on_state_changed)
-            page.enrolled.connect(agent.kick)
-        if isinstance(page, IntakePage):
-            page.case_saved.connect(agent.kick)
     window.sync_agent = agent
-    panel = next((p for p in pages if isinstance(p, QueuePanel)), None)
+
+    def spool_started(_service: PrintService, spool: PrintSpool) -> None:
+        spool.setParent(window)  # stopped with the window's other background work
+        spool.state_changed.connect(window.show_printer_state)
+
+    printing.when_started(spool_started)
+
+    def queue_row() -> int | None:
+        return window.pages.row("queue")
+
+    def in_hand() -> str:
+        row = queue_row()
+        panel = window.pages.built(row) if row is not None else None
+        return ticket_in_hand(panel)  # type: ignore[arg-type]
+
     attach_trust(
         window,
         db,
@@ -256,12 +436,17 @@ def build_main_window(
         clock,
         lock_minutes=settings.settings["lock_minutes"],
         store_path=Path(store_path),
-        in_hand=lambda: ticket_in_hand(panel),
+        in_hand=in_hand,
     )
     app = QCoreApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(agent.stop)
-    agent.start()
+
+    def start_background() -> None:
+        printing()
+        agent.start()
+
+    window.painted.connect(lambda: QTimer.singleShot(0, window, start_background))
     return window
 
 
@@ -274,7 +459,10 @@ class Desk(QObject):
     """The signed-in person's main window, one at a time. 切换用户 in it stops its
     background work and brings the sign-in dialog back (at the same window number: a
     ticket in hand stays there); the next person's window opens in its place. 退出 in
-    that dialog leaves no window open, and the program ends."""
+    that dialog leaves no window open, and the program ends. ``opened`` tells of each
+    window once it is shown."""
+
+    opened = Signal(object)
 
     def __init__(
         self,
@@ -287,6 +475,8 @@ class Desk(QObject):
         self.db, self.settings, self.store_path, self.clock = db, settings, store_path, clock
         self.window: MainWindow | None = None
         self.sign_in_dialog: SignInDialog | None = None
+        #: Skip 设置正式密码 (the screenshot's and the benchmark's demo sign-in).
+        self.keep_demo_accounts = False
 
     def open(self, session: Session) -> MainWindow:
         """The window for ``session``, with its standing marks; shown by the caller."""
@@ -313,7 +503,6 @@ class Desk(QObject):
     def switch_user(self) -> None:
         """Called as the old window's person is signed out, before it closes."""
         from counter.ui.background import BackgroundLoop
-        from counter.ui.sign_in import SignInDialog
 
         old, self.window = self.window, None
         window_no = self.settings.settings["window_number"]
@@ -322,36 +511,49 @@ class Desk(QObject):
             for loop in old.findChildren(BackgroundLoop):  # sync agent, print spool
                 loop.stop()
             old.deleteLater()
-        dialog = SignInDialog(
-            self.db, self.clock, hall_name=self.settings.settings["hall_name"], window=window_no
-        )
+        self.ask(window_no).activateWindow()
+
+    def ask(self, window_no: str, dialog: SignInDialog | None = None) -> SignInDialog:
+        """The sign-in dialog shown (``dialog``, when start-up painted it already); its
+        登录 opens the person's window."""
+        from counter.ui.sign_in import SignInDialog
+
+        if dialog is None:
+            hall = self.settings.settings["hall_name"]
+            dialog = SignInDialog(self.db, self.clock, hall_name=hall, window=window_no)
         dialog.accepted.connect(self.on_signed_in)
         self.sign_in_dialog = dialog
         dialog.show()
-        dialog.activateWindow()
+        return dialog
 
     def on_signed_in(self) -> None:
         dialog, self.sign_in_dialog = self.sign_in_dialog, None
         if dialog is None or dialog.session is None:
             return
         dialog.deleteLater()
-        self.open(replace_demo_accounts(self.db, dialog.session, self.clock)).show()
+        session = dialog.session
+        if not self.keep_demo_accounts:
+            session = replace_demo_accounts(self.db, session, self.clock)
+        window = self.open(session)
+        window.show()
+        self.opened.emit(window)
 
 
 def replace_demo_accounts(db: Database, session: Session, clock: Callable[[], datetime]) -> Session:
     """A supervisor signing in on a counter that works alone, still on the demo accounts,
     is asked for real passwords first (she may put it off: 演示数据 stays on screen).
     Her own account is new afterwards, so she is signed in again with her new password."""
+    from counter.model.staff import Role
     from counter.services.session import sign_in
     from counter.services.staff_service import StaffService
     from counter.services.sync_service import SyncService
     from counter.ui.real_accounts import RealAccountsDialog
 
     staff = StaffService(db)
-    if (
+    if (  # the cheap reads first: the sync service loads the protocol's models
         session.staff.role not in (Role.SUPERVISOR, Role.ADMIN)
-        or SyncService(db).central()
         or not staff.demo_in_use()
+        or SyncService(db).central()
     ):
         return session
     dialog = RealAccountsDialog(staff, session, clock)
@@ -361,6 +563,8 @@ def replace_demo_accounts(db: Database, session: Session, clock: Callable[[], da
 
 
 def demo_session(db: Database, window: str, now: datetime) -> Session:
+    from counter.model.staff import Role
+    from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD
     from counter.services.session import sign_in
 
     supervisor = next(a for a in DEMO_ACCOUNTS if a.role is Role.SUPERVISOR)
@@ -427,6 +631,7 @@ def run_station(
             board.show_full_screen_on(
                 choose_screen(screens_primary_first(), settings.settings["board_screen"])
             )
+            check_store_weekly(board, store_path, clock)
             return app.exec()
         station = board
     if args.screenshot:
@@ -435,19 +640,37 @@ def run_station(
         app.processEvents()
         return 0 if station.grab().save(args.screenshot) else 1
     station.showFullScreen()
+    check_store_weekly(station, store_path, clock)
     return app.exec()
 
 
 def settle(app: QApplication, window: MainWindow, limit_s: float = 3.0) -> None:
-    """Before a screenshot: let the first sync step report, so the status bar is true."""
-    deadline = time.monotonic() + limit_s
+    """Before a screenshot: let the first sync step report, so the status bar is true
+    (it starts just after the first paint)."""
+    wait_until(lambda: window.has_painted, 2.0)
+    wait_until(lambda: window.sync_agent is None or not window.sync_agent.busy, limit_s)
     app.processEvents()
-    while window.sync_agent is not None and window.sync_agent.busy:
-        if time.monotonic() > deadline:
-            break
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        time.sleep(0.01)
-    app.processEvents()
+
+
+def wait_until(condition: Callable[[], bool], limit_s: float) -> bool:
+    """Run the event loop until ``condition`` holds (checked every few ms), at most
+    ``limit_s``. An event loop, not a loop of ``processEvents`` calls: those, while a
+    pool thread runs Python, have crashed PySide6 6.12 ("none_dealloc")."""
+    if condition():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+
+    def check() -> None:
+        if condition():
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start(2)
+    QTimer.singleShot(int(limit_s * 1000), loop.quit)
+    loop.exec()
+    poll.stop()
+    return condition()
 
 
 def refuse_start(error: CounterError, *, show: bool) -> None:
@@ -472,53 +695,192 @@ def log_to_file(folder: Path) -> Path | None:
 
 
 def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    # The station's own settings file, read without the settings service (which loads
+    # the store's modules): the sign-in dialog paints before the store opens.
+    from counter.services.station_file import config_file, data_dir, load_settings
+
     try:
-        settings = SettingsService(config_file())
+        own = load_settings(config_file())
     except CounterError as exc:  # a bad settings.toml or COUNTER_* value: which, and why
         refuse_start(exc, show=not args.screenshot)
         raise
-    app = make_application(locale=settings.settings["ui_locale"])
-    folder = data_dir(args.data_dir or settings.settings["data_dir"] or None)
+    app = make_application(locale=own["ui_locale"])
+    folder = data_dir(args.data_dir or own["data_dir"] or None)
     log_file = log_to_file(folder)
     safety_net.install(log_file, app)
     log.info("Counter starting: data in %s, log in %s", folder, log_file)
+    if args.kiosk or args.board or args.rate:
+        db, settings = open_desktop_store(folder, own, clock, show=not args.screenshot)
+        return run_station(app, db, settings, args, clock, folder / store_file_name())
+    if args.screenshot and not (args.sign_in or args.demo_sign_in):
+        return screenshot_main_window(app, folder, own, args, clock)
+    return run_desk(app, folder, own, args, clock)
+
+
+def store_file_name() -> str:
+    from counter.services.bootstrap import DB_FILE
+
+    return DB_FILE
+
+
+def open_desktop_store(
+    folder: Path, own: Settings, clock: Callable[[], datetime], *, show: bool
+) -> tuple[Database, SettingsService]:
+    """The store opened and the hall's published settings laid over the station's own;
+    what keeps it from opening is said in a dialog (``show``) and raised."""
+    import_sqlite_utils_lean()
+    from counter.services.bootstrap import config_file, open_counter_store, published_settings
+    from counter.services.settings_service import SettingsService
+
+    settings = SettingsService(config_file(), own)
     try:
         db = open_counter_store(folder, clock())
         settings.use_published(published_settings(db))
     except CounterError as exc:
         message = safety_net.page_message(exc)
         log.error("Counter cannot start: %s", message)
-        if not args.screenshot:
+        if show:
             QMessageBox.critical(None, f"{PRODUCT_NAME} 无法启动", message)
         raise
-    if args.kiosk or args.board or args.rate:
-        return run_station(app, db, settings, args, clock, folder / DB_FILE)
+    return db, settings
+
+
+def screenshot_main_window(
+    app: QApplication,
+    folder: Path,
+    own: Settings,
+    args: argparse.Namespace,
+    clock: Callable[[], datetime],
+) -> int:
+    """``--screenshot``: the demo supervisor's window, signed in without the dialog, at
+    the page asked for, once the first sync step has reported."""
+    db, settings = open_desktop_store(folder, own, clock, show=False)
+    session = demo_session(db, settings.settings["window_number"], clock())
+    desk = Desk(db, settings, str(folder / store_file_name()), clock)
+    window = desk.open(session)
+    from counter.ui.screen_fit import SMALL_SCREEN  # as on a 1366×768 laptop
+
+    window.fit_to_screen(SMALL_SCREEN)
+    window.show()
+    window.show_page(args.page)
+    page = window.pages[args.page]
+    from counter.ui.catalog_page import CatalogPage
+
+    if args.query and isinstance(page, CatalogPage):
+        page.search.setText(args.query)
+    settle(app, window)
+    return 0 if window.grab().save(args.screenshot) else 1
+
+
+class FirstPaint(QObject):
+    """When ``widget`` was first painted (time.perf_counter), watched from outside."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.at: float | None = None
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.at is None and event.type() == QEvent.Type.Paint:
+            self.at = time.perf_counter()  # its paint is done before events run again
+        return False
+
+    def wait(self, limit_s: float = 2.0) -> bool:
+        """Run the event loop until the widget is painted (on a real screen it is
+        painted once the window system exposes it), at most ``limit_s``."""
+        return wait_until(lambda: self.at is not None, limit_s)
+
+
+def run_desk(
+    app: QApplication,
+    folder: Path,
+    own: Settings,
+    args: argparse.Namespace,
+    clock: Callable[[], datetime],
+) -> int:
+    """The clerk's start: the sign-in dialog painted first, then the store opened and
+    the main window's modules loaded while she types; 登录 opens her window.
+
+    ``--sign-in --screenshot`` saves the dialog as it is first painted; ``--demo-sign-in``
+    signs the demo supervisor in through the dialog once it is ready and prints how long
+    登录 took to a painted main window (with ``--screenshot``, saves that window)."""
     from counter.ui.sign_in import SignInDialog
 
-    window_no = settings.settings["window_number"]
-    if args.screenshot:
-        session = demo_session(db, window_no, clock())
-    else:
-        dialog = SignInDialog(db, clock, hall_name=settings.settings["hall_name"], window=window_no)
-        if not dialog.exec() or dialog.session is None:
-            return 0
-        session = replace_demo_accounts(db, dialog.session, clock)
-    desk = Desk(db, settings, str(folder / DB_FILE), clock)
-    window = desk.open(session)
-    if args.screenshot:  # as on a 1366×768 laptop, whatever the offscreen screen's size
-        from counter.ui.screen_fit import SMALL_SCREEN
+    dialog = SignInDialog(None, clock, hall_name=own["hall_name"], window=own["window_number"])
+    painted = FirstPaint(dialog)
+    dialog.show()
+    painted.wait()
+    if args.screenshot and args.sign_in and not dialog.grab().save(args.screenshot):
+        return 1
+    db, settings = open_desktop_store(folder, own, clock, show=not args.screenshot)
+    dialog.use_store(db, hall_name=settings.settings["hall_name"])
+    store_path = folder / store_file_name()
+    desk = Desk(db, settings, str(store_path), clock)
+    desk.keep_demo_accounts = bool(args.demo_sign_in)
+    desk.ask(settings.settings["window_number"], dialog)
+    warm = WarmUp(WARM_UP, dialog)
 
-        window.fit_to_screen(SMALL_SCREEN)
-    window.show()
-    if args.screenshot:
-        window.show_page(args.page)
-        page = window.pages[args.page]
-        from counter.ui.catalog_page import CatalogPage
+    def first_window(window: MainWindow) -> None:
+        desk.opened.disconnect(first_window)
+        QTimer.singleShot(0, window.raise_)
+        check_store_weekly(window, store_path, clock)
 
-        if args.query and isinstance(page, CatalogPage):
-            page.search.setText(args.query)
-        settle(app, window)
-        ok = window.grab().save(args.screenshot)
-        return 0 if ok else 1
-    QTimer.singleShot(0, window.raise_)
+    desk.opened.connect(first_window)
+    if args.screenshot and args.sign_in:
+        return 0
+    if args.demo_sign_in:
+        return demo_sign_in(app, desk, dialog, warm, args)
     return app.exec()
+
+
+class WarmUp(QObject):
+    """Imports ``modules`` one per turn of the event loop, so the clerk's keys are
+    answered between them; ``done`` once all are loaded (or the dialog has gone)."""
+
+    def __init__(self, modules: tuple[str, ...], parent: QObject) -> None:
+        super().__init__(parent)
+        self.todo = list(modules)
+        self.done = False
+        QTimer.singleShot(0, self, self.next)
+
+    def next(self) -> None:
+        if self.todo:
+            importlib.import_module(self.todo.pop(0))
+            QTimer.singleShot(0, self, self.next)
+        else:
+            self.done = True
+
+
+def demo_sign_in(
+    app: QApplication, desk: Desk, dialog: SignInDialog, warm: WarmUp, args: argparse.Namespace
+) -> int:
+    """For the benchmark: the demo supervisor's login and password typed into the
+    dialog once it is ready (as after a clerk's few seconds of typing), 登录 pressed,
+    and the time from the press to the main window's first paint printed."""
+    from counter.model.staff import Role
+    from counter.services.bootstrap import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    wait_until(lambda: warm.done, 30)
+    supervisor = next(a for a in DEMO_ACCOUNTS if a.role is Role.SUPERVISOR)
+    dialog.login.setText(supervisor.login)
+    dialog.password.setText(DEMO_PASSWORD)
+    shown: list[FirstPaint] = []
+    desk.opened.connect(lambda window: shown.append(FirstPaint(window)))
+    pressed = time.perf_counter()
+    dialog.ok.click()
+    wait_until(lambda: bool(shown) and shown[0].at is not None, 30)
+    if not shown or shown[0].at is None or desk.window is None:
+        print(f"sign-in failed: {dialog.errors.general.text()}", file=sys.stderr)
+        return 1
+    print(f"sign-in → main window painted: {shown[0].at - pressed:.3f} s", flush=True)
+    if args.screenshot:
+        return 0 if desk.window.grab().save(args.screenshot) else 1
+    return app.exec()
+
+
+def check_store_weekly(shown: QWidget, store_path: Path, clock: Callable[[], datetime]) -> None:
+    """The weekly integrity check, a little after ``shown`` is painted (start-up no
+    longer reads the whole store: counter.ui.store_check)."""
+    from counter.ui.store_check import StoreCheck
+
+    StoreCheck(store_path, clock, shown).start()

@@ -6,13 +6,15 @@ anywhere in the main window, before any page's own use of the key. While locked 
 main window's pages are hidden, so an applicant's details are not left on an empty
 desk; the ticket in hand stays at the window. Only the same person's password unlocks
 (wrong ones are counted as at sign-in); 切换用户 signs her out to the sign-in dialog.
-Locking and unlocking are recorded in the audit log.
+Locking and unlocking are recorded in the audit log. The password is checked on a
+worker thread (counter.ui.password_check), so the lock dialog stays painted meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -33,7 +35,11 @@ from counter.model.errors import CounterError
 from counter.services import session_trail
 from counter.services.session import Session
 from counter.ui.forms import FieldErrors
+from counter.ui.password_check import PasswordVerifier
 from counter.ui.product import window_title
+
+if TYPE_CHECKING:
+    from counter.services.session import PasswordCheck
 
 INPUT_EVENTS = frozenset(
     {
@@ -89,6 +95,7 @@ class LockDialog(QDialog):
         self.switch_button.setObjectName("switchUser")
         buttons.accepted.connect(self.on_unlock)
         self.switch_button.clicked.connect(switch_user or parent.close)
+        self.verifier = PasswordVerifier(self)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -97,13 +104,36 @@ class LockDialog(QDialog):
         self.password.setFocus()
 
     def on_unlock(self) -> None:
+        """The try read from the store, its password checked on the worker thread; a
+        second Enter meanwhile is ignored."""
+        if self.verifier.busy:
+            return
         try:
-            session_trail.unlock(self.db, self.session, self.password.text(), self.clock())
+            check = session_trail.start_unlock(
+                self.db, self.session, self.password.text(), self.clock()
+            )
         except CounterError as exc:
-            self.errors.show(exc)
-            self.password.selectAll()
+            self.refused(exc)
+            return
+        self.unlock_button.setText(self.tr("正在解锁…"))
+        for button in (self.unlock_button, self.switch_button):
+            button.setEnabled(False)
+        self.verifier.verify(check, self.on_checked)
+
+    def on_checked(self, check: PasswordCheck) -> None:
+        self.unlock_button.setText(self.tr("解锁 (Enter)"))
+        for button in (self.unlock_button, self.switch_button):
+            button.setEnabled(True)
+        try:
+            session_trail.finish_unlock(self.db, self.session, check)
+        except CounterError as exc:
+            self.refused(exc)
             return
         self.accept()
+
+    def refused(self, exc: CounterError) -> None:
+        self.errors.show(exc)
+        self.password.selectAll()
 
     def reject(self) -> None:
         """Esc and the close button leave the screen locked."""

@@ -1,6 +1,9 @@
 """What the main window gets for trust: the screen lock (idle, or Ctrl+L), 切换用户, the
 recorded sign-in and sign-out, no quitting with a called ticket unasked, and the
-supervisor's backup and restore actions. One call from the composition root."""
+supervisor's backup and restore actions. One call from the composition root.
+
+The backup and restore services load when one of those is chosen: the window that
+carries these actions is built on the way from 登录 to its first paint."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from sqlite_utils import Database
 from counter.model.errors import CounterError
 from counter.model.staff import Role
 from counter.services import session_trail
-from counter.services.maintenance import backup_store, schedule_restore
 from counter.services.session import Session, sign_out
 from counter.ui import safety_net
 from counter.ui.screen_lock import LOCK_KEY, IdleLock
@@ -122,6 +124,8 @@ class BackupAction(_StoreAction):
             self.backup_to(Path(path))
 
     def backup_to(self, path: Path) -> Path | None:
+        from counter.services.maintenance import backup_store  # the store's backup module
+
         try:
             dest = backup_store(self.db, self.store_path, path, self.session, self.clock())
         except (CounterError, OSError) as exc:
@@ -170,6 +174,8 @@ class RestoreAction(_StoreAction):
     def restore_from(self, backup_path: Path) -> Path | None:
         if not self.confirm(backup_path):
             return None
+        from counter.services.maintenance import schedule_restore
+
         try:
             pending = schedule_restore(
                 self.db, self.store_path, backup_path, self.session, self.clock()

@@ -108,7 +108,8 @@ def sign_in_dialog(hall: Hall) -> QWidget:
     dialog = SignInDialog(hall.db, hall.clock, hall_name=HALL, window="1")
     dialog.login.setText("lina")
     dialog.password.setText("wrong password")
-    dialog.on_submit()  # the refusal shown at the password
+    dialog.on_submit()
+    hall.qtbot.waitUntil(lambda: not dialog.checking)  # the refusal shown at the password
     return dialog
 
 

@@ -75,6 +75,7 @@ def test_a_wrong_password_keeps_it_locked_and_says_so_at_the_field(
     assert lock.dialog is not None
     qtbot.keyClicks(lock.dialog.password, "wrong-password")
     qtbot.keyClick(lock.dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: lock.dialog is not None and not lock.dialog.verifier.busy)
     assert lock.dialog.errors.text("password") == "密码不正确"
     assert not window.centralWidget().isVisible()
 
@@ -316,7 +317,8 @@ def test_ctrl_l_locks_at_once_from_any_page_and_the_same_password_unlocks(
         assert not window.centralWidget().isVisible()
         qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
         qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-        assert lock_dialog(window) is None and window.centralWidget().isVisible()
+        qtbot.waitUntil(lambda: lock_dialog(window) is None)  # checked on a worker thread
+        assert window.centralWidget().isVisible()
     assert [e.split('"event":"')[1].split('"')[0] for e in events(db)[1:]] == [
         "lock",
         "unlock",
@@ -332,6 +334,7 @@ def test_another_password_does_not_unlock_what_ctrl_l_locked(
     assert dialog is not None
     qtbot.keyClicks(dialog.password, "not-her-password")
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.verifier.busy)
     assert dialog.errors.text("password") == "密码不正确"
     assert lock_dialog(window) is dialog and not window.centralWidget().isVisible()
 
@@ -353,6 +356,7 @@ def test_switch_user_from_the_lock_returns_to_sign_in_and_opens_the_next_persons
     qtbot.keyClick(sign_in_dialog.login, Qt.Key.Key_Tab)
     qtbot.keyClicks(sign_in_dialog.password, DEMO_PASSWORD)
     qtbot.keyClick(sign_in_dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.window is not None)  # checked on a worker thread
     assert desk.window is not None and desk.window is not window and desk.window.isVisible()
     assert desk.window.session.staff.login == "wangqiang"
     assert desk.window.session.window == clerk.window

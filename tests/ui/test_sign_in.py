@@ -10,7 +10,8 @@ from sqlite_utils import Database
 
 from counter.model.staff import Role
 from counter.services.bootstrap import DEMO_PASSWORD
-from counter.ui.sign_in import SignInDialog
+from counter.store import audit_log, sign_in_failures
+from counter.ui.sign_in import CHECKING, SignInDialog, SupervisorUnlockDialog
 
 
 def make_dialog(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> SignInDialog:
@@ -20,11 +21,17 @@ def make_dialog(qtbot: QtBot, db: Database, clock: Callable[[], datetime]) -> Si
     return dialog
 
 
+def checked(qtbot: QtBot, dialog: SignInDialog | SupervisorUnlockDialog) -> None:
+    """The password is checked on a worker thread: wait for its answer."""
+    qtbot.waitUntil(lambda: not dialog.verifier.busy)
+
+
 def type_credentials(qtbot: QtBot, dialog: SignInDialog, login: str, password: str) -> None:
     qtbot.keyClicks(dialog.login, login)
     qtbot.keyClick(dialog.login, Qt.Key.Key_Tab)
     qtbot.keyClicks(dialog.focusWidget() or dialog.password, password)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    checked(qtbot, dialog)
 
 
 def test_a_clerk_signs_in_with_the_keyboard(
@@ -61,6 +68,7 @@ def try_password(qtbot: QtBot, dialog: SignInDialog, password: str) -> None:
     dialog.password.selectAll()
     qtbot.keyClicks(dialog.password, password)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    checked(qtbot, dialog)
 
 
 def test_five_wrong_passwords_refuse_the_login_until_a_supervisor_unlocks_it(
@@ -88,12 +96,14 @@ def test_five_wrong_passwords_refuse_the_login_until_a_supervisor_unlocks_it(
     qtbot.keyClick(unlock.login, Qt.Key.Key_Tab)
     qtbot.keyClicks(unlock.password, DEMO_PASSWORD)
     qtbot.keyClick(unlock.password, Qt.Key.Key_Return)
+    checked(qtbot, unlock)
     assert "只有值班长" in unlock.errors.general.text() and unlock.isVisible()
     unlock.login.selectAll()
     qtbot.keyClicks(unlock.login, "zhangwei")
     unlock.password.selectAll()
     qtbot.keyClicks(unlock.password, DEMO_PASSWORD)
     qtbot.keyClick(unlock.password, Qt.Key.Key_Return)
+    checked(qtbot, unlock)
     assert not unlock.isVisible()
     assert dialog.notice.isVisible() and not dialog.unlock_button.isVisible()
 
@@ -109,3 +119,42 @@ def test_an_unknown_login_is_answered_like_a_wrong_password(
     type_credentials(qtbot, dialog, "nobody", "wrong-password")
     assert dialog.errors.labels["password"].text() == "工号或密码不正确"
     assert not dialog.errors.labels["login"].isVisible()
+
+
+def test_while_the_password_is_checked_the_dialog_says_so_and_a_second_enter_is_ignored(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    dialog = make_dialog(qtbot, db, clock)
+    qtbot.keyClicks(dialog.login, "lina")
+    qtbot.keyClick(dialog.login, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.password, "wrong-password")
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    # The answer comes back through the event loop, which has not run since Enter.
+    assert dialog.checking and dialog.isVisible()
+    assert dialog.ok.text() == CHECKING and not dialog.ok.isEnabled()
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # impatient
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # 退出 waits for the answer too
+    checked(qtbot, dialog)
+    assert dialog.isVisible() and dialog.ok.isEnabled() and dialog.ok.text() == "登录"
+    assert dialog.errors.labels["password"].text() == "工号或密码不正确"
+    assert sign_in_failures.get(db, "lina").count == 1  # one try, counted once
+    refused = [e for e in audit_log.entries(db) if "sign_in_refused" in e["detail"]]
+    assert len(refused) == 1
+
+
+def test_the_dialog_paints_before_the_store_is_open_and_signs_in_once_it_is(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime]
+) -> None:
+    dialog = SignInDialog(None, clock, hall_name="本机设置中的名称", window="5")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.login, "lina")
+    qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # before the store: nothing yet
+    assert not dialog.checking and dialog.session is None
+    dialog.use_store(db, hall_name="示范市政务服务中心")  # as published by the central
+    assert "示范市政务服务中心" in dialog.title.text() and "示范市" in dialog.windowTitle()
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted)
+    assert dialog.session is not None and dialog.session.staff.login == "lina"

@@ -70,6 +70,8 @@ def sign_in(qtbot: QtBot, desk: Desk, login: str, window: str | None = None) -> 
         qtbot.keyClick(dialog.window_no, Qt.Key.Key_Delete)
         qtbot.keyClicks(dialog.window_no, window)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    # The password is checked on a worker thread; the window opens when it answers.
+    qtbot.waitUntil(lambda: desk.window is not None or not dialog.checking)
     assert desk.window is not None, dialog.errors.general.text() or dialog.errors.text("window")
     main = desk.window
     qtbot.waitExposed(main)
@@ -161,6 +163,7 @@ def test_a_clerk_still_needs_a_window(qtbot: QtBot, desk: Desk) -> None:
     qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
     dialog.window_no.clear()
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.checking)
     assert desk.window is None
     assert dialog.errors.text("window") == "请输入窗口号"
 

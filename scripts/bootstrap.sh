@@ -80,6 +80,7 @@ declare -A font_files=(
   [/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf]=fonts-babelstone-han
   [/usr/share/fonts/truetype/hanazono/HanaMinA.ttf]=fonts-hanazono
   [/usr/share/fonts/truetype/hanazono/HanaMinB.ttf]=fonts-hanazono
+  [/usr/share/fonts/truetype/arphic/uming.ttc]=fonts-arphic-uming
 )
 missing=()
 for file in "${!font_files[@]}"; do

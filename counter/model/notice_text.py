@@ -207,10 +207,16 @@ class NoticeText:
     number: str
     blocks: tuple[Block, ...]
 
+    @property
+    def number_line(self) -> str:
+        """The case number as the head of the page gives it, top left under the barcode."""
+        return f"编号：{self.number}"
+
     def lines(self) -> tuple[str, ...]:
-        """All the text in reading order, one paragraph, field or table cell a line."""
+        """All the text in reading order, one paragraph, field or table cell a line:
+        the number first, then the hall and the title centred below it (GB/T 9704)."""
         body = (line for block in self.blocks for line in block.lines)
-        return (self.hall, self.title, self.number, *body)
+        return (self.number_line, self.hall, self.title, *body)
 
 
 def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeText:
@@ -226,12 +232,16 @@ def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeT
             Field("领取人", f"{taker}（身份证号 {masking.person_id(notice.recipient_id_number)}）")
         )
     blocks += _body(notice)
+    if notice.kind in (NoticeKind.ACCEPTED, NoticeKind.RONGQUE):
+        # The decision and its deadline come before the list of materials, which may
+        # run long: they belong on page 1 (issue 29).
+        blocks += _deadline(notice)
+        blocks += [Text(line) for line in notice.extra_lines]
+    elif notice.kind not in DONE:  # a case done has no promise left to print
+        blocks += [Text(line) for line in notice.extra_lines]
     blocks += _materials(notice)
     if notice.kind is NoticeKind.RONGQUE:
         blocks += _promises(notice)
-    if notice.kind in (NoticeKind.ACCEPTED, NoticeKind.RONGQUE):
-        blocks += _deadline(notice)
-    blocks += [Text(line) for line in notice.extra_lines]
     if notice.kind in ABOUT_THE_CASE:  # last, after each sub-case's time limit
         blocks.append(Text(notice.remedies or DEFAULT_REMEDIES))
     if notice.rating_url:
@@ -243,11 +253,23 @@ def notice_paragraphs(notice: Notice, masking: Masking | None = None) -> NoticeT
     blocks.append(
         Signatures(
             (f"{who}签字：", "______________________", "日期：________年____月____日"),
-            ("（受理专用章）", "", f"{issued.year}年{issued.month}月{issued.day}日"),
+            (
+                SEALS.get(notice.kind, "（受理专用章）"),
+                "",
+                f"{issued.year}年{issued.month}月{issued.day}日",
+            ),
         )
     )
     return NoticeText(notice.hall_name, notice.title, notice.case_number, tuple(blocks))
 
+
+#: Notices of a case already decided and done: one page, no materials, no promises.
+DONE = (NoticeKind.COMPLETED, NoticeKind.HANDED_OVER)
+#: The seal each notice carries where it is not the 受理专用章 of the intake: the 办结
+#: notice is sealed by the hall; the 出件回执 is the applicant's receipt, signed, not sealed.
+SEALS = {NoticeKind.COMPLETED: "（政务服务中心章）", NoticeKind.HANDED_OVER: ""}
+#: How a material fetched from shared data is marked (counter/services/intake_service.py).
+EXEMPT_FORM = "免提交"
 
 #: Notices that refuse the application: the materials go back, none was taken in.
 RETURNED = (NoticeKind.REJECTED, NoticeKind.NO_LICENCE_NEEDED)
@@ -258,16 +280,26 @@ ABOUT_THE_CASE = (NoticeKind.PAUSED, NoticeKind.EXTENDED, NoticeKind.TERMINATED)
 def _materials(notice: Notice) -> list[Block]:
     """What was taken in, or for a refusal what is handed back (issue 27: a refusal used
     to list 已收取材料 although the office took nothing in)."""
-    n = len(notice.received)
-    if not n or notice.kind in ABOUT_THE_CASE:
+    if notice.kind in ABOUT_THE_CASE or notice.kind in DONE:
+        return []
+    taken = tuple(m for m in notice.received if m.form != EXEMPT_FORM)
+    exempt = tuple(m for m in notice.received if m.form == EXEMPT_FORM)
+    n = len(taken)
+    if not n and not exempt:
         return []
     if notice.kind is NoticeKind.SUPPLEMENT:
+        if not n:
+            return []
         return [Text(f"本次已收取材料 {n} 项，补正时无需重复提交。", Role.NOTE)]
     if notice.kind in RETURNED:
         heading = f"退还申请材料（共 {n} 项）："
     else:
         heading = f"已收取材料（共 {n} 项）："
-    return [Text(heading, Role.HEADING), _received(notice.received)]
+    out: list[Block] = [Text(heading, Role.HEADING), _received(taken)] if n else []
+    if exempt:  # fetched from shared data: never received, so never counted as received
+        names = "、".join(m.name for m in exempt)
+        out.append(Text(f"以下 {len(exempt)} 项材料经共享数据核验，免于提交：{names}。", Role.NOTE))
+    return out
 
 
 def _party(party: NoticeParty, masking: Masking) -> list[Block]:

@@ -27,6 +27,7 @@ class Fallback:
     file: str
     package: str
     folder: str  # where the Debian package puts it
+    index: int = 0  # the face in a TrueType collection (.ttc)
 
 
 #: Tried in this order for a character the bundled font lacks. BabelStone Han first: it
@@ -56,7 +57,24 @@ CHAIN: tuple[Fallback, ...] = (
     ),
 )
 
-PACKAGES = tuple(dict.fromkeys(f.package for f in CHAIN))
+#: The Song (Ming) face the body of every paper is set in (GB/T 9704 sets an official
+#: document's text in a Song-style serif, its headings in 黑体): AR PL UMing, face 0 is
+#: the CN cut with the mainland's glyph forms. TrueType outlines (reportlab refuses CFF),
+#: Arphic Public License (free to use, embed and redistribute; docs/fonts.md); it has all
+#: of GB 2312 and ≈ 90 % of GBK's hanzi, and what it lacks runs on to the chain above.
+SONG = Fallback(
+    "UMing",
+    "AR PL UMing CN",
+    "uming.ttc",
+    "fonts-arphic-uming",
+    "/usr/share/fonts/truetype/arphic",
+)
+
+#: Every face this module finds, the Song face last (the rare-character fonts come first
+#: in the install hint because a name without them is lost, a Song body only plainer).
+FACES: tuple[Fallback, ...] = (*CHAIN, SONG)
+
+PACKAGES = tuple(dict.fromkeys(f.package for f in FACES))
 
 
 def search_folders() -> list[Path]:
@@ -65,7 +83,7 @@ def search_folders() -> list[Path]:
     per-user font folders of Linux and Windows (a Windows hall installs them by hand)."""
     folders = [Path(p) for p in os.environ.get("COUNTER_FONT_DIRS", "").split(os.pathsep) if p]
     folders.append(counter.assets.font_path().parent)
-    folders += [Path(f.folder) for f in CHAIN]
+    folders += [Path(f.folder) for f in FACES]
     folders += [Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts"]
     for variable, tail in (("WINDIR", "Fonts"), ("LOCALAPPDATA", "Microsoft/Windows/Fonts")):
         if os.environ.get(variable):
@@ -81,10 +99,11 @@ def locate(fallback: Fallback) -> Path | None:
         if candidate.is_file():
             return candidate
     log.error(
-        "缺少生僻字字体 %s（Debian 软件包 %s）：姓名、地名中的生僻字将无法打印。"
-        "请运行 sudo apt-get install -y %s，或把字体文件放入 %s",
+        "缺少%s %s（Debian 软件包 %s）：%s。请运行 sudo apt-get install -y %s，或把字体文件放入 %s",
+        "宋体字体" if fallback is SONG else "生僻字字体",
         fallback.file,
         fallback.package,
+        "通知书正文将改用黑体" if fallback is SONG else "姓名、地名中的生僻字将无法打印",
         " ".join(PACKAGES),
         fallback.folder,
     )
@@ -97,4 +116,4 @@ def fallback_paths() -> list[Path]:
 
 
 def missing() -> list[Fallback]:
-    return [f for f in CHAIN if locate(f) is None]
+    return [f for f in FACES if locate(f) is None]

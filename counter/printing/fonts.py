@@ -35,11 +35,35 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 import counter.assets
-from counter.printing.font_files import CHAIN, PACKAGES, Fallback, fallback_paths, locate, missing
+from counter.printing.font_files import (
+    CHAIN,
+    FACES,
+    PACKAGES,
+    SONG,
+    Fallback,
+    fallback_paths,
+    locate,
+    missing,
+)
 
-__all__ = ["CHAIN", "FONT", "PACKAGES", "Fallback", "fallback_paths", "locate", "missing"]
+__all__ = [
+    "CHAIN",
+    "FONT",
+    "HEI",
+    "PACKAGES",
+    "SERIF",
+    "Fallback",
+    "fallback_paths",
+    "locate",
+    "missing",
+]
 
 FONT = "WenQuanYi"
+#: Headings, titles and table heads: WenQuanYi Micro Hei, the bundled 黑体 (GB/T 9704).
+HEI = FONT
+#: The body of every paper: AR PL UMing, a Song (Ming) face; its chain is
+#: UMing → :data:`CHAIN` → WenQuanYi (for the symbols a Song face lacks).
+SERIF = SONG.name
 
 _lock = threading.RLock()
 
@@ -52,7 +76,7 @@ def _fallback_cmap(fallback: Fallback) -> frozenset[int]:
         return frozenset()
     from fontTools.ttLib import TTFont as FontFile
 
-    with FontFile(str(path), lazy=True) as font:
+    with FontFile(str(path), lazy=True, fontNumber=fallback.index) as font:
         return frozenset(font.getBestCmap())
 
 
@@ -70,14 +94,18 @@ def register(name: str = FONT) -> str:
     with _lock:
         if name not in pdfmetrics.getRegisteredFontNames():
             _mend_to_unicode()
-            if name == FONT:
-                font = TTFont(FONT, str(counter.assets.font_path()), subfontIndex=0)
+            fallback = next((f for f in FACES if f.name == name), None)
+            path = locate(fallback) if fallback is not None else None
+            if name == FONT or (fallback is SONG and path is None):
+                # Without the Song face the body is set in the bundled 黑体 (logged).
+                font = TTFont(name, str(counter.assets.font_path()), subfontIndex=0)
+            elif fallback is None or path is None:
+                what = fallback.file if fallback else name
+                raise FileNotFoundError(
+                    f"缺少字体 {what}（{fallback.package if fallback else ''}）"
+                )
             else:
-                fallback = next(f for f in CHAIN if f.name == name)
-                path = locate(fallback)
-                if path is None:
-                    raise FileNotFoundError(f"缺少字体 {fallback.file}（{fallback.package}）")
-                font = TTFont(name, str(path))
+                font = TTFont(name, str(path), subfontIndex=fallback.index)
             pdfmetrics.registerFont(font)
             for bold in (0, 1):
                 for italic in (0, 1):
@@ -89,8 +117,9 @@ _choices: dict[tuple[str, str], str] = {}
 
 
 def font_for(ch: str, base: str = FONT) -> str:
-    """The first font of ``base`` + :data:`CHAIN` that has ``ch``; ``base`` if none does
-    (the character then still reaches the text layer, drawn as the base's box)."""
+    """The first font of ``base`` + :data:`CHAIN` (+ the bundled 黑体 after a Song base)
+    that has ``ch``; ``base`` if none does (the character then still reaches the text
+    layer, drawn as the base's box)."""
     key = (base, ch)
     found = _choices.get(key)
     if found is not None:
@@ -102,6 +131,9 @@ def font_for(ch: str, base: str = FONT) -> str:
             if ord(ch) in _fallback_cmap(fallback):
                 found = fallback.name
                 break
+        else:
+            if base != FONT and ord(ch) in _base_cmap(FONT):
+                found = FONT
     _choices[key] = found
     return found
 
@@ -196,11 +228,13 @@ def font_file(name: str) -> tuple[Path, int]:
     """The file and face index of a font of the chain, for Pillow."""
     if name == FONT:
         return counter.assets.font_path(), 0
-    fallback = next(f for f in CHAIN if f.name == name)
+    fallback = next(f for f in FACES if f.name == name)
     path = locate(fallback)
     if path is None:
+        if fallback is SONG:
+            return counter.assets.font_path(), 0
         raise FileNotFoundError(f"缺少字体 {fallback.file}（{fallback.package}）")
-    return path, 0
+    return path, fallback.index
 
 
 def pillow_runs(text: str) -> list[tuple[Path, int, str]]:

@@ -30,9 +30,10 @@ from counter.model.notice_text import (
     Text,
     notice_paragraphs,
 )
-from counter.printing.fonts import FONT
+from counter.printing.fonts import FONT, HEI
 from counter.printing.layout import (
     BODY,
+    HEADING,
     PARA,
     RULE,
     SMALL,
@@ -54,10 +55,10 @@ RECEIPTS = (NoticeKind.COMPLETED, NoticeKind.HANDED_OVER)
 #: How each role of text is set on paper.
 STYLES = {
     Role.BODY: PARA,
-    Role.HEADING: style(11, space_before=4, space_after=3),
-    Role.DEADLINE: style(11.5, space_before=4, space_after=2),
+    Role.HEADING: HEADING,
+    Role.DEADLINE: style(11.5, space_before=4, space_after=2, font=HEI),
     Role.NOTE: SMALL,
-    Role.TITLE: style(15, align=1, space_before=8, space_after=4),
+    Role.TITLE: style(15, align=1, space_before=8, space_after=4, font=HEI),
     Role.SIGN_HERE: style(11, leading=26),
 }
 

@@ -87,12 +87,13 @@ class NoticePreview(QTextBrowser):
 
 def notice_html(words: NoticeText) -> str:
     """The notice as Qt rich text: one paragraph or table cell per line of the paper."""
+    # As on paper (GB/T 9704): the number small at the top left, under the barcode;
+    # the hall and the title centred on the full width below it.
     head = (
-        "<table width='100%' cellspacing='0' cellpadding='0'><tr>"
-        f"<td valign='middle'><p style='font-size: 12pt;'>{escape(words.hall)}</p>"
-        f"<p style='font-size: 20pt;'>{escape(words.title)}</p></td>"
-        f"<td valign='middle' align='right'><p>{escape(words.number)}</p></td>"
-        "</tr></table><hr>"
+        f"<p style='font-size: 9pt; color: #666;'>{escape(words.number_line)}</p>"
+        f"<p align='center' style='font-size: 12pt;'>{escape(words.hall)}</p>"
+        f"<p align='center' style='font-size: 20pt; font-weight: bold;'>{escape(words.title)}</p>"
+        "<hr>"
     )
     return head + "".join(_block_html(block) for block in words.blocks)
 

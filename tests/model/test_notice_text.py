@@ -205,9 +205,10 @@ def test_every_notice_ends_with_window_clerk_and_the_place_to_sign_and_seal(
     assert isinstance(sign, Signatures)
     who = "领取人" if kind is NoticeKind.HANDED_OVER else "申请人（代理人）"
     assert sign.signer[0] == f"{who}签字："
-    assert sign.seal == ("（受理专用章）", "", "2026年11月27日")
+    seal = {NoticeKind.COMPLETED: "（政务服务中心章）", NoticeKind.HANDED_OVER: ""}
+    assert sign.seal == (seal.get(kind, "（受理专用章）"), "", "2026年11月27日")
 
 
-def test_the_heading_is_hall_title_and_case_number() -> None:
+def test_the_heading_is_the_case_number_then_hall_and_title() -> None:
     text = notice_paragraphs(notice(NoticeKind.COMPLETED))
-    assert text.lines()[:3] == ("示范市政务服务中心", "办结通知书", "20261127-1A7-0042")
+    assert text.lines()[:3] == ("编号：20261127-1A7-0042", "示范市政务服务中心", "办结通知书")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import pypdf
 import pypdfium2 as pdfium
@@ -42,12 +43,52 @@ def fonts(pdf: bytes) -> list[dict[str, object]]:
     return out
 
 
+#: The faces a document may use: the bundled 黑体 and the Song body face (issue 29).
+OURS = ("WenQuanYi", "UMing")
+
+
 def assert_font_embedded(pdf: bytes) -> None:
-    """The bundled TrueType font travels inside the file, as a subset; no CID fonts."""
+    """The bundled TrueType font (and the Song body face) travel inside the file, as
+    subsets; no CID fonts."""
     found = fonts(pdf)
-    wqy = [f for f in found if "WenQuanYi" in str(f["base"])]
-    assert wqy, found
-    assert all(f["embedded"] and f["subtype"] == "/TrueType" for f in wqy)
-    assert all("+" in str(f["base"]) for f in wqy)  # AAAAAA+ names a subset
+    ours = [f for f in found if any(name in str(f["base"]) for name in OURS)]
+    assert ours, found
+    assert all(f["embedded"] and f["subtype"] == "/TrueType" for f in ours)
+    assert all("+" in str(f["base"]) for f in ours)  # AAAAAA+ names a subset
     assert not [f for f in found if f["subtype"] == "/Type0"]  # no CID fonts
-    assert wqy == found  # nothing else (not even an unused Helvetica) is referenced
+    assert ours == found  # nothing else (not even an unused Helvetica) is referenced
+
+
+def lines(pdf: bytes) -> list[list[str]]:
+    """Each page's printed lines, read from the text layer with positions (pdfium).
+
+    Characters on one baseline make a row; a row is cut where the gap to the next
+    character is wider than two of its em (table cells side by side, fields set apart),
+    so each piece is one line of one paragraph or cell as the reader sees it.
+    """
+    out = []
+    for page in pdfium.PdfDocument(pdf):
+        textpage = page.get_textpage()
+        chars = []
+        for i in range(textpage.count_chars()):
+            ch = textpage.get_text_range(i, 1)
+            if not ch.strip():
+                continue
+            left, bottom, right, top = textpage.get_charbox(i, loose=True)
+            chars.append((round(bottom, 0), left, right, top - bottom, ch))
+        rows: dict[float, list[tuple[float, float, float, str]]] = {}
+        for bottom, left, right, size, ch in chars:
+            key = next((k for k in rows if abs(k - bottom) <= 1.5), bottom)
+            rows.setdefault(key, []).append((left, right, size, ch))
+        found = []
+        for key in sorted(rows, reverse=True):
+            row = sorted(rows[key])
+            piece = row[0][3]
+            for (_l, prev_right, size, _c), (left, _r, _s, ch) in itertools.pairwise(row):
+                if left - prev_right > 2 * size:
+                    found.append(piece)
+                    piece = ""
+                piece += ch
+            found.append(piece)
+        out.append(found)
+    return out

@@ -38,12 +38,13 @@ def preview_paragraphs(preview: NoticePreview) -> list[str]:
 
 def pdf_words(pdf: bytes, notice: Notice) -> str:
     """The PDF's text layer without what each page adds: its number and running head."""
-    furniture = {f"{notice.hall_name}  {notice.title}（续）", f"编号：{notice.case_number}"}
+    head, number = f"{notice.hall_name}  {notice.title}（续）", f"编号：{notice.case_number}"
+    furniture = {squeeze(head), squeeze(number), squeeze(head + number)}  # one line or two
     kept = [
         line
         for n, page in enumerate(pages_text(pdf), start=1)
         for line in page.splitlines()
-        if line.strip() != f"第 {n} 页" and not (n > 1 and line.strip() in furniture)
+        if line.strip() != f"第 {n} 页" and not (n > 1 and squeeze(line) in furniture)
     ]
     return squeeze("\n".join(kept))
 

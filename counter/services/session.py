@@ -44,6 +44,12 @@ class Session:
     key: StaffKey | None = field(default=None, repr=False, compare=False)
 
     @property
+    def where(self) -> str:
+        """Where she works this session, as the status bar and the lock screen say it:
+        her window, or 外勤 for a specialist signed in without one (out on visits)."""
+        return f"{self.window} 号窗口" if self.window.strip() else "外勤"
+
+    @property
     def acting(self) -> outbox.Acting:
         return outbox.Acting(self.staff.id, self.key)
 

@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         staff = session.staff
-        where = self.tr("{} 号窗口").format(session.window) if session.window else self.tr("外勤")
+        where = session.where
         self.who = QLabel(self.tr("{}  ·  {}").format(staff.description, where))
         self.who.setObjectName("statusWho")
         self.store = QLabel(self.tr("数据：{}").format(store_path))

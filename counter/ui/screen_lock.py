@@ -74,8 +74,8 @@ class LockDialog(QDialog):
         self.setMinimumWidth(420)
         staff = session.staff
         title = QLabel(
-            self.tr("<h2>已锁屏</h2><p>{} · {} 号窗口</p><p>请输入密码解锁。</p>").format(
-                staff.description, session.window
+            self.tr("<h2>已锁屏</h2><p>{} · {}</p><p>请输入密码解锁。</p>").format(
+                staff.description, session.where
             )
         )
         self.password = QLineEdit()

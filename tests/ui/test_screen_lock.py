@@ -68,6 +68,20 @@ def test_idle_time_locks_and_hides_the_pages(
     assert '"event":"lock"' in events(db)[-1]
 
 
+def test_the_lock_says_where_she_works_a_window_or_out_on_visits(
+    qtbot: QtBot, window: QMainWindow, db: Database, clerk: Session, now: datetime,
+    clock: Callable[[], datetime],
+) -> None:  # fmt: skip
+    lock = locked_after_idle(qtbot, window, db, clerk, clock)
+    assert lock.dialog is not None and "3 号窗口" in lock.dialog.findChild(QLabel).text()
+    lock.stop()
+    out = sign_in(db, "wangqiang", DEMO_PASSWORD, "", now)  # a specialist on visits
+    lock = locked_after_idle(qtbot, window, db, out, clock)
+    assert lock.dialog is not None
+    text = lock.dialog.findChild(QLabel).text()
+    assert "外勤" in text and "号窗口" not in text
+
+
 def test_a_wrong_password_keeps_it_locked_and_says_so_at_the_field(
     qtbot: QtBot, window: QMainWindow, db: Database, clerk: Session, clock: Callable[[], datetime]
 ) -> None:

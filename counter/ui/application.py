@@ -415,9 +415,12 @@ def build_main_window(
     agent.state_changed.connect(window.show_sync_state)
     window.sync_agent = agent
 
-    def spool_started(_service: PrintService, spool: PrintSpool) -> None:
+    def spool_started(service: PrintService, spool: PrintSpool) -> None:
         spool.setParent(window)  # stopped with the window's other background work
         spool.state_changed.connect(window.show_printer_state)
+        from counter.ui.missed_tickets import attach_missed_tickets
+
+        attach_missed_tickets(window, service, clock, role=session.staff.role)
 
     printing.when_started(spool_started)
 

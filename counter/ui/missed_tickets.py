@@ -13,11 +13,14 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 
 from counter.log import ui as log
 from counter.model.errors import CounterError
+from counter.model.staff import Role
 from counter.services.print_service import PrintService
 from counter.ui.polling import poll_while_shown
 
 #: How often a window reads its store for new alerts (a sync step brings them).
 POLL_MS = 5_000
+#: Who is told: the duty supervisor runs the guide desk (导办台) and its people.
+GUIDE_DESK_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 def attach_missed_tickets(
@@ -25,15 +28,20 @@ def attach_missed_tickets(
     service: PrintService,
     clock: Callable[[], datetime],
     *,
+    role: Role = Role.SUPERVISOR,
     interval_ms: int = POLL_MS,
-) -> QLabel:
+) -> QLabel | None:
     """A red line on ``window``'s status bar while any kiosk's ticket was missed in
-    the last half hour; nothing otherwise."""
+    the last half hour, for the guide desk's roles (None for anyone else). Attached
+    to a window already on screen (the spool starts after the first paint), it reads
+    at once and polls from then on."""
+    if role not in GUIDE_DESK_ROLES:
+        return None
     line = QLabel()
     line.setObjectName("statusMissedTickets")
     line.setStyleSheet("color: white; background: #b00020; padding: 0 6px; font-weight: bold;")
     line.hide()
-    window.statusBar().insertPermanentWidget(0, line)
+    window.statusBar().addPermanentWidget(line)
 
     def refresh() -> None:
         try:
@@ -46,5 +54,8 @@ def attach_missed_tickets(
         line.setToolTip(text)
         line.setVisible(bool(text))
 
-    poll_while_shown(window, interval_ms, refresh)
+    timer = poll_while_shown(window, interval_ms, refresh)
+    if window.isVisible():
+        timer.start()
+        refresh()
     return line

@@ -16,6 +16,7 @@ from sync_support import Central, client_for, seeded_counter, wall_clock
 from counter.model.devices import DeviceKind
 from counter.model.print_job import DocumentKind, PrintPayload
 from counter.model.settings import Settings
+from counter.model.staff import Role
 from counter.services.print_service import PrintService
 from counter.services.print_spool import opener, step
 from counter.store import outbox
@@ -60,6 +61,9 @@ def test_a_kiosks_missed_slip_is_on_a_supervisors_window_across_the_hall(
     main = QMainWindow()
     qtbot.addWidget(main)
     label = attach_missed_tickets(main, service, lambda: now)
+    assert label is not None
     main.show()
     qtbot.waitUntil(label.isVisible)
     assert "东门取号机 A017" in label.toolTip()
+    # A clerk at her window is not the guide desk: no line for her.
+    assert attach_missed_tickets(main, service, lambda: now, role=Role.CLERK) is None

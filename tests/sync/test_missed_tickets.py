@@ -57,6 +57,7 @@ def test_a_kiosks_missed_slip_is_on_a_supervisors_window_across_the_hall(
     line = service.missed_tickets(now)
     assert line.startswith("东门取号机 A017 号小票未打印，访客已被请到导办台取号")
     assert "拒绝连接" in line  # why, for the desk to tell the visitor
+    assert service.trouble(now) == ""  # no printer of this window's is at fault
 
     main = QMainWindow()
     qtbot.addWidget(main)

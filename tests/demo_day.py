@@ -9,7 +9,7 @@ and scripts/screens.py, which renders every screen for docs/screens/.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlite_utils import Database
@@ -22,6 +22,7 @@ from counter.model.intake import (
     LineState,
     check_applicant,
 )
+from counter.model.print_job import MissedTicket
 from counter.model.ratings import Channel, Level, Scores
 from counter.model.settings import Settings
 from counter.model.visits import AuthorisationForm, CaseDraft, VisitForm
@@ -36,6 +37,8 @@ from counter.services.queue_service import LocalQueue
 from counter.services.ratings_service import RatingsService
 from counter.services.session import Session, sign_in
 from counter.services.visits_service import DraftApplicant, VisitsService
+from counter.store import print_store
+from counter.store.db import immediate
 from tests.materials import originals
 
 USCC = "91350100M000100Y43"
@@ -151,6 +154,9 @@ def a_morning(db: Database, now: datetime) -> Morning:
             kind = payloads.notice_kind(result.notice)
             payload = payloads.notice(result.notice, 80)
             prints.submit(clerk, kind, payload, result.case.number, now)
+    with immediate(db):  # the east kiosk's printer ran out of paper a few minutes ago
+        missed = MissedTicket("kiosk-job-1", "A009", "东门取号机", "小票打印机缺纸", now)
+        print_store.record_missed(db, replace(missed, at=now - timedelta(minutes=4)), now)
     drafts = (visit_draft(db, now),)
     _, _, warnings = check_applicant(
         ApplicantForm(ApplicantKind.PERSON, HENGYANG_ID, "刘衡阳", "13812345678"), now.date()

@@ -68,6 +68,7 @@ class Notice:
     deadline: str = ""  # label of the promised deadline, e.g. "2026-12-04 17:30"
     deadline_provisional: bool = False  # print 暂定 beside it
     reason: str = ""  # why: 不予受理 / 不需许可 / 中止 / 延期 / 终止
+    correction: str = ""  # 当场更正后受理: what the applicant corrected at the window
     other_office: str = ""  # 不予受理: the office to go to
     remedies: str = ""  # right to 行政复议 / 行政诉讼
     contact: str = ""  # the hall's phone for questions

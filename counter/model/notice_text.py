@@ -36,6 +36,13 @@ PROVISIONAL_NOTE = (
     "暂定：期限跨入节假日安排尚未公布的年份，公布后按实际工作日重新计算，届时另行告知。"
 )
 
+#: 当场更正后受理 (Art. 32 (3)): the clerk's note of what was corrected is part of the
+#: decision, so it goes on the applicant's paper, not only into the case's history.
+CORRECTION_TEXT = (
+    "申请材料存在可以当场更正的错误，根据《中华人民共和国行政许可法》第三十二条第一款"
+    "第（三）项的规定，已由申请人当场更正。更正内容：{}"
+)
+
 RATING_TITLE = "请您对本次服务进行评价（好差评）"
 RATING_NOTE = "用手机扫描右侧二维码，选择“非常满意”至“非常不满意”。逾期未评价的按“基本满意”计。"
 
@@ -326,13 +333,17 @@ def _body(notice: Notice) -> list[Block]:
     a = notice.applicant.name
     items = _items(notice)
     k = notice.kind
+    out: list[Block]
     if k is NoticeKind.ACCEPTED:
-        return [
+        out = [
             Text(
                 f"{a}：你（单位）提出的{items}申请，经审查，申请材料齐全、符合法定形式，"
                 "根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，决定予以受理。"
             )
         ]
+        if notice.correction.strip():
+            out.append(Text(correction_line(notice.correction)))
+        return out
     if k is NoticeKind.SUPPLEMENT:
         return [
             Text(
@@ -344,7 +355,7 @@ def _body(notice: Notice) -> list[Block]:
             _missing(notice.missing),
         ]
     if k is NoticeKind.REJECTED:
-        out: list[Block] = [
+        out = [
             Text(
                 f"{a}：你（单位）提出的{items}申请，经审查，根据《中华人民共和国行政许可法》"
                 "第三十二条第一款的规定，决定不予受理。"
@@ -383,6 +394,12 @@ def _body(notice: Notice) -> list[Block]:
             )
         ]
     return [Text(f"今领到{items}的办理结果，核对无误。")]
+
+
+def correction_line(correction: str) -> str:
+    """The 当场更正 line of a 受理通知书, ending as a sentence whatever the clerk typed."""
+    what = correction.strip()
+    return CORRECTION_TEXT.format(what if what.endswith(("。", "！", "？")) else what + "。")
 
 
 def _about_the_case(notice: Notice) -> list[Block]:

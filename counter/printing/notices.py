@@ -14,7 +14,7 @@ from typing import assert_never
 
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from counter.model.notice import Notice, NoticeKind
 from counter.model.notice_text import (
@@ -106,11 +106,20 @@ def notice_story(notice: Notice, width: float, masking: Masking | None = None) -
         Spacer(1, 3 * mm),
     ]
     fields_done = False
+    last: list[Flowable] = []  # the flowables of the block before this one
     for block in words.blocks:
         if not fields_done and not isinstance(block, Field):
             story.append(Spacer(1, 2 * mm))  # the parties and the items, then the decision
             fields_done = True
-        story += _flowables(block, width)
+        made = _flowables(block, width)
+        if isinstance(block, Signatures) and last and story[-len(last) :] == last:
+            # The signature and seal never stand alone on a page (issue 29: a 受理通知书
+            # of 19 materials put them by themselves on page 2): they go over together
+            # with the window and clerk line they close.
+            del story[-len(last) :]
+            made = [KeepTogether(last + made)]
+        story += made
+        last = made
     return story
 
 

@@ -59,7 +59,13 @@ from counter.model.settings import Settings
 from counter.model.staff import Role
 from counter.services import audit_trail, roles
 from counter.services.calendar_service import CalendarService
-from counter.services.intake_service import IntakeService, build_notice, event, new_id
+from counter.services.intake_service import (
+    IntakeService,
+    build_notice,
+    correction_of,
+    event,
+    new_id,
+)
 from counter.services.session import Session
 from counter.store import cases_store
 from counter.store.cases_store import CaseFilter as CaseFilter  # for the UI, kept from the store
@@ -479,6 +485,7 @@ class CasesService:
             case.clerk_name,
             case.window,
             now,
+            correction=correction_of(self.db, case.id) if kind is NoticeKind.ACCEPTED else "",
         )
         return self._with_recipient(notice, case.id)
 

@@ -157,8 +157,13 @@ def build_notice(
     clerk: str,
     window: str,
     now: datetime,
+    *,
+    correction: str = "",
 ) -> Notice:
-    """The content of a notice for ``case``; printing lays it out, the page previews it."""
+    """The content of a notice for ``case``; printing lays it out, the page previews it.
+
+    ``correction`` is what was corrected on the spot (:func:`correction_of`), printed on
+    the 受理通知书 of a case decided 当场更正后受理."""
     received = tuple(
         NoticeMaterial(
             m.name, "原件" if m.status is MaterialStatus.ORIGINAL else "复印件", m.copies
@@ -228,6 +233,7 @@ def build_notice(
         deadline=f"{case.promised_due:%Y-%m-%d %H:%M}" if case.promised_due else "",
         deadline_provisional=case.due_provisional,
         reason=case.reason,
+        correction=correction.strip() if kind is NoticeKind.ACCEPTED else "",
         other_office=case.other_office,
         remedies=REMEDIES if kind in (*REFUSALS, *ABOUT_THE_CASE) else "",
         contact=settings["hall_phone"],
@@ -241,6 +247,15 @@ def build_notice(
         paused_since=case.paused_at.date() if case.paused_at else None,
         extension_days=case.extension_days,
     )
+
+
+def correction_of(db: Database, case_id: str) -> str:
+    """What the clerk noted was corrected on the spot, read from the case's 当场更正 event.
+
+    The case keeps no column for it: the event already holds the text and syncs with the
+    case, so the first print and every reprint read the same words from the same place."""
+    found = [e.reason for e in cases_store.events(db, case_id) if e.action is Action.CORRECTED]
+    return found[-1].strip() if found else ""
 
 
 def _audit_decision(
@@ -553,6 +568,7 @@ class IntakeService:
             session.staff.name,
             session.window,
             now,
+            correction=correction_of(self.db, parent.id),
         )
         return IntakeResult(parent, children, notice)
 

@@ -212,3 +212,10 @@ def test_every_notice_ends_with_window_clerk_and_the_place_to_sign_and_seal(
 def test_the_heading_is_the_case_number_then_hall_and_title() -> None:
     text = notice_paragraphs(notice(NoticeKind.COMPLETED))
     assert text.lines()[:3] == ("编号：20261127-1A7-0042", "示范市政务服务中心", "办结通知书")
+
+
+def test_an_acceptance_corrected_on_the_spot_states_the_correction_after_the_decision() -> None:
+    text = words(notice(NoticeKind.ACCEPTED, correction="申请书住所门牌号笔误"))
+    assert "第（三）项的规定，已由申请人当场更正。更正内容：申请书住所门牌号笔误。" in text
+    assert text.index("决定予以受理") < text.index("更正内容") < text.index("承诺办结时限")
+    assert "更正内容：" not in words(notice(NoticeKind.ACCEPTED))

@@ -7,13 +7,17 @@ import re
 from datetime import date, datetime
 
 import openpyxl
+import pypdf
+import pypdfium2 as pdfium
 import pytest
+from pypdf.generic import ContentStream
+from reportlab.lib.units import mm
 from sqlite_utils import Database
 
 from benchmarks.hall_data import generate, write
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period, Report
-from counter.printing.monthly_report import monthly_report_pdf
+from counter.printing.monthly_report import charts, monthly_report_pdf
 from counter.printing.report_files import report_csv, report_xlsx
 from counter.services.calendar_service import CalendarService
 from counter.services.ratings_service import RatingsService
@@ -75,3 +79,54 @@ def test_the_csv_export_opens_in_a_spreadsheet(report: Report) -> None:
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[1].startswith("部门,取号,")
     assert lines[-1].split(",")[5] == str(report.total.accepted)
+
+
+def _rectangles(pdf: bytes) -> int:
+    """How many rectangles the page draws: every bar of a bar chart is one."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    page = reader.pages[0]
+    stream = ContentStream(page.get_contents(), reader)
+    return sum(1 for _operands, operator in stream.operations if operator == b"re")
+
+
+def _lowest_text(pdf: bytes) -> tuple[float, float]:
+    """The bottom of the lowest character on page 1, and the page's height (points)."""
+    page = pdfium.PdfDocument(pdf)[0]
+    textpage = page.get_textpage()
+    bottoms = [textpage.get_charbox(i)[1] for i in range(textpage.count_chars())]
+    return min(bottoms), page.get_height()
+
+
+@pytest.mark.parametrize("dimension", [Dimension.DEPARTMENT, Dimension.HALL, Dimension.CLERK])
+def test_the_monthly_report_fills_its_one_page_with_the_statistics_charts(
+    db: Database, now: datetime, dimension: Dimension
+) -> None:
+    """It used to be the totals, two small charts and half a page blank (issue 29)."""
+    write(db, generate(date(2026, 8, 25), 42, tickets_per_day=30, intakes_per_day=12))
+    report = statistics(db).compute(SEPTEMBER, dimension, now)
+    pdf = monthly_report_pdf(report, "示范市政务服务中心")
+    pages = pages_text(pdf)
+    assert len(pages) == 1
+    body = re.sub(r"\s", "", pages[0])
+    for title in ("每日取号与受理", "评价等级分布", "办结时效"):  # the 统计 page's, and more
+        assert title in body
+    # 30 days of two bars each, five rating levels: every bar is drawn on the page
+    assert _rectangles(pdf) >= 2 * len(report.daily) + 5
+    lowest, height = _lowest_text(pdf)
+    assert lowest < height * 0.2  # the page is used down to its foot, not half of it
+
+
+def test_the_monthly_report_draws_the_trend_and_the_leading_groups(report: Report) -> None:
+    width = 170 * mm
+    drawn = [f for f in charts(report, width, 200 * mm) if hasattr(f, "contents")]
+    drawn += [
+        cell
+        for table in charts(report, width, 200 * mm)
+        if hasattr(table, "_cellvalues")
+        for row in table._cellvalues
+        for cell in row
+    ]
+    kinds = {type(shape).__name__ for d in drawn for shape in d.contents}
+    assert {"VerticalBarChart", "Pie", "LinePlot", "HorizontalBarChart"} <= kinds
+    body = re.sub(r"\s", "", text(monthly_report_pdf(report, "示范市政务服务中心")))
+    assert "每日办结与好差评" in body and "按部门受理与办结" in body

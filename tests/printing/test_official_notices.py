@@ -67,3 +67,21 @@ def test_the_title_is_centred_on_the_page(kind: NoticeKind) -> None:
     right = textpage.get_charbox(start + count - 1)[2]
     centre = (left + right) / 2
     assert abs(centre - page.get_width() / 2) < 3, (centre, page.get_width() / 2)
+
+
+@pytest.mark.parametrize("kind", list(NoticeKind))
+def test_the_signature_and_seal_never_stand_alone_on_a_page(kind: NoticeKind) -> None:
+    """A 受理通知书 of 19 materials put the signature and seal by themselves on page 2;
+    they now go with the window and clerk line they close, wherever the page breaks."""
+    pages = [page.replace("\n", "") for page in pages_text(notice_pdf(notice(kind)))]
+    signed = [n for n, page in enumerate(pages) if "签字" in page]
+    assert signed, pages
+    for n in signed:
+        assert "经办人：李娜" in pages[n], (n, pages[n])
+
+
+def test_the_nineteen_material_acceptance_ends_with_more_than_its_signature() -> None:
+    pages = [page.replace("\n", "") for page in pages_text(notice_pdf(notice(NoticeKind.ACCEPTED)))]
+    assert len(MATERIALS) == 19
+    assert "窗口：3 号" in pages[-1] and "申请人（代理人）签字" in pages[-1]
+    assert "（受理专用章）" in pages[-1]

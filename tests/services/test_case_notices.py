@@ -172,3 +172,29 @@ def test_a_no_licence_notice_lists_the_materials_returned_and_the_remedies(
     assert "不需许可告知书" in content and "依据和说明：该经营活动依法无需取得许可" in content
     assert "退还申请材料" in content and "已收取" not in content
     assert REMEDIES in content
+
+
+def test_an_acceptance_corrected_on_the_spot_prints_what_was_corrected(
+    services: tuple[IntakeService, CasesService], clerk: Session, now: datetime
+) -> None:
+    """当场更正后受理: the correction the clerk typed is on the paper, not only in the
+    case's history, and a reprint says the same (issue 29)."""
+    intake, cases = services
+    states = received(intake, "SCJG-0002")
+    why = "申请书经营范围笔误，已当场改正"
+    request = IntakeRequest("SCJG-0002", form(), states, Decision.CORRECTED, reason=why)
+    result = intake.decide(clerk, request, now)
+    assert result.notice is not None and result.notice.kind is NoticeKind.ACCEPTED
+    printed = paper(result.notice)
+    assert "已由申请人当场更正" in printed
+    assert "更正内容：申请书经营范围笔误，已当场改正。" in printed
+    assert printed.index("决定予以受理") < printed.index("更正内容")
+    again = cases.notice(clerk, result.case.id, now + timedelta(hours=1))
+    assert "更正内容：申请书经营范围笔误，已当场改正。" in paper(again)
+
+
+def test_a_plain_acceptance_says_nothing_of_a_correction(
+    services: tuple[IntakeService, CasesService], clerk: Session, now: datetime
+) -> None:
+    accepted = take(services, clerk, now)
+    assert "当场更正" not in paper(accepted.notice)

@@ -1201,4 +1201,18 @@ def m0023_personal_bundles(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0024_followup_lists")
+def m0024_followup_lists(db: Database) -> None:
+    """The 整改与诉求 page read every follow-up of its kinds on opening (issue 32): the
+    open ones now come through an index of the open alone, the closed through one of
+    their closing time, newest first, to a LIMIT."""
+    run_script(
+        db,
+        """
+        CREATE INDEX followups_open ON followups (kind) WHERE closed_at IS NULL;
+        CREATE INDEX followups_closed ON followups (closed_at) WHERE closed_at IS NOT NULL
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -296,12 +296,30 @@ def followup(db: Database, followup_id: str) -> FollowUp | None:
     return _followup(rows[0]) if rows else None
 
 
-def followups(db: Database, kinds: Iterable[FollowUpKind]) -> list[FollowUp]:
+#: Closed follow-ups the supervisor's list shows, newest first: the open ones are the
+#: work (all of them), the closed ones a reminder of the latest, not a year's archive.
+CLOSED_SHOWN = 200
+
+
+def followups(
+    db: Database, kinds: Iterable[FollowUpKind], closed: int = CLOSED_SHOWN
+) -> list[FollowUp]:
+    """Every open follow-up of ``kinds``, then the newest ``closed`` closed ones: each
+    through its partial index, so the page's first paint does not grow with history
+    (issue 32)."""
     wanted = [k.value for k in kinds]
     marks = ",".join("?" * len(wanted))
-    return [
-        _followup(r) for r in db.query(f"SELECT * FROM followups WHERE kind IN ({marks})", wanted)
-    ]
+    open_rows = db.query(
+        f"SELECT * FROM followups INDEXED BY followups_open"
+        f" WHERE closed_at IS NULL AND kind IN ({marks})",
+        wanted,
+    )
+    closed_rows = db.query(
+        f"SELECT * FROM followups INDEXED BY followups_closed WHERE closed_at IS NOT NULL"
+        f" AND kind IN ({marks}) ORDER BY closed_at DESC LIMIT ?",
+        [*wanted, closed],
+    )
+    return [_followup(r) for r in (*open_rows, *closed_rows)]
 
 
 def notes(db: Database, followup_id: str) -> list[Note]:

@@ -251,3 +251,39 @@ def test_two_character_search_finds_what_a_scan_of_every_name_finds(
         if lowered in applicant.lower() or lowered in agent.lower()
     }
     assert found == expected
+
+
+def test_the_follow_ups_page_reads_the_open_ones_and_the_newest_closed_to_a_limit(
+    db: Database,
+) -> None:
+    """整改与诉求: every open follow-up (the work), and of a year's closed ones only the
+    newest, through indexes, so opening the page does not grow with history."""
+    from counter.model.followups import FollowUpKind, FollowUpState
+    from counter.store import ratings_store
+
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=HALL_TZ)
+    closed_state = next(s for s in FollowUpState if s.closed)
+    open_state = next(s for s in FollowUpState if not s.closed)
+    rows = []
+    for n in range(260):
+        at = start + timedelta(hours=n)
+        rows.append({
+            "id": f"f{n}", "kind": FollowUpKind.BAD_REVIEW.value,
+            "state": (open_state if n % 50 == 0 else closed_state).value,
+            "opened_at": iso(at), "who": "王", "matter": "差评", "final_due": iso(at),
+            "closed_at": None if n % 50 == 0 else iso(at + timedelta(days=1)),
+            "updated_at": iso(at),
+        })  # fmt: skip
+    db["followups"].insert_all(rows)
+    found = ratings_store.followups(db, [FollowUpKind.BAD_REVIEW], closed=100)
+    opened = [f.id for f in found if f.closed_at is None]
+    closed = [f.id for f in found if f.closed_at is not None]
+    assert sorted(opened) == sorted(f"f{n}" for n in range(0, 260, 50))
+    assert closed == [f"f{n}" for n in range(259, -1, -1) if n % 50][:100]
+    for sql in (
+        "SELECT * FROM followups INDEXED BY followups_open WHERE closed_at IS NULL AND kind IN (?)",
+        "SELECT * FROM followups INDEXED BY followups_closed WHERE closed_at IS NOT NULL"
+        " AND kind IN (?) ORDER BY closed_at DESC LIMIT ?",
+    ):
+        shown = plan(db, sql, [FollowUpKind.BAD_REVIEW.value, 100][: sql.count("?")])
+        assert "USING INDEX" in shown and "TEMP B-TREE" not in shown, shown

@@ -90,7 +90,7 @@ def parse(offline: bytes | None, paper: bytes | None) -> EscposStatus:
     )
 
 
-def query(ask: Ask) -> EscposStatus:
+def read_status(ask: Ask) -> EscposStatus:
     """Ask the paper sensor, then (paper being there) the offline cause. A printer
     silent to the first is not asked again, so a silent printer costs one timeout; an
     empty roll is verdict enough."""

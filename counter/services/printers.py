@@ -118,7 +118,7 @@ class EscposNetworkPrinter:
             raise PrinterError(f"无法连接小票打印机 {where}：{exc.strerror or exc}") from None
         with sock:
             try:
-                status = escpos_status.query(lambda command: self._ask(sock, command))
+                status = escpos_status.read_status(lambda command: self._ask(sock, command))
                 if problem := status.problem(f"小票打印机 {where} "):
                     raise PrinterError(problem)
                 self.warning = status.warning(f"小票打印机 {where} ")
@@ -162,7 +162,7 @@ class EscposDevicePrinter:
             except Exception as exc:  # python-escpos wraps the drivers' errors in its own
                 raise device_error(self.target, exc) from None
             _use_device_endpoints(device)
-            status = escpos_status.query(lambda command: _device_ask(device, command))
+            status = escpos_status.read_status(lambda command: _device_ask(device, command))
             if problem := status.problem(f"{label} "):
                 raise PrinterError(problem)
             self.warning = status.warning(f"{label} ")

@@ -9,7 +9,7 @@ from counter.printing.escpos_status import (
     DLE_EOT_PAPER,
     EscposStatus,
     parse,
-    query,
+    read_status,
     status_byte,
 )
 
@@ -71,11 +71,11 @@ def test_query_asks_paper_then_offline_cause_and_stops_early() -> None:
 
         return ask
 
-    assert query(printer({DLE_EOT_PAPER: PAPER_OK, DLE_EOT_OFFLINE: COVER_OPEN})).cover_open
+    assert read_status(printer({DLE_EOT_PAPER: PAPER_OK, DLE_EOT_OFFLINE: COVER_OPEN})).cover_open
     assert asked == [DLE_EOT_PAPER, DLE_EOT_OFFLINE]
     asked.clear()
-    assert query(printer({DLE_EOT_PAPER: PAPER_OUT})).paper_out
+    assert read_status(printer({DLE_EOT_PAPER: PAPER_OUT})).paper_out
     assert asked == [DLE_EOT_PAPER]  # an empty roll is verdict enough
     asked.clear()
-    assert query(printer({})) == EscposStatus()
+    assert read_status(printer({})) == EscposStatus()
     assert asked == [DLE_EOT_PAPER]  # a silent printer costs one timeout

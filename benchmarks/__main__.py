@@ -37,6 +37,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_soak": ([], ["--minutes", "0.3"]),
     "bench_commit_flush": ([], ["100"]),
     "bench_growth": ([], ["--sizes", "2000,20000", "--runs", "2"]),
+    "bench_store_size": ([], ["--cases", "300"]),
 }
 NUMBER = re.compile(r"\d")
 

@@ -81,9 +81,14 @@ def missing_library_message(error: ImportError) -> str | None:
     return None
 
 
+#: The maintenance commands counter.cli runs (its COMMANDS; named here so a start of
+#: the app does not import the CLI to find out).
+CLI_COMMANDS = ("backup", "restore", "audit", "compact")
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
-    if words and words[0] in ("backup", "restore", "audit"):
+    if words and words[0] in CLI_COMMANDS:
         from counter import cli
 
         return cli.main(words, system_clock)

@@ -7,6 +7,9 @@ counter restore PATH         put a backup in the store's place, keeping the old 
                              the counter re-enrols (backups carry no device token)
 counter restore PATH --keep-token   ... keeping this store's device token (same device only)
 counter audit verify         check this store's audit hash chain; exit 1 if broken
+counter compact              compact a never-enrolled counter's outbox and rewrite the
+                             store file smaller, switched to incremental vacuum (issue 32);
+                             refused while any Counter has the store open
 
 Each works on an existing store only: a data folder without ``counter.db`` is refused,
 never given a new demo store.
@@ -21,13 +24,15 @@ from datetime import datetime
 from pathlib import Path
 
 from counter.model.errors import CounterError
-from counter.services.maintenance import backup_store, verify_audit
+from counter.services.maintenance import backup_store, compact_store, verify_audit
 from counter.store import backup, store_lock
 from counter.store.db import DB_FILE, StoreError, open_store
 from counter.store.paths import config_file, data_dir
 from counter.store.settings_file import load_settings
 
-COMMANDS = ("backup", "restore", "audit")
+COMMANDS = ("backup", "restore", "audit", "compact")
+#: Why ``counter compact`` is refused while a Counter window has the store open.
+COMPACT_IN_USE = "Counter 正在使用这份数据，请先退出所有 Counter 窗口再整理"
 STATION = "命令行"
 
 
@@ -64,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser("audit", parents=[common], help="审计记录")
     p.add_argument("action", choices=["verify"], help="verify：校验哈希链")
+    sub.add_parser(
+        "compact",
+        parents=[common],
+        help="整理本机数据文件，释放已清理的空间（请先关闭 Counter）",
+        description=(
+            "整理本机数据文件（请先关闭 Counter）：未登记中心的单机，先合并待同步记录"
+            "（以后登记时每条数据仍会送达中心）；再重写整个数据文件，收回已清理的打印文件"
+            "和记录所占的空间，并改为逐步回收空间，此后 Counter 运行时会自动归还空闲空间。"
+            "数据量大时可能需要几分钟；建议先执行 counter backup。"
+        ),
+    )
     return parser
 
 
@@ -99,6 +115,8 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
                     "新发的一次性登记码重新登记（在此之前本机单独工作）"
                 )
             return 0
+        if args.command == "compact":
+            return compact(store)
         with store_lock.shared(store):
             db = open_store(store)
             try:
@@ -115,3 +133,18 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
     for report in reports:
         print(report.describe())
     return 0 if all(r.ok for r in reports) else 1
+
+
+def compact(store: Path) -> int:
+    """``counter compact``: the store to itself (refused while any Counter has it open:
+    the VACUUM would hold every window's write for as long as it runs)."""
+    with store_lock.exclusive(store, COMPACT_IN_USE):
+        db = open_store(store)
+        try:
+            compacted, before, after = compact_store(db)
+        finally:
+            db.close()
+    if compacted.dropped_ops:
+        print(f"已合并待同步记录：减少 {compacted.dropped_ops} 条")
+    print(f"数据文件已整理：{before / 1e6:.1f} MB → {after / 1e6:.1f} MB")
+    return 0

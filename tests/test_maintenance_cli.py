@@ -238,3 +238,62 @@ def test_a_relative_data_dir_and_backup_path_work_every_time(
         assert run("backup", "b.db", "--data-dir", "data") == 0
     assert run("restore", "b.db", "--data-dir", "data") == 0
     assert "哈希链完整" in capsys.readouterr().out
+
+
+def compact(*words: str) -> int:
+    """``counter compact`` (through the cli: the app's dispatch names its commands)."""
+    from counter import cli
+
+    return cli.main(["compact", *words], lambda: NOW)
+
+
+def test_compact_rewrites_a_large_old_store_smaller_and_incremental(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store from before incremental vacuum, with pages freed inside it (what the
+    upkeep leaves on a store too large to switch alone, issue 32)."""
+    conn = sqlite3.connect(store_path)
+    conn.execute("PRAGMA auto_vacuum = NONE")
+    conn.execute("VACUUM")
+    conn.execute("CREATE TABLE freed (b BLOB)")
+    conn.executemany("INSERT INTO freed VALUES (zeroblob(4000))", [()] * 2000)
+    conn.commit()
+    conn.execute("DROP TABLE freed")
+    conn.commit()
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] >= 2000
+    conn.close()
+    size = store_path.stat().st_size
+    assert compact("--data-dir", str(store_path.parent)) == 0
+    assert "数据文件已整理" in capsys.readouterr().out
+    assert store_path.stat().st_size <= size - 2000 * 4000
+    db = open_store(store_path)
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental from now on
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+
+
+def test_compact_is_refused_while_counter_has_the_store_open(
+    store_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    open_elsewhere: subprocess.Popen[str],
+) -> None:
+    size = store_path.stat().st_size
+    assert compact("--data-dir", str(store_path.parent)) == 2
+    assert "请先退出所有 Counter 窗口再整理" in capsys.readouterr().err
+    assert store_path.stat().st_size == size
+
+
+def test_compact_refuses_a_folder_without_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert compact("--data-dir", str(tmp_path)) == 2
+    assert "没有 Counter 数据" in capsys.readouterr().err
+
+
+def test_the_app_hands_every_maintenance_command_to_the_cli() -> None:
+    """`counter compact` reaches the CLI like backup and restore, not the app's options."""
+    from counter import app, cli
+
+    assert app.CLI_COMMANDS == cli.COMMANDS

@@ -1,5 +1,5 @@
 """The supervisor's store maintenance: backup (logged as an export), restore on the next
-start, and the audit check."""
+start, the audit check, and compacting the store (``counter compact``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from counter.model.audit import AuditAction, ChainReport
 from counter.model.staff import Role
 from counter.services import audit_trail
 from counter.services.session import Session
-from counter.store import audit_log, backup
+from counter.store import audit_log, backup, vacuum
 from counter.store.db import immediate
+from counter.sync import compaction
 
 
 def backup_store(
@@ -59,3 +60,16 @@ def schedule_restore(
 
 def verify_audit(db: Database) -> list[ChainReport]:
     return audit_log.verify(db)
+
+
+def compact_store(db: Database) -> tuple[compaction.Compacted, int, int]:
+    """What the spool's upkeep cannot do on a large store (issue 32): the outbox of a
+    counter never enrolled is compacted, then the file is rewritten by one full
+    ``VACUUM`` and switched to incremental vacuum, so the upkeep hands freed pages back
+    from then on. The caller holds the store alone: the ``VACUUM`` holds the whole
+    file, a window's write would wait behind it. Returns what compaction did and the
+    file's bytes before and after. Nothing is logged to the audit trail: no record
+    changes, and an entry would be one more op for the outbox this makes smaller."""
+    compacted = compaction.compact(db)
+    before, after = vacuum.rewrite(db)
+    return compacted, before, after

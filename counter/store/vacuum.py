@@ -10,8 +10,8 @@ The mode is written in the file's header and only a ``VACUUM`` changes it on a s
 that already has tables (sqlite.org/pragma.html#pragma_auto_vacuum). That ``VACUUM``
 rewrites every live page: a moment on a new or small store, done by the upkeep itself
 (:func:`make_incremental`, only when the live data is below a bound); on a large one it
-belongs with a maintenance step that may hold the store alone (a backup, the command
-line), which calls the same function without the bound.
+belongs with a maintenance step that may hold the store alone: ``counter compact``
+(:func:`rewrite`, which calls the same function without the bound).
 """
 
 from __future__ import annotations
@@ -55,6 +55,23 @@ def make_incremental(db: Database, *, at_most: int | None = SMALL_STORE_BYTES) -
     db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.execute("VACUUM")
     return mode(db) == INCREMENTAL
+
+
+def rewrite(db: Database) -> tuple[int, int]:
+    """The maintenance step's one full ``VACUUM`` (``counter compact``): switches the
+    store to incremental vacuum whatever its size and rewrites every live page, so the
+    pages compaction left half empty are packed too, which handing back free pages
+    alone cannot do. Holds the whole file while it runs, so only with the store to
+    oneself. Returns the file's pages before and after (WAL checkpointed)."""
+    size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    before = int(db.execute("PRAGMA page_count").fetchone()[0])
+    if mode(db) == INCREMENTAL:
+        db.execute("VACUUM")
+    else:
+        make_incremental(db, at_most=None)  # its VACUUM packs the pages as well
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    after = int(db.execute("PRAGMA page_count").fetchone()[0])
+    return before * size, after * size
 
 
 def give_back(db: Database, steps: int = 8) -> int:

@@ -7,12 +7,21 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
 
 from counter.log import to_file
+from counter.services.settings_service import SettingsService
+from counter.store.paths import config_file
 from counter.ui import safety_net
+from counter.ui.application import Desk
+from counter.ui.background import BackgroundLoop
 from counter.ui.fonts import install_font
+from counter.ui.main_window import MainWindow
+from counter.ui.trust import SessionGuard
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +85,24 @@ def net(qapp: QApplication, log_file: Path) -> Iterator[safety_net.SafetyNet]:
     yield installed
     installed.uninstall()
     installed.deleteLater()
+
+
+@pytest.fixture
+def desk(
+    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime]
+) -> Iterator[Desk]:
+    """The composition root's desk; every main window it opened is closed afterwards,
+    with its background work stopped (and no question asked about a ticket)."""
+    made = Desk(db, SettingsService(config_file()), str(store_path), clock)
+    yield made
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and shiboken6.isValid(widget):
+            for loop in widget.findChildren(BackgroundLoop):
+                loop.stop()
+            guard = widget.findChild(SessionGuard)
+            if guard is not None:
+                guard.in_hand = lambda: ""
+            widget.close()
+            widget.deleteLater()
+    if made.sign_in_dialog is not None:
+        made.sign_in_dialog.close()

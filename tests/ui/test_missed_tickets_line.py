@@ -4,11 +4,9 @@ window's background work has started; a clerk's window has no such line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
@@ -16,22 +14,10 @@ from sqlite_utils import Database
 from counter.model.print_job import MissedTicket
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.session import sign_in
-from counter.services.settings_service import SettingsService
 from counter.store import print_store
 from counter.store.db import immediate
-from counter.store.paths import config_file
 from counter.ui.application import Desk, demo_session
-from counter.ui.background import BackgroundLoop
 from counter.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def desk(db: Database, store_path: Path, clock: Callable[[], datetime]) -> Iterator[Desk]:
-    made = Desk(db, SettingsService(config_file()), str(store_path), clock)
-    yield made
-    if made.window is not None:
-        for loop in made.window.findChildren(BackgroundLoop):
-            loop.stop()
 
 
 def missed_at_the_east_kiosk(db: Database, now: datetime) -> None:

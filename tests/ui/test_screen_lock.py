@@ -20,15 +20,12 @@ from counter.services.bootstrap import DEMO_PASSWORD, open_counter_store
 from counter.services.maintenance import schedule_restore
 from counter.services.queue_service import LocalQueue
 from counter.services.session import Session, sign_in
-from counter.services.settings_service import SettingsService
 from counter.store import audit_log, backup
-from counter.store.paths import config_file
 from counter.ui.application import Desk
-from counter.ui.background import BackgroundLoop
 from counter.ui.main_window import MainWindow
 from counter.ui.queue_panel import QueuePanel
 from counter.ui.screen_lock import IdleLock, LockDialog
-from counter.ui.trust import BackupAction, RestoreAction, SessionGuard, attach_trust
+from counter.ui.trust import BackupAction, RestoreAction, attach_trust
 
 
 @pytest.fixture
@@ -245,27 +242,6 @@ def test_the_restore_action_is_on_the_supervisors_menu_only(
 
 
 # --- Ctrl+L, 切换用户 and quitting with a ticket in hand, on the real main window ---------
-
-
-@pytest.fixture
-def desk(
-    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime]
-) -> Iterator[Desk]:
-    """The composition root's desk; every main window it opened is closed afterwards,
-    with its background work stopped (and no question asked about a ticket)."""
-    made = Desk(db, SettingsService(config_file()), str(store_path), clock)
-    yield made
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow) and shiboken6.isValid(widget):
-            for loop in widget.findChildren(BackgroundLoop):
-                loop.stop()
-            guard = widget.findChild(SessionGuard)
-            if guard is not None:
-                guard.in_hand = lambda: ""
-            widget.close()
-            widget.deleteLater()
-    if made.sign_in_dialog is not None:
-        made.sign_in_dialog.close()
 
 
 def open_desk(qtbot: QtBot, desk: Desk, session: Session) -> MainWindow:

@@ -5,11 +5,9 @@ with what is done to its cases, its state, light and deadline in view at 1366 wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget
@@ -21,38 +19,13 @@ from counter.model.queue import TicketState
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.intake_service import IntakeResult
 from counter.services.queue_service import LocalQueue
-from counter.services.settings_service import SettingsService
-from counter.store.paths import config_file
 from counter.ui.application import Desk
-from counter.ui.background import BackgroundLoop
 from counter.ui.case_action_dialog import CaseActionDialog
 from counter.ui.cases_page import CasesPage
 from counter.ui.intake_page import IntakePage
 from counter.ui.main_window import MainWindow
 from counter.ui.queue_panel import QueuePanel
-from counter.ui.trust import SessionGuard
 from counter.ui.visits_page import VisitsPage
-
-
-@pytest.fixture
-def desk(
-    qtbot: QtBot, db: Database, store_path: Path, clock: Callable[[], datetime]
-) -> Iterator[Desk]:
-    """The composition root's desk; every main window it opened is closed afterwards,
-    with its background work stopped (and no question asked about a ticket)."""
-    made = Desk(db, SettingsService(config_file()), str(store_path), clock)
-    yield made
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow) and shiboken6.isValid(widget):
-            for loop in widget.findChildren(BackgroundLoop):
-                loop.stop()
-            guard = widget.findChild(SessionGuard)
-            if guard is not None:
-                guard.in_hand = lambda: ""
-            widget.close()
-            widget.deleteLater()
-    if made.sign_in_dialog is not None:
-        made.sign_in_dialog.close()
 
 
 def sign_in(qtbot: QtBot, desk: Desk, login: str, window: str | None = None) -> MainWindow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 @pytest.mark.parametrize("mode", ["--kiosk", "--board"])
@@ -40,3 +42,47 @@ def test_kiosk_and_board_cannot_be_combined() -> None:
     )
     assert result.returncode == 2
     assert "not allowed with" in result.stderr
+
+
+def test_the_full_screen_kiosk_paints_first_then_wires_its_printer_before_serving(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a screen (no --screenshot): the kiosk is painted before its slip printer and
+    the print spool load, and the printer is wired before the event loop serves the
+    first tap, so no ticket is issued without its slip."""
+    from counter.app import system_clock
+    from counter.model.settings import Settings
+    from counter.services.bootstrap import DB_FILE, close_store
+    from counter.ui import application
+
+    seen: list[str] = []
+    paints: list[application.FirstPaint] = []
+
+    class Watched(application.FirstPaint):
+        def __init__(self, widget: QWidget) -> None:
+            super().__init__(widget)
+            paints.append(self)
+
+    wire = application.use_ticket_printer
+
+    def use_ticket_printer(kiosk: QWidget, *args: object) -> None:
+        seen.append("painted" if paints and paints[-1].at is not None else "not painted")
+        wire(kiosk, *args)  # type: ignore[arg-type]
+        seen.append("printer wired")
+
+    monkeypatch.setattr(application, "FirstPaint", Watched)
+    monkeypatch.setattr(application, "use_ticket_printer", use_ticket_printer)
+    monkeypatch.setattr(application, "check_store_weekly", lambda *args: None)
+    monkeypatch.setattr(qapp, "exec", lambda: seen.append("event loop") or 0)
+    db, settings = application.open_desktop_store(tmp_path, Settings(), system_clock, show=False)
+    args = argparse.Namespace(kiosk=True, board=False, rate=False, screenshot=None)
+    try:
+        assert (
+            application.run_station(qapp, db, settings, args, system_clock, tmp_path / DB_FILE) == 0
+        )
+    finally:
+        for widget in qapp.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+        close_store(db)
+    assert seen == ["painted", "printer wired", "event loop"]

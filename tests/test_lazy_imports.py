@@ -178,3 +178,62 @@ def test_the_sign_in_dialog_paints_before_the_store_and_the_window_load(tmp_path
     assert stages["saved"] == ["True"], stages
     assert stages["before the store"] == [], stages
     assert stages["painted"] == [], stages
+
+
+#: A kiosk or a board paints from the store's queue without these: the sign-in's
+#: password hashing and signing keys, the ID checks' stdnum, the official holiday table
+#: (read only to seed a new store), the case and catalog models, and the kiosk's slip
+#: printer with the print services (wired just after its first paint).
+NOT_BEFORE_A_STATION = (
+    "argon2",
+    "cryptography",
+    "stdnum",
+    "chinese_calendar",
+    "counter.model.cases",
+    "counter.model.catalog",
+    "counter.model.staff_key",
+    "counter.services.cases_service",
+    "counter.services.intake_service",
+    "counter.services.print_service",
+    "counter.services.print_spool",
+    "counter.ui.notice_printing",
+    "counter.ui.print_queue_page",
+)
+
+
+@pytest.mark.parametrize(
+    ("station", "module", "window_class"),
+    [("--kiosk", "kiosk", "KioskWindow"), ("--board", "board", "BoardWindow")],
+)
+def test_a_station_paints_before_what_it_does_not_show(
+    tmp_path: Path, station: str, module: str, window_class: str
+) -> None:
+    """On the real start-up path, once the store exists (the first start seeds it, with
+    argon2, the holiday table and the catalog), as every morning: the modules loaded are
+    taken as the station's window is saved, which is its first paint."""
+    for _start in ("new store", "existing store"):  # seeds, then opens
+        stages = run_python(
+            f"""
+            import sys
+            from counter.ui.{module} import {window_class} as Station
+
+            grab = Station.grab
+            shown = []
+
+            def grabbed(self, *args):
+                shown.append(self)
+                stages["at paint"] = sorted(
+                    m for m in {NOT_BEFORE_A_STATION!r} if m in sys.modules
+                )
+                return grab(self, *args)
+
+            Station.grab = grabbed
+            from counter.app import main
+            assert main([{station!r}, "--screenshot", {str(tmp_path / "station.png")!r}]) == 0
+            stages["printer"] = [type(getattr(shown[0], "printer", None)).__name__]
+            """,
+            tmp_path,
+        )
+        # The kiosk's slip printer is wired all the same, right after that paint.
+        assert stages["printer"] == ["TicketPrinter" if module == "kiosk" else "NoneType"]
+    assert stages["at paint"] == [], stages

@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import chinese_calendar.constants as official
-
 from counter.model.errors import ValidationError
 
 KINDS = {"holiday": "holiday", "放假": "holiday", "workday": "workday", "上班": "workday"}
@@ -87,6 +85,8 @@ PACKAGE_SOURCE = "chinesecalendar"
 def package_rows() -> tuple[list[HolidayRow], set[int]]:
     """The official table as the ``chinesecalendar`` package ships it: the same for a
     counter seeding its store and for the central's report, so it lives here."""
+    import chinese_calendar.constants as official  # only a new store's seeding reads it
+
     rows = [HolidayRow(d, "holiday", str(name)) for d, name in official.holidays.items()]
     rows += [HolidayRow(d, "workday", str(name)) for d, name in official.workdays.items()]
     years = {d.year for d in official.holidays} | {d.year for d in official.workdays}

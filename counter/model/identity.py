@@ -9,7 +9,9 @@ birth-place code was renamed, yet neither may be silently accepted nor hard-bloc
 :func:`require` turns a check into a value or a :class:`ValidationError` for a form.
 
 The checksum maths comes from python-stdnum; this module adds the Chinese messages
-that say which character is wrong and what was expected.
+that say which character is wrong and what was expected. stdnum is imported by the
+checks that use it: a kiosk, a board or a sign-in only masks, and paints sooner
+without it (tests/test_lazy_imports.py).
 
 Masking (docs/domain.md "Personal information") is here too, because it is defined on the
 same strings and must never raise on odd input — a slip must print even when a
@@ -22,9 +24,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from counter.model.errors import ValidationError
 
@@ -154,6 +153,8 @@ def check_uscc(text: str) -> IdentifierCheck:
         warnings.append(f"第1位“{value[0]}”不是已知的登记管理部门代码，请核对")
     if not value[2:8].isdigit():
         warnings.append(f"第3–8位“{value[2:8]}”应为6位数字的行政区划代码，请核对")
+    from stdnum.cn import uscc
+
     expected = uscc.calc_check_digit(value[:17])
     if value[17] != expected:
         warnings.append(
@@ -196,6 +197,9 @@ def check_resident_id(text: str, today: date | None = None) -> IdentifierCheck:
         errors.append(f"出生日期“{value[6:14]}”不是有效的日期")
     elif today is not None and born > today:
         errors.append(f"出生日期 {born.isoformat()} 晚于今天，请核对")
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError as StdnumValidationError
+
     expected = ric.calc_check_digit(value)
     if value[17] != expected:
         errors.append(f"校验码不符：第18位应为“{expected}”，现在是“{value[17]}”，请核对是否输错")
@@ -224,6 +228,9 @@ def is_area_code_warning(message: str, id_number: str) -> bool:
 
 def _birth_date_or_none(value: str) -> date | None:
     """The YYYYMMDD at positions 7–14 as a date, or None if it is not a real date."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError as StdnumValidationError
+
     try:
         return ric.get_birth_date(value)
     except (StdnumValidationError, ValueError):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from counter.model.cases import CaseNumberPattern
+from counter.model.case_numbers import CaseNumberPattern
 from counter.model.deadlines import check_yellow_share
 from counter.model.enrolment import central_url_problem
 from counter.model.errors import ValidationError

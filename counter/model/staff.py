@@ -6,17 +6,18 @@ right the password is.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING
 
 from counter.model.errors import NotAllowedError, ValidationError
 
-_hasher = PasswordHasher()
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 _LOGIN = re.compile(r"^[a-z0-9_.-]{2,32}$")
 MIN_PASSWORD = 8
 
@@ -43,15 +44,27 @@ _ROLE_LABELS = {
 WINDOW_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR})
 
 
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """argon2, loaded when a password is first hashed or checked: the kiosk and the
+    board start without it, and the clerk's start loads it while she types
+    (counter.ui.application.WARM_UP)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise ValidationError("password", f"密码至少需要 {MIN_PASSWORD} 位")
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -6,7 +6,7 @@ import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -23,10 +23,14 @@ from counter.model.staff import (
     hash_password,
     password_matches,
 )
-from counter.model.staff_key import StaffKey, derive_key
 from counter.services import audit_trail
 from counter.store import outbox, sign_in_failures, staff_store
 from counter.store.db import immediate
+
+# The signing key's maths (cryptography) is imported when a password derives one: the
+# stations open queues and settings, which name a Session, without signing anything.
+if TYPE_CHECKING:
+    from counter.model.staff_key import StaffKey
 
 #: Who the audit log names for a refused sign-in: the sign-in dialog, before anyone is in.
 SIGN_IN_STATION = "登录"
@@ -249,6 +253,8 @@ def signing_key(staff: Staff, password: str) -> StaffKey | None:
     hall-wide changes are refused there until the two agree."""
     if not staff.sign_key:
         return None
+    from counter.model.staff_key import derive_key
+
     key = derive_key(staff.id, password)
     return key if key.public == staff.sign_key else None
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from counter.model.hall_settings import HALL_KEYS, overlay
 from counter.model.settings import Settings
 from counter.model.staff import Role
-from counter.services.session import Session
 from counter.store.settings_file import load_settings, save_settings
+
+# Only a change needs a session, and it brings one: every start opens this service, so
+# it does not load the sign-in's modules (argon2, the outbox, the audit trail) itself.
+if TYPE_CHECKING:
+    from counter.services.session import Session
 
 
 class SettingsService:

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from counter.log import store as log
-from counter.model.cases import device_code
+from counter.model.case_numbers import device_code
 from counter.model.errors import CounterError
 from counter.store import db, store_lock
 from counter.store.migrations import SCHEMA_VERSION

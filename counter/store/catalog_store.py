@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from counter.model.catalog import (
-    Bundle,
-    Catalog,
-    Department,
-    Item,
-    ItemMaterial,
-    ItemSource,
-    ItemStatus,
-    Material,
-    MaterialForm,
-)
 from counter.model.clock import iso
+
+# The catalog's model comes with the first save or load: every start asks only for the
+# current version (counter.services.bootstrap), and a kiosk or a board needs no more.
+if TYPE_CHECKING:
+    from counter.model.catalog import Catalog, Item
 
 
 def current_version(db: Database) -> str | None:
@@ -34,6 +29,8 @@ def current_version(db: Database) -> str | None:
 
 def save_catalog(db: Database, catalog: Catalog, *, source: str, now: datetime) -> None:
     """Load a catalog version in one transaction: all of it or none of it."""
+    from counter.model.catalog import ItemStatus
+
     with db.atomic():
         known = {r[0]: r[1] for r in db.execute("SELECT code, status FROM items").fetchall()}
         incoming = {i.code for i in catalog.items}
@@ -136,6 +133,18 @@ def _save_item(db: Database, item: Item, version: str, *, is_new: bool) -> None:
 
 def load_catalog(db: Database) -> Catalog | None:
     """The catalog as the store holds it now (retired items included), or None if empty."""
+    from counter.model.catalog import (
+        Bundle,
+        Catalog,
+        Department,
+        Item,
+        ItemMaterial,
+        ItemSource,
+        ItemStatus,
+        Material,
+        MaterialForm,
+    )
+
     version_row = db.execute(
         "SELECT version, demo FROM catalog_versions ORDER BY loaded_at DESC, rowid DESC LIMIT 1"
     ).fetchone()

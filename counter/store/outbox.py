@@ -16,14 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from counter.model.clock import Hlc, iso, to_ms
 from counter.model.merge import changed_fields
-from counter.model.staff_key import StaffKey, op_message
 from counter.store.migrations import SCHEMA_VERSION
+
+# Signing (cryptography, argon2) comes with a signing key: a kiosk or a board records
+# ops unsigned and starts without it.
+if TYPE_CHECKING:
+    from counter.model.staff_key import StaffKey
 
 KINDS = ("insert", "upsert", "delete", "event")
 
@@ -250,6 +254,8 @@ def record(
     actor = who.staff_id if who else ""
     proof = ""
     if who is not None and who.key is not None:
+        from counter.model.staff_key import op_message
+
         # Signed as the central will read it back: the payload after its JSON trip.
         message = op_message(device_id(db), seq, table, row_id, kind, json.loads(text), hlc, actor)
         proof = who.key.sign(message)

@@ -10,6 +10,7 @@ built or its background work starts (counter.ui.main_window)."""
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 import time
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from counter.services.visits_service import VisitsService
     from counter.ui.document_printer import DocumentPrinter
     from counter.ui.intake_page import IntakePage
+    from counter.ui.kiosk import KioskWindow
     from counter.ui.main_window import MainWindow, PageSlot
     from counter.ui.notice_printing import NoticePrinter
     from counter.ui.print_spool import PrintSpool
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 #: delayed by one module at most, and 登录 finds them loaded.
 WARM_UP = (
     "counter.services.session",
+    "counter.model.staff_key",  # and argon2: the password check's, loaded lazily
     "counter.services.staff_service",
     "counter.ui.main_window",
     "counter.ui.trust",
@@ -588,10 +591,10 @@ def run_station(
     queue = open_queue(db, settings.settings)
     hall = settings.settings["hall_name"]
     station: QWidget
+    # What a station needs only once it is on screen (the kiosk's printer).
+    after_paint: Callable[[], None] | None = None
     if args.kiosk:
         from counter.ui.kiosk import KioskWindow
-        from counter.ui.notice_printing import TicketPrinter
-        from counter.ui.print_queue_page import start_spool
 
         kiosk = KioskWindow(
             queue,
@@ -600,13 +603,8 @@ def run_station(
             priority_reasons=queue.rules.priority_reasons,
             id_required=queue.rules.id_required,
         )
-        service, spool = start_spool(db, settings, clock)
-        spool.setParent(kiosk)
-        # A slip that does not print is said on the kiosk and in this PC's print queue.
-        kiosk.use_printer(
-            TicketPrinter(service, spool, "取号机", lambda: settings.settings, clock, parent=kiosk)
-        )
         station = kiosk
+        after_paint = functools.partial(use_ticket_printer, kiosk, db, settings, clock)
     elif args.rate:
         from counter.services.calendar_service import CalendarService
         from counter.services.ratings_service import RatingsService
@@ -641,10 +639,40 @@ def run_station(
         station.resize(1280, 800)
         station.show()
         app.processEvents()
-        return 0 if station.grab().save(args.screenshot) else 1
+        saved = station.grab().save(args.screenshot)
+        if after_paint:  # as on a screen, after the first paint
+            after_paint()
+        return 0 if saved else 1
+    painted = FirstPaint(station)
     station.showFullScreen()
+    # A tap before the first paint has finished waits in Qt's queue until the printer
+    # is wired, so no ticket is issued without its slip.
+    painted.wait(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    if after_paint:
+        after_paint()
     check_store_weekly(station, store_path, clock)
     return app.exec()
+
+
+def use_ticket_printer(
+    kiosk: KioskWindow,
+    db: Database,
+    settings: SettingsService,
+    clock: Callable[[], datetime],
+) -> None:
+    """The kiosk's slip printer and this PC's print spool, wired once the kiosk is
+    painted: their modules (the notice printers and the print services, ≈0.1 s) and the
+    spool's start (printers registered, a crash's leftovers requeued) are not needed to
+    show the buttons. A slip that does not print is said on the kiosk and in this PC's
+    print queue."""
+    from counter.ui.notice_printing import TicketPrinter
+    from counter.ui.print_queue_page import start_spool
+
+    service, spool = start_spool(db, settings, clock)
+    spool.setParent(kiosk)
+    kiosk.use_printer(
+        TicketPrinter(service, spool, "取号机", lambda: settings.settings, clock, parent=kiosk)
+    )
 
 
 def settle(app: QApplication, window: MainWindow, limit_s: float = 3.0) -> None:
@@ -655,7 +683,11 @@ def settle(app: QApplication, window: MainWindow, limit_s: float = 3.0) -> None:
     app.processEvents()
 
 
-def wait_until(condition: Callable[[], bool], limit_s: float) -> bool:
+def wait_until(
+    condition: Callable[[], bool],
+    limit_s: float,
+    flags: QEventLoop.ProcessEventsFlag = QEventLoop.ProcessEventsFlag.AllEvents,
+) -> bool:
     """Run the event loop until ``condition`` holds (checked every few ms), at most
     ``limit_s``. An event loop, not a loop of ``processEvents`` calls: those, while a
     pool thread runs Python, have crashed PySide6 6.12 ("none_dealloc")."""
@@ -671,7 +703,7 @@ def wait_until(condition: Callable[[], bool], limit_s: float) -> bool:
     poll.timeout.connect(check)
     poll.start(2)
     QTimer.singleShot(int(limit_s * 1000), loop.quit)
-    loop.exec()
+    loop.exec(flags)
     poll.stop()
     return condition()
 
@@ -788,10 +820,15 @@ class FirstPaint(QObject):
             self.at = time.perf_counter()  # its paint is done before events run again
         return False
 
-    def wait(self, limit_s: float = 2.0) -> bool:
+    def wait(
+        self,
+        flags: QEventLoop.ProcessEventsFlag = QEventLoop.ProcessEventsFlag.AllEvents,
+        limit_s: float = 2.0,
+    ) -> bool:
         """Run the event loop until the widget is painted (on a real screen it is
-        painted once the window system exposes it), at most ``limit_s``."""
-        return wait_until(lambda: self.at is not None, limit_s)
+        painted once the window system exposes it), at most ``limit_s``; ``flags`` as
+        for QEventLoop.exec (ExcludeUserInputEvents keeps taps queued meanwhile)."""
+        return wait_until(lambda: self.at is not None, limit_s, flags)
 
 
 def run_desk(

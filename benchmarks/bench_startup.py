@@ -4,7 +4,9 @@ Each run is a whole new process, timed from spawn until its screenshot file exis
 window has been laid out and painted by then: the clerk's first window, the sign-in
 dialog (`counter --sign-in --screenshot`: saved as it is first painted, before the store
 opens), the demo supervisor's main window signed in without the dialog (`counter
---screenshot`), the kiosk (`--kiosk`), the call board (`--board`), and a bare PySide6
+--screenshot`), the kiosk and the call board twice — at their first paint (`--kiosk
+--first-paint`: 请稍候… on screen, before the store opens, as a person at the kiosk
+first sees it) and ready with their categories (`--kiosk`) — and a bare PySide6
 window that shows one label (the floor: Python, Qt and a first paint). The runs take
 turns, so the machine's load falls on all of them alike, and each station's figure is
 also given as a ratio to the bare window's median in the same run. The first run on an
@@ -52,8 +54,10 @@ sys.exit(0 if label.grab().save(sys.argv[1]) else 1)
 STATIONS: dict[str, list[str]] = {
     "clerk: sign-in window": ["--sign-in"],
     "window (main window, demo supervisor)": [],
-    "kiosk": ["--kiosk"],
-    "call board": ["--board"],
+    "kiosk: first paint (请稍候…, before the store opens)": ["--kiosk", "--first-paint"],
+    "kiosk: ready (categories, store open)": ["--kiosk"],
+    "call board: first paint": ["--board", "--first-paint"],
+    "call board: ready": ["--board"],
 }
 
 

@@ -47,6 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="与 --screenshot 同用：保存刚绘出的登录对话框（用于启动计时）",
     )
     parser.add_argument(
+        "--first-paint",
+        action="store_true",
+        help="与 --screenshot 和 --kiosk/--board 同用：保存刚绘出的画面（请稍候…）后退出"
+        "（用于启动计时）",
+    )
+    parser.add_argument(
         "--demo-sign-in",
         action="store_true",
         help="以演示值班长身份经登录对话框登录，输出从按下登录到主窗口绘出的时间"

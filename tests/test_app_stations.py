@@ -86,3 +86,54 @@ def test_the_full_screen_kiosk_paints_first_then_wires_its_printer_before_servin
             widget.deleteLater()
         close_store(db)
     assert seen == ["painted", "printer wired", "event loop"]
+
+
+@pytest.mark.parametrize("mode", ["--kiosk", "--board"])
+def test_a_station_whose_store_will_not_open_says_so_and_exits(tmp_path: Path, mode: str) -> None:
+    """The station paints (请稍候…) before the store opens; a store that will not open
+    is still said in the Chinese dialog, the station closes, and Counter exits non-zero."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "counter.db").write_bytes(b"not a database" * 300)
+    code = f"""
+from PySide6.QtWidgets import QApplication, QMessageBox
+def critical(parent, title, text):
+    shown = [type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()]
+    print("DIALOG", title, text, shown)
+QMessageBox.critical = critical
+from counter.app import main
+exit_code = main([{mode!r}])
+print("EXIT", exit_code, len([w for w in QApplication.topLevelWidgets() if w.isVisible()]))
+"""
+    env = {**os.environ, "COUNTER_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    window = "KioskWindow" if mode == "--kiosk" else "BoardWindow"
+    assert f"DIALOG 综合窗口受理系统 无法启动 数据文件 {data / 'counter.db'} 不是 SQLite" in (
+        result.stdout
+    ), result.stderr
+    assert f"['{window}']" in result.stdout  # painted before the store was opened
+    assert "EXIT 2 0" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("station", ["--kiosk", "--board"])
+def test_a_station_s_first_paint_is_saved_before_its_store_exists(
+    tmp_path: Path, station: str
+) -> None:
+    """`--first-paint` (the start-up benchmark's finish line) saves the 请稍候… frame and
+    exits before the store is opened: no store file is made."""
+    shot, data = tmp_path / "first.png", tmp_path / "data"
+    env = {**os.environ, "COUNTER_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "counter.app", station, "--first-paint", "--screenshot", str(shot)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert shot.stat().st_size > 0
+    assert not (data / "counter.db").exists()

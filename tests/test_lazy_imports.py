@@ -237,3 +237,65 @@ def test_a_station_paints_before_what_it_does_not_show(
         # The kiosk's slip printer is wired all the same, right after that paint.
         assert stages["printer"] == ["TicketPrinter" if module == "kiosk" else "NoneType"]
     assert stages["at paint"] == [], stages
+
+
+#: A kiosk or a board paints before the store opens (as the sign-in dialog): none of
+#: these by its first paint, whose frame says 请稍候… until its queue is there.
+NOT_BEFORE_A_STATIONS_FIRST_PAINT = (
+    "sqlite_utils",
+    "counter.services.bootstrap",
+    "counter.services.queue_access",
+    "counter.services.queue_service",
+    "counter.services.settings_service",
+    "counter.store.db",
+)
+
+
+@pytest.mark.parametrize(
+    ("station", "module", "window_class"),
+    [("--kiosk", "kiosk", "KioskWindow"), ("--board", "board", "BoardWindow")],
+)
+def test_a_station_paints_before_the_store_opens(
+    tmp_path: Path, station: str, module: str, window_class: str
+) -> None:
+    """On the real start-up path: what is loaded at the station window's first paint,
+    that it came before the store started opening, and that the saved screenshot is
+    taken once its queue is in (the buttons or the counts, not 请稍候…)."""
+    stages = run_python(
+        f"""
+        import sys
+        from counter.ui import application
+        from counter.ui.{module} import {window_class} as Station
+
+        paint = Station.paintEvent
+
+        def painted(self, event):
+            if "first paint" not in stages:
+                stages["first paint"] = sorted(
+                    m for m in sys.modules if m.startswith({NOT_BEFORE_A_STATIONS_FIRST_PAINT!r})
+                )
+            return paint(self, event)
+
+        Station.paintEvent = painted
+        opening = application.open_desktop_store
+
+        def open_desktop_store(*args, **kwargs):
+            stages["painted before the store"] = [str("first paint" in stages)]
+            return opening(*args, **kwargs)
+
+        application.open_desktop_store = open_desktop_store
+        grab = Station.grab
+
+        def grabbed(self, *args):
+            stages["queue at the screenshot"] = [str(self.queue is not None)]
+            return grab(self, *args)
+
+        Station.grab = grabbed
+        from counter.app import main
+        assert main([{station!r}, "--screenshot", {str(tmp_path / "station.png")!r}]) == 0
+        """,
+        tmp_path,
+    )
+    assert stages["painted before the store"] == ["True"], stages
+    assert stages["first paint"] == [], stages
+    assert stages["queue at the screenshot"] == ["True"], stages

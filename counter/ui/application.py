@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from counter.services.session import Session
     from counter.services.settings_service import SettingsService
     from counter.services.visits_service import VisitsService
+    from counter.ui.board import BoardWindow
     from counter.ui.document_printer import DocumentPrinter
     from counter.ui.intake_page import IntakePage
     from counter.ui.kiosk import KioskWindow
@@ -577,6 +578,38 @@ def demo_session(db: Database, window: str, now: datetime) -> Session:
     return sign_in(db, supervisor.login, DEMO_PASSWORD, window, now)
 
 
+def waiting_station(
+    args: argparse.Namespace, own: Settings, clock: Callable[[], datetime]
+) -> KioskWindow | BoardWindow:
+    """The kiosk or the call board without its queue (the hall's name and 请稍候…),
+    shown and painted before the store opens, as the sign-in dialog is: on a screen,
+    full screen (the board on the screen board_screen names); for a screenshot, at its
+    size. Taps meanwhile are ignored by the window."""
+    station: KioskWindow | BoardWindow
+    if args.kiosk:
+        from counter.ui.kiosk import KioskWindow
+
+        station = KioskWindow(None, clock, hall_name=own["hall_name"])
+        show = station.showFullScreen
+    else:
+        from counter.ui.board import BoardWindow, choose_screen, screens_primary_first
+
+        board = BoardWindow(None, clock, hall_name=own["hall_name"], recent=own["board_recent"])
+        station = board
+
+        def show() -> None:  # on the screen board_screen names (the second by default)
+            board.show_full_screen_on(choose_screen(screens_primary_first(), own["board_screen"]))
+
+    painted = FirstPaint(station)
+    if args.screenshot:
+        station.resize(1280, 800)
+        station.show()
+    else:
+        show()
+    painted.wait(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    return station
+
+
 def run_station(
     app: QApplication,
     db: Database,
@@ -584,73 +617,78 @@ def run_station(
     args: argparse.Namespace,
     clock: Callable[[], datetime],
     store_path: Path,
+    station: KioskWindow | BoardWindow | None = None,
 ) -> int:
-    """The kiosk, the call board or the rating pad: stations, so no staff sign-in."""
+    """The kiosk, the call board or the rating pad: stations, so no staff sign-in.
+
+    A kiosk or a board painted already (:func:`waiting_station`, before the store
+    opened) is given its queue here; without one, it is built and shown here."""
     from counter.services.queue_access import open_queue, queue_for_reading
 
+    if (args.kiosk or args.board) and station is None:
+        station = waiting_station(args, settings.settings, clock)
+    shown: QWidget | None = station
     queue = open_queue(db, settings.settings)
     hall = settings.settings["hall_name"]
-    station: QWidget
     # What a station needs only once it is on screen (the kiosk's printer).
     after_paint: Callable[[], None] | None = None
     if args.kiosk:
         from counter.ui.kiosk import KioskWindow
 
-        kiosk = KioskWindow(
+        assert isinstance(station, KioskWindow)
+        # Taps made while the store opened wait in Qt's queue: served now, on the
+        # 请稍候… frame, they do nothing, rather than land on the buttons about to be.
+        app.processEvents()
+        station.use_queue(
             queue,
-            clock,
-            hall_name=hall,
             priority_reasons=queue.rules.priority_reasons,
             id_required=queue.rules.id_required,
+            hall_name=hall,
         )
-        station = kiosk
-        after_paint = functools.partial(use_ticket_printer, kiosk, db, settings, clock)
+        after_paint = functools.partial(use_ticket_printer, station, db, settings, clock)
     elif args.rate:
         from counter.services.calendar_service import CalendarService
         from counter.services.ratings_service import RatingsService
         from counter.ui.rating_pad import RatingPad
 
         calendar = CalendarService(db, settings.settings.working_hours)
-        station = RatingPad(
+        shown = RatingPad(
             RatingsService(db, calendar, settings.settings),
             clock,
             window=settings.settings["window_number"],
             hall_name=hall,
         )
     else:
-        from counter.ui.board import BoardWindow, choose_screen, make_voice, screens_primary_first
+        from counter.ui.board import BoardWindow, make_voice
 
-        board = BoardWindow(
+        assert isinstance(station, BoardWindow)
+        station.use_queue(
             queue,
-            clock,
-            hall_name=hall,
-            voice=None if args.screenshot else make_voice(),
             open_reader=lambda: queue_for_reading(store_path, settings.settings),
-            recent=settings.settings["board_recent"],
+            hall_name=hall,
         )
-        if not args.screenshot:  # on the screen board_screen names (the second by default)
-            board.show_full_screen_on(
-                choose_screen(screens_primary_first(), settings.settings["board_screen"])
-            )
-            check_store_weekly(board, store_path, clock)
+        if not args.screenshot:  # shown full screen already, on the board_screen one
+            station.voice = make_voice()
+            check_store_weekly(station, store_path, clock)
             return app.exec()
-        station = board
-    if args.screenshot:
-        station.resize(1280, 800)
-        station.show()
+    assert shown is not None
+    if args.screenshot:  # the full station, its queue's buttons and counts in
+        shown.resize(1280, 800)
+        shown.show()
         app.processEvents()
-        saved = station.grab().save(args.screenshot)
+        saved = shown.grab().save(args.screenshot)
         if after_paint:  # as on a screen, after the first paint
             after_paint()
         return 0 if saved else 1
-    painted = FirstPaint(station)
-    station.showFullScreen()
-    # A tap before the first paint has finished waits in Qt's queue until the printer
-    # is wired, so no ticket is issued without its slip.
+    # The station with its queue painted: a tap meanwhile (even one on the 请稍候…
+    # frame) waits in Qt's queue until the printer is wired, so no ticket is issued
+    # without its slip.
+    painted = FirstPaint(shown)
+    shown.showFullScreen()
     painted.wait(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
     if after_paint:
         after_paint()
-    check_store_weekly(station, store_path, clock)
+    check_store_weekly(shown, store_path, clock)
     return app.exec()
 
 
@@ -744,7 +782,18 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
     log_file = log_to_file(folder)
     safety_net.install(log_file, app)
     log.info("Counter starting: data in %s, log in %s", folder, log_file)
-    if args.kiosk or args.board or args.rate:
+    if args.kiosk or args.board:
+        # As the sign-in dialog: the station painted (请稍候…) before the store opens.
+        station = waiting_station(args, own, clock)
+        if args.screenshot and args.first_paint:  # the start-up benchmark's finish line
+            return 0 if station.grab().save(args.screenshot) else 1
+        try:
+            db, settings = open_desktop_store(folder, own, clock, show=not args.screenshot)
+        except BaseException:  # refused, and said in a dialog: no 请稍候… left behind
+            station.close()
+            raise
+        return run_station(app, db, settings, args, clock, folder / store_file_name(), station)
+    if args.rate:
         db, settings = open_desktop_store(folder, own, clock, show=not args.screenshot)
         return run_station(app, db, settings, args, clock, folder / store_file_name())
     if args.screenshot and not (args.sign_in or args.demo_sign_in):

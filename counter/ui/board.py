@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QGuiApplication, QScreen
@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter.services.queue_access import OpenReader
-from counter.services.queue_service import BoardCall, BoardView, Queue
 from counter.ui.background import SingleReading
 from counter.ui.polling import poll_while_shown
 from counter.ui.product import window_title
+
+if TYPE_CHECKING:  # the queue's modules load the store's (sqlite-utils): not to paint
+    from counter.services.queue_access import OpenReader
+    from counter.services.queue_service import BoardCall, BoardView, Queue
 
 log = logging.getLogger("counter.ui.board")
 POLL_MS = 1000
@@ -100,9 +102,14 @@ def make_voice() -> Any | None:
 
 
 class BoardWindow(QWidget):
+    """The call board. Built without a queue it paints its frame at once (the hall's
+    name, 请稍候… where the calls go) while the store opens (issue 28: a station starts
+    every morning); :meth:`use_queue` then adds the waiting counts, which depend on the
+    queue's categories, and starts following the calls."""
+
     def __init__(
         self,
-        queue: Queue,
+        queue: Queue | None,
         clock: Callable[[], datetime],
         *,
         hall_name: str,
@@ -112,7 +119,7 @@ class BoardWindow(QWidget):
         recent: int = RECENT,
     ) -> None:
         super().__init__(parent)
-        self.queue = queue
+        self.queue: Queue | None = None
         self.clock = clock
         self.voice = voice
         self.open_reader = open_reader
@@ -124,10 +131,10 @@ class BoardWindow(QWidget):
         self.history: list[BoardCall] = []
         self.setWindowTitle(window_title(self.tr("{} 叫号屏").format(hall_name)))
         self.setStyleSheet("background: #0b2a4a; color: white;")
-        title = QLabel(hall_name)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title.setStyleSheet("font-size: 28pt; font-weight: bold; color: #ffd76a;")
-        self.latest = QLabel()
+        self.title = QLabel(hall_name)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setStyleSheet("font-size: 28pt; font-weight: bold; color: #ffd76a;")
+        self.latest = QLabel(self.tr("请稍候…"))
         self.latest.setObjectName("latestCall")
         self.latest.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.latest.setStyleSheet(
@@ -160,19 +167,9 @@ class BoardWindow(QWidget):
             self.rows.append(cells)
         self.waiting_row = QHBoxLayout()
         self.waiting: dict[str, QLabel] = {}
-        for cat, _ in queue.board(clock()).waiting:
-            label = QLabel()
-            label.setObjectName(f"waiting_{cat.code}")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setStyleSheet(
-                "font-size: 18pt; color: #d6e6f5; border: 1px solid #3d6b99;"
-                " border-radius: 8px; padding: 6px;"
-            )
-            self.waiting_row.addWidget(label)
-            self.waiting[cat.code] = label
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 24, 40, 24)
-        layout.addWidget(title)
+        layout.addWidget(self.title)
         layout.addWidget(self.latest)
         if self.rows:
             layout.addWidget(earlier)
@@ -185,14 +182,51 @@ class BoardWindow(QWidget):
         layout.addWidget(waiting_title)
         layout.addLayout(self.waiting_row)
 
+        # Polls once shown; each reading waits for the queue (use_queue).
         self.timer = poll_while_shown(self, POLL_MS, self.refresh_in_background)
-        self.refresh(announce=False)
+        if queue is not None:
+            self.use_queue(queue)
+
+    def use_queue(
+        self,
+        queue: Queue,
+        *,
+        open_reader: OpenReader | None = None,
+        hall_name: str | None = None,
+    ) -> None:
+        """Follow ``queue``: a waiting count per category, the calls shown now (not
+        announced: they were made before the board was there), and polled from here
+        on. ``open_reader`` as for the constructor; ``hall_name`` is the hall's
+        published one, when it differs from the station's file it painted with."""
+        if self.queue is not None:
+            raise RuntimeError("the board has its queue already")
+        if open_reader is not None:
+            self.open_reader = open_reader
+        if hall_name is not None:
+            self.title.setText(hall_name)
+            self.setWindowTitle(window_title(self.tr("{} 叫号屏").format(hall_name)))
+        view = queue.board(self.clock())
+        for cat, _ in view.waiting:
+            label = QLabel()
+            label.setObjectName(f"waiting_{cat.code}")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setStyleSheet(
+                "font-size: 18pt; color: #d6e6f5; border: 1px solid #3d6b99;"
+                " border-radius: 8px; padding: 6px;"
+            )
+            self.waiting_row.addWidget(label)
+            self.waiting[cat.code] = label
+        self.queue = queue
+        self._show(view, announce=False)
 
     def refresh(self, announce: bool = True) -> None:
-        self._show(self.queue.board(self.clock()), announce)
+        if self.queue is not None:
+            self._show(self.queue.board(self.clock()), announce)
 
     def refresh_in_background(self) -> None:
         """The timer's reading, on a pool thread when the board can open a reader."""
+        if self.queue is None:  # the store is still opening
+            return
         if self.open_reader is None:
             self.refresh()
             return

@@ -30,7 +30,7 @@ What a public screen shows (issue 28):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -53,12 +53,13 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError, ValidationError
 from counter.model.identity import mask_id, mask_id_typing, normalise
 from counter.model.slips import TicketSlip
-from counter.services.queue_service import IssuedTicket, Queue
 from counter.ui import safety_net
 from counter.ui.polling import poll_while_shown
 from counter.ui.product import window_title
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the queue's module loads the store's (sqlite-utils): not to paint
+    from counter.model.queue import Category
+    from counter.services.queue_service import IssuedTicket, Queue
     from counter.ui.notice_printing import TicketPrinter
 
 BIG = "font-size: 26pt; font-weight: bold;"
@@ -216,24 +217,31 @@ class DigitPad(QWidget):
 
 
 class KioskWindow(QWidget):
+    """The kiosk's window. Built without a queue it paints at once, its buttons'
+    place saying 请稍候… and every tap ignored, while the store opens (issue 28: a
+    station starts every morning); :meth:`use_queue` then builds the buttons, which
+    depend on the queue's categories, and serves visitors."""
+
     ticket_issued = Signal(object)  # TicketSlip
 
     def __init__(
         self,
-        queue: Queue,
+        queue: Queue | None,
         clock: Callable[[], datetime],
         *,
         hall_name: str,
-        priority_reasons: tuple[str, ...],
+        priority_reasons: tuple[str, ...] = (),
         id_required: Collection[str] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.queue = queue
+        self.queue: Queue | None = None
         self.clock = clock
         self.hall_name = hall_name
         self.id_required = set(id_required)
-        self.names = {c.code: c.name for c in queue.categories()}
+        self.names: dict[str, str] = {}
+        self.category_buttons: dict[str, QPushButton] = {}
+        self.reason_buttons: dict[str, QPushButton] = {}
         self.pending = ""  # the category the ID page asks an ID for
         self.setWindowTitle(window_title(self.tr("{} 取号机").format(hall_name)))
         self.setStyleSheet(
@@ -242,14 +250,22 @@ class KioskWindow(QWidget):
             " QPushButton:checked { background: #0b6e4f; color: white; }"
             " QPushButton:pressed { background: #dce8f5; }"
         )
-        title = QLabel(self.tr("{}　请选择办理的业务").format(hall_name))
-        title.setStyleSheet("font-size: 24pt; font-weight: bold; color: #0b4f8a;")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(self.tr("{}　请选择办理的业务").format(hall_name))
+        self.title.setStyleSheet("font-size: 24pt; font-weight: bold; color: #0b4f8a;")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        # The buttons' page is a holder: 请稍候… until use_queue puts the buttons in it.
+        self.categories_page = QWidget()
+        self.categories_page.setObjectName("categoriesPage")
+        self.holder = QVBoxLayout(self.categories_page)
+        self.holder.setContentsMargins(0, 0, 0, 0)
+        self.please_wait = QLabel(self.tr("请稍候…"))
+        self.please_wait.setObjectName("kioskWaiting")
+        self.please_wait.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.please_wait.setStyleSheet("font-size: 24pt; color: #6b7a8c;")
+        self.holder.addWidget(self.please_wait)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self._categories_page(priority_reasons))
-        self.pages.addWidget(self._id_page())
-        self.pages.addWidget(self._check_in_page())
+        self.pages.addWidget(self.categories_page)  # the ID pages come with the queue
 
         body = QHBoxLayout()
         body.setSpacing(24)
@@ -259,7 +275,7 @@ class KioskWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 20)
         layout.setSpacing(14)
-        layout.addWidget(title)
+        layout.addWidget(self.title)
         layout.addLayout(body, 1)
 
         self.last: IssuedTicket | None = None
@@ -271,19 +287,52 @@ class KioskWindow(QWidget):
         self.id_timer.setSingleShot(True)
         self.id_timer.setInterval(ID_PAGE_MS)
         self.id_timer.timeout.connect(self.close_id_page)
-        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)
+        self.timer = poll_while_shown(self, REFRESH_MS, self.refresh)  # idle until a queue
         self.clear_ticket()
+        if queue is not None:
+            self.use_queue(queue, priority_reasons=priority_reasons, id_required=id_required)
+
+    def use_queue(
+        self,
+        queue: Queue,
+        *,
+        priority_reasons: tuple[str, ...] = (),
+        id_required: Collection[str] = (),
+        hall_name: str | None = None,
+    ) -> None:
+        """Serve visitors from ``queue``: its categories' buttons replace 请稍候…, and
+        the waiting counts are read now and polled from here on. ``hall_name`` is the
+        hall's published one, when it differs from the station's file it painted with."""
+        if self.queue is not None:
+            raise RuntimeError("the kiosk has its queue already")
+        if hall_name is not None and hall_name != self.hall_name:
+            self.hall_name = hall_name
+            self.setWindowTitle(window_title(self.tr("{} 取号机").format(hall_name)))
+            self.title.setText(self.tr("{}　请选择办理的业务").format(hall_name))
+        categories = queue.categories()
+        self.names = {c.code: c.name for c in categories}
+        self.id_required = set(self.id_required) | set(id_required)
+        buttons = self._categories(categories, priority_reasons)
+        # Reached only from the buttons; their digit pads are half the kiosk's widgets,
+        # so they are not built to paint 请稍候….
+        self.pages.addWidget(self._id_page())
+        self.pages.addWidget(self._check_in_page())
+        self.please_wait.hide()
+        self.holder.addWidget(buttons)
+        self.please_wait.deleteLater()
+        self.queue = queue
         self.refresh()
 
     # --- building ------------------------------------------------------------------
 
-    def _categories_page(self, priority_reasons: tuple[str, ...]) -> QWidget:
+    def _categories(
+        self, categories: Sequence[Category], priority_reasons: tuple[str, ...]
+    ) -> QWidget:
+        """The category buttons, 绿色通道's reasons and 预约签到: what the queue decides."""
         page = QWidget()
-        page.setObjectName("categoriesPage")
-        categories = self.queue.categories()
+        page.setObjectName("categoryButtons")
         rows = max(1, -(-len(categories) // 3))
         height = max(80, min(120, 360 // rows))
-        self.category_buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         grid.setSpacing(12)
         for i, cat in enumerate(categories):
@@ -301,7 +350,6 @@ class KioskWindow(QWidget):
         lane_row = QHBoxLayout()
         lane_row.setSpacing(10)
         self.lane_group = QButtonGroup(self)
-        self.reason_buttons: dict[str, QPushButton] = {}
         for reason in ("", *priority_reasons):
             button = QPushButton(reason or self.tr("不需要"))
             button.setCheckable(True)
@@ -468,11 +516,15 @@ class KioskWindow(QWidget):
         self.id_error.clear()
         self.id_timer.stop()
         self.pages.setCurrentIndex(CATEGORIES)
-        self.reason_buttons[""].setChecked(True)
+        if "" in self.reason_buttons:  # none before the queue is there
+            self.reason_buttons[""].setChecked(True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Keys no field took: a card laid on the reader while the buttons are shown
         checks a booking in; on a page with a field, they go to that field."""
+        if self.queue is None:  # nothing to serve yet: a key is dropped, not kept
+            super().keyPressEvent(event)
+            return
         text = event.text()
         page = self.pages.currentIndex()
         if page == CATEGORIES and text.isascii() and text.isalnum():
@@ -488,6 +540,8 @@ class KioskWindow(QWidget):
     # --- actions -------------------------------------------------------------------
 
     def refresh(self) -> None:
+        if self.queue is None:
+            return
         counts = dict((c.code, n) for c, n in self.queue.board(self.clock()).waiting)
         for cat in self.queue.categories():
             if cat.code in self.category_buttons:
@@ -502,6 +556,8 @@ class KioskWindow(QWidget):
         return ""
 
     def on_issue(self, code: str) -> None:
+        if self.queue is None:  # no ticket without a queue (a tap while it opens)
+            return
         self.clear_ticket()  # the previous visitor's
         if code in self.id_required:
             self.ask_for_id(code)
@@ -524,7 +580,7 @@ class KioskWindow(QWidget):
 
     def on_issue_with_id(self) -> None:
         code, reason, person = self.pending, self.selected_reason(), self.person_id.value()
-        if not code:
+        if not code or self.queue is None:
             return
         self.person_id.clear()  # sent: it does not stay, whatever the answer
         self.id_timer.start()
@@ -538,6 +594,8 @@ class KioskWindow(QWidget):
         self._show(issued)
 
     def on_check_in(self) -> None:
+        if self.queue is None:
+            return
         value = self.booking.value()
         self.booking.clear()  # sent: it does not stay, whatever the answer
         self.id_timer.start()

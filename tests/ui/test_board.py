@@ -242,3 +242,23 @@ def test_a_board_restarted_during_the_day_still_lists_the_earlier_calls(
     board = make_board(qtbot, queue, clock, FakeVoice(), recent=4)  # started after them
     assert board.latest.text() == "请A004号到2号窗口办理"
     assert listed(board) == [("A003", "3 号窗口"), ("A002", "2 号窗口"), ("A001", "3 号窗口")]
+
+
+def test_a_board_painted_before_its_queue_shows_its_frame_then_the_calls(
+    qtbot: QtBot, db: Database, queue: LocalQueue, clock: Callable[[], datetime], now: datetime
+) -> None:
+    """The board paints while the store opens (issue 28): the hall's name, 请稍候… and
+    no counts, reading nothing; given its queue, it shows the calls made before without
+    announcing them, and the waiting counts."""
+    voice = FakeVoice()
+    board = BoardWindow(None, clock, hall_name="示范市政务服务中心", voice=voice)
+    qtbot.addWidget(board)
+    board.show()
+    qtbot.waitExposed(board)
+    board.refresh()
+    board.refresh_in_background()
+    assert board.latest.text() == "请稍候…" and board.waiting == {}
+    call_a_ticket(db, queue, now)
+    board.use_queue(queue)
+    assert board.latest.text() == "请A001号到3号窗口办理" and voice.said == []
+    assert "0 人" in board.waiting["A"].text()

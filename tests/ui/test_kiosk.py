@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QThreadPool
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
@@ -371,3 +371,42 @@ def test_a_slip_that_does_not_print_sends_the_visitor_to_the_guide_desk_and_expi
         spool.stop()
     finally:
         printer.close()
+
+
+def test_a_kiosk_painted_before_its_queue_ignores_taps_then_serves(
+    qtbot: QtBot, db: Database, clock: Callable[[], datetime], now: datetime
+) -> None:
+    """The kiosk paints while the store opens (issue 28): it says 请稍候…, and taps and
+    a card reader's keys meanwhile issue nothing; given its queue, it serves."""
+    kiosk = KioskWindow(None, clock, hall_name="示范市政务服务中心")
+    qtbot.addWidget(kiosk)
+    kiosk.show()
+    qtbot.waitExposed(kiosk)
+    waiting = kiosk.findChild(QLabel, "kioskWaiting")
+    assert waiting is not None and waiting.isVisible() and waiting.text() == "请稍候…"
+    assert kiosk.category_buttons == {} and kiosk.findChild(QPushButton, "openCheckIn") is None
+    qtbot.mouseClick(waiting, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(kiosk, "110101199001011237")
+    qtbot.keyClick(kiosk, Qt.Key.Key_Return)
+    kiosk.on_issue("A")  # as a tap on a button that is not there yet
+    kiosk.on_check_in()
+    assert kiosk.pages.currentIndex() == 0 and kiosk.last is None
+    assert LocalQueue(db).tickets_today(now) == []
+
+    queue = LocalQueue(db, QueueRules(id_required=frozenset({"D"})))
+    queue.issue("A", now)
+    kiosk.use_queue(
+        queue,
+        priority_reasons=DEFAULT_PRIORITY_REASONS,
+        id_required=queue.rules.id_required,
+        hall_name="示范市政务服务中心",
+    )
+    qtbot.waitUntil(lambda: kiosk.category_buttons["A"].isVisible())
+    assert kiosk.findChild(QLabel, "kioskWaiting") is None  # 请稍候… gone
+    assert "等候 1 人" in kiosk.category_buttons["A"].text()
+    qtbot.mouseClick(kiosk.reason_buttons["老年人"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(kiosk.ticket_issued) as signal:
+        qtbot.mouseClick(kiosk.category_buttons["A"], Qt.MouseButton.LeftButton)
+    assert (signal.args[0].number, signal.args[0].priority_reason) == ("A002", "老年人")
+    qtbot.mouseClick(kiosk.category_buttons["D"], Qt.MouseButton.LeftButton)
+    assert kiosk.pages.currentIndex() == ID_PAGE  # the hall's ID rule came with the queue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from central_support import enrol, now_ms
 from fastapi.testclient import TestClient
 
@@ -235,3 +236,19 @@ def test_device_token_is_stored_hashed(client, engine) -> None:
     assert len(token) >= 43
     stored = engine.scalar("SELECT token_hash FROM devices WHERE device_id = 'dev-x'")
     assert stored == token_hash(token) != token
+
+
+def test_health_says_ok_only_while_the_database_answers(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load balancer or the hall's IT checks /v1/health: it must turn 503 when the
+    database is down, not keep saying ok while every push fails."""
+    answer = client.get("/v1/health")
+    assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": "ok"}
+
+    def down(*_: object) -> None:
+        raise ConnectionError("database down")  # the engine's query fails, as on a stopped server
+
+    monkeypatch.setattr(engine, "scalar", down)
+    answer = client.get("/v1/health")
+    assert answer.status_code == 503 and answer.json()["database"] == "down"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool
+from PySide6.QtWidgets import QPushButton
 
 from counter.ui.background import run_in_pool
 
@@ -74,3 +75,17 @@ def _verified(check: PasswordCheck) -> object:
     except Exception as exc:  # reported on the GUI thread, where it is raised again
         return exc
     return True
+
+
+def wait_on(button: QPushButton, others: list[QPushButton], text: str) -> None:
+    """While a password is checked: the button says so and nothing can be pressed."""
+    button.setText(text)
+    for each in [button, *others]:
+        each.setEnabled(False)
+
+
+def done_waiting(button: QPushButton, others: list[QPushButton], text: str) -> None:
+    """The check answered: the button says ``text`` again and all can be pressed."""
+    button.setText(text)
+    for each in [button, *others]:
+        each.setEnabled(True)

@@ -35,7 +35,7 @@ from counter.model.errors import CounterError
 from counter.services import session_trail
 from counter.services.session import Session
 from counter.ui.forms import FieldErrors
-from counter.ui.password_check import PasswordVerifier
+from counter.ui.password_check import PasswordVerifier, done_waiting, wait_on
 from counter.ui.product import window_title
 
 if TYPE_CHECKING:
@@ -115,15 +115,11 @@ class LockDialog(QDialog):
         except CounterError as exc:
             self.refused(exc)
             return
-        self.unlock_button.setText(self.tr("正在解锁…"))
-        for button in (self.unlock_button, self.switch_button):
-            button.setEnabled(False)
+        wait_on(self.unlock_button, [self.switch_button], self.tr("正在解锁…"))
         self.verifier.verify(check, self.on_checked)
 
     def on_checked(self, check: PasswordCheck) -> None:
-        self.unlock_button.setText(self.tr("解锁 (Enter)"))
-        for button in (self.unlock_button, self.switch_button):
-            button.setEnabled(True)
+        done_waiting(self.unlock_button, [self.switch_button], self.tr("解锁 (Enter)"))
         try:
             session_trail.finish_unlock(self.db, self.session, check)
         except CounterError as exc:

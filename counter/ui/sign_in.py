@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 from counter.model.errors import CounterError
 from counter.model.lockout import SignInLockedError
 from counter.ui.forms import FieldErrors
-from counter.ui.password_check import PasswordVerifier
+from counter.ui.password_check import PasswordVerifier, done_waiting, wait_on
 from counter.ui.product import window_title
 
 if TYPE_CHECKING:  # the store's modules load with the store, after the dialog paints
@@ -144,13 +143,13 @@ class SignInDialog(QDialog):
             self.refused(exc)
             return
         self.errors.clear()
-        _wait_on(self.ok, [self.quit_button, self.unlock_button], self.tr(CHECKING))
+        wait_on(self.ok, [self.quit_button, self.unlock_button], self.tr(CHECKING))
         self.verifier.verify(check, self.on_checked)
 
     def on_checked(self, check: PasswordCheck) -> None:
         from counter.services.session import finish_sign_in
 
-        _done_waiting(self.ok, [self.quit_button, self.unlock_button], self.tr("登录"))
+        done_waiting(self.ok, [self.quit_button, self.unlock_button], self.tr("登录"))
         assert self.db is not None
         try:
             self.session = finish_sign_in(self.db, check)
@@ -251,14 +250,14 @@ class SupervisorUnlockDialog(QDialog):
         except CounterError as exc:
             self.refused(exc)
             return
-        _wait_on(self.ok, [self.cancel], self.tr("正在核对…"))
+        wait_on(self.ok, [self.cancel], self.tr("正在核对…"))
         self.verifier.verify(check, self.on_checked)
 
     def on_checked(self, check: PasswordCheck) -> None:
         from counter.services.session import finish_sign_in, sign_out
         from counter.services.staff_service import StaffService
 
-        _done_waiting(self.ok, [self.cancel], self.tr("解锁"))
+        done_waiting(self.ok, [self.cancel], self.tr("解锁"))
         try:
             supervisor = finish_sign_in(self.db, check)
             try:
@@ -279,16 +278,3 @@ class SupervisorUnlockDialog(QDialog):
         """取消 waits for a check under way, as the sign-in dialog's 退出 does."""
         if not self.verifier.busy:
             super().reject()
-
-
-def _wait_on(button: QPushButton, others: list[QPushButton], text: str) -> None:
-    """While a password is checked: the button says so and nothing can be pressed."""
-    button.setText(text)
-    for each in [button, *others]:
-        each.setEnabled(False)
-
-
-def _done_waiting(button: QPushButton, others: list[QPushButton], text: str) -> None:
-    button.setText(text)
-    for each in [button, *others]:
-        each.setEnabled(True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -7,20 +8,12 @@ from samples import CASE, PERSON_ID, PHONE, make_notice
 
 from counter.model.giftpack import Handover, MailingSlip, Recipient, SealVoucher
 from counter.model.slips import TicketSlip
+from tests.printing import sample_documents
 
 
 @pytest.fixture
 def slip(now: datetime) -> TicketSlip:
-    return TicketSlip(
-        hall_name="示范市政务服务中心",
-        ticket_id="A017-1127",
-        number="A017",
-        category="企业开办",
-        issued_at=now,
-        waiting_ahead=5,
-        priority_reason="老年人",
-        qr_url="https://hall.example.cn/q/A017-1127",
-    )
+    return replace(sample_documents.slip(), issued_at=now)
 
 
 @pytest.fixture

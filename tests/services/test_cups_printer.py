@@ -79,8 +79,9 @@ def _output_folder() -> Path:
     return Path(out.replace("${HOME}", home))
 
 
-def _written(job_id: int, checks: int = 100) -> Path:
-    """The PDF cups-pdf wrote for ``job_id`` (named ``…job_<id>.pdf``)."""
+def _written(job_id: int, checks: int = 600) -> Path:
+    """The PDF cups-pdf wrote for ``job_id`` (named ``…job_<id>.pdf``), waited for up
+    to 30 s: a loaded machine may finish the file late; the test asserts it exists."""
     for _ in range(checks):
         found = list(_output_folder().glob(f"*job_{job_id}.pdf"))
         if found:

@@ -287,3 +287,15 @@ def test_the_follow_ups_page_reads_the_open_ones_and_the_newest_closed_to_a_limi
     ):
         shown = plan(db, sql, [FollowUpKind.BAD_REVIEW.value, 100][: sql.count("?")])
         assert "USING INDEX" in shown and "TEMP B-TREE" not in shown, shown
+
+
+def test_the_guide_desks_missed_slips_read_no_whole_table(db: Database) -> None:
+    """Polled every few seconds on a supervisor's window: the last half hour's tickets
+    through the date index, and whether each was reprinted through the reprint index."""
+    sql = (
+        "SELECT id FROM print_jobs AS j WHERE kind = 'ticket' AND created_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
+        " ORDER BY created_at DESC"
+    )
+    shown = plan(db, sql, ["2026-11-27T09:30:00+08:00"])
+    assert "SCAN" not in shown, shown

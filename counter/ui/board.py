@@ -5,8 +5,9 @@ finds their number.
 It polls the store on a timer, since the windows call from their own processes. The
 queue reports each window's latest call; the board keeps every call it has seen today
 (the last ``recent``), so a window's earlier call stays listed after its next one. A new
-call or recall is spoken through Qt TextToSpeech where that optional module is
-installed; otherwise the board beeps, and a machine without sound just shows the call.
+call or recall is announced by the board's voice (counter.ui.voice): a chime, then the
+call said twice, through QtTextToSpeech where it works, espeak-ng otherwise, or the
+chime alone; a machine without sound just shows the call.
 
 It goes full screen on the screen the ``board_screen`` setting names (0 the primary, 1
 the second…, or the screen's name), or on the primary one, with a warning in the log,
@@ -20,8 +21,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QGuiApplication, QScreen
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 from counter.ui.background import SingleReading
 from counter.ui.polling import poll_while_shown
 from counter.ui.product import window_title
+from counter.ui.voice import Voice, announcement
+from counter.ui.voice import make_voice as make_voice  # the board's, for the stations' start
 
 if TYPE_CHECKING:  # the queue's modules load the store's (sqlite-utils): not to paint
     from counter.services.queue_access import OpenReader
@@ -86,21 +89,6 @@ def screens_primary_first() -> list[QScreen]:
     return [primary, *(s for s in QGuiApplication.screens() if s is not primary)]
 
 
-def make_voice() -> Any | None:
-    """A Chinese text-to-speech engine, or None when the module or a voice is missing."""
-    try:
-        from PySide6.QtTextToSpeech import QTextToSpeech
-    except ImportError:
-        return None
-    try:
-        voice = QTextToSpeech()
-        voice.setLocale(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
-        return voice
-    except Exception:
-        log.warning("text to speech unavailable", exc_info=True)
-        return None
-
-
 class BoardWindow(QWidget):
     """The call board. Built without a queue it paints its frame at once (the hall's
     name, 请稍候… where the calls go) while the store opens (issue 28: a station starts
@@ -113,7 +101,7 @@ class BoardWindow(QWidget):
         clock: Callable[[], datetime],
         *,
         hall_name: str,
-        voice: Any | None = None,
+        voice: Voice | None = None,
         parent: QWidget | None = None,
         open_reader: OpenReader | None = None,
         recent: int = RECENT,
@@ -293,12 +281,20 @@ class BoardWindow(QWidget):
                 self.announce(call)
 
     def announce(self, call: BoardCall) -> None:
-        """Say it twice if a voice exists; a beep otherwise; never fail over sound."""
+        """Said twice after the chime (:func:`counter.ui.voice.announcement`) if the
+        board has a voice, a beep otherwise; never fail over sound."""
         self.announced.append(call.text)
         try:
             if self.voice is not None:
-                self.voice.say(f"{call.text}，{call.text}")
+                self.voice.say(announcement(call.text))
             else:
                 QApplication.beep()
         except Exception:
             log.warning("could not announce %s", call.text, exc_info=True)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stops the voice's programs with the board, so none outlives it."""
+        stop = getattr(self.voice, "stop", None)
+        if callable(stop):
+            stop()
+        super().closeEvent(event)

@@ -5,9 +5,10 @@ The fields scroll; 保存 and 取消 stay in view below them, on any screen
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QObject, QRect, QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,7 +16,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -27,6 +31,16 @@ from counter.services.session import Session
 from counter.services.settings_service import SettingsService
 from counter.ui.forms import FieldErrors
 from counter.ui.screen_fit import fit_to_screen
+
+if TYPE_CHECKING:
+    from counter.ui.voice import Voice
+
+
+def _board_voice(parent: QObject) -> Voice:
+    """The call board's voice, as this machine would play it (loaded on the first 试听)."""
+    from counter.ui.voice import make_voice
+
+    return make_voice(parent)
 
 
 class SettingsDialog(QDialog):
@@ -61,6 +75,8 @@ class SettingsDialog(QDialog):
                 editor.setToolTip(self.tr("由中心统一设置：") + declared.description)
             self.editors[declared.key] = editor
             self.errors.add_row(form, declared.label, declared.key, editor)
+            if declared.key == "board_recent":
+                self._add_listen_row(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -79,6 +95,45 @@ class SettingsDialog(QDialog):
         self.box.addWidget(self.errors.general)
         self.box.addWidget(buttons)
         self.fit_to_screen()
+
+    def _add_listen_row(self, form: QFormLayout) -> None:
+        """试听 under the board's settings: the chime and a sample call, played as the
+        call board on this machine would (counter.ui.voice), so whoever sets up a
+        board hears whether it speaks before the hall opens."""
+        #: Makes the voice on the first 试听 (a test gives its own).
+        self.make_voice: Callable[[QObject], Voice] = _board_voice
+        self.voice: Voice | None = None
+        self.listen = QPushButton(self.tr("试听"))
+        self.listen.setObjectName("boardListen")
+        self.listen.setToolTip(self.tr("播放叫号提示音和一次示例叫号"))
+        self.listen.clicked.connect(self.on_listen)
+        self.finished.connect(self._stop_voice)  # no chime plays on after 保存 or 取消
+        hint = QLabel(self.tr("提示音＋示例叫号，检查本机叫号屏的声音"))
+        hint.setStyleSheet("color: #666;")
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.listen)
+        line.addWidget(hint, 1)
+        form.addRow(self.tr("叫号屏语音"), row)
+
+    def on_listen(self) -> None:
+        """The chime and a sample call, in the board's words (call_text) and manner
+        (announcement), for the window number typed here."""
+        from counter.model.queue import call_text
+        from counter.ui.voice import announcement
+
+        if self.voice is None:
+            self.voice = self.make_voice(self)
+        window = self.editors.get("window_number")
+        number = window.text().strip() if isinstance(window, QLineEdit) else ""
+        self.voice.say(announcement(call_text("A001", number if number.isdecimal() else "1")))
+
+    def _stop_voice(self) -> None:
+        stop = getattr(self.voice, "stop", None)
+        if callable(stop):
+            stop()
+        self.voice = None
 
     def preferred_size(self) -> QSize:
         """Every field without scrolling, 560 wide at least: what a large screen shows."""

@@ -13,6 +13,7 @@ the token of the store being replaced and the backup is of this same device.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from datetime import datetime
@@ -323,3 +324,83 @@ def apply_pending_restore(store_path: Path, now: datetime) -> Path | None:
         kept = _put_in_place(pending, store_path, now, token=None)
         pending.unlink()
     return kept
+
+
+#: Where the copies taken before a migration go: a folder beside the store, so an
+#: upgrade that goes wrong can be rolled back without a USB stick.
+BEFORE_MIGRATION_DIR = "backups"
+#: How many of them are kept: a store is migrated once per upgrade, and a folder that
+#: grows with every upgrade would one day fill the disk it is meant to protect.
+BEFORE_MIGRATION_KEEP = 3
+_BEFORE_MIGRATION_GLOB = "counter-before-v*.db"
+
+
+def before_migration_dir(store_path: Path) -> Path:
+    return Path(store_path).absolute().parent / BEFORE_MIGRATION_DIR
+
+
+def before_migration(store_path: Path, old: int, new: int, now: datetime) -> Path:
+    """A copy of the store as it is, taken before it is migrated from schema ``old`` to
+    ``new``: an upgrade whose migration turns out wrong is rolled back by putting the
+    old Counter back with this file (``counter restore``), nothing of the hall's lost.
+
+    Named ``counter-before-v{new}-from-v{old}-{time}.db`` in :data:`BEFORE_MIGRATION_DIR`
+    beside the store; the newest :data:`BEFORE_MIGRATION_KEEP` are kept, older ones
+    removed only once this one is safely written. Like every backup it carries no
+    device token. Raises :class:`BackupError` (the store untouched) when the copy
+    cannot be made or the store is damaged: migrating a store with no way back, or a
+    damaged one, is what this is here to prevent."""
+    store_path = Path(store_path)
+    folder = before_migration_dir(store_path)
+    name = f"counter-before-v{new}-from-v{old}-{now:%Y%m%d-%H%M%S}.db"
+    dest = folder / name
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        tighten(folder)
+        source = sqlite3.connect(read_only_uri(store_path), uri=True, timeout=30)
+        try:
+            result = db.quick_check(source)
+            if result != "ok":
+                raise BackupError(
+                    f"本机数据文件已损坏（{result}），未升级数据结构：请停止办理并立即联系"
+                    "信息科从备份恢复"
+                )
+            _copy(source, dest)
+        finally:
+            source.close()
+    except (OSError, sqlite3.Error) as exc:
+        kind = db.fault_kind(exc) if isinstance(exc, sqlite3.Error) else None
+        full = kind == "full" or getattr(exc, "errno", None) == errno.ENOSPC
+        why = "磁盘空间不足" if full else str(exc)
+        raise BackupError(
+            f"升级数据结构（版本 {old} → {new}）前须先备份本机数据，但备份失败（{why}）。"
+            f"数据文件未被改动，也未升级。请联系信息科"
+            f"{'清理磁盘' if full else '检查文件夹 ' + str(folder)}后重新启动 Counter。"
+        ) from exc
+    log.warning(
+        "store %s backed up to %s before migrating it from version %d to %d",
+        store_path,
+        dest,
+        old,
+        new,
+    )
+    _prune_before_migration(folder, dest)
+    return dest
+
+
+def _prune_before_migration(folder: Path, kept: Path) -> None:
+    """Only the newest few; a file that cannot be removed is logged and left."""
+    copies = sorted(
+        folder.glob(_BEFORE_MIGRATION_GLOB), key=lambda p: (p.stat().st_mtime_ns, p.name)
+    )
+    for old in copies[:-BEFORE_MIGRATION_KEEP]:
+        if old == kept:
+            continue
+        try:
+            old.unlink()
+        except OSError as exc:
+            log.warning("cannot remove the old backup %s: %s", old, exc)
+        else:
+            log.info(
+                "removed the old backup %s (keeping the newest %d)", old, BEFORE_MIGRATION_KEEP
+            )

@@ -310,6 +310,8 @@ def open_store(path: Path | str) -> Database:
         db = _known_features(Database(memory=True, execute_plugins=False))
         db.execute("PRAGMA foreign_keys = ON")
     try:
+        if str(path) != ":memory:":
+            _back_up_before_migrating(db, path)
         migrate(db)
         if str(path) != ":memory:":
             _after_open(db, path)
@@ -430,6 +432,25 @@ def check_if_due(path: Path | str, now: datetime) -> bool:
 
 def schema_version(db: Database) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _back_up_before_migrating(db: Database, path: Path) -> None:
+    """A store with data that is about to be migrated is copied first (an upgrade whose
+    migration goes wrong is rolled back from the copy: :func:`counter.store.backup.
+    before_migration`); a brand-new store has nothing to lose and is not. A copy that
+    cannot be made stops the open, the store untouched and unmigrated."""
+    pending = MIGRATIONS.pending(db)
+    applied = len(MIGRATIONS.applied(db)) if pending else 0
+    if not pending or not applied:
+        return
+    from counter.store import backup  # it imports this module
+
+    old = schema_version(db) or applied
+    try:
+        backup.before_migration(path, old, SCHEMA_VERSION, _now())
+    except backup.BackupError as exc:
+        log.error("not migrating %s: %s", path, exc.message)
+        raise StoreError(exc.message) from exc
 
 
 def migrate(db: Database) -> None:

@@ -31,6 +31,7 @@ from counter.model.enrolment import check_enrolment
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.staff import Role
 from counter.services import audit_trail
+from counter.services.devices_service import DevicesService
 from counter.services.session import Session
 from counter.store import outbox, sync_state
 from counter.store.db import connect, immediate
@@ -429,6 +430,12 @@ class SyncService:
         """The central this counter is enrolled with, or "" when it works alone."""
         link = sync_state.central_link(self.db)
         return link.url if link.url and link.token else ""
+
+    def devices(self) -> DevicesService:
+        """The 设备 section's service, on the same store: the central's address, the
+        hall's devices (re-enrolment is :meth:`start_enrolment` with a code for this
+        device)."""
+        return DevicesService(self.db)
 
     def enrol(self, session: Session, url: str, code: str, name: str) -> str:
         """Both steps below in one call, for callers that may wait."""

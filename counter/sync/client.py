@@ -716,3 +716,65 @@ def transport_for(db: Database, *, timeout: float) -> HttpTransport | None:
         return None
     verify: Any = pinning.pinned_context(central_ca) if central_ca else True
     return HttpTransport(url, token, timeout=timeout, verify=verify)
+
+
+# -- the 设备 page: the central's address, and the hall's devices ---------------------------
+
+#: The largest cursor the central takes: a pull from it is empty, whatever the hall did.
+_PAST_EVERY_CHANGE = 2**63 - 1
+
+
+def check_new_address(db: Database, new_url: str) -> Callable[[], None]:
+    """A check that the central answers at ``new_url`` as the central this counter is
+    enrolled with; read here (this thread's store), run anywhere (it touches no store).
+
+    The same central, proven twice: its certificate verifies against the CA pinned at
+    enrolment, for the new address (a machine that merely answers there does not), and
+    it accepts this device's token (a central of another hall does not). The pull asked
+    is past every change, so nothing is sent down. An https counter is never moved to
+    plain http: the pinned CA would no longer protect the token."""
+    url, token, central_ca = sync_state.central_link(db)
+    if not (url and token):
+        raise ValidationError("central_url", "本机尚未登记到中心：请先登记")
+    if central_ca and not new_url.startswith("https://"):
+        raise ValidationError("central_url", "本机登记时核对了中心证书，新地址须以 https:// 开头")
+    verify: Any = pinning.pinned_context(central_ca) if central_ca else True
+
+    def check() -> None:
+        transport = HttpTransport(new_url, token, timeout=ENROL_TIMEOUT_S, verify=verify)
+        try:
+            answer = transport.request(
+                "GET", "/v1/pull", params={"cursor": _PAST_EVERY_CHANGE, "limit": 1}
+            )
+        except TransportError as exc:
+            raise SyncOffline(str(exc)) from exc
+        finally:
+            transport.close()
+        if answer.status != 200:
+            raise SyncBlocked(answer.status, str(answer.body.get("reason", "")))
+
+    return check
+
+
+def keep_address(db: Database, new_url: str) -> None:
+    """The central's new address, once checked; token and pinned CA stay as they are."""
+    with immediate(db):
+        db.execute("UPDATE sync_state SET central_url = ? WHERE id = 1", [new_url])
+
+
+def central_now_ms(db: Database, local_ms: int) -> int:
+    """The central's clock as this counter last heard it: what a signed request is dated
+    by, so a PC clock that is off does not make the central refuse it."""
+    return local_ms + (sync_state.clock_offset_ms(db) or 0)
+
+
+def ask_devices(transport: Transport, request: dict[str, Any]) -> dict[str, Any]:
+    """``POST /v1/devices`` (counter.sync.device_admin) with a request already signed;
+    the answer's body. Touches no store: any thread may ask."""
+    try:
+        answer = transport.request("POST", "/v1/devices", body=request)
+    except TransportError as exc:
+        raise SyncOffline(str(exc)) from exc
+    if answer.status != 200:
+        raise SyncBlocked(answer.status, str(answer.body.get("reason", "")))
+    return answer.body

@@ -9,6 +9,8 @@ Three lists, each on its own tab with its count:
   right) or dismisses it; the op itself stays in the store either way.
 - 无法应用 (only while there are any): changes from the central this counter could not
   apply; the pull went on past them and retries them; the list is for IT.
+- 设备: this PC with the central (a new address, re-enrolment) and, for a supervisor,
+  the hall's devices as the central records them (:mod:`counter.ui.devices_page`).
 
 Above them, when this PC's clock is a minute or more off the central's, a line says by
 how much: the counter keeps working, but the clock should be put right.
@@ -46,6 +48,7 @@ from counter.services.sync_service import (
 )
 from counter.ui import safety_net
 from counter.ui.background import run_in_pool
+from counter.ui.devices_page import DevicesPanel
 from counter.ui.forms import FieldErrors
 from counter.ui.polling import refresh_when_shown
 from counter.ui.record_model import RecordTableModel, record_table_view
@@ -180,6 +183,9 @@ class SyncPage(QWidget):
         self.tabs.addTab(self._build_conflicts(), self.tr("同步冲突"))
         self.tabs.addTab(refused_tab, self.tr("中心拒收"))
         self.tabs.addTab(self._build_pull_failures(), self.tr("无法应用"))
+        self.devices = DevicesPanel(service.devices(), service, session, clock)
+        self.devices.central_changed.connect(self._on_central_changed)
+        self.tabs.addTab(self.devices, self.tr("设备"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addWidget(self.clock_note)
@@ -367,7 +373,13 @@ class SyncPage(QWidget):
         assert isinstance(answer, Grant)
         url = self.service.finish_enrolment(self.session, enrolment, answer)
         self.code_edit.clear()
+        self._on_central_changed(url)
+
+    def _on_central_changed(self, url: str) -> None:
+        """Enrolled, re-enrolled or moved to a new address: the page says where, and
+        the agent is told so it syncs at once."""
         self._show_central()
+        self.devices.refresh()
         self.enrolled.emit(url)
 
     def focus_search(self) -> None:

@@ -12,6 +12,7 @@ sizes, for a smoke run in minutes rather than an hour.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import platform
 import re
 import subprocess
@@ -40,6 +41,34 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_store_size": ([], ["--cases", "300"]),
 }
 NUMBER = re.compile(r"\d")
+#: What every benchmark imports beyond the standard library: found in this Python, or
+#: the run is refused before it starts. ``python -m benchmarks`` with a system Python
+#: (README's words, outside the venv) ran every script to an ImportError and wrote a
+#: table of failures; ``import counter`` alone passes there, from the repository folder.
+NEEDED = ("sqlite_utils", "httpx", "psycopg", "fastapi", "PySide6")
+
+
+def missing_modules() -> list[str]:
+    return [name for name in NEEDED if importlib.util.find_spec(name) is None]
+
+
+def wrong_python(missing: list[str]) -> str:
+    """What to run instead, in words (and the venv's path when there is one)."""
+    venv = HERE.parent / ".venv" / "bin" / "python"
+    if not venv.exists():
+        command = "<装有 Counter 的 Python>"
+    elif venv.is_relative_to(Path.cwd()):
+        command = str(venv.relative_to(Path.cwd()))
+    else:
+        command = str(venv)
+    return (
+        f"python -m benchmarks 须用装有 Counter 及其依赖的 Python 运行：当前的 {sys.executable} "
+        f"缺少 {', '.join(missing)}。请运行\n"
+        f"    {command} -m benchmarks --quick\n"
+        "或先 source .venv/bin/activate（还没有 .venv 时先运行 ./test.sh 建好它）。\n"
+        f"(this Python lacks {', '.join(missing)}: run the benchmarks with the venv's python,"
+        f" {command} -m benchmarks)"
+    )
 
 
 def scripts() -> list[str]:
@@ -97,6 +126,10 @@ def main() -> int:
     parser.add_argument("--out", default="benchmark-results.md")
     parser.add_argument("--only", nargs="*", default=None, help="bench_* names to run")
     args = parser.parse_args()
+    missing = missing_modules()
+    if missing:
+        print(wrong_python(missing), file=sys.stderr)
+        return 2
     rows: list[tuple[str, str, str]] = []
     failed = 0
     for name in args.only or scripts():

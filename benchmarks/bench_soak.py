@@ -20,12 +20,17 @@ pulls, and the sync invariants are checked:
 Memory: RSS of each counter process and of the central, early and at the end.
 
     python -m benchmarks.bench_soak [--minutes 10] [--db postgres|sqlite] [--restarts 5]
+                                    [--keep]
+
+The run's folder (``counter-soak-*`` under the temp folder) is removed at the end, however
+the run ends, unless ``--keep``; counter processes still running are stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,12 +85,15 @@ class Central:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
         )  # fmt: skip
         for _ in range(600):
+            if self.process.poll() is not None:
+                break
             try:
                 httpx.get(f"{self.base}/v1/health", timeout=0.5)
                 self.rss.append((rss_mb(self.process.pid), 0.0))
                 return
             except httpx.HTTPError:
                 time.sleep(0.05)
+        self.kill()  # one that never answered is not left running
         raise SystemExit("central did not start")
 
     def sample(self) -> None:
@@ -94,8 +102,10 @@ class Central:
 
     def kill(self) -> None:
         if self.process is not None:
-            self.sample()
-            self.process.send_signal(signal.SIGKILL)
+            if self.rss:
+                self.sample()
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGKILL)
             self.process.wait()
             self.process = None
 
@@ -177,90 +187,127 @@ def written(stores: list[Path]) -> int:
     return made
 
 
+def stop_workers(workers: list[subprocess.Popen[str]]) -> None:
+    """Counter processes still running (the run failed half way) are ended: left alone
+    they would go on writing into a folder about to be removed, against a dead central."""
+    for w in workers:
+        if w.poll() is None:
+            w.terminate()
+    for w in workers:
+        try:
+            w.wait(10)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+        if w.stdout is not None:
+            w.stdout.close()
+
+
 def soak(minutes: float, kind: str, counters: int = 5, rate: float = 20.0,
-         drop: float = 0.05, restarts: int = 5) -> Totals:  # fmt: skip
+         drop: float = 0.05, restarts: int = 5, *, keep: bool = False) -> Totals:  # fmt: skip
+    """The run, in a folder of its own under the temp folder, removed afterwards however
+    the run ends (a failed check, a central that would not start, Ctrl+C): soak runs
+    left ``/tmp/counter-soak-*`` behind, a store and a central each. ``keep`` keeps it,
+    to look into a failure."""
     seconds = minutes * 60
     edits = max(1, int(seconds * rate))  # per counter
     # Restart when the counters have made 1/(n+1), 2/(n+1), … of their ops.
     marks = [2 * edits * counters * (k + 1) // (restarts + 1) for k in range(restarts)]
     folder = Path(tempfile.mkdtemp(prefix="counter-soak-"))
-    url, pg_name = make_db(kind, folder)
-    totals = Totals()
-    central = Central(url, free_port())
+    workers: list[subprocess.Popen[str]] = []
+    pg_name: str | None = None
+    central: Central | None = None
     try:
-        engine = open_engine(url)
-        for n in range(1, counters + 1):  # the supervisor each counter process signs in as
-            key = derive_key(f"soak-{n}", SOAK_PASSWORD).public
-            row = {"id": f"soak-{n}", "login": f"soak{n}", "name": "值班长", "role": "supervisor",
-                   "active": 1, "sign_key": key}  # fmt: skip
-            engine.publish("staff", row["id"], row, to_ms(clock()))
-        central.start()
-        stores, workers = [], []
-        for n in range(counters):
-            path = folder / f"counter{n}.db"
-            db = open_store(path)
-            outbox.ensure_device(db, clock())
-            token = enrol(db, central.base, engine.create_enrol_code(to_ms(clock())))
-            db.close()
-            stores.append(path)
-            skew = SKEWS[n] if n < len(SKEWS) else ""
-            workers.append(subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.soak_counter", str(path), central.base,
-                 token, str(edits), str(rate), str(drop), str(n + 1), skew],
-                stdout=subprocess.PIPE, text=True, cwd=ROOT,
-            ))  # fmt: skip
-        start = time.monotonic()
-        early: dict[int, float] = {}
-        late: dict[int, float] = {}
-        while any(w.poll() is None for w in workers):
-            time.sleep(0.5)
-            elapsed = time.monotonic() - start
-            for n, w in enumerate(workers):
-                if w.poll() is None:
-                    value = rss_mb(w.pid)
-                    if elapsed >= min(30.0, seconds / 4) and n not in early:
-                        early[n] = value
-                    late[n] = value or late.get(n, 0.0)
-            central.sample()
-            if totals.restarts < restarts and written(stores) >= marks[totals.restarts]:
-                central.kill()
-                time.sleep(0.5)
-                central.start()
-                totals.restarts += 1
-        while totals.restarts < restarts:  # the counters outran the marks: restart anyway
+        url, pg_name = make_db(kind, folder)
+        central = Central(url, free_port())
+        return _soak(folder, url, central, workers, seconds, edits, marks, counters, rate, drop,
+                     restarts)  # fmt: skip
+    finally:
+        stop_workers(workers)
+        if central is not None:
             central.kill()
+        drop_db(pg_name)
+        if keep:
+            print(f"soak: the run's folder is kept: {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _soak(folder: Path, url: str, central: Central, workers: list[subprocess.Popen[str]],
+          seconds: float, edits: int, marks: list[int], counters: int, rate: float,
+          drop: float, restarts: int) -> Totals:  # fmt: skip
+    totals = Totals()
+    engine = open_engine(url)
+    for n in range(1, counters + 1):  # the supervisor each counter process signs in as
+        key = derive_key(f"soak-{n}", SOAK_PASSWORD).public
+        row = {"id": f"soak-{n}", "login": f"soak{n}", "name": "值班长", "role": "supervisor",
+               "active": 1, "sign_key": key}  # fmt: skip
+        engine.publish("staff", row["id"], row, to_ms(clock()))
+    central.start()
+    stores = []
+    for n in range(counters):
+        path = folder / f"counter{n}.db"
+        db = open_store(path)
+        outbox.ensure_device(db, clock())
+        token = enrol(db, central.base, engine.create_enrol_code(to_ms(clock())))
+        db.close()
+        stores.append(path)
+        skew = SKEWS[n] if n < len(SKEWS) else ""
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.soak_counter", str(path), central.base,
+             token, str(edits), str(rate), str(drop), str(n + 1), skew],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        ))  # fmt: skip
+    start = time.monotonic()
+    early: dict[int, float] = {}
+    late: dict[int, float] = {}
+    while any(w.poll() is None for w in workers):
+        time.sleep(0.5)
+        elapsed = time.monotonic() - start
+        for n, w in enumerate(workers):
+            if w.poll() is None:
+                value = rss_mb(w.pid)
+                if elapsed >= min(30.0, seconds / 4) and n not in early:
+                    early[n] = value
+                late[n] = value or late.get(n, 0.0)
+        central.sample()
+        if totals.restarts < restarts and written(stores) >= marks[totals.restarts]:
+            central.kill()
+            time.sleep(0.5)
             central.start()
             totals.restarts += 1
-        for w in workers:
-            out, _ = w.communicate()
-            if w.returncode != 0 or not out.strip():
-                totals.violations.append(f"counter process exited {w.returncode}")
-                continue
-            result = json.loads(out.strip().splitlines()[-1])
-            totals.ops += result["ops"]
-            totals.steps += result["steps"]
-            totals.offline_steps += result["offline"]
-            totals.dropped += result["dropped"]
-        totals.app_rss = [(early.get(n, 0.0), late.get(n, 0.0)) for n in range(counters)]
-        for _ in range(2):  # drain every counter, then let each pull the others' last ops
-            for path in stores:
-                db = open_store(path)
-                token = db.execute("SELECT device_token FROM sync_state").fetchone()[0]
-                client = SyncClient(db, HttpTransport(central.base, token), clock=clock)
-                client.step()
-                db.close()
-        central.sample()
-        totals.violations += check(engine, central, stores)
-        totals.conflicts = int(engine.scalar(
-            "SELECT count(*) FROM rows WHERE table_name = 'sync_conflicts'"))  # fmt: skip
-        rewritten = int(engine.scalar(
-            "SELECT count(*) FROM changes WHERE table_name = 'holidays' AND hlc LIKE ?",
-            ["%/central"]))  # fmt: skip
-        totals.merged = rewritten - totals.conflicts
-        engine.close()
-    finally:
+    while totals.restarts < restarts:  # the counters outran the marks: restart anyway
         central.kill()
-        drop_db(pg_name)
+        central.start()
+        totals.restarts += 1
+    for w in workers:
+        out, _ = w.communicate()
+        if w.returncode != 0 or not out.strip():
+            totals.violations.append(f"counter process exited {w.returncode}")
+            continue
+        result = json.loads(out.strip().splitlines()[-1])
+        totals.ops += result["ops"]
+        totals.steps += result["steps"]
+        totals.offline_steps += result["offline"]
+        totals.dropped += result["dropped"]
+    totals.app_rss = [(early.get(n, 0.0), late.get(n, 0.0)) for n in range(counters)]
+    for _ in range(2):  # drain every counter, then let each pull the others' last ops
+        for path in stores:
+            db = open_store(path)
+            token = db.execute("SELECT device_token FROM sync_state").fetchone()[0]
+            client = SyncClient(db, HttpTransport(central.base, token), clock=clock)
+            client.step()
+            db.close()
+    central.sample()
+    totals.violations += check(engine, central, stores)
+    totals.conflicts = int(engine.scalar(
+        "SELECT count(*) FROM rows WHERE table_name = 'sync_conflicts'"))  # fmt: skip
+    rewritten = int(engine.scalar(
+        "SELECT count(*) FROM changes WHERE table_name = 'holidays' AND hlc LIKE ?",
+        ["%/central"]))  # fmt: skip
+    totals.merged = rewritten - totals.conflicts
+    engine.close()
+    central.kill()
     totals.central_rss = central.rss
     return totals
 
@@ -273,9 +320,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="ops/s per counter")
     parser.add_argument("--drop", type=float, default=0.05, help="share of answers dropped")
     parser.add_argument("--restarts", type=int, default=5, help="central SIGKILLs")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's folder (stores, central) afterwards"
+    )
     args = parser.parse_args()
     began = time.perf_counter()
-    t = soak(args.minutes, args.db, args.counters, args.rate, args.drop, args.restarts)
+    t = soak(args.minutes, args.db, args.counters, args.rate, args.drop, args.restarts,
+             keep=args.keep)  # fmt: skip
     took = time.perf_counter() - began
     faults = t.restarts + t.dropped
     print(f"soak ({args.db}, {args.counters} counters × {args.rate:g} ops/s, "

@@ -15,10 +15,14 @@ Prints one JSON line at the end: ops written, sync steps, offline steps, respons
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+
+from sqlite_utils import Database
 
 from counter.model.clock import HALL_TZ
 from counter.model.staff import Role, Staff
@@ -55,21 +59,46 @@ def main() -> None:
     def clock() -> datetime:
         return skewed(skew, written, total)
 
-    rng = random.Random(seed)
+    parent = os.getppid()
     db = open_store(store)
+    try:
+        print(json.dumps(run(db, url, token, total, rate, drop, seed, clock, written, parent)))
+    finally:
+        db.close()  # its WAL checkpointed, so the soak reads a whole store or removes it
+
+
+def run(
+    db: Database,
+    url: str,
+    token: str,
+    total: int,
+    rate: float,
+    drop: float,
+    seed: int,
+    clock: Callable[[], datetime],
+    written: list[int],
+    parent: int,
+) -> dict[str, int]:
+    """The edits and syncs; what happened, counted. Stops early, with what it has, once
+    the soak that started it is gone (killed, or Ctrl+C): left running, it would write
+    into a folder the soak removes, against a central nobody watches."""
+    rng = random.Random(seed)
     calendar = CalendarService(db, WorkingHours.parse("09:00-12:00,13:30-17:30"))
     staff = Staff(f"soak-{seed}", f"soak{seed}", "值班长", Role.SUPERVISOR, "", "S-1", None)
     # Signed in as the supervisor bench_soak published: her holiday changes carry her
     # signature, which the central checks (counter.central.authority).
     key = derive_key(staff.id, SOAK_PASSWORD)
     session = Session(staff, str(seed % 900 + 1), clock(), key=key)
-    transport = FaultyTransport(HttpTransport(url, token, timeout=5.0))
+    http = HttpTransport(url, token, timeout=5.0)
+    transport = FaultyTransport(http)
     transport.extend(["drop_response"])  # at least one dropped answer per counter
     client = SyncClient(db, transport, clock=clock, max_attempts=2, base_delay=0.1, max_delay=1)
     ops = steps = offline = 0
     start = time.monotonic()
     next_sync = start + 1.0
     while ops < total:
+        if os.getppid() != parent:
+            break
         now = time.monotonic()
         due = start + ops / rate
         if now < due:
@@ -88,7 +117,8 @@ def main() -> None:
     steps += 1  # one more, so even a short run meets its dropped answer
     offline += not client.step().online
     dropped = sum(1 for line in transport.log if line.startswith("drop_response"))
-    print(json.dumps({"ops": ops, "steps": steps, "offline": offline, "dropped": dropped}))
+    http.close()
+    return {"ops": ops, "steps": steps, "offline": offline, "dropped": dropped}
 
 
 if __name__ == "__main__":

@@ -29,6 +29,29 @@ def system_clock() -> datetime:
     return datetime.now(HALL_TZ)
 
 
+#: The 事项目录 page's row in the sidebar a ``--screenshot`` shows (the demo supervisor's,
+#: signed in at a window): where ``--query`` is typed. tests/test_app_query.py keeps it
+#: equal to the sidebar's.
+CATALOG_PAGE = 6
+
+
+def screenshot_page(args: argparse.Namespace) -> list[str]:
+    """Settle ``--page`` and say what ``--page``/``--query`` will not do. A ``--query``
+    alone opens the catalogue, where it is typed: README's ``--screenshot window.png
+    --query qykb`` showed the queue page with the query nowhere, without a word."""
+    notes = []
+    if args.page is None:
+        args.page = CATALOG_PAGE if args.query else 0
+    elif args.query and args.page != CATALOG_PAGE:
+        notes.append(
+            f"--query 只在事项目录页（--page {CATALOG_PAGE}）输入；第 {args.page} 页不是事项目录，"
+            "查询被忽略"
+        )
+    if (args.query or args.page) and not args.screenshot:
+        notes.append("--page 和 --query 只与 --screenshot 同用，已忽略")
+    return notes
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="counter", description="政务服务大厅综合窗口 Counter")
     parser.add_argument(
@@ -39,8 +62,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PNG",
         help="以演示值班长身份在屏幕外渲染主窗口，保存截图后退出（用于 CI 和审阅）",
     )
-    parser.add_argument("--page", type=int, default=0, help="截图时显示第几个页面（从 0 起）")
-    parser.add_argument("--query", default="", help="截图时在事项目录中输入的查询")
+    parser.add_argument(
+        "--page",
+        type=int,
+        default=None,
+        help=f"截图时显示第几个页面（从 0 起；默认 0，给了 --query 时为事项目录页 {CATALOG_PAGE}）",
+    )
+    parser.add_argument(
+        "--query", default="", help=f"截图时在事项目录（第 {CATALOG_PAGE} 页）中输入的查询"
+    )
     parser.add_argument(
         "--sign-in",
         action="store_true",
@@ -100,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.main(words, system_clock)
     args = parse_args(argv)
     to_stderr(args.verbose)  # the log file joins once the data folder is known
+    for note in screenshot_page(args):
+        print(f"counter: {note}", file=sys.stderr)
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:

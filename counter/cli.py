@@ -13,6 +13,11 @@ counter compact              compact a never-enrolled counter's outbox and rewri
 
 Each works on an existing store only: a data folder without ``counter.db`` is refused,
 never given a new demo store.
+
+A newer Counter copies the store before it migrates it, into ``backups/`` beside the
+store (``counter-before-v{new}-from-v{old}-{time}.db``, the newest three kept, no device
+token): ``counter restore`` takes one back after a failed upgrade, with the old Counter
+put back first (counter.store.backup.before_migration).
 """
 
 from __future__ import annotations

@@ -37,70 +37,58 @@ if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   fi
 fi
 
-# 2. The system libraries Qt loads (Debian package names; UOS and Kylin use the same).
-declare -A qt_libs=(
-  [libGL.so.1]=libgl1
-  [libEGL.so.1]=libegl1
-  [libfontconfig.so.1]=libfontconfig1
-  [libxkbcommon.so.0]=libxkbcommon0
-  [libglib-2.0.so.0]=libglib2.0-0
-  [libdbus-1.so.3]=libdbus-1-3
-  [libxkbcommon-x11.so.0]=libxkbcommon-x11-0
-  [libxcb-cursor.so.0]=libxcb-cursor0
-  [libxcb-icccm.so.4]=libxcb-icccm4
-  [libxcb-keysyms.so.1]=libxcb-keysyms1
-  [libxcb-shape.so.0]=libxcb-shape0
-  [libxcb-xinerama.so.0]=libxcb-xinerama0
-)
-missing=()
-if command -v ldconfig >/dev/null 2>&1 || [ -x /sbin/ldconfig ]; then
-  known=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) )
-  for lib in "${!qt_libs[@]}"; do
-    grep -q "$lib" <<<"$known" || missing+=("${qt_libs[$lib]}")
-  done
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+# 2. The Debian packages (UOS and Kylin use the same names): one list, which the offline
+# bundle reads too (packaging/debian-packages.txt). Qt's libraries are needed to start;
+# the rare-character fonts (docs/fonts.md) and the call board's Mandarin voice
+# (espeak-ng, docs/board-voice.md) to print and to speak: without root they are asked
+# for, and the tests require them.
+known_libs=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) || true)
+installed() { # a library's soname (as ldconfig knows it), a path, or - (nothing to check)
+  case $1 in
+    -) return 0 ;;
+    /*) [ -e "$1" ] ;;
+    *) grep -qF "$1" <<<"$known_libs" ;;
+  esac
+}
+declare -A missing=()
+while read -r package group probe _; do
+  case $package in '' | '#'*) continue ;; esac
+  [ "$group" = python ] && continue # step 1 saw to Python
+  installed "$probe" || missing[$group]+=" $package"
+done <"$repo/packaging/debian-packages.txt"
+
+apt_install() { # what they are for, then the package names; false if not root
+  local what=$1 packages
+  shift
+  packages=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing Qt system libraries: $packages"
+    say "installing $what: $packages"
     apt-get update -qq
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
-  else
-    say "Qt 需要以下系统库，请先运行 (Qt needs these system libraries):"
-    say "  sudo apt-get install -y $packages"
+    return 0
+  fi
+  say "  sudo apt-get install -y $packages"
+  return 1
+}
+if [ -n "${missing[qt]:-}" ]; then
+  # shellcheck disable=SC2086
+  apt_install "Qt system libraries" ${missing[qt]} || {
+    say "Qt 需要以上系统库，请先安装 (Qt needs these system libraries)."
     exit 1
-  fi
+  }
 fi
-
-# 3. The fallback fonts for rare name characters (CJK Extensions A–H, GB 18030-2022):
-# 22–51 MB each, so installed from Debian rather than bundled (docs/fonts.md). The
-# paths are the ones counter/printing/font_files.py looks in.
-declare -A font_files=(
-  [/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf]=fonts-babelstone-han
-  [/usr/share/fonts/truetype/hanazono/HanaMinA.ttf]=fonts-hanazono
-  [/usr/share/fonts/truetype/hanazono/HanaMinB.ttf]=fonts-hanazono
-  [/usr/share/fonts/truetype/arphic/uming.ttc]=fonts-arphic-uming
-)
-missing=()
-for file in "${!font_files[@]}"; do
-  [ -f "$file" ] || missing+=("${font_files[$file]}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing rare-character fonts: $packages"
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null
-  else
-    say "缺少生僻字字体，姓名中的生僻字将无法显示和打印。请运行 (rare-character fonts missing):"
-    say "  sudo apt-get install -y $packages"
+optional="${missing[fonts]:-}${missing[voice]:-}"
+if [ -n "$optional" ]; then
+  # shellcheck disable=SC2086
+  apt_install "rare-character fonts and the board's voice" $optional || {
+    say "缺少生僻字字体或叫号语音：姓名中的生僻字将无法显示和打印，叫号屏不能播报。请如上安装"
+    say "(rare-character fonts or the call board's voice are missing: install them as above)."
     if [ "$mode" = test ]; then exit 1; fi
-  fi
+  }
 fi
 
-# 4. The virtual environment, reinstalled only when pyproject.toml changes.
+# 3. The virtual environment, reinstalled only when a pyproject.toml changes.
 if [ ! -x "$venv/bin/python" ]; then
   say "creating virtual environment in $venv"
   "$python" -m venv "$venv"
@@ -108,10 +96,13 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 extras=""
 [ "$mode" = test ] && extras="[test]"
-stamp="$venv/.counter-$mode-$(sha256sum "$repo/pyproject.toml" | cut -c1-16)"
+# Both distributions, editable: the desktop (pyproject.toml) and the central
+# (packaging/central/pyproject.toml), from the same counter/ folder (docs/install.md).
+stamp="$venv/.counter-$mode-$(cat "$repo/pyproject.toml" "$repo/packaging/central/pyproject.toml" |
+  sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   say "installing Counter and its dependencies ($mode)"
-  "$venv/bin/python" -m pip install -q -e "$repo$extras"
+  "$venv/bin/python" -m pip install -q -e "$repo$extras" -e "$repo/packaging/central"
   rm -f "$venv"/.counter-"$mode"-*
   touch "$stamp"
 fi

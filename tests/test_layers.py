@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,18 +68,3 @@ def test_services_leave_sql_to_the_store() -> None:
         if RAW_SQL.search(line)
     ]
     assert not found, "raw SQL in services:\n" + "\n".join(found)
-
-
-def test_every_package_is_listed_for_the_wheel() -> None:
-    listed = set(
-        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
-    found = {
-        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "counter").rglob("__init__.py")
-    }
-    data = {
-        ".".join(("counter", *p.relative_to(ROOT).parts))
-        for p in [ROOT / "resources", *(ROOT / "resources").iterdir()]
-        if p.is_dir() and p.name != "__pycache__"
-    }
-    assert found | data == listed

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# Counter's offline installer. Run it as root from the unpacked bundle (built by
+# scripts/build-bundle.sh); it needs no network. docs/install.md walks a hall through it.
+#
+#   sudo ./install.sh --role window            a window's PC: the Counter app, in the menu
+#   sudo ./install.sh --role kiosk             the ticket kiosk, full screen at sign-in
+#   sudo ./install.sh --role board --screen 1  the call board, full screen on screen 1
+#   sudo ./install.sh --role rate              the rating pad, full screen at sign-in
+#   sudo ./install.sh --role central           the central server, as a systemd service
+#
+# Run again from a newer bundle to upgrade (data and settings are kept), or with another
+# role to change it. A PC that is both a window and the central runs it twice.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+role=window
+screen=""
+prefix=/opt/counter
+system=1
+use_apt=1
+start=1
+wheels=$here/wheels
+
+say() { printf '[counter] %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+usage() {
+  cat <<'EOF'
+Usage: install.sh [--role window|kiosk|board|rate|central] [options]
+
+  --role ROLE     what this PC is (default window):
+                    window   the Counter app for a clerk (menu entry, no autostart)
+                    kiosk    the ticket kiosk, full screen when the desktop starts
+                    board    the call board, full screen on --screen when the desktop starts
+                    rate     the rating pad, full screen when the desktop starts
+                    central  the central server only (no Qt), as the counter-central service
+  --screen N      the call board's screen: 0 the primary, 1 the second (default), or a
+                  name such as HDMI-1 (the board_screen setting)
+  --prefix DIR    where Counter goes (default /opt/counter)
+  --no-apt        do not install the bundled Debian packages
+  --no-start      do not start or restart the central service
+  --no-system     install under --prefix only, as any user: no Debian packages, no
+                  /usr/local/bin links, menu, autostart, system user or service (their
+                  files are written under PREFIX/share and PREFIX/etc instead)
+  --wheels DIR    the wheels to install from (default: the bundle's wheels/)
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --role) role=${2:?--role needs a value} && shift ;;
+    --role=*) role=${1#*=} ;;
+    --screen) screen=${2:?--screen needs a value} && shift ;;
+    --screen=*) screen=${1#*=} ;;
+    --prefix) prefix=${2:?--prefix needs a value} && shift ;;
+    --prefix=*) prefix=${1#*=} ;;
+    --wheels) wheels=${2:?--wheels needs a value} && shift ;;
+    --no-apt) use_apt=0 ;;
+    --no-start) start=0 ;;
+    --no-system) system=0 use_apt=0 start=0 ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *)
+      usage >&2
+      die "unknown option: $1"
+      ;;
+  esac
+  shift
+done
+case $role in window | kiosk | board | rate | central) ;; *) die "unknown role: $role" ;; esac
+if [ -n "$screen" ] && [ "$role" != board ]; then die "--screen is for --role board"; fi
+case $prefix in /*) ;; *) prefix=$(pwd)/$prefix ;; esac
+[ -d "$wheels" ] || die "no wheels in $wheels: run install.sh from the unpacked bundle"
+if [ "$system" = 1 ] && [ "$(id -u)" != 0 ]; then
+  die "请以 root 运行 (run as root): sudo $0 $* — or --no-system to install under --prefix only"
+fi
+
+# Where the system-wide files go: the system's folders, or the prefix's with --no-system.
+if [ "$system" = 1 ]; then
+  share=/usr/share etc=/etc
+else
+  share=$prefix/share etc=$prefix/etc
+fi
+version=$(cat "$here/VERSION" 2>/dev/null || echo dev)
+build=$(sed -n 's/^build=//p' "$here/BUILD-INFO" 2>/dev/null || true)
+build=${build:-local}
+
+# 0. The bundle arrived whole (a USB stick copy can be cut short).
+if [ -f "$here/SHA256SUMS" ] && command -v sha256sum >/dev/null; then
+  say "checking the bundle's files"
+  (cd "$here" && sha256sum --quiet -c SHA256SUMS) || die "the bundle is damaged: copy it again"
+fi
+
+# 1. The Debian packages Qt, the fonts, the voice and venv need, where not installed.
+install_debs() { # a folder of .deb files
+  local folder=$1 deb package status
+  local wanted=()
+  [ -d "$folder" ] || return 0
+  for deb in "$folder"/*.deb; do
+    [ -e "$deb" ] || continue
+    package=$(dpkg-deb -f "$deb" Package)
+    status=$(dpkg-query -W -f '${db:Status-Status}' "$package" 2>/dev/null || true)
+    [ "$status" = installed ] || wanted+=("$deb")
+  done
+  [ ${#wanted[@]} -gt 0 ] || return 0
+  say "installing ${#wanted[@]} Debian package(s) from $(basename "$folder")"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download --no-install-recommends \
+    "${wanted[@]}" >/dev/null ||
+    die "the Debian packages did not install (see above); a package this system lacks may be missing from the bundle"
+}
+if [ "$use_apt" = 1 ] && command -v dpkg >/dev/null; then
+  install_debs "$here/debs/python"
+  [ "$role" = central ] || install_debs "$here/debs/desktop"
+fi
+
+# 2. Python 3.11 or newer, with venv.
+python=${PYTHON:-}
+if [ -z "$python" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys, venv, ensurepip; raise SystemExit(sys.version_info < (3, 11))' \
+        2>/dev/null; then
+      python=$(command -v "$candidate")
+      break
+    fi
+  done
+fi
+[ -n "$python" ] || die "需要 Python 3.11+ 及 venv (Python 3.11+ with venv is needed): apt-get install python3-venv"
+
+# 3. A virtual environment per bundle, from the bundled wheels only; the link to it
+# switches once it is complete, so an install that fails leaves the old one running.
+# The pip settings of this machine (an index, a mirror) play no part.
+pip_offline() {
+  env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL -u PIP_CONSTRAINT \
+    PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+    "$@" --no-index --find-links "$wheels"
+}
+make_venv() { # distribution, link name
+  local distribution=$1 link=$prefix/$2
+  local target=$prefix/venvs/$distribution-$version-$build
+  mkdir -p "$prefix/venvs"
+  if [ ! -x "$target/bin/$distribution" ]; then
+    say "installing $distribution $version into $target"
+    rm -rf "$target"
+    "$python" -m venv "$target"
+    pip_offline "$target/bin/python" -m pip install -q "$distribution"
+  fi
+  ln -sfn "venvs/$(basename "$target")" "$link.new"
+  mv -T "$link.new" "$link"
+  # Earlier bundles' environments (a version follows the name: counter-central's are
+  # not counter's).
+  for old in "$prefix/venvs/$distribution"-[0-9]*; do
+    [ "$old" = "$target" ] || rm -rf "$old"
+  done
+}
+
+mkdir -p "$prefix/bin" "$prefix/docs"
+if [ -f "$here/install.md" ]; then cp "$here/install.md" "$prefix/docs/install.md"; fi
+cp "$here/uninstall.sh" "$prefix/uninstall.sh"
+chmod 755 "$prefix/uninstall.sh"
+
+launcher() { # name, the command it runs
+  local name=$1
+  shift
+  {
+    printf '#!/bin/sh\n'
+    printf '# Written by Counter'"'"'s install.sh (%s).\n' "$version"
+    printf '[ -r %s/counter/station.env ] && . %s/counter/station.env\n' "$etc" "$etc"
+    printf 'exec %s "$@"\n' "$*"
+  } >"$prefix/bin/$name"
+  chmod 755 "$prefix/bin/$name"
+  if [ "$system" = 1 ]; then ln -sfn "$prefix/bin/$name" "/usr/local/bin/$name"; fi
+}
+
+from_template() { # template in files/, destination, mode
+  sed -e "s|@PREFIX@|$prefix|g" -e "s|@BIN@|$prefix/bin|g" "$here/files/$1" >"$2.new"
+  chmod "${3:-644}" "$2.new"
+  mv "$2.new" "$2"
+}
+
+mkdir -p "$etc/counter"
+if [ "$role" = central ]; then
+  make_venv counter-central central
+  launcher counter-central "$prefix/central/bin/counter-central"
+
+  # 4. The service: its own user, state in /var/lib/counter-central.
+  if [ "$system" = 1 ] && ! id -u counter-central >/dev/null 2>&1; then
+    say "creating the system user counter-central"
+    useradd --system --home-dir /var/lib/counter-central --no-create-home \
+      --shell /usr/sbin/nologin --comment "Counter central server" counter-central
+  fi
+  mkdir -p "$etc/counter-central" "$etc/systemd/system"
+  [ -f "$etc/counter-central/central.env" ] ||
+    from_template central.env "$etc/counter-central/central.env" 640
+  if [ "$system" = 1 ]; then chgrp counter-central "$etc/counter-central/central.env"; fi
+  from_template counter-central.service "$etc/systemd/system/counter-central.service"
+  if [ "$system" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    systemctl daemon-reload
+    systemctl enable -q counter-central.service
+    if [ "$start" = 1 ]; then
+      systemctl restart counter-central.service
+      say "counter-central is running: systemctl status counter-central"
+    fi
+  elif [ "$system" = 1 ]; then
+    say "no systemd here: make its data folder once, then start the central, with"
+    say "  sudo -u counter-central $prefix/bin/counter-central init --data-dir /var/lib/counter-central"
+    say "  sudo -u counter-central $prefix/bin/counter-central serve --data-dir /var/lib/counter-central"
+  fi
+  printf 'central=%s\n' "$version" >"$etc/counter/central.conf"
+else
+  make_venv counter venv
+  launcher counter "$prefix/venv/bin/counter"
+  launcher counter-kiosk "$prefix/venv/bin/counter" --kiosk
+  launcher counter-board "$prefix/venv/bin/counter" --board
+  launcher counter-rate "$prefix/venv/bin/counter" --rate
+
+  # 5. The menu entries and icon; the role's station starts with the desktop.
+  mkdir -p "$share/applications" "$share/icons/hicolor/scalable/apps" \
+    "$share/icons/hicolor/256x256/apps" "$etc/xdg/autostart"
+  cp "$here/files/counter.svg" "$share/icons/hicolor/scalable/apps/counter.svg"
+  cp "$here/files/counter.png" "$share/icons/hicolor/256x256/apps/counter.png"
+  for entry in counter counter-kiosk counter-board counter-rate; do
+    from_template "$entry.desktop" "$share/applications/$entry.desktop"
+  done
+  rm -f "$etc"/xdg/autostart/counter-{kiosk,board,rate}.desktop
+  case $role in
+    kiosk | board | rate)
+      from_template "counter-$role.desktop" "$etc/xdg/autostart/counter-$role.desktop"
+      ;;
+  esac
+  # The station's settings for the launchers: the board's screen (board_screen).
+  if [ -n "$screen" ] || [ ! -f "$etc/counter/station.env" ]; then
+    {
+      echo "# Read by Counter's launchers in $prefix/bin; written by install.sh."
+      echo "# Any COUNTER_<SETTING> here overrides the setting for every user of this PC."
+      if [ -n "$screen" ]; then echo "COUNTER_BOARD_SCREEN=$screen"; fi
+      echo "export COUNTER_BOARD_SCREEN"
+    } >"$etc/counter/station.env"
+  fi
+  if [ "$system" = 1 ]; then
+    if command -v update-desktop-database >/dev/null; then
+      update-desktop-database -q "$share/applications" || true
+    fi
+    if command -v gtk-update-icon-cache >/dev/null; then
+      gtk-update-icon-cache -q -t "$share/icons/hicolor" || true
+    fi
+  fi
+  printf 'role=%s\nversion=%s\n' "$role" "$version" >"$etc/counter/desktop.conf"
+fi
+printf 'prefix=%s\n' "$prefix" >"$etc/counter/install.conf"
+
+say "Counter $version installed in $prefix (role: $role)"
+case $role in
+  window) say "start it from the menu (综合窗口) or with: counter" ;;
+  kiosk | board | rate) say "counter-$role starts full screen when the desktop session starts" ;;
+  central) say "enrol the counters next: docs/install.md" ;;
+esac

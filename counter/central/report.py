@@ -107,7 +107,8 @@ def _ticket_row(payload: dict[str, Any]) -> dict[str, Any]:
     return row if isinstance(row, dict) else payload
 
 
-def _calendar(engine: Engine) -> HolidayCalendar:
+def hall_calendar(engine: Engine) -> HolidayCalendar:
+    """The hall's shared holiday table as the counters sent it (else the package's)."""
     days: dict[date, str] = {}
     known: set[int] = set()
     for payload in _payloads(engine, "holiday_years"):
@@ -159,7 +160,7 @@ def hall_report(engine: Engine, period: Period, dimension: Dimension, now: datet
         cases=facts.cases,
         ratings=facts.ratings,
         followups=facts.followups,
-        holidays=_calendar(engine),
+        holidays=hall_calendar(engine),
         now=now,
         gift_packs=sum(
             _between(h.get("at"), period) for h in _payloads(engine, "giftpack_handovers")

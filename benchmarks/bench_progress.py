@@ -1,0 +1,171 @@
+"""办件进度查询 under load (issue 31): the public page at a steady rate, beside a baseline.
+
+A real ``counter-central serve`` process over loopback, on SQLite or PostgreSQL, holding
+``--cases`` synced cases (each with its events and materials, written as a counter's
+push leaves them). Queries arrive at ``--rate`` a second for ``--seconds`` from a pool of
+clients, each a real form post (token and cookie from the form, a number and four
+digits), nine in ten for a case that exists with the right digits, one in ten wrong.
+The same run first sends ``/v1/health`` at the same rate: the baseline the ratio is to.
+
+The per-address budget of the public forms is raised for the run (``--web-rate``):
+every query here comes from 127.0.0.1, where a hall's phones come from many addresses.
+
+Printed: queries sent and answered, errors (anything but 200 for a right pair and 404
+for a wrong one), the answer time's median and p99, and the ratio of each to the
+baseline's. Times are measured, never asserted.
+
+    python -m benchmarks.bench_progress [--engine sqlite] [--cases 20000] [--rate 200]
+        [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from benchmarks.central_process import drop_db, make_db, start_central
+from counter.central.serving import open_engine
+
+TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def seed(url: str, cases: int) -> None:
+    """Cases as the counters' pushes leave them in ``rows``, written in bulk."""
+    engine = open_engine(url)
+    rows: list[tuple[str, str, str]] = []
+    for n in range(cases):
+        case_id = f"case-{n}"
+        case = {
+            "id": case_id, "number": f"SQ20261201-{n:06d}", "title": "食品经营许可（新办）",
+            "state": "已受理", "applicant_name": "王小明",
+            "applicant_id_number": f"11010119900307{n % 10_000:04d}",
+            "applicant_phone": "", "window": str(n % 10 + 1),
+            "promised_due": "2026-12-31T17:30:00+08:00",
+        }  # fmt: skip
+        rows.append(("cases", case_id, json.dumps(case, ensure_ascii=False)))
+        for k, action in enumerate(("登记预审", "受理")):
+            event = {"id": f"{case_id}-e{k}", "case_id": case_id, "action": action,
+                     "at": f"2026-12-01T09:{k:02d}:00+08:00"}  # fmt: skip
+            rows.append(("case_events", event["id"], json.dumps(event, ensure_ascii=False)))
+        for k in range(5):
+            material = {"case_id": case_id, "material_id": f"m{k}", "position": k,
+                        "name": f"材料{k}", "status": "原件已收", "required": 1}  # fmt: skip
+            rows.append(("case_materials", f"{case_id}|m{k}", json.dumps(material)))
+    engine.close()  # made the schema; the rows go in with one bulk statement
+    insert = (
+        "INSERT INTO rows (table_name, row_id, kind, payload, hlc) VALUES (?, ?, 'upsert', ?, '0')"
+    )
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.executemany(insert, rows)
+    else:
+        with psycopg.connect(url) as conn, conn.cursor() as cur:
+            cur.executemany(insert.replace("?", "%s"), rows)
+
+
+def pace(
+    base: str, rate: float, seconds: float, ask: Callable[[httpx.Client], int | None]
+) -> tuple[list[float], int, int]:
+    """Start ``ask`` ``rate`` times a second for ``seconds`` across worker threads;
+    returns each answer's time (s), the errors and the requests sent."""
+    times: list[float] = []
+    errors = 0
+    sent = 0
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    start = time.perf_counter()
+    next_index = iter(range(total))
+
+    def worker() -> None:
+        nonlocal errors, sent
+        with httpx.Client(base_url=base, timeout=10.0) as client:
+            for i in next_index:
+                due = start + i / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                began = time.perf_counter()
+                try:
+                    bad = ask(client)
+                except httpx.HTTPError:
+                    bad = 1
+                took = time.perf_counter() - began
+                with lock:
+                    sent += 1
+                    times.append(took)
+                    errors += bool(bad)
+
+    threads = [threading.Thread(target=worker) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times, errors, sent
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_progress")
+    parser.add_argument("--engine", default="sqlite", choices=["sqlite", "postgres"])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    cases = args.cases
+    with tempfile.TemporaryDirectory(prefix="counter-progress-") as tmp:
+        url, dropped = make_db(args.engine, Path(tmp))
+        try:
+            seed(url, cases)
+            process, base = start_central(url, "--web-rate", "100000")
+            try:
+
+                def health(client: httpx.Client) -> int | None:
+                    return client.get("/v1/health").status_code != 200
+
+                def query(client: httpx.Client) -> int | None:
+                    form = client.get("/progress")
+                    token = TOKEN.search(form.text)
+                    n = random.randrange(cases)
+                    right = random.random() < 0.9
+                    last4 = f"{n % 10_000:04d}" if right else "ZZZZ"
+                    answer = client.post(
+                        "/progress",
+                        data={"csrf": token.group(1) if token else "",
+                              "number": f"SQ20261201-{n:06d}", "last4": last4},
+                    )  # fmt: skip
+                    return answer.status_code != (200 if right else 404)
+
+                base_times, base_errors, base_sent = pace(base, args.rate, args.seconds, health)
+                times, errors, sent = pace(base, args.rate, args.seconds, query)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        finally:
+            drop_db(dropped)
+    print(f"engine {args.engine}, {cases:,} cases, {args.rate:.0f}/s for {args.seconds:.0f} s")
+    for label, t, e, s in (("health (baseline)", base_times, base_errors, base_sent),
+                           ("progress query (form + post)", times, errors, sent)):  # fmt: skip
+        print(f"{label}: {s:,} sent, {e} errors, median {statistics.median(t) * 1000:.1f} ms,"
+              f" p99 {p99(t) * 1000:.1f} ms")  # fmt: skip
+    median_ratio = statistics.median(times) / statistics.median(base_times)
+    print(f"ratio to baseline: median {median_ratio:.1f}×, p99 {p99(times) / p99(base_times):.1f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -109,6 +109,9 @@ SERVE_STUBBED = textwrap.dedent(
 def test_central_serve_logs_its_start_line_to_a_file_beside_its_store(tmp_path: Path) -> None:
     db = tmp_path / "hall" / "central.db"
     db.parent.mkdir()
+    from counter.central.serving import open_engine
+
+    open_engine(f"sqlite:///{db}").close()  # serve runs only on an initialised central
     serve = ["serve", "--db", f"sqlite:///{db}", "--insecure-http", "--port", "18443"]
     result = subprocess.run(
         [sys.executable, "-c", SERVE_STUBBED, *serve],

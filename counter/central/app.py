@@ -28,11 +28,16 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
+from counter.central.about import About
 from counter.central.engine import Device, DeviceCheck, Engine, EnrolRefused, PushConflict
+from counter.central.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from counter.central.metrics import CentralMetrics, may_read
+from counter.central.migrations import READ_VERSION
 from counter.central.openapi import MAX_INT64, body_schema, error_responses
 from counter.central.queue_api import MAX_WAIT_S, add_queue_routes
 from counter.central.report import add_report_route
 from counter.central.threads import WORKER_THREADS, DatabaseThreads
+from counter.central.web import WEB_RATE, add_web_routes
 from counter.sync.protocol import (
     ANSWER_VERSION,
     MAX_BATCH,
@@ -51,10 +56,13 @@ log = logging.getLogger(__name__)
 
 
 class HealthAnswer(BaseModel):
-    """``/v1/health``: whether the central can serve, its database included."""
+    """``/v1/health``: whether the central can serve, its database included, and which
+    central it is (its version and the schema version its database is at)."""
 
     status: str
     database: str
+    version: str
+    schema_version: int | None
 
 
 MAX_BODY = 8 * 1024 * 1024
@@ -165,12 +173,19 @@ def create_app(
     worker_threads: int = WORKER_THREADS,
     mirror: bool = True,
     ca_pem: bytes | None = None,
+    web_rate: float = WEB_RATE,
+    metrics_token: str | None = None,
+    about: About | None = None,
 ) -> FastAPI:
     """The API over one engine. ``clock_ms`` lets tests move the central's clock;
     ``max_wait_s`` bounds the event stream's long poll (the schema publishes it);
     ``worker_threads`` is how many requests do their database work at once; ``mirror``
     is False where another process copies queue events into the change log; ``ca_pem``
-    is the CA counters pin, served at ``/v1/ca.pem`` (None: plain HTTP, no route)."""
+    is the CA counters pin, served at ``/v1/ca.pem`` (None: plain HTTP, no route);
+    ``metrics_token`` lets a scraper elsewhere than this machine read ``/metrics``
+    (counter.central.metrics); ``about`` is what health and metrics say of the central;
+    ``web_rate`` is each address's budget of public form posts a second."""
+    about = about or About()
     now_ms = clock_ms or (lambda: int(time.time() * 1000))
     limiter = RateLimiter(rate_per_second, rate_burst)
     # Writes (a push, a queue action, an enrolment) have a budget of their own within
@@ -191,6 +206,9 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.engine = engine
+    metrics = CentralMetrics()
+    app.state.metrics = metrics
+    app.add_middleware(_Wrapped, wrap=metrics.middleware)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -339,7 +357,9 @@ def create_app(
         try:
             done: PushResponse = await in_thread(engine.push, device.device_id, body.ops, now_ms())
         except PushConflict as exc:
+            metrics.batch_refused(exc.code.value, len(body.ops))
             raise ApiError(409, exc.code, exc.op_id, exc.op_id) from None
+        metrics.pushed(len(done.acked), [r.code.value for r in done.refused])
         # A counter from before asked for no answer version and refuses fields it does
         # not know: it is sent the answer it knows.
         leave_out = PushResponse.NEWER if answer < ANSWER_VERSION else frozenset()
@@ -359,13 +379,20 @@ def create_app(
     ) -> Response:
         device = await authenticate(request)
         clock = now_ms() if answer >= ANSWER_VERSION else None
-        page: str = await in_thread(engine.pull_json, cursor, limit, device, clock)
+        page, changes = await in_thread(engine.pull_page, cursor, limit, device, clock)
+        metrics.pulled(changes)
         return Response(page, media_type="application/json")
 
     add_queue_routes(
         app, engine, authenticate, authorise, read_json, in_thread, now_ms, max_wait_s, mirror
     )
     add_report_route(app, engine, authenticate, in_thread, now_ms)
+    from counter.central.devices_api import add_devices_route
+
+    add_devices_route(app, engine, authenticate, read_json, in_thread, now_ms)
+    # The public pages' forms: a person types, so a few a second per address is plenty.
+    web_limiter = RateLimiter(web_rate, max(1, int(web_rate * 10)))
+    add_web_routes(app, engine, in_thread, now_ms, web_limiter, https=ca_pem is not None)
     if ca_pem is not None:
         from counter.central.hall_ca import add_ca_route
 
@@ -379,12 +406,44 @@ def create_app(
     )
     async def health() -> JSONResponse:
         """Up means able to serve: the database answers a query (a fixed "ok" said a
-        central was healthy while every push failed on a stopped PostgreSQL)."""
+        central was healthy while every push failed on a stopped PostgreSQL). The
+        query reads the schema version, which the answer reports with the central's."""
         try:
-            await in_thread(engine.scalar, "SELECT 1")
+            held = await in_thread(engine.scalar, READ_VERSION)
         except Exception as exc:  # any fault of the engine is the answer, not a 500
             log.error("health check: the database does not answer: %s", exc)
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+            down = {"status": "unavailable", "database": "down", "version": about.version,
+                    "schema_version": None}  # fmt: skip
+            return JSONResponse(down, status_code=503)
+        schema = int(held) if held is not None else None
+        return JSONResponse(
+            {"status": "ok", "database": "ok", "version": about.version, "schema_version": schema}
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        """Counts for Prometheus, to this machine or a bearer of the metrics token
+        (counter.central.metrics says why)."""
+        host = request.client.host if request.client else None
+        if not may_read(host, request.headers.get("authorization", ""), metrics_token):
+            return Response(
+                "只有本机或持有 metrics 令牌者可读取 /metrics / loopback or metrics token only\n",
+                status_code=403,
+                media_type="text/plain; charset=utf-8",
+            )
+        labels = {"version": about.version, "schema_version": str(about.schema_version)}
+        text: bytes = await in_thread(metrics.exposition, engine, labels)
+        return Response(text, media_type=METRICS_CONTENT_TYPE)
 
     return app
+
+
+class _Wrapped:
+    """An ASGI middleware that is a function of the app it wraps (Starlette's
+    ``add_middleware`` wants a class)."""
+
+    def __init__(self, app: Any, wrap: Any) -> None:
+        self._call = wrap(app)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._call(scope, receive, send)

@@ -1,7 +1,13 @@
 """``counter-central``: run the central and do its few administrative jobs.
 
-``--db`` names the store: ``sqlite:///path/central.db`` (the default, next to where it
-is run) or ``postgresql://user@host/dbname``.
+``counter-central init`` makes the central's data folder once (counter.central.datadir
+says where, and why every other command refuses a folder that was not made so); every
+command then finds the store in it, or in ``--db`` (``sqlite:///path/central.db`` or
+``postgresql://user@host/dbname``), which must have been initialised too.
+
+Every command but ``init``, ``migrate``, ``backup`` and ``restore`` runs only on a
+store at this code's schema version (counter.central.migrations): an older one is
+migrated by ``counter-central migrate``, a newer one refused.
 """
 
 from __future__ import annotations
@@ -17,28 +23,50 @@ from pathlib import Path
 from typing import Any
 
 from counter.central import hall_ca
+from counter.central.about import About
 from counter.central.audit import refused_entries, verify_devices
+from counter.central.backup import (
+    backup_postgres,
+    backup_sqlite,
+    restore_command,
+    restore_postgres,
+    restore_sqlite,
+)
+from counter.central.datadir import (
+    CONFIG_FILE,
+    SQLITE_FILE,
+    Place,
+    default_data_dir,
+    resolve,
+    sqlite_url,
+    write_place,
+)
+from counter.central.engine import Engine
+from counter.central.migrations import SchemaTooNew, describe, latest
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
 from counter.central.serving import (
     LOG_FILE,
     POSTGRES_URLS,
     Serving,
+    _without_password,
+    check_schema,
     default_log_dir,
-    open_engine,
+    open_central,
+    store_version,
 )
 from counter.central.serving import serve as run_serving
 from counter.central.threads import WORKER_THREADS
+from counter.central.web import WEB_RATE
 from counter.model.clock import HALL_TZ, iso
 from counter.model.devices import DeviceKind, check_device_kind
 from counter.model.errors import CounterError
 from counter.model.hall_settings import check_hall_settings
 from counter.model.queue import check_prefix
-from counter.model.staff import Role, check_login, hash_password
+from counter.model.staff import WINDOW_ROLES, Role, check_login, hash_password
 from counter.model.staff_key import derive_key
 from counter.sync.pinning import code_with_fingerprint
 from counter.sync.tables import catalog_payload
 
-DEFAULT_DB = "sqlite:///central.db"
 #: Roles whose hall-wide changes the central checks by signature: they get a key.
 SIGNING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -47,7 +75,29 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _place(args: argparse.Namespace) -> Place:
+    place: Place = args.place
+    return place
+
+
+def _hint(args: argparse.Namespace) -> str:
+    """The options to repeat in advice printed for this command's central."""
+    if args.data_dir:
+        return f" --data-dir {args.data_dir}"
+    if args.explicit_db:
+        return f" --db {_without_password(args.db)}"
+    return ""
+
+
+def _open(args: argparse.Namespace) -> Engine:
+    """The central's store, initialised and at this code's schema version, or refused."""
+    return open_central(args.db, hint=_hint(args))[0]
+
+
 def serve(args: argparse.Namespace) -> None:
+    place = _place(args)
+    engine, schema = open_central(args.db, pool_size=1, hint=_hint(args))
+    engine.close()
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -68,7 +118,8 @@ def serve(args: argparse.Namespace) -> None:
         tls = hall_ca.serving_tls(_tls_dir(args), names, *own, ca)
         options |= {"ssl_certfile": str(tls.cert), "ssl_keyfile": str(tls.key)}
         ca_pem = tls.ca_pem
-    log_dir = Path(args.log_dir) if args.log_dir else default_log_dir(args.db)
+    log_dir = Path(args.log_dir) if args.log_dir else place.log_dir or default_log_dir(args.db)
+    about = About(schema_version=schema, data_dir=str(place.data_dir) if place.data_dir else None)
     serving = Serving(
         db=args.db,
         pool=args.pool,
@@ -76,7 +127,18 @@ def serve(args: argparse.Namespace) -> None:
         threads=args.threads,
         ca_pem=ca_pem,
         write_rate=args.write_rate,
+        web_rate=args.web_rate,
         log_file=str((log_dir / LOG_FILE).absolute()),
+        metrics_token=place.metrics_token,
+        about=about,
+    )
+    scheme = "http" if args.insecure_http else "https"
+    print(
+        f"counter-central {about.version} 启动：数据文件夹 {about.data_dir or '（未用）'}，"
+        f"数据库 {_without_password(args.db)}"
+        f"（{'PostgreSQL' if serving.on_postgres else 'SQLite'}，架构版本 {schema}），"
+        f"地址 {scheme}://{args.host}:{args.port}，日志 {serving.log_file}",
+        flush=True,
     )
     run_serving(serving, options, args.workers)
 
@@ -88,7 +150,9 @@ INSECURE_WARNING = (
 
 
 def _tls_dir(args: argparse.Namespace) -> Path:
-    return Path(args.tls_dir) if args.tls_dir else hall_ca.default_tls_dir(args.db)
+    if args.tls_dir:
+        return Path(args.tls_dir)
+    return _place(args).tls_dir or hall_ca.default_tls_dir(args.db)
 
 
 def _for_counters(code: str, args: argparse.Namespace) -> str:
@@ -108,6 +172,7 @@ def _for_counters(code: str, args: argparse.Namespace) -> str:
 def tls(args: argparse.Namespace) -> None:
     """A new server certificate from the hall's CA: a name or address added, or the
     old one compromised. Counters pin the CA, so none of them has to enrol again."""
+    _open(args).close()  # the central this folder belongs to, initialised
     directory = _tls_dir(args)
     had_ca = (directory / hall_ca.CA_CERT).exists()
     issued = hall_ca.reissue(directory, hall_ca.machine_names(extra=args.name))
@@ -123,7 +188,7 @@ def tls(args: argparse.Namespace) -> None:
 
 def enrol_code(args: argparse.Namespace) -> None:
     kind, window = check_device_kind(args.kind, args.window or "")
-    engine = open_engine(args.db)
+    engine = _open(args)
     if args.device and args.device not in {d.device_id for d in engine.devices()}:
         raise SystemExit(f"没有这台设备：{args.device}（用 counter-central devices 查看）")
     code = engine.create_enrol_code(_now_ms(), kind, window, args.device)
@@ -135,7 +200,7 @@ def enrol_code(args: argparse.Namespace) -> None:
 
 def devices(args: argparse.Namespace) -> None:
     """Every enrolled device: what it is, where, when last heard from, what was refused."""
-    found = open_engine(args.db).devices()
+    found = _open(args).devices()
     if not found:
         print("还没有登记任何设备")
         return
@@ -154,39 +219,102 @@ def _stamp(ms: int) -> str:
 
 
 def revoke(args: argparse.Namespace) -> None:
-    if not open_engine(args.db).revoke(args.device):
+    if not _open(args).revoke(args.device):
         raise SystemExit(f"没有这台设备：{args.device}")
     print(f"已停用设备 {args.device}")
 
 
+CREATE_STAFF_HELP = (
+    "建立人员账号并下发到各窗口。窗口受理员（clerk）和值班长（supervisor）坐窗口受理，"
+    "须持证上岗：没有登记上岗证编号和有效期，或证已过期，登录后不能开窗受理"
+    "（counter.model.staff 的规则）。因此建立窗口受理员时必须给出 --certificate-no 和 "
+    "--certificate-expiry，缺了就不建立；值班长缺证时只提醒（可登录管理，但不能开窗受理）。"
+    "在终端中运行时，未给出的上岗证信息和密码会逐项询问。"
+)
+CLERK_NEEDS_CERTIFICATE = (
+    "窗口受理员须登记上岗证编号和有效期才能开窗受理（持证上岗），否则建了账号也无法开窗："
+    "请加上 --certificate-no 证书编号 --certificate-expiry YYYY-MM-DD"
+)
+
+
+def _ask(prompt: str) -> str:
+    """One answer typed at the terminal; nothing when not run at one (a script)."""
+    if not sys.stdin.isatty():
+        return ""
+    return input(prompt).strip()
+
+
+def _certificate(args: argparse.Namespace, role: Role) -> tuple[str, date | None]:
+    """The certificate a window role needs, from the options or asked for; a clerk
+    without one (or with one expired) is refused: she could not open her window."""
+    number = (args.certificate_no or "").strip()
+    expiry_text = (args.certificate_expiry or "").strip()
+    if role in WINDOW_ROLES:
+        if not number:
+            number = _ask(f"{role.label}的上岗证编号（持证才能开窗受理）：")
+        if not expiry_text:
+            expiry_text = _ask("上岗证有效期至（YYYY-MM-DD）：")
+    expiry = None
+    if expiry_text:
+        try:
+            expiry = date.fromisoformat(expiry_text)
+        except ValueError:
+            raise CounterError(f"上岗证有效期应写成 YYYY-MM-DD，收到“{expiry_text}”") from None
+    if role not in WINDOW_ROLES:
+        return number, expiry
+    if not number or expiry is None:
+        if role is Role.CLERK:
+            raise CounterError(CLERK_NEEDS_CERTIFICATE)
+        print(
+            f"注意：未登记上岗证，{role.label}可以登录，但不能开窗受理"
+            "（以后可再用 create-staff --id 同一编号补登）",
+            file=sys.stderr,
+        )
+    elif expiry < datetime.now(HALL_TZ).date():
+        message = f"上岗证已于 {expiry.isoformat()} 过期，持此证不能开窗受理"
+        if role is Role.CLERK:
+            raise CounterError(f"{message}：请给出有效的上岗证")
+        print(f"注意：{message}", file=sys.stderr)
+    return number, expiry
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password:
+        return str(args.password)
+    first = getpass.getpass("初始密码（至少 8 位）：")
+    if sys.stdin.isatty() and getpass.getpass("再输入一次：") != first:
+        raise CounterError("两次输入的密码不一致")
+    return first
+
+
 def create_staff(args: argparse.Namespace) -> None:
-    password = args.password or getpass.getpass("初始密码：")
+    role = Role(args.role)
+    login = check_login(args.login)
+    number, expiry = _certificate(args, role)
+    engine = _open(args)  # before the password is asked for: a wrong folder says so first
+    password = _password(args)
     row = {
         "id": args.id or str(uuid.uuid4()),
-        "login": check_login(args.login),
+        "login": login,
         "name": args.name,
-        "role": Role(args.role).value,
+        "role": role.value,
         "password_hash": hash_password(password),
-        "certificate_no": args.certificate_no,
-        "certificate_expiry": (
-            date.fromisoformat(args.certificate_expiry).isoformat()
-            if args.certificate_expiry
-            else None
-        ),
+        "certificate_no": number,
+        "certificate_expiry": expiry.isoformat() if expiry is not None else None,
         "active": 1,
     }
     if Role(args.role) in SIGNING_ROLES:
         # The public half of the key her password makes at sign-in: the central's
         # proof, later, that a hall-wide change was hers (counter.model.staff_key).
         row["sign_key"] = derive_key(row["id"], password).public
-    open_engine(args.db).publish("staff", row["id"], row, _now_ms())
+    engine.publish("staff", row["id"], row, _now_ms())
     print(f"已建立人员 {row['login']}（{row['name']}），将下发到各窗口")
 
 
 def publish_catalog(args: argparse.Namespace) -> None:
     text = Path(args.file).read_text(encoding="utf-8")
     payload = catalog_payload(text)
-    open_engine(args.db).publish("catalog", payload["version"], payload, _now_ms())
+    _open(args).publish("catalog", payload["version"], payload, _now_ms())
     print(f"已发布事项目录 {payload['version']}（{payload['items']} 项），将下发到各窗口")
 
 
@@ -203,7 +331,7 @@ def publish_category(args: argparse.Namespace) -> None:
     }
     if not row["name"]:
         raise CounterError("业务类别名称不能为空")
-    open_engine(args.db).publish("queue_categories", code, row, _now_ms())
+    _open(args).publish("queue_categories", code, row, _now_ms())
     state = "停用" if args.inactive else f"窗口 {row['windows'] or '（无）'}"
     print(f"已发布业务类别 {code} {row['name']}（{state}），将下发到各窗口和取号机")
 
@@ -216,7 +344,7 @@ def publish_settings(args: argparse.Namespace) -> None:
             raise CounterError(f"应写成 键=值，收到“{pair}”")
         values[key.strip()] = value
     checked = check_hall_settings(values)
-    engine = open_engine(args.db)
+    engine = _open(args)
     stamp = iso(datetime.now(HALL_TZ))
     for key, value in checked.items():
         engine.publish("hall_settings", key, {"value": value, "updated_at": stamp}, _now_ms())
@@ -224,7 +352,7 @@ def publish_settings(args: argparse.Namespace) -> None:
 
 
 def verify_audit(args: argparse.Namespace) -> None:
-    engine = open_engine(args.db)
+    engine = _open(args)
     reports = verify_devices(engine)
     for report in reports:
         print(report.describe())
@@ -237,8 +365,123 @@ def verify_audit(args: argparse.Namespace) -> None:
 def report(args: argparse.Namespace) -> None:
     now = datetime.now(HALL_TZ)
     period = period_from(args.month, args.start, args.end, now.date())
-    found = hall_report(open_engine(args.db), period, DIMENSIONS[args.by], now)
+    found = hall_report(_open(args), period, DIMENSIONS[args.by], now)
     print(report_text(found, args.format), end="")
+
+
+def init(args: argparse.Namespace) -> None:
+    """The central's data folder, made once: its store (a new SQLite file in it, or the
+    PostgreSQL database ``--db`` names, made or adopted as it is) recorded in
+    ``central.toml``, which every other command then reads."""
+    folder = Path(args.data_dir) if args.data_dir else default_data_dir()
+    if (folder / CONFIG_FILE).exists():
+        raise CounterError(
+            f"{folder.absolute()} 已初始化过（{CONFIG_FILE} 已存在），不再重复初始化；"
+            "要换数据库请另建数据文件夹"
+        )
+    db = args.db or sqlite_url(folder / SQLITE_FILE)
+    if db.startswith("sqlite:///"):
+        db = sqlite_url(Path(db.removeprefix("sqlite:///")))
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # the store holds ID numbers
+    engine, found = store_version(db)
+    try:
+        if found is None:
+            engine.migrate()
+            done = f"已建立新的中心数据库 {_without_password(db)}（架构版本 {latest()}）"
+        elif found > latest():
+            raise SchemaTooNew(found, latest())
+        else:
+            held = describe(found)
+            done = f"数据库 {_without_password(db)} 中已有中心数据（架构版本 {held}），未改动"
+    finally:
+        engine.close()
+    old_tls = hall_ca.default_tls_dir(db)
+    tls_dir = (
+        Path(args.tls_dir)
+        if args.tls_dir
+        else old_tls
+        if (old_tls / hall_ca.CA_CERT).exists()  # a central's CA its windows pinned
+        else folder / "tls"
+    )
+    config = write_place(folder, db, tls_dir)
+    (folder / "logs").mkdir(exist_ok=True)
+    print(f"已初始化中心数据文件夹 {folder.absolute()}：{done}")
+    print(f"配置 {config}，证书 {tls_dir.absolute()}，日志 {(folder / 'logs').absolute()}")
+    if found is not None and found < latest():
+        print(f"请先备份，再运行 counter-central migrate --data-dir {folder}")
+    elif not args.data_dir:
+        print("其他命令不加 --data-dir 时都使用此文件夹")
+
+
+def migrate(args: argparse.Namespace) -> None:
+    """The migrations the store lacks, applied in order and each printed; a backup
+    first into ``--backup-dir`` if given."""
+    engine, found = store_version(args.db)
+    try:
+        if found is None or found > latest():
+            check_schema(found, args.db, _hint(args))  # refuses: nothing there, or newer
+        assert found is not None
+        if found == latest():
+            print(f"中心数据库已是最新架构（版本 {found}），无需迁移")
+            return
+        if args.backup_dir:
+            print(f"迁移前备份：{_backup(args, Path(args.backup_dir))}")
+        print(f"中心数据库架构：{describe(found)} → {latest()}")
+        engine.migrate(report=lambda step: print(f"  已应用 {step.version}：{step.title}"))
+        print(f"迁移完成，架构版本 {engine.schema_version()}")
+    finally:
+        engine.close()
+
+
+def _backup(args: argparse.Namespace, directory: Path) -> Path:
+    if args.db.startswith(POSTGRES_URLS):
+        return backup_postgres(args.db, directory).absolute()
+    return backup_sqlite(Path(args.db.removeprefix("sqlite:///")), directory).absolute()
+
+
+def backup(args: argparse.Namespace) -> None:
+    """A consistent copy of the store, taken while the central serves (backup.py). A
+    store newer than this code is copied too: a copy reads nothing of its schema, and
+    it is the first thing wanted before going back to an older version."""
+    engine, found = store_version(args.db)
+    engine.close()
+    if found is None:
+        check_schema(found, args.db)
+    path = _backup(args, Path(args.directory))
+    print(path)
+    if args.db.startswith(POSTGRES_URLS):
+        print(
+            f"恢复（先停止 serve）：counter-central restore {path}{_hint(args)}\n"
+            f"或直接：{' '.join(restore_command(_without_password(args.db), path))}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"恢复（先停止 serve）：counter-central restore {path}{_hint(args)}", file=sys.stderr)
+
+
+def restore(args: argparse.Namespace) -> None:
+    """The store's data replaced by a backup's: the central must be stopped first."""
+    source = Path(args.file)
+    if not args.yes:
+        answer = _ask(
+            f"将用备份 {source} 替换 {_without_password(args.db)} 中的全部数据。"
+            "请先停止 counter-central serve。确认请输入 yes："
+        )
+        if answer != "yes":
+            raise CounterError("未确认，没有恢复（在脚本中运行请加 --yes）")
+    if args.db.startswith(POSTGRES_URLS):
+        restore_postgres(source, args.db)
+    else:
+        restore_sqlite(source, Path(args.db.removeprefix("sqlite:///")))
+    engine, found = store_version(args.db)
+    engine.close()
+    print(f"已从 {source} 恢复，架构版本 {describe(found)}")
+    if found is not None and found < latest():
+        print(f"备份的架构较旧：启动前请运行 counter-central migrate{_hint(args)}")
+
+
+#: Commands that run on a store not (yet) at this code's version, or on none.
+UNCHECKED = frozenset({"init", "migrate", "backup", "restore"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,9 +491,18 @@ def build_parser() -> argparse.ArgumentParser:
     def command(
         name: str, func: Callable[[argparse.Namespace], None], help_text: str
     ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--db", default=DEFAULT_DB, help="sqlite:///路径 或 postgresql://…")
-        if name in ("serve", "enrol-code", "tls"):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--data-dir",
+            help="中心数据文件夹（counter-central init 建立；默认依次为 $COUNTER_CENTRAL_DATA_DIR、"
+            "已初始化的 /var/lib/counter-central、本用户数据目录下的 counter-central）",
+        )
+        p.add_argument(
+            "--db",
+            help="直接指明数据库：sqlite:///路径 或 postgresql://…（须已初始化；"
+            "init 时为新中心所用的数据库，默认数据文件夹中的 central.db）",
+        )
+        if name in ("serve", "enrol-code", "tls", "init"):
             p.add_argument(
                 "--tls-dir",
                 help="大厅 CA 与服务器证书所在目录（默认：SQLite 库文件旁的 tls，"
@@ -259,6 +511,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    command("init", init, "建立中心数据文件夹（只做一次）：新建或记录数据库，其他命令据此找到它")
+    p = command(
+        "migrate", migrate, "把中心数据库迁移到本程序的架构版本（先备份），并列出所做的迁移"
+    )
+    p.add_argument("--backup-dir", help="迁移前先备份到此文件夹")
+    p = command(
+        "backup", backup, "备份中心数据库（运行中也可）：SQLite 在线备份，PostgreSQL 用 pg_dump"
+    )
+    p.add_argument("directory", metavar="DIR", help="备份文件所在文件夹（文件名带时间）")
+    p = command("restore", restore, "用备份替换中心数据库的全部数据（先停止 serve）")
+    p.add_argument("file", metavar="FILE", help="counter-central backup 得到的文件")
+    p.add_argument("--yes", action="store_true", help="不再询问确认（脚本中使用）")
     command("verify-audit", verify_audit, "逐台设备校验审计记录的哈希链，指出第一条断裂处")
     p = command("serve", serve, "运行中心服务")
     p.add_argument("--host", default="127.0.0.1")
@@ -311,6 +575,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="每台设备每秒最多写请求数（上传、取号、叫号；登记按来源地址），默认 --rate 的五分之一",
     )
+    p.add_argument(
+        "--web-rate",
+        type=float,
+        default=WEB_RATE,
+        help="公开网页（办件进度查询等）每个来源地址每秒最多提交次数，默认 %(default)s",
+    )
     p = command("enrol-code", enrol_code, "为一台设备生成一次性登记码（指定设备类型和窗口）")
     p.add_argument(
         "--kind",
@@ -335,13 +605,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("revoke", revoke, "停用一台设备")
     p.add_argument("device")
     p = command("create-staff", create_staff, "建立人员账号（下发到各窗口）")
-    p.add_argument("--login", required=True)
-    p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--password")
-    p.add_argument("--id")
-    p.add_argument("--certificate-no", default="")
-    p.add_argument("--certificate-expiry")
+    p.description = CREATE_STAFF_HELP
+    p.add_argument("--login", required=True, help="登录名（小写字母、数字、._-，2–32 位）")
+    p.add_argument("--name", required=True, help="姓名")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=[r.value for r in Role],
+        help="clerk 窗口受理员、specialist 帮代办专员、supervisor 值班长、admin 系统管理员",
+    )
+    p.add_argument("--password", help="初始密码（至少 8 位；不给则询问，不留在命令历史里）")
+    p.add_argument("--id", help="人员编号（默认新生成；给出已有编号则更新该人员）")
+    p.add_argument(
+        "--certificate-no",
+        default="",
+        help="上岗证编号：窗口受理员必填，值班长应填（持证才能开窗受理）",
+    )
+    p.add_argument(
+        "--certificate-expiry",
+        metavar="YYYY-MM-DD",
+        help="上岗证有效期至：与 --certificate-no 一起给出，过期后不能开窗受理",
+    )
     p = command("publish-catalog", publish_catalog, "发布事项目录文件（下发到各窗口）")
     p.add_argument("file")
     p = command("publish-category", publish_category, "发布排队业务类别（下发到各窗口）")
@@ -363,6 +647,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    try:
+        _main(args)
+    except CounterError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _main(args: argparse.Namespace) -> None:
+    args.explicit_db = bool(args.db)
+    if args.command != "init":
+        # Which central: the data folder's, or --db's; refused where none was made.
+        args.place = resolve(args.db, args.data_dir)
+        args.db = args.place.db
     if args.command == "serve" and bool(args.tls_cert) != bool(args.tls_key):
         raise SystemExit("--tls-cert 与 --tls-key 须同时给出")
     if args.command == "serve" and args.tls_ca and not args.tls_cert:
@@ -374,11 +671,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("--workers 至少为 1")
         if not args.db.startswith(POSTGRES_URLS):
             raise SystemExit("--workers 大于 1 须用 PostgreSQL：SQLite 中心库只由一个进程读写")
-    try:
-        args.func(args)
-    except CounterError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    args.func(args)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from counter.central import migrations
 from counter.central.authority import CentralStaff, Held, merge_policy, refusal_for
 from counter.central.conflicts import conflict_row, taken
 from counter.central.disclosure import disclosed
+from counter.central.migrations import (
+    FIRST_TABLE,
+    META_TABLE,
+    READ_VERSION,
+    SET_VERSION,
+    Migration,
+    SchemaTooNew,
+    check_order,
+    latest,
+)
 from counter.model.clock import Hlc, version
 from counter.model.devices import DeviceKind
 from counter.model.merge import Merged, Outcome, merge
@@ -504,8 +515,69 @@ class Engine(ABC):
     # skips it (benchmarks/bench_authority.py); nothing else switches it off.
     _authorise: bool = True
 
+    #: "sqlite" or "postgres": which statements of a :class:`Migration` it runs.
+    dialect: str = ""
+
+    def setup(self) -> None:
+        """Make the central's tables, or bring them up to this code's version: what a
+        library caller (a test, a benchmark, :func:`~counter.central.serving.open_engine`)
+        does on open. The CLI and ``serve`` check the version instead and leave the
+        migrating to ``counter-central migrate`` (counter.central.migrations)."""
+        self.migrate()
+
+    def migrate(self, report: Callable[[Migration], None] | None = None) -> list[Migration]:
+        """Apply the migrations the store lacks, in order, each with its version in the
+        same transaction (version 1, the baseline, in the engine's own way); ``report``
+        hears of each as it is done. A store newer than this code is refused before
+        anything is touched (:class:`SchemaTooNew`)."""
+        steps = migrations.MIGRATIONS  # read now: a test may add a step
+        check_order(steps)
+        found = self.schema_version()
+        if found is not None and found > latest():
+            raise SchemaTooNew(found, latest())
+        done: list[Migration] = []
+        for step in steps:
+            if found is not None and step.version <= found:
+                continue
+            if step.version == 1:
+                self._baseline()  # records version 1 itself
+            else:
+                with self._write() as cur:
+                    held = self._q(cur, READ_VERSION).fetchone()
+                    if held is not None and int(held[0]) >= step.version:
+                        continue  # another process applied it meanwhile
+                    for statement in step.statements(self.dialect):
+                        cur.execute(statement)
+                    if step.run is not None:
+                        step.run(cur, self)
+                    self._q(cur, SET_VERSION, [str(step.version)])
+            done.append(step)
+            if report is not None:
+                report(step)
+        return done
+
+    def schema_version(self) -> int | None:
+        """The store's version: None where there is no central at all, 0 for a central
+        from before versions (its tables, no ``central_meta``). A version left behind
+        by tables since dropped (a test wiping its central) is no central either: the
+        baseline then makes the tables again and sets the version back to 1."""
+        tables = self._table_names()
+        if FIRST_TABLE not in tables:
+            return None
+        if META_TABLE in tables:
+            held = self.scalar(READ_VERSION)
+            return int(held) if held is not None else 0
+        return 0
+
     @abstractmethod
-    def setup(self) -> None: ...
+    def _table_names(self) -> set[str]:
+        """The tables the store holds (the central's schema only, on PostgreSQL)."""
+
+    @abstractmethod
+    def _baseline(self) -> None:
+        """Version 1: every table, index and trigger of the schema as it stood when
+        versions began, and the columns an older central lacks; idempotent. It creates
+        ``central_meta`` and records version 1 (and when the store was made)."""
 
     @abstractmethod
     def _write(self) -> contextlib.AbstractContextManager[Any]:
@@ -1027,7 +1099,13 @@ class Engine(ABC):
     def pull_json(
         self, cursor: int, limit: int, device: Device | None = None, now_ms: int | None = None
     ) -> str:
-        """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON).
+        return self.pull_page(cursor, limit, device, now_ms)[0]
+
+    def pull_page(
+        self, cursor: int, limit: int, device: Device | None = None, now_ms: int | None = None
+    ) -> tuple[str, int]:
+        """A :class:`PullPage` as JSON, payloads spliced in as stored (already JSON), and
+        how many changes it holds (counted for ``/metrics``).
 
         Building the page text directly keeps the first 500,000-row pull from spending
         its time decoding and re-encoding every payload on the central. What ``device``
@@ -1048,7 +1126,7 @@ class Engine(ABC):
         )
         more_text = "true" if more else "false"
         clock = "" if now_ms is None else f',"central_ms":{now_ms}'
-        return f'{{"changes":[{items}],"cursor":{last},"more":{more_text}{clock}}}'
+        return f'{{"changes":[{items}],"cursor":{last},"more":{more_text}{clock}}}', len(rows)
 
     # -- inspection (CLI, tests) -----------------------------------------------------------
 

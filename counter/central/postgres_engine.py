@@ -20,6 +20,7 @@ import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -42,6 +43,8 @@ from counter.central.engine import (
     queue_waiting_triggers_postgres,
     token_hash,
 )
+from counter.central.migrations import META_SCHEMA, SET_CREATED, SET_VERSION
+from counter.model.clock import HALL_TZ, iso
 
 # One key for the change-log writer lock; any constant unique to Counter will do.
 CHANGE_LOG_LOCK = 0x436F756E746572
@@ -186,6 +189,7 @@ class _Batch:
 
 class PostgresEngine(Engine):
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    dialect = "postgres"
 
     def __init__(self, dsn: str, pool_size: int = 4) -> None:
         """``pool_size``: connections kept open between requests (more are opened when
@@ -209,7 +213,17 @@ class PostgresEngine(Engine):
     def _connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.dsn)
 
-    def setup(self) -> None:
+    def _table_names(self) -> set[str]:
+        with self._read() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+            )
+            return {r[0] for r in cur.fetchall()}
+
+    def _baseline(self) -> None:
+        """One transaction, under the change-log lock: a second process starting the
+        same baseline waits, then finds everything made."""
         with self._connect() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
             tables = {
@@ -248,6 +262,9 @@ class PostgresEngine(Engine):
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
             if ("rows", "owner") not in have:  # once, not a scan of every row each start
                 conn.execute(FILL_OWNERS)
+            conn.execute(META_SCHEMA)
+            conn.execute(self._sql(SET_CREATED), [iso(datetime.now(HALL_TZ))])
+            conn.execute(self._sql(SET_VERSION), ["1"])
 
     def close(self) -> None:
         self._pool.close()

@@ -34,8 +34,11 @@ import logging
 import logging.config
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -46,10 +49,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
+import psycopg
 
+from counter.central.about import About
 from counter.central.engine import Engine
+from counter.central.metrics import MULTIPROC_ENV
+from counter.central.migrations import (
+    NotInitialised,
+    SchemaError,
+    SchemaTooNew,
+    SchemaTooOld,
+    latest,
+)
 from counter.central.postgres_engine import PostgresEngine
 from counter.central.sqlite_engine import SqliteEngine
+from counter.central.web import WEB_RATE
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -123,15 +137,67 @@ def _without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def open_engine(url: str, pool_size: int = 4) -> Engine:
+def engine_for(url: str, pool_size: int = 4) -> Engine:
+    """The engine for ``url``, nothing opened or made yet."""
     if url.startswith("sqlite:///"):
-        engine: Engine = SqliteEngine(Path(url.removeprefix("sqlite:///")))
-    elif url.startswith(POSTGRES_URLS):
-        engine = PostgresEngine(url, pool_size)
-    else:
-        raise SystemExit(f"--db 不认识：{url}（应为 sqlite:///路径 或 postgresql://…）")
+        return SqliteEngine(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(POSTGRES_URLS):
+        return PostgresEngine(url, pool_size)
+    raise SystemExit(f"--db 不认识：{url}（应为 sqlite:///路径 或 postgresql://…）")
+
+
+def open_engine(url: str, pool_size: int = 4) -> Engine:
+    """The store, made or migrated to this code's version as it opens: for the tests,
+    the benchmarks and other library callers. The commands use :func:`open_central`,
+    which makes nothing."""
+    engine = engine_for(url, pool_size)
     engine.setup()
     return engine
+
+
+class DatabaseUnreachable(SchemaError):
+    """The store could not be opened or read at all."""
+
+
+def store_version(url: str, pool_size: int = 1) -> tuple[Engine, int | None]:
+    """The engine and its store's schema version, without making anything: a SQLite
+    file that does not exist is not created (None: no central there)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return engine_for(url, pool_size), None
+    engine = engine_for(url, pool_size)
+    try:
+        return engine, engine.schema_version()
+    except (sqlite3.Error, psycopg.Error) as exc:
+        engine.close()
+        raise DatabaseUnreachable(
+            f"无法读取中心数据库 {_without_password(url)}：{str(exc).strip()}"
+        ) from None
+
+
+def open_central(url: str, pool_size: int = 4, hint: str = "") -> tuple[Engine, int]:
+    """The central's store as every command but ``init``, ``migrate``, ``backup`` and
+    ``restore`` needs it: initialised, and at exactly this code's schema version; else
+    refused with what to do (``hint``: the options to repeat in the advice)."""
+    engine, found = store_version(url, pool_size)
+    try:
+        check_schema(found, url, hint)
+    except SchemaError:
+        engine.close()
+        raise
+    return engine, found  # type: ignore[return-value]  # check_schema refused None
+
+
+def check_schema(found: int | None, url: str, hint: str = "") -> None:
+    if found is None:
+        raise NotInitialised(
+            f"{_without_password(url)} 中没有中心数据（未初始化）。新建中心请运行 "
+            "counter-central init；已有中心请用 --data-dir 或 --db 指明它的数据（"
+            "在别的文件夹里运行命令不会再悄悄新建一个空的中心）"
+        )
+    if found > latest():
+        raise SchemaTooNew(found, latest())
+    if found < latest():
+        raise SchemaTooOld(found, latest(), hint)
 
 
 @dataclass(frozen=True)
@@ -150,9 +216,14 @@ class Serving:
     #: Writes a second per device (a push, a queue action); None: create_app's default,
     #: a fifth of ``rate``.
     write_rate: float | None = None
+    web_rate: float = WEB_RATE
     #: The rotating log file every process writes (:func:`configure_logging`); None: the
     #: console only.
     log_file: str | None = None
+    #: Lets a Prometheus elsewhere than this machine read ``/metrics`` (counter.central.metrics).
+    metrics_token: str | None = None
+    #: Version, data folder and schema version: the start-up line, /v1/health, /metrics.
+    about: About | None = None
 
     @property
     def on_postgres(self) -> bool:
@@ -165,14 +236,18 @@ class Serving:
         windows calling at once, a whole round's p99); frozen, one takes 2 ms."""
         from counter.central.app import create_app
 
+        engine, _ = open_central(self.db, self.pool)  # checked, never migrated here
         app = create_app(
-            open_engine(self.db, self.pool),
+            engine,
             rate_per_second=self.rate,
             rate_burst=max(200, int(self.rate * 4)),
             write_rate_per_second=self.write_rate,
+            web_rate=self.web_rate,
             worker_threads=self.threads,
             mirror=self.mirror,
             ca_pem=self.ca_pem,
+            metrics_token=self.metrics_token,
+            about=self.about,
         )
         gc.collect()
         gc.freeze()
@@ -189,11 +264,21 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
 
     configure_logging(serving.log_file)
     options = {**options, "log_config": None}  # configured above, file included
+    about = serving.about or About()
+    scheme = "https" if options.get("ssl_certfile") else "http"
     log.info(
-        "counter-central serve: %s:%s, store %s, %d serving process(es), log %s",
+        "counter-central serve: %s:%s, store %s (%s, schema %s), version %s, data %s,"
+        " %s://%s:%s, %d serving process(es), log %s",
         options.get("host"),
         options.get("port"),
         _without_password(serving.db),
+        "PostgreSQL" if serving.on_postgres else "SQLite",
+        about.schema_version,
+        about.version,
+        about.data_dir or "-",
+        scheme,
+        options.get("host"),
+        options.get("port"),
         processes if serving.on_postgres else 1,
         serving.log_file or "console only",
     )
@@ -204,6 +289,48 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
             log.info("counter-central serve: stopped")
         return
     _listen(options, reuse_port=False).close()  # the port is free: not shared by mistake
+    made_metrics_dir = _multiprocess_metrics()
+    try:
+        _supervise(serving, options, processes)
+    finally:
+        if made_metrics_dir is not None:
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_metrics() -> Path | None:
+    """prometheus-client's multiprocess mode for the processes about to be spawned
+    (they inherit the variable and read it when they first import it): each writes its
+    counts to files there and a scrape adds them up (counter.central.metrics). A folder
+    the environment names already is used as it is; one made here is returned, to be
+    removed at stop, since counts of processes long gone would be added in otherwise."""
+    if os.environ.get(MULTIPROC_ENV):
+        return None
+    _remove_orphaned_metrics()
+    made = Path(tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-"))
+    os.environ[MULTIPROC_ENV] = str(made)
+    return made
+
+
+METRICS_PREFIX = "counter-central-metrics-"
+
+
+def _remove_orphaned_metrics() -> None:
+    """The folders of centrals killed outright (SIGKILL, out of memory), which could
+    not remove their own: named with the supervising process's id, removed once it is
+    gone, so they do not pile up in the temporary folder."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*"):
+        pid = folder.name.removeprefix(METRICS_PREFIX).partition("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+def _supervise(serving: Serving, options: dict[str, Any], processes: int) -> None:
     context = multiprocessing.get_context("spawn")
     serving = replace(serving, mirror=False)
     jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
@@ -234,6 +361,7 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
             if not process.is_alive() and not stopping:
                 log.error("%s process %s ended (%s); starting another",
                           jobs[i][0].__name__, process.pid, process.exitcode)  # fmt: skip
+                _forget_metrics_of(process.pid)
                 time.sleep(1.0)
                 running[i] = start(i)
     for process in running:
@@ -241,6 +369,16 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
         if process.is_alive():
             process.kill()
     log.info("counter-central serve: stopped")
+
+
+def _forget_metrics_of(pid: int | None) -> None:
+    """A dead process's live gauges leave the sum (its counts stay: they happened)."""
+    if pid is None or not os.environ.get(MULTIPROC_ENV):
+        return
+    from prometheus_client import multiprocess
+
+    with contextlib.suppress(OSError):
+        multiprocess.mark_process_dead(pid)
 
 
 def _listen(options: dict[str, Any], *, reuse_port: bool) -> socket.socket:
@@ -284,7 +422,7 @@ def _mirror_forever(db: str, log_file: str | None = None) -> None:
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stopped.set())
-    hall = HallQueue(open_engine(db, pool_size=1))
+    hall = HallQueue(open_central(db, pool_size=1)[0])
     while not stopped.is_set():
         try:
             while hall.mirror(int(time.time() * 1000), MIRROR_BATCH) >= MIRROR_BATCH:

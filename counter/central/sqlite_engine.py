@@ -6,6 +6,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from counter.central.engine import (
@@ -25,6 +26,8 @@ from counter.central.engine import (
     Engine,
     token_hash,
 )
+from counter.central.migrations import META_SCHEMA, SET_CREATED, SET_VERSION
+from counter.model.clock import HALL_TZ, iso
 
 
 class SqliteEngine(Engine):
@@ -39,6 +42,7 @@ class SqliteEngine(Engine):
     #: loop waits at most for a write already under way (a push, the mirror), which
     #: the action would wait for in a thread as well.
     queue_writes_inline = True
+    dialect = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -61,7 +65,14 @@ class SqliteEngine(Engine):
         while in use crashed the interpreter (found by the test suite)."""
         self._local = threading.local()
 
-    def setup(self) -> None:
+    def _table_names(self) -> set[str]:
+        if not self.path.exists():
+            return set()  # asked, not made: the baseline makes it
+        with self._read() as cur:
+            found = cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {r[0] for r in found}
+
+    def _baseline(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
@@ -93,6 +104,11 @@ class SqliteEngine(Engine):
                     added.add((table, column))
             if ("rows", "owner") in added:  # once, not a scan of every row each start
                 conn.execute(FILL_OWNERS)
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(META_SCHEMA)
+            conn.execute(SET_CREATED, [iso(datetime.now(HALL_TZ))])
+            conn.execute(SET_VERSION, ["1"])
+            conn.execute("COMMIT")
         finally:
             conn.close()
 

@@ -200,6 +200,8 @@ UNGUARDED: Mapping[str, str] = {
     "CalendarService.missing_table_year": _READ,
     "CalendarService.year": _READ,
     "CalendarService.year_known": _READ,
+    "SyncService.devices": "hands out the 设备 section's service, whose every action checks the"
+    " session itself (DevicesService)",
     "CasesService.by_number": _READ,
     "CasesService.clerks": _READ,
     "CasesService.deadlines": _READ,

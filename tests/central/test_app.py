@@ -8,8 +8,10 @@ import pytest
 from central_support import enrol, now_ms
 from fastapi.testclient import TestClient
 
+from counter.central.about import central_version
 from counter.central.app import create_app
 from counter.central.engine import Engine, token_hash
+from counter.central.migrations import latest
 from counter.sync.protocol import MAX_BATCH, MAX_CLOCK_AHEAD_MS
 
 BASE_MS = now_ms()
@@ -244,7 +246,13 @@ def test_health_says_ok_only_while_the_database_answers(
     """A load balancer or the hall's IT checks /v1/health: it must turn 503 when the
     database is down, not keep saying ok while every push fails."""
     answer = client.get("/v1/health")
-    assert answer.status_code == 200 and answer.json() == {"status": "ok", "database": "ok"}
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "status": "ok",
+        "database": "ok",
+        "version": central_version(),
+        "schema_version": latest(),
+    }
 
     def down(*_: object) -> None:
         raise ConnectionError("database down")  # the engine's query fails, as on a stopped server
@@ -252,3 +260,4 @@ def test_health_says_ok_only_while_the_database_answers(
     monkeypatch.setattr(engine, "scalar", down)
     answer = client.get("/v1/health")
     assert answer.status_code == 503 and answer.json()["database"] == "down"
+    assert answer.json()["version"] == central_version()

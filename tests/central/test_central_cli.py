@@ -62,10 +62,15 @@ def test_create_staff_publishes_a_hashed_account(engine: Engine) -> None:
             "clerk",
             "--password",
             "window-2026",
+            "--certificate-no",
+            "GZ-2026-0007",
+            "--certificate-expiry",
+            "2031-12-31",
         ]
     )
     payload = json.loads(engine.scalar("SELECT payload FROM changes WHERE table_name = 'staff'"))
     assert payload["login"] == "liuyang"
+    assert payload["certificate_expiry"] == "2031-12-31"
     assert payload["password_hash"].startswith("$argon2")
 
 

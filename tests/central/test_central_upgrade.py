@@ -45,7 +45,7 @@ def old_central(kind: str, tmp_path: Path, pg_dsn: str) -> Engine:
                 conn.execute(statement)
         return SqliteEngine(path)
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {TABLES}")
+        conn.execute(f"DROP TABLE IF EXISTS {TABLES}, central_meta")  # from before versions
         for statement in OLD_SCHEMA:
             conn.execute(statement)
     return PostgresEngine(pg_dsn)

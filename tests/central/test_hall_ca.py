@@ -14,6 +14,7 @@ from counter.central import hall_ca
 from counter.central.app import create_app
 from counter.central.cli import main
 from counter.central.engine import Engine
+from counter.central.serving import open_engine
 from counter.model.errors import CounterError
 from counter.sync import pinning
 
@@ -112,6 +113,7 @@ def test_enrol_code_appends_the_served_cas_fingerprint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'c.db'}"
+    open_engine(db).close()  # an initialised central
     main(["enrol-code", "--window", "1", "--db", db, "--tls-dir", str(tmp_path / "tls")])
     captured = capsys.readouterr()
     assert pinning.split_code(captured.out.split("：")[-1])[1] == ""

@@ -14,6 +14,7 @@ from benchmarks.hall_data import Hall, generate, write
 from counter.central.cli import main as central_main
 from counter.central.engine import Engine
 from counter.central.report import ReportAnswer, hall_report
+from counter.central.serving import open_engine
 from counter.model.settings import Settings
 from counter.model.statistics import Dimension, Period
 from counter.services.calendar_service import CalendarService
@@ -101,6 +102,7 @@ def test_the_report_endpoint_needs_a_device_token(client: TestClient) -> None:
 
 
 def test_the_report_command_prints_json(tmp_path: Any, capsys: Any) -> None:
+    open_engine(f"sqlite:///{tmp_path / 'c.db'}").close()  # an initialised central
     central_main(["report", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--month", "2026-09",
                   "--by", "clerk", "--format", "json"])  # fmt: skip
     body = json.loads(capsys.readouterr().out)
@@ -108,6 +110,7 @@ def test_the_report_command_prints_json(tmp_path: Any, capsys: Any) -> None:
 
 
 def test_the_report_command_refuses_a_bad_month(tmp_path: Any, capsys: Any) -> None:
+    open_engine(f"sqlite:///{tmp_path / 'c.db'}").close()  # an initialised central
     try:
         central_main(["report", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--month", "2026-13"])
     except SystemExit as exc:

@@ -97,6 +97,7 @@ def central(tmp_path: Path) -> Iterator[RunningCentral]:
     """``counter-central serve`` on SQLite in a process of its own, whose memory the test
     can read."""
     url = f"sqlite:///{tmp_path / 'central.db'}"
+    open_engine(url).close()  # an initialised central: serve makes none
     port = free_port()
     command = [sys.executable, "-m", "counter.central.cli", "serve", "--db", url]
     command += ["--port", str(port), "--rate", "1000", *plain_http()]
@@ -323,6 +324,7 @@ def test_serve_passes_the_write_rate_on(tmp_path: Path, monkeypatch: pytest.Monk
         "counter.central.cli.run_serving", lambda serving, options, workers: seen.append(serving)
     )
     url = f"sqlite:///{tmp_path / 'central.db'}"
+    open_engine(url).close()
     main(["serve", "--db", url, "--write-rate", "2.5", *plain_http()])
     main(["serve", "--db", url, *plain_http()])
     assert [s.write_rate for s in seen] == [2.5, None]

@@ -1,0 +1,119 @@
+"""The central's schema, versioned: an ordered list of migrations and the version each
+store is at, kept in the store itself (``central_meta``), the same way on SQLite and
+PostgreSQL.
+
+Version 1 is the schema as it stood when versions began, made by each engine's own
+``_baseline`` (the tables, the queue's counts and their triggers, and the columns a
+central from before them lacked). It is idempotent: a central from before versions
+(version 0: its tables, no ``central_meta``) is brought up by the same statements that
+make a new one. Every later change to the central's tables is a new :class:`Migration`
+at the end of :data:`MIGRATIONS`, never an edit of an earlier one: a store records the
+last version applied and never runs it again.
+
+``counter-central serve`` does not migrate by itself; ``counter-central migrate`` does,
+once, run by a person (docs/central-operations.md says why). Library callers (the tests,
+the benchmarks, :func:`counter.central.serving.open_engine`) migrate on open, as
+``Engine.setup`` always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from counter.model.errors import CounterError
+
+#: Where a store keeps its version (and when it was made): one table, both engines.
+META_TABLE = "central_meta"
+META_SCHEMA = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+VERSION_KEY = "schema_version"
+CREATED_KEY = "created_at"
+SET_VERSION = (
+    f"INSERT INTO {META_TABLE} (key, value) VALUES ('{VERSION_KEY}', ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+SET_CREATED = (
+    f"INSERT INTO {META_TABLE} (key, value) VALUES ('{CREATED_KEY}', ?)"
+    " ON CONFLICT (key) DO NOTHING"
+)
+READ_VERSION = f"SELECT value FROM {META_TABLE} WHERE key = '{VERSION_KEY}'"
+#: A table every central has had since the first: its presence without ``central_meta``
+#: is a central from before versions (version 0), its absence no central at all.
+FIRST_TABLE = "devices"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema. ``sqlite`` and ``postgres`` are the statements of each
+    dialect (no ``?`` placeholders), run in one write transaction with the new version
+    recorded; ``run``, if given, runs after them in that transaction with the cursor and
+    the engine (for data that must be rewritten, not just tables changed)."""
+
+    version: int
+    #: What ``counter-central migrate`` prints (Chinese: read by the hall's IT).
+    title: str
+    sqlite: tuple[str, ...] = ()
+    postgres: tuple[str, ...] = ()
+    run: Callable[[Any, Any], None] | None = field(default=None, compare=False)
+
+    def statements(self, dialect: str) -> tuple[str, ...]:
+        return self.sqlite if dialect == "sqlite" else self.postgres
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "基础架构：设备、登记码、操作记录、数据行、变更日志与全厅排队（含旧版中心补列）"),
+)
+
+
+def latest() -> int:
+    """The version this code makes and serves (read each time: tests add steps)."""
+    return MIGRATIONS[-1].version
+
+
+def check_order(steps: tuple[Migration, ...]) -> None:
+    """Versions are 1, 2, 3, … with no gap: a gap or a repeat is this code's bug."""
+    if [s.version for s in steps] != list(range(1, len(steps) + 1)):
+        raise RuntimeError(f"central migrations out of order: {[s.version for s in steps]}")
+
+
+class SchemaError(CounterError):
+    """The store is not one this code may use as it stands (the CLI exits non-zero)."""
+
+
+class NotInitialised(SchemaError):
+    """No central in this store: ``counter-central init`` has not made one."""
+
+
+class SchemaTooNew(SchemaError):
+    """Made by a newer counter-central: this code would misread or damage it."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(
+            f"中心数据库的架构版本为 {found}，比本程序（counter-central，最高支持版本 {known}）新："
+            "它是由较新版本的 counter-central 建立或迁移的。请安装那个版本（或更新的版本）再运行；"
+            "不要用旧程序打开它，以免损坏数据"
+        )
+        self.found = found
+        self.known = known
+
+
+class SchemaTooOld(SchemaError):
+    """Behind this code: ``counter-central migrate`` brings it up."""
+
+    def __init__(self, found: int, known: int, where: str) -> None:
+        before = "旧版（没有版本记录）" if found == 0 else f"版本 {found}"
+        super().__init__(
+            f"中心数据库的架构为{before}，本程序需要版本 {known}：请先备份"
+            f"（counter-central backup 文件夹{where}），再运行 counter-central migrate{where}，"
+            "然后再启动或执行其他命令"
+        )
+        self.found = found
+        self.known = known
+
+
+def describe(version: int | None) -> str:
+    """A store's version as the CLI prints it."""
+    if version is None:
+        return "（无中心数据）"
+    return "0（旧版，无版本记录）" if version == 0 else str(version)

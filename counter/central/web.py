@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +37,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from counter.central.engine import Engine
+from counter.central.migrations import LOOKUPS, json_field
 from counter.central.report import hall_calendar
 from counter.model.clock import HALL_TZ
 from counter.model.errors import ValidationError
@@ -56,8 +58,8 @@ WEB_RATE = 2.0
 LOCK_MINUTES = 30
 #: Case numbers whose wrong tries are remembered at once (the oldest are forgotten).
 TRACKED_NUMBERS = 100_000
-#: How long the hall calendar read from the synced holiday rows is reused.
-CALENDAR_SECONDS = 300.0
+#: How long the hall's name and calendar, read from the synced rows, are reused.
+HALL_SECONDS = 300.0
 CSRF_COOKIE = "counter_csrf"
 TEMPLATES = Path(__file__).with_name("templates")
 _TITLE = "办件进度查询"
@@ -96,51 +98,60 @@ class WrongTries:
             self._seen.pop(number, None)
 
 
-class _Calendar:
-    """The hall calendar, read again every :data:`CALENDAR_SECONDS` at most."""
+@dataclass(frozen=True)
+class HallFacts:
+    """What every page needs of the hall: its name (the header, where to collect) and
+    its calendar (working days left)."""
+
+    name: str
+    calendar: HolidayCalendar
+
+
+class _HallCache:
+    """:class:`HallFacts`, read again every :data:`HALL_SECONDS` at most: each read walks
+    the synced holiday rows, too much for every query of a busy public page. Called in
+    a database thread, never on the event loop."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._at = -CALENDAR_SECONDS
-        self._calendar: HolidayCalendar | None = None
+        self._at = -HALL_SECONDS
+        self._facts: HallFacts | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> HolidayCalendar:
+    def get(self) -> HallFacts:
         with self._lock:
             now = time.monotonic()
-            if self._calendar is None or now - self._at >= CALENDAR_SECONDS:
-                self._calendar = hall_calendar(self.engine)
+            if self._facts is None or now - self._at >= HALL_SECONDS:
+                self._facts = HallFacts(
+                    hall_name(self.engine) or "政务服务大厅", hall_calendar(self.engine)
+                )
                 self._at = now
-            return self._calendar
+            return self._facts
 
 
-def _json_field(engine: Engine, field: str) -> str:
-    """SQL for one field of a synced row's JSON payload, on either engine."""
-    if type(engine).__module__.endswith("postgres_engine"):
-        return f"(payload::json ->> '{field}')"
-    return f"json_extract(payload, '$.{field}')"
-
-
-def _payloads(engine: Engine, table: str, field: str, value: str) -> list[dict[str, Any]]:
+def _payloads(engine: Engine, table: str, value: str) -> list[dict[str, Any]]:
+    # The table is named as a literal, so the planner can use its partial index
+    # (central migration 2); it and its field come from LOOKUPS, never from a request.
+    field = LOOKUPS[table]
     rows = engine.query(
-        f"SELECT payload FROM rows WHERE table_name = ? AND kind <> 'delete'"
-        f" AND {_json_field(engine, field)} = ?",
-        [table, value],
+        f"SELECT payload FROM rows WHERE table_name = '{table}' AND kind <> 'delete'"
+        f" AND {json_field(engine.dialect, field)} = ?",
+        [value],
     )
     return [json.loads(text) for (text,) in rows]
 
 
 def find_case(
-    engine: Engine, calendar: HolidayCalendar, number: str, last4: str, today: date
+    engine: Engine, hall: HallFacts, number: str, last4: str, today: date
 ) -> CaseProgress | None:
     """The case with this number if its holder's digits match, as the applicant sees it."""
-    found = _payloads(engine, "cases", "number", number)
+    found = _payloads(engine, "cases", number)
     if len(found) != 1 or not holder_matches(found[0], last4):
         return None
     case = found[0]
-    events = _payloads(engine, "case_events", "case_id", str(case.get("id", "")))
-    materials = _payloads(engine, "case_materials", "case_id", str(case.get("id", "")))
-    return progress(case, events, materials, calendar, today, hall_name(engine))
+    events = _payloads(engine, "case_events", str(case.get("id", "")))
+    materials = _payloads(engine, "case_materials", str(case.get("id", "")))
+    return progress(case, events, materials, hall.calendar, today, hall.name)
 
 
 def hall_name(engine: Engine) -> str:
@@ -165,16 +176,10 @@ def add_web_routes(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
     )
     tries = WrongTries()
-    calendar = _Calendar(engine)
-    names: dict[str, str] = {}
+    hall_cache = _HallCache(engine)
 
-    def hall() -> str:
-        if "hall" not in names:
-            names["hall"] = hall_name(engine) or "政务服务大厅"
-        return names["hall"]
-
-    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = templates.get_template(name).render(hall=hall(), **values)
+    def page(name: str, hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
+        html = templates.get_template(name).render(hall=hall.name, **values)
         answer = HTMLResponse(html, status_code=status)
         # The answers carry a person's case: never kept by a browser or a proxy.
         answer.headers["Cache-Control"] = "no-store"
@@ -185,12 +190,12 @@ def add_web_routes(
         )
         return answer
 
-    def form(status: int = 200, **values: Any) -> HTMLResponse:
+    def form(hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
         token = secrets.token_urlsafe(24)
         values.setdefault("errors", {})
         values.setdefault("number", "")
         values.setdefault("message", "")
-        answer = page("progress_form.html", status, title=_TITLE, csrf=token, **values)
+        answer = page("progress_form.html", hall, status, title=_TITLE, csrf=token, **values)
         answer.set_cookie(
             CSRF_COOKIE, token, httponly=True, samesite="strict", secure=https, path="/"
         )
@@ -201,36 +206,33 @@ def add_web_routes(
 
     @app.get("/progress", include_in_schema=False, response_class=HTMLResponse)
     async def progress_form() -> HTMLResponse:
-        return form()
+        return form(await in_thread(hall_cache.get))
 
     @app.post("/progress", include_in_schema=False, response_class=HTMLResponse)
     async def progress_query(request: Request) -> HTMLResponse:
         if not limiter.allow(address(request)):
             return page(
-                "message.html", 429, title=_TITLE, back="/progress",
-                message="查询太频繁，请稍候一分钟再试",
+                "message.html", await in_thread(hall_cache.get), 429, title=_TITLE,
+                back="/progress", message="查询太频繁，请稍候一分钟再试",
             )  # fmt: skip
+        hall = await in_thread(hall_cache.get)
         fields = await request.form()
         token = str(fields.get("csrf", ""))
         cookie = request.cookies.get(CSRF_COOKIE, "")
         if not token or not cookie or not secrets.compare_digest(token, cookie):
-            return form(403, message="页面已过期，请重新输入后查询")
+            return form(hall, 403, message="页面已过期，请重新输入后查询")
         typed = str(fields.get("number", ""))[:80]
         try:
             number, last4 = check_query(typed, str(fields.get("last4", ""))[:20])
         except ValidationError as exc:
-            return form(400, number=typed.strip(), errors={exc.field: exc.message})
+            return form(hall, 400, number=typed.strip(), errors={exc.field: exc.message})
         moment = time.monotonic()
         if tries.locked(number, moment):
-            return form(429, number=number, message=LOCKED.format(LOCK_MINUTES))
+            return form(hall, 429, number=number, message=LOCKED.format(LOCK_MINUTES))
         today = datetime.fromtimestamp(now_ms() / 1000, HALL_TZ).date()
-
-        def look_up() -> CaseProgress | None:
-            return find_case(engine, calendar.get(), number, last4, today)
-
-        found = await in_thread(look_up)
+        found = await in_thread(find_case, engine, hall, number, last4, today)
         if found is None:
             tries.wrong(number, moment)
-            return form(404, number=number, message=NOT_FOUND)
+            return form(hall, 404, number=number, message=NOT_FOUND)
         tries.right(number)
-        return page("progress.html", title=_TITLE, p=found)
+        return page("progress.html", hall, title=_TITLE, p=found)

@@ -189,7 +189,7 @@ def test_a_central_from_before_versions_is_refused_until_migrated(
 
     main(["migrate", "--db", url])
     said = capsys.readouterr().out
-    assert "0（旧版，无版本记录） → 1" in said and "已应用 1：" in said
+    assert f"0（旧版，无版本记录） → {latest()}" in said and "已应用 1：" in said
     main(["devices", "--db", url])
     assert "old-pc" in capsys.readouterr().out
     main(["migrate", "--db", url])
@@ -205,9 +205,10 @@ def test_migrate_applies_the_pending_steps_in_order_and_serve_waits_for_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     url = store_url(kind, tmp_path, request)
-    open_engine(url).close()  # version 1
+    open_engine(url).close()  # the version this code makes
+    made = latest()
     step = Migration(
-        2,
+        made + 1,
         "试验：新增 probe_notes 表",
         sqlite=("CREATE TABLE probe_notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",),
         postgres=("CREATE TABLE probe_notes (id BIGSERIAL PRIMARY KEY, note TEXT NOT NULL)",),
@@ -216,21 +217,22 @@ def test_migrate_applies_the_pending_steps_in_order_and_serve_waits_for_it(
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
 
     assert exit_code(["serve", "--db", url, "--insecure-http"]) == 2
-    assert "架构为版本 1，本程序需要版本 2" in capsys.readouterr().err
+    assert f"架构为版本 {made}，本程序需要版本 {made + 1}" in capsys.readouterr().err
 
     backed = ["--backup-dir", str(tmp_path / "before")] if kind == "sqlite" else []
     main(["migrate", "--db", url, *backed])
     said = capsys.readouterr().out
-    assert "1 → 2" in said and "已应用 2：试验：新增 probe_notes 表" in said
-    if backed:  # a backup first, of the store as version 1
+    assert f"{made} → {made + 1}" in said
+    assert f"已应用 {made + 1}：试验：新增 probe_notes 表" in said
+    if backed:  # a backup first, of the store as it was
         (copy,) = (tmp_path / "before").iterdir()
         assert f"迁移前备份：{copy}" in said
         with sqlite3.connect(copy) as conn:
-            assert conn.execute(migrations.READ_VERSION).fetchone() == ("1",)
-    assert "已应用 1" not in said
+            assert conn.execute(migrations.READ_VERSION).fetchone() == (str(made),)
+    assert f"已应用 {made}：" not in said
     engine = open_engine(url)
     try:
-        assert engine.schema_version() == 2
+        assert engine.schema_version() == made + 1
         assert engine.query("SELECT note FROM probe_notes") == [("v2",)]
         assert engine.migrate() == []  # nothing applied twice
     finally:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from counter.central.app import RateLimiter
 from counter.central.engine import Engine
+from counter.central.migrations import LOOKUPS, json_field
 from counter.central.threads import DatabaseThreads
 from counter.central.web import CSRF_COOKIE, add_web_routes
 from counter.model.progress import NOT_FOUND, WRONG_TRIES
@@ -171,3 +172,22 @@ def test_one_address_asking_too_fast_is_turned_away_before_any_lookup(engine: En
         statuses = [ask(scraper, f"SQ20261201-{n:04d}", "0000")[0] for n in range(8)]
         assert statuses == [404] * 3 + [429] * 5
         assert ask(scraper, NUMBER, "123X")[0] == 429
+
+
+def test_the_lookups_read_through_their_indexes_not_every_synced_row(engine: Engine) -> None:
+    """The page answers any phone on the internet: a query must not scan every row the
+    hall ever synced (central migration 2)."""
+    for n in range(1000):
+        for table, field in LOOKUPS.items():
+            engine.publish(table, f"r{n}", {"id": f"r{n}", field: f"SQ-{n:06d}"}, 1)
+    if engine.dialect == "postgres":
+        with engine._write() as cur:  # the planner's statistics, as autovacuum would
+            engine._q(cur, "ANALYZE rows")
+    for table, field in LOOKUPS.items():
+        sql = (
+            f"EXPLAIN {'' if engine.dialect == 'postgres' else 'QUERY PLAN '}"
+            f"SELECT payload FROM rows WHERE table_name = '{table}' AND kind <> 'delete'"
+            f" AND {json_field(engine.dialect, field)} = ?"
+        )
+        plan = " ".join(str(part) for row in engine.query(sql, ["SQ-000007"]) for part in row)
+        assert f"rows_{table}_by_{field}" in plan, plan

@@ -5,19 +5,18 @@ The PostgreSQL database is made for this test session and dropped after it.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from central_support import PG_ADMIN, enrol, fresh_engine
+from central_support import enrol, fresh_engine
 from fastapi.testclient import TestClient
 
 from counter.central.app import create_app
 from counter.central.engine import Engine
 from counter.sync.tables import register
 from tests.hall import allow_probe
+from tests.postgres import scratch_database
 
 # The tests' own shared table: any device may write it, with nobody signed in.
 register("sync_probe")
@@ -26,12 +25,8 @@ allow_probe()
 
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
-    name = f"counter_central_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("counter_central_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ import httpx
 import platformdirs
 import psycopg
 import pytest
-from central_support import PG_ADMIN, now_ms
+from central_support import now_ms
 from fastapi.testclient import TestClient
 from test_central_upgrade import OLD_SCHEMA
 
@@ -40,6 +39,7 @@ from counter.central.migrations import Migration, SchemaTooNew, latest
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ
 from counter.model.queue import Category, Lane
+from tests.postgres import scratch_database
 from tests.waiting import soon
 
 ENGINES = ["sqlite", "postgres"]
@@ -48,12 +48,8 @@ ENGINES = ["sqlite", "postgres"]
 @pytest.fixture
 def own_pg() -> Iterator[str]:
     """A PostgreSQL database for this test alone."""
-    name = f"counter_ops_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("counter_ops") as url:
+        yield url
 
 
 def store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

@@ -202,6 +202,16 @@ if [ "$role" = central ]; then
     systemctl daemon-reload
     systemctl enable -q counter-central.service
     if [ "$start" = 1 ]; then
+      # An upgrade of a central already made: the service refuses a schema it has not
+      # migrated and does not migrate by itself (docs/central-operations.md), so the
+      # person installing does it here, with the service stopped and a backup first.
+      if [ -f /var/lib/counter-central/central.toml ]; then
+        systemctl stop counter-central.service || true
+        say "migrating the central's database (backup first: /var/lib/counter-central/backups)"
+        runuser -u counter-central -- "$prefix/central/bin/counter-central" migrate \
+          --data-dir /var/lib/counter-central --backup-dir /var/lib/counter-central/backups ||
+          die "the migration failed: the service stays stopped; see docs/central-operations.md"
+      fi
       systemctl restart counter-central.service
       say "counter-central is running: systemctl status counter-central"
     fi

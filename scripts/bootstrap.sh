@@ -102,7 +102,11 @@ stamp="$venv/.counter-$mode-$(cat "$repo/pyproject.toml" "$repo/packaging/centra
   sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   say "installing Counter and its dependencies ($mode)"
-  "$venv/bin/python" -m pip install -q -e "$repo$extras" -e "$repo/packaging/central"
+  # One after the other: a venv from before the split has a `counter` that owned the
+  # counter-central launcher, and upgrading it in the same pip run as counter-central
+  # removed the launcher counter-central had just written.
+  "$venv/bin/python" -m pip install -q -e "$repo$extras"
+  "$venv/bin/python" -m pip install -q -e "$repo/packaging/central"
   rm -f "$venv"/.counter-"$mode"-*
   touch "$stamp"
 fi

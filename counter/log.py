@@ -39,12 +39,14 @@ def to_stderr(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format=FORMAT)
 
 
-def rotating_handler(path: Path | str, fmt: str = FORMAT) -> RotatingFileHandler:
+def rotating_handler(
+    path: Path | str, fmt: str = FORMAT, max_bytes: int = MAX_BYTES
+) -> RotatingFileHandler:
     """A handler that writes ``path`` and keeps :data:`BACKUPS` old files of
-    :data:`MAX_BYTES`; its folder is made (owner-only) if missing."""
+    ``max_bytes``; its folder is made (owner-only) if missing."""
     path = Path(path)
     _make_private_dirs(path.parent)
-    handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter(fmt))
     return handler
 
@@ -62,19 +64,28 @@ def _make_private_dirs(folder: Path) -> None:
         part.mkdir(mode=PRIVATE_DIR, exist_ok=True)
 
 
-def to_file(folder: Path, name: str = LOG_FILE) -> RotatingFileHandler:
-    """Send every log record of the process (the root logger's) to a rotating file in
-    ``folder`` too, beside stderr. Asked twice for the same file, the handler already
-    there is returned: two handlers on one file would each rotate it."""
+def to_file(
+    folder: Path,
+    name: str = LOG_FILE,
+    *,
+    level: str = "INFO",
+    max_bytes: int = MAX_BYTES,
+) -> RotatingFileHandler:
+    """Send the process's log records (the root logger's) at ``level`` and above to a
+    rotating file in ``folder`` too, beside stderr; the station's ``log_level`` and
+    ``log_max_mb`` settings give the two. Asked twice for the same file, the handler
+    already there is returned: two handlers on one file would each rotate it."""
     path = (Path(folder) / name).absolute()
     root = logging.getLogger()
     for handler in root.handlers:
         if isinstance(handler, RotatingFileHandler) and handler.baseFilename == str(path):
             return handler
-    handler = rotating_handler(path)
+    handler = rotating_handler(path, max_bytes=max_bytes)
+    handler.setLevel(level)
     root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
+    wanted = min(logging.getLevelName(level), logging.INFO)
+    if root.level == logging.NOTSET or root.level > wanted:
+        root.setLevel(wanted)
     return handler
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from counter.central.serving import _without_password, default_log_dir
+from counter.central.cli import main as central_main
+from counter.central.serving import _without_password, default_log_dir, logging_config
 from counter.log import BACKUPS, MAX_BYTES, desktop_log_dir, to_file
 
 
@@ -63,6 +64,32 @@ def test_the_log_file_rotates_five_files_of_two_megabytes_in_private_folders(
         root.setLevel(level)
 
 
+def test_the_stations_log_settings_set_the_files_level_and_size(tmp_path: Path) -> None:
+    """``log_level`` WARNING keeps a day's INFO out of the file; ``log_max_mb`` sets the
+    size a file rotates at (the application passes both from the station's settings)."""
+    root = logging.getLogger()
+    level = root.level
+    handler = to_file(tmp_path / "logs", level="WARNING", max_bytes=5 * 1024 * 1024)
+    try:
+        assert handler.maxBytes == 5 << 20
+        logging.getLogger("counter.queue").info("叫号 A001")
+        logging.getLogger("counter.printing").warning("打印机缺纸")
+        handler.flush()
+        logged = (tmp_path / "logs" / "counter.log").read_text("utf-8")
+        assert "打印机缺纸" in logged and "叫号 A001" not in logged
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        root.setLevel(level)
+
+
+def test_the_central_s_log_files_rotate_at_the_size_serve_is_given(tmp_path: Path) -> None:
+    config = logging_config(str(tmp_path / "central.log"), log_max_mb=7)
+    assert config["handlers"]["file"]["max_bytes"] == 7 << 20
+    with pytest.raises(SystemExit, match="--log-max-mb"):
+        central_main(["serve", "--log-max-mb", "0", "--db", f"sqlite:///{tmp_path}/c.db"])
+
+
 def test_the_desktop_logs_its_start_and_a_refused_store_to_the_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -82,9 +109,10 @@ def test_the_desktop_logs_its_start_and_a_refused_store_to_the_file(tmp_path: Pa
     )
     assert result.returncode == 2
     logged = (data / "logs" / "counter.log").read_text("utf-8")
-    assert f"Counter starting: data in {data}" in logged
+    assert f"starting (window): SQLite store in {data}," in logged
+    assert "central none (standalone)" in logged and "Counter " in logged
     assert "Counter cannot start: 数据文件" in logged and "较新版本" in logged
-    assert "Counter starting" in result.stderr  # stderr as before
+    assert "starting (window)" in result.stderr  # stderr as before
 
 
 #: ``counter-central serve`` with uvicorn's loop stubbed out: everything up to serving.

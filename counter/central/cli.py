@@ -46,6 +46,7 @@ from counter.central.migrations import SchemaTooNew, describe, latest
 from counter.central.report import DIMENSIONS, hall_report, period_from, report_text
 from counter.central.serving import (
     LOG_FILE,
+    LOG_MAX_MB,
     POSTGRES_URLS,
     Serving,
     _without_password,
@@ -129,6 +130,7 @@ def serve(args: argparse.Namespace) -> None:
         write_rate=args.write_rate,
         web_rate=args.web_rate,
         log_file=str((log_dir / LOG_FILE).absolute()),
+        log_max_mb=args.log_max_mb,
         metrics_token=place.metrics_token,
         about=about,
     )
@@ -548,6 +550,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", default="warning", help="uvicorn 的日志级别（中心自身为 info）")
     p.add_argument(
+        "--log-max-mb",
+        type=int,
+        default=LOG_MAX_MB,
+        help="每个日志文件写到这么多 MB 后轮换，保留 5 个旧文件（默认 %(default)s）",
+    )
+    p.add_argument(
         "--log-dir",
         help="日志文件夹，存放轮换的 central.log"
         "（默认：SQLite 库旁的 logs；PostgreSQL 为系统日志目录）",
@@ -666,6 +674,8 @@ def _main(args: argparse.Namespace) -> None:
         raise SystemExit("--tls-ca 须与 --tls-cert、--tls-key 一起给出")
     if args.command == "serve" and args.insecure_http and (args.tls_cert or args.tls_name):
         raise SystemExit("--insecure-http 不能与 --tls-cert、--tls-name 同时给出")
+    if args.command == "serve" and args.log_max_mb < 1:
+        raise SystemExit("--log-max-mb 至少为 1")
     if args.command == "serve" and args.workers != 1:
         if args.workers < 1:
             raise SystemExit("--workers 至少为 1")

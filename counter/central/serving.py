@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 
 POSTGRES_URLS = ("postgresql://", "postgres://")
 LOG_FILE = "central.log"
+#: Megabytes a log file grows to before it rotates (counter.log's default).
+LOG_MAX_MB = 2
 #: With the process id: on PostgreSQL several processes write the one file.
 LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
 
@@ -84,9 +86,9 @@ def default_log_dir(db_url: str) -> Path:
     return platformdirs.user_log_path("counter-central", appauthor=False)
 
 
-def logging_config(log_file: str | None) -> dict[str, Any]:
+def logging_config(log_file: str | None, log_max_mb: int = LOG_MAX_MB) -> dict[str, Any]:
     """uvicorn's own logging, so the console reads as it always did, plus the rotating
-    file (counter.log.rotating_handler: 5 old files of 2 MB) on uvicorn's logger and on
+    file (counter.log.rotating_handler: 5 old files of ``log_max_mb``) on uvicorn's logger and on
     the root one, where the central's own loggers go. Applied once per process by
     :func:`configure_logging`; uvicorn is then told not to configure it again.
 
@@ -109,18 +111,19 @@ def logging_config(log_file: str | None) -> dict[str, Any]:
             "()": "counter.log.rotating_handler",
             "path": log_file,
             "fmt": LOG_FORMAT,
+            "max_bytes": log_max_mb * 1024 * 1024,
         }
         config["loggers"]["uvicorn"]["handlers"].append("file")
         config["root"]["handlers"].append("file")
     return config
 
 
-def configure_logging(log_file: str | None) -> None:
+def configure_logging(log_file: str | None, log_max_mb: int = LOG_MAX_MB) -> None:
     """Console and file for this process (each spawned process calls it again). A log
     folder that cannot be made does not keep the hall's central from starting: it
     logs to the console, and says so there."""
     try:
-        logging.config.dictConfig(logging_config(log_file))
+        logging.config.dictConfig(logging_config(log_file, log_max_mb))
     except ValueError as exc:  # dictConfig's word for a handler it could not make
         if log_file is None:
             raise
@@ -220,6 +223,8 @@ class Serving:
     #: The rotating log file every process writes (:func:`configure_logging`); None: the
     #: console only.
     log_file: str | None = None
+    #: The size each log file rotates at (``serve --log-max-mb``).
+    log_max_mb: int = LOG_MAX_MB
     #: Lets a Prometheus elsewhere than this machine read ``/metrics`` (counter.central.metrics).
     metrics_token: str | None = None
     #: Version, data folder and schema version: the start-up line, /v1/health, /metrics.
@@ -262,7 +267,7 @@ def serve(serving: Serving, options: dict[str, Any], processes: int = 1) -> None
     starts again any that ends."""
     import uvicorn
 
-    configure_logging(serving.log_file)
+    configure_logging(serving.log_file, serving.log_max_mb)
     options = {**options, "log_config": None}  # configured above, file included
     about = serving.about or About()
     scheme = "https" if options.get("ssl_certfile") else "http"
@@ -335,7 +340,7 @@ def _supervise(serving: Serving, options: dict[str, Any], processes: int) -> Non
     serving = replace(serving, mirror=False)
     jobs: list[tuple[Callable[..., None], tuple[Any, ...]]] = [
         *[(_serve_one, (serving, options))] * processes,
-        (_mirror_forever, (serving.db, serving.log_file)),
+        (_mirror_forever, (serving.db, serving.log_file, serving.log_max_mb)),
     ]
     stopping = False
 
@@ -403,13 +408,13 @@ def _serve_one(serving: Serving, options: dict[str, Any]) -> None:
     import uvicorn
 
     _belong_to_parent("central-serve")
-    configure_logging(serving.log_file)
+    configure_logging(serving.log_file, serving.log_max_mb)
     sock = _listen(options, reuse_port=True)
     config = uvicorn.Config(serving.app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _mirror_forever(db: str, log_file: str | None = None) -> None:
+def _mirror_forever(db: str, log_file: str | None = None, log_max_mb: int = LOG_MAX_MB) -> None:
     """Copy queue events into rows and the change log until told to stop: a full batch
     is copied again at once (a busy hall's second can hold more), a short one waits
     MIRROR_EVERY_S, so the copy trails the queue by about a second. It also forgets
@@ -418,7 +423,7 @@ def _mirror_forever(db: str, log_file: str | None = None) -> None:
     from counter.central.queue_api import MIRROR_EVERY_S
 
     _belong_to_parent("central-copy")
-    configure_logging(log_file)
+    configure_logging(log_file, log_max_mb)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, frame: stopped.set())

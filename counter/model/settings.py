@@ -195,6 +195,9 @@ class Setting:
             raise ValidationError(self.key, f"“{self.label}”设置无效：{message}") from None
 
 
+#: The log file's levels a station may choose (Python's names).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING")
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("hall_name", "大厅名称", "印在小票、通知书上和叫号屏上的政务服务大厅名称。",
             "示范市政务服务中心", _nonempty),
@@ -215,6 +218,14 @@ SETTINGS: tuple[Setting, ...] = (
             "文件选择、日历等系统对话框和日期的语言：zh_CN 简体中文，zh_TW 繁体中文，"
             "en_US 英文；本系统自己的文字总是简体中文。重新启动后生效。",
             "zh_CN", _choice(*UI_LOCALES), "choice", UI_LOCALES),
+    Setting("log_level", "日志详细程度",
+            "写入日志文件的最低级别：INFO 日常，DEBUG 排查问题时（文件增长快），WARNING 只记问题。"
+            "重新启动后生效。",
+            "INFO", _choice(*LOG_LEVELS), "choice", LOG_LEVELS),
+    Setting("log_max_mb", "日志文件大小（MB）",
+            "每个日志文件写到这么大后轮换，保留最近 5 个旧文件；日志总量约为它的 6 倍。"
+            "重新启动后生效。",
+            2, _positive),
     Setting("data_dir", "数据文件夹", "本机数据库所在文件夹；留空使用系统默认位置。",
             "", _text),
     Setting("central_url", "中心地址", "数据同步中心的地址；留空表示单机使用。", "", _url),

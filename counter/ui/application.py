@@ -14,15 +14,15 @@ import functools
 import importlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from counter.log import desktop_log_dir, to_file
+from counter.log import MAX_BYTES, desktop_log_dir, to_file
 from counter.log import ui as log
 from counter.model.errors import CounterError
 from counter.ui import safety_net
@@ -757,11 +757,28 @@ def refuse_start(error: CounterError, *, show: bool) -> None:
         QMessageBox.critical(None, f"{PRODUCT_NAME} 无法启动", message)
 
 
-def log_to_file(folder: Path) -> Path | None:
-    """The rotating log file for this data folder (counter.log.desktop_log_dir); a
-    folder that cannot be made is said on stderr and the program runs on without it."""
+def counter_version() -> str:
+    """The installed distribution's version, for the log's start-up line."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        return Path(to_file(desktop_log_dir(folder)).baseFilename)
+        return version("counter")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def station_role(args: argparse.Namespace) -> str:
+    return "kiosk" if args.kiosk else "board" if args.board else "rate" if args.rate else "window"
+
+
+def log_to_file(folder: Path, own: Mapping[str, Any] | None = None) -> Path | None:
+    """The rotating log file for this data folder (counter.log.desktop_log_dir), at the
+    station's ``log_level`` and ``log_max_mb``; a folder that cannot be made is said on
+    stderr and the program runs on without it."""
+    level = str(own["log_level"]) if own else "INFO"
+    max_bytes = int(own["log_max_mb"]) * 1024 * 1024 if own else MAX_BYTES
+    try:
+        return Path(to_file(desktop_log_dir(folder), level=level, max_bytes=max_bytes).baseFilename)
     except OSError as exc:
         log.error("no log file in %s: %s", desktop_log_dir(folder), exc)
         return None
@@ -779,9 +796,13 @@ def run(args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
         raise
     app = make_application(locale=own["ui_locale"])
     folder = data_dir(args.data_dir or own["data_dir"] or None)
-    log_file = log_to_file(folder)
+    log_file = log_to_file(folder, own)
     safety_net.install(log_file, app)
-    log.info("Counter starting: data in %s, log in %s", folder, log_file)
+    log.info(
+        "Counter %s starting (%s): SQLite store in %s, central %s, log %s",
+        counter_version(), station_role(args), folder,
+        own["central_url"] or "none (standalone)", log_file,
+    )  # fmt: skip
     if args.kiosk or args.board:
         # As the sign-in dialog: the station painted (请稍候…) before the store opens.
         station = waiting_station(args, own, clock)

@@ -201,6 +201,8 @@ def test_the_offline_bundle_installs_and_runs(tmp_path: Path) -> None:
     check_halves(prefix)
     check_station(prefix, "counter", tmp_path / "window")
     check_station(prefix, "counter-board", tmp_path / "board")
+    check_station(prefix, "counter-kiosk", tmp_path / "kiosk")
+    check_station(prefix, "counter-rate", tmp_path / "rate")
     check_central(prefix, tmp_path / "central")
 
     run([str(prefix / "uninstall.sh"), "--prefix", str(prefix), "--no-system"])

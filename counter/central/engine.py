@@ -1138,3 +1138,9 @@ class Engine(ABC):
     def query(self, sql: str, args: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._read() as cur:
             return [tuple(r) for r in self._q(cur, sql, args or []).fetchall()]
+
+    def execute(self, sql: str, args: list[Any] | None = None) -> int:
+        """One statement in a write transaction of its own (the web side's sessions and
+        sign-in counts); how many rows it changed."""
+        with self._write() as cur:
+            return int(self._q(cur, sql, args or []).rowcount)

@@ -82,6 +82,18 @@ def _lookup_indexes(dialect: str) -> tuple[str, ...]:
     )
 
 
+#: The web side's staff sign-in (counter.central.web_staff): a session is kept by the
+#: hash of its cookie, so a copy of the database opens no session; wrong passwords in a
+#: row are counted per login, across the central's processes.
+_WEB_STAFF = (
+    "CREATE TABLE IF NOT EXISTS web_sessions (token_hash TEXT PRIMARY KEY,"
+    " staff_id TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS web_sessions_by_staff ON web_sessions (staff_id)",
+    "CREATE TABLE IF NOT EXISTS web_signin_failures (login TEXT PRIMARY KEY,"
+    " count INTEGER NOT NULL, last_ms BIGINT NOT NULL)",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "基础架构：设备、登记码、操作记录、数据行、变更日志与全厅排队（含旧版中心补列）"),
     Migration(
@@ -89,6 +101,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "办件进度查询的索引：按办件编号找办件，按办件找经过和材料",
         sqlite=_lookup_indexes("sqlite"),
         postgres=_lookup_indexes("postgres"),
+    ),
+    Migration(
+        3,
+        "网页端登录：值班长和管理员的会话与连续输错次数",
+        sqlite=_WEB_STAFF,
+        postgres=_WEB_STAFF,
     ),
 )
 

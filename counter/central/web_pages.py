@@ -1,0 +1,189 @@
+"""What every page of the central's web side shares (线上一网, issue 31).
+
+The pages are server-side Jinja2 templates (``counter/central/templates``) with at most
+a small plain script from ``counter/central/static`` (no build step): a phone on a weak
+network gets one small page per answer, and a page works with scripts off, only less
+live. They sit beside the device API in the same process and on the same engines,
+outside its OpenAPI schema.
+
+Every answer carries the same guard headers: ``no-store`` (a page may show a person's
+case or the hall's work), no framing, and a content policy that lets scripts and
+styles come from the central alone, so text that slipped into a page could not run.
+
+Forms are protected against cross-site posting with a double-submit token: the form
+carries a random token that must equal the one in a ``SameSite=Strict``, ``HttpOnly``
+cookie set when the form was served. No server secret is needed, so it holds across
+``--workers`` processes and restarts. Every public form is rate-limited per address.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from counter.central.engine import Engine
+from counter.central.report import hall_calendar
+from counter.model.clock import HALL_TZ
+from counter.model.workdays import HolidayCalendar
+
+#: Public form posts a second per address (burst ten times that): people type them.
+WEB_RATE = 2.0
+#: How long the hall's name and calendar, read from the synced rows, are reused.
+HALL_SECONDS = 300.0
+CSRF_COOKIE = "counter_csrf"
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+#: Scripts, styles and live updates from the central only; nothing may frame a page.
+CONTENT_POLICY = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'"
+    " 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none';"
+    " base-uri 'none'"
+)
+
+
+class Limiter(Protocol):
+    def allow(self, key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class HallFacts:
+    """What every page needs of the hall: its name (the header, where to collect) and
+    its calendar (working days left)."""
+
+    name: str
+    calendar: HolidayCalendar
+
+
+def hall_name(engine: Engine) -> str:
+    rows = engine.query(
+        "SELECT payload FROM rows WHERE table_name = 'hall_settings' AND row_id = 'hall_name'"
+    )
+    return str(json.loads(rows[0][0]).get("value", "")) if rows else ""
+
+
+class _HallCache:
+    """:class:`HallFacts`, read again every :data:`HALL_SECONDS` at most: each read walks
+    the synced holiday rows, too much for every query of a busy public page. Called in
+    a database thread, never on the event loop."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._at = -HALL_SECONDS
+        self._facts: HallFacts | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> HallFacts:
+        with self._lock:
+            now = time.monotonic()
+            if self._facts is None or now - self._at >= HALL_SECONDS:
+                self._facts = HallFacts(
+                    hall_name(self.engine) or "政务服务大厅", hall_calendar(self.engine)
+                )
+                self._at = now
+            return self._facts
+
+
+class Pages:
+    """The web side's shared parts, handed to each group of routes: the engine and
+    the thread its work runs in, the central's clock, the templates, the hall, the
+    per-address budget of public forms and the CSRF token of a form."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        in_thread: Callable[..., Awaitable[Any]],
+        now_ms: Callable[[], int],
+        limiter: Limiter,
+        *,
+        https: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.in_thread = in_thread
+        self.now_ms = now_ms
+        self.limiter = limiter
+        self.https = https
+        self.templates = Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"])
+        )
+        self._hall = _HallCache(engine)
+
+    # -- time and the hall ------------------------------------------------------
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.now_ms() / 1000, HALL_TZ)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    async def hall(self) -> HallFacts:
+        return await self.in_thread(self._hall.get)
+
+    # -- answers ---------------------------------------------------------------
+    def render(self, name: str, hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
+        """Template ``name`` with the hall's name, and the headers every page carries."""
+        html = self.templates.get_template(name).render(hall=hall.name, **values)
+        answer = HTMLResponse(html, status_code=status)
+        guard(answer.headers)
+        return answer
+
+    def message(
+        self, hall: HallFacts, title: str, text: str, status: int, back: str = ""
+    ) -> HTMLResponse:
+        return self.render("message.html", hall, status, title=title, message=text, back=back)
+
+    def too_fast(self, request: Request, title: str, back: str) -> Callable[[HallFacts], Any]:
+        """The answer to an address over its budget (429), once the hall is known."""
+        return lambda hall: self.message(hall, title, "操作太频繁，请稍候一分钟再试", 429, back)
+
+    def allowed(self, request: Request) -> bool:
+        """Whether this address may post a public form now (its budget per second)."""
+        return self.limiter.allow("web:" + address(request))
+
+    # -- CSRF ------------------------------------------------------------------
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(24)
+
+    def set_token(self, answer: HTMLResponse, token: str) -> HTMLResponse:
+        answer.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", secure=self.https, path="/"
+        )
+        return answer
+
+    @staticmethod
+    def token_ok(request: Request, fields: Mapping[str, Any]) -> bool:
+        """Whether the form's token equals its cookie's (a post from another site has
+        no way to read the cookie, so cannot send the same value)."""
+        token = str(fields.get("csrf", ""))
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        return bool(token) and bool(cookie) and secrets.compare_digest(token, cookie)
+
+
+def guard(headers: Any) -> None:
+    """The headers of every page: never kept by a browser or proxy, never framed,
+    scripts and styles from the central only."""
+    headers["Cache-Control"] = "no-store"
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["Content-Security-Policy"] = CONTENT_POLICY
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def mount_static(app: FastAPI) -> None:
+    """The pages' own styles and small scripts, at ``/static``."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

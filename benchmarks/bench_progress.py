@@ -7,6 +7,12 @@ clients, each a real form post (token and cookie from the form, a number and fou
 digits), nine in ten for a case that exists with the right digits, one in ten wrong.
 The same run first sends ``/v1/health`` at the same rate: the baseline the ratio is to.
 
+Meanwhile one window, enrolled and calling through the queue API as a window PC does
+(benchmarks.wire_windows), calls next and finishes every ``--call-every`` seconds (a
+busy hall's pace for one window is a call a minute; every half second is a whole hall's
+windows together): its call-next times under the baseline and under the query load are
+printed side by side, so the public page is seen not to slow the hall's queue.
+
 The per-address budget of the public forms is raised for the run (``--web-rate``):
 every query here comes from 127.0.0.1, where a hall's phones come from many addresses.
 
@@ -15,12 +21,13 @@ for a wrong one), the answer time's median and p99, and the ratio of each to the
 baseline's. Times are measured, never asserted.
 
     python -m benchmarks.bench_progress [--engine sqlite] [--cases 20000] [--rate 200]
-        [--seconds 60]
+        [--seconds 60] [--call-every 0.5]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import re
@@ -30,12 +37,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
 
+from benchmarks.bench_central_queue import NOW, _timed_issues, enrol_windows
 from benchmarks.central_process import drop_db, make_db, start_central
+from benchmarks.wire_windows import WireWindow
+from counter.central.hall_queue import HallQueue
 from counter.central.serving import open_engine
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
@@ -117,6 +128,50 @@ def pace(
     return times, errors, sent
 
 
+class CallingWindow:
+    """Window 1 calling next and finishing every ``every`` seconds, on a thread of its
+    own, until stopped; the call-next times of the current phase."""
+
+    def __init__(self, base: str, token: str, every: float) -> None:
+        self.window = WireWindow(base, token, "1", ["G"], 0, NOW + timedelta(hours=1))
+        self.every = every
+        self.loop = asyncio.new_event_loop()
+        self.times: list[float] = []
+        self._served: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.failed: BaseException | None = None
+
+    def _run(self) -> None:
+        async def play() -> None:
+            await self.window.open()
+            while not self._stop.is_set():
+                began = time.perf_counter()
+                await self.window.serve_one(self.times, self._served)
+                await asyncio.sleep(max(0.0, self.every - (time.perf_counter() - began)))
+            await self.window.close()
+
+        try:
+            self.loop.run_until_complete(play())
+        except BaseException as exc:  # shown at the end, not lost in a thread
+            self.failed = exc
+            raise
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def phase(self) -> list[float]:
+        """The times since the last phase began; the next phase starts empty."""
+        if self.failed is not None:
+            raise SystemExit(f"the calling window failed: {self.failed}")
+        done, self.times = self.times, []
+        return done
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -128,14 +183,23 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--call-every", type=float, default=0.5,
+                        help="seconds between one window's calls during the load")  # fmt: skip
     args = parser.parse_args()
     cases = args.cases
     with tempfile.TemporaryDirectory(prefix="counter-progress-") as tmp:
         url, dropped = make_db(args.engine, Path(tmp))
         try:
             seed(url, cases)
+            engine = open_engine(url)
+            tokens = enrol_windows(engine, ["1"])
+            calls = int(2 * args.seconds / args.call_every) + 50
+            _timed_issues(HallQueue(engine), NOW - timedelta(hours=1), calls)  # the waiting
+            engine.close()
             process, base = start_central(url, "--web-rate", "100000")
+            window = CallingWindow(base, tokens["1"], args.call_every)
             try:
+                window.start()
 
                 def health(client: httpx.Client) -> int | None:
                     return client.get("/v1/health").status_code != 200
@@ -153,9 +217,13 @@ def main() -> None:
                     )  # fmt: skip
                     return answer.status_code != (200 if right else 404)
 
+                window.phase()  # its first call opened the connection: not measured
                 base_times, base_errors, base_sent = pace(base, args.rate, args.seconds, health)
+                base_calls = window.phase()
                 times, errors, sent = pace(base, args.rate, args.seconds, query)
+                loaded_calls = window.phase()
             finally:
+                window.stop()
                 process.terminate()
                 process.wait(timeout=30)
         finally:
@@ -167,6 +235,13 @@ def main() -> None:
               f" p99 {p99(t) * 1000:.1f} ms")  # fmt: skip
     median_ratio = statistics.median(times) / statistics.median(base_times)
     print(f"ratio to baseline: median {median_ratio:.1f}×, p99 {p99(times) / p99(base_times):.1f}×")
+    for label, t in (("beside health", base_calls), ("beside progress queries", loaded_calls)):
+        median, worst = statistics.median(t) * 1000, p99(t) * 1000
+        print(f"call next at window 1 every {args.call_every:g} s, {label}: {len(t)} calls,"
+              f" median {median:.1f} ms, p99 {worst:.1f} ms")  # fmt: skip
+    print(f"call next under the query load, ratio to beside health: median "
+          f"{statistics.median(loaded_calls) / statistics.median(base_calls):.1f}×, p99 "
+          f"{p99(loaded_calls) / p99(base_calls):.1f}×")  # fmt: skip
 
 
 if __name__ == "__main__":

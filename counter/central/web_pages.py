@@ -130,9 +130,12 @@ class Pages:
         return await self.in_thread(self._hall.get)
 
     # -- answers ---------------------------------------------------------------
-    def render(self, name: str, hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
-        """Template ``name`` with the hall's name, and the headers every page carries."""
-        html = self.templates.get_template(name).render(hall=hall.name, **values)
+    def render(
+        self, template: str, hall: HallFacts, status: int = 200, /, **values: Any
+    ) -> HTMLResponse:
+        """``template`` with the hall's name, and the headers every page carries (the
+        first three are positional: a template may well have a value called ``name``)."""
+        html = self.templates.get_template(template).render(hall=hall.name, **values)
         answer = HTMLResponse(html, status_code=status)
         guard(answer.headers)
         return answer

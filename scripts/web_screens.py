@@ -25,12 +25,14 @@ import uvicorn
 from counter.central.app import create_app
 from counter.central.serving import open_engine
 from counter.model.clock import HALL_TZ
+from counter.model.staff import hash_password
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=HALL_TZ)
 SIZES = {"phone": (360, 740), "wall": (1920, 1080)}
 NUMBER = "SQ20261201-0003"
+PASSWORD = "hall-pass-2026"
 
 
 def seed(url: str) -> None:
@@ -54,6 +56,9 @@ def seed(url: str) -> None:
         engine.publish("case_materials", f"c1|m{n}",
                        {"case_id": "c1", "material_id": f"m{n}", "position": n, "name": name,
                         "status": status, "required": 1}, 1)  # fmt: skip
+    supervisor = {"id": "s-wang", "login": "wang", "name": "王值班", "role": "supervisor",
+                  "password_hash": hash_password(PASSWORD), "active": 1}  # fmt: skip
+    engine.publish("staff", "s-wang", supervisor, 1)
     engine.close()
 
 
@@ -104,6 +109,13 @@ def main() -> None:
                 page.get_by_label("证件号码或手机号码后四位").fill("12")
                 page.get_by_role("button", name="查询进度").click()
                 shot("progress-error", f"输错：提示写在输入框旁（{width} px）")
+                page.goto(f"{base}/staff")
+                shot("staff-login", f"工作人员登录：值班长和管理员（{width} px）")
+                page.get_by_label("工号").fill("wang")
+                page.get_by_label("密码").fill(PASSWORD)
+                page.get_by_role("button", name="登录").click()
+                page.wait_for_selector("#who")
+                shot("staff-home", f"登录后：电子监察、预约名额、公告（{width} px）")
                 page.close()
             browser.close()
         server.should_exit = True

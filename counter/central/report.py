@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -128,19 +129,53 @@ def _between(text: str | None, period: Period) -> bool:
     return bool(text) and datetime.fromisoformat(str(text)).date() in period
 
 
+@dataclass(frozen=True)
+class HallRows:
+    """Every synced row the hall-wide figures are made of, read once: a caller that
+    needs figures for several periods (the 电子监察 dashboard: today and this month)
+    reads the rows once and computes each with :func:`report_of`."""
+
+    tickets: list[dict[str, Any]]
+    case_events: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+    followups: list[dict[str, Any]]
+    giftpack_handovers: list[dict[str, Any]]
+    visits: list[dict[str, Any]]
+    devices: int
+    calendar: HolidayCalendar
+
+
+def hall_rows(engine: Engine) -> HallRows:
+    return HallRows(
+        tickets=[_ticket_row(p) for p in _payloads(engine, "tickets")],
+        case_events=_payloads(engine, "case_events"),
+        cases=_payloads(engine, "cases"),
+        ratings=_payloads(engine, "ratings"),
+        followups=_payloads(engine, "followups"),
+        giftpack_handovers=_payloads(engine, "giftpack_handovers"),
+        visits=_payloads(engine, "visits"),
+        devices=engine.scalar("SELECT count(*) FROM devices WHERE revoked = 0") or 0,
+        calendar=hall_calendar(engine),
+    )
+
+
 def hall_report(engine: Engine, period: Period, dimension: Dimension, now: datetime) -> Report:
+    return report_of(hall_rows(engine), period, dimension, now)
+
+
+def report_of(rows: HallRows, period: Period, dimension: Dimension, now: datetime) -> Report:
+    """The hall-wide report for ``period`` from rows already read (:func:`hall_rows`)."""
     tickets = [
-        row
-        for row in map(_ticket_row, _payloads(engine, "tickets"))
-        if row.get("day") and date.fromisoformat(row["day"]) in period
+        row for row in rows.tickets if row.get("day") and date.fromisoformat(row["day"]) in period
     ]
     finished: dict[str, str] = {}
-    for event in _payloads(engine, "case_events"):
+    for event in rows.case_events:
         if event.get("action") in FINISH_ACTIONS and _between(event.get("at"), period):
             held = finished.get(event["case_id"])
             if held is None or event["at"] > held:
                 finished[event["case_id"]] = event["at"]
-    all_cases = _payloads(engine, "cases")
+    all_cases = rows.cases
     children = Counter(c["parent_id"] for c in all_cases if c.get("parent_id"))
     cases = [
         {**c, "finished_at": finished.get(c["id"]), "children": children.get(c["id"], 0)}
@@ -149,9 +184,8 @@ def hall_report(engine: Engine, period: Period, dimension: Dimension, now: datet
         or _between(c.get("accepted_at"), period)
         or _between(c.get("promised_due"), period)
     ]
-    ratings = [r for r in _payloads(engine, "ratings") if _between(r.get("rated_at"), period)]
-    followups = [f for f in _payloads(engine, "followups") if _between(f.get("opened_at"), period)]
-    devices = engine.scalar("SELECT count(*) FROM devices WHERE revoked = 0") or 0
+    ratings = [r for r in rows.ratings if _between(r.get("rated_at"), period)]
+    followups = [f for f in rows.followups if _between(f.get("opened_at"), period)]
     facts = facts_from_rows(tickets, cases, ratings, followups)
     return compute(
         period,
@@ -160,13 +194,11 @@ def hall_report(engine: Engine, period: Period, dimension: Dimension, now: datet
         cases=facts.cases,
         ratings=facts.ratings,
         followups=facts.followups,
-        holidays=hall_calendar(engine),
+        holidays=rows.calendar,
         now=now,
-        gift_packs=sum(
-            _between(h.get("at"), period) for h in _payloads(engine, "giftpack_handovers")
-        ),
-        visits=sum(_between(v.get("visited_on"), period) for v in _payloads(engine, "visits")),
-        scope=f"全厅（{devices} 台设备）",
+        gift_packs=sum(_between(h.get("at"), period) for h in rows.giftpack_handovers),
+        visits=sum(_between(v.get("visited_on"), period) for v in rows.visits),
+        scope=f"全厅（{rows.devices} 台设备）",
     )
 
 

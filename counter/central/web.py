@@ -5,7 +5,8 @@ Each group of pages lives in a module of its own and is mounted here on one shar
 :class:`~counter.central.web_pages.Pages`:
 
 - ``/progress`` 办件进度查询 (:mod:`counter.central.web_progress`);
-- ``/staff/...`` the hall's staff sign-in (:mod:`counter.central.web_staff`).
+- ``/staff/...`` the hall's staff sign-in (:mod:`counter.central.web_staff`);
+- ``/hall`` 电子监察, the hall's live dashboard (:mod:`counter.central.web_dashboard`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from counter.central.engine import Engine
+from counter.central.web_dashboard import add_dashboard_routes
 from counter.central.web_pages import CSRF_COOKIE, WEB_RATE, Limiter, Pages, mount_static
 from counter.central.web_progress import add_progress_routes
 from counter.central.web_staff import add_staff_routes
@@ -38,4 +40,5 @@ def add_web_routes(
     mount_static(app)
     add_progress_routes(app, pages)
     add_staff_routes(app, pages)
+    add_dashboard_routes(app, pages)
     return pages

@@ -94,6 +94,27 @@ _WEB_STAFF = (
 )
 
 
+#: 网上预约 (counter.central.web_booking): the places the supervisor set per category and
+#: half-day (``day`` '' for every working day, else that day's own number), the page's
+#: settings, and each booking. A live booking holds a numbered place of its half-day;
+#: the partial unique index on those places is what keeps two phones from both taking
+#: the last one, on either engine, and the one on the person keeps one booking per ID
+#: per category per day. A cancelled booking keeps its row and frees its place.
+_BOOKING = (
+    "CREATE TABLE IF NOT EXISTS booking_places (category TEXT NOT NULL, day TEXT NOT NULL,"
+    " half TEXT NOT NULL, places INTEGER NOT NULL, PRIMARY KEY (category, day, half))",
+    "CREATE TABLE IF NOT EXISTS booking_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bookings (code TEXT PRIMARY KEY, day TEXT NOT NULL,"
+    " category TEXT NOT NULL, half TEXT NOT NULL, place INTEGER NOT NULL,"
+    " person TEXT NOT NULL, id_last4 TEXT NOT NULL, phone TEXT NOT NULL,"
+    " created_ms BIGINT NOT NULL, cancelled_ms BIGINT)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bookings_live_place ON bookings"
+    " (day, category, half, place) WHERE cancelled_ms IS NULL",
+    "CREATE UNIQUE INDEX IF NOT EXISTS bookings_live_person ON bookings"
+    " (person, category, day) WHERE cancelled_ms IS NULL",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "基础架构：设备、登记码、操作记录、数据行、变更日志与全厅排队（含旧版中心补列）"),
     Migration(
@@ -107,6 +128,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "网页端登录：值班长和管理员的会话与连续输错次数",
         sqlite=_WEB_STAFF,
         postgres=_WEB_STAFF,
+    ),
+    Migration(
+        4,
+        "网上预约：每个业务每半天的名额、预约设置与预约记录",
+        sqlite=_BOOKING,
+        postgres=_BOOKING,
     ),
 )
 

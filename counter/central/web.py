@@ -6,6 +6,8 @@ Each group of pages lives in a module of its own and is mounted here on one shar
 
 - ``/progress`` 办件进度查询 (:mod:`counter.central.web_progress`);
 - ``/staff/...`` the hall's staff sign-in (:mod:`counter.central.web_staff`);
+- ``/book`` 网上预约 (:mod:`counter.central.web_booking`), and the supervisor's
+  ``/staff/appointments`` and ``/staff/notices`` (:mod:`counter.central.web_hall_admin`);
 - ``/hall`` 电子监察, the hall's live dashboard (:mod:`counter.central.web_dashboard`).
 """
 
@@ -17,7 +19,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from counter.central.engine import Engine
+from counter.central.web_booking import add_booking_routes
 from counter.central.web_dashboard import add_dashboard_routes
+from counter.central.web_hall_admin import add_hall_admin_routes
 from counter.central.web_pages import CSRF_COOKIE, WEB_RATE, Limiter, Pages, mount_static
 from counter.central.web_progress import add_progress_routes
 from counter.central.web_staff import add_staff_routes
@@ -41,4 +45,6 @@ def add_web_routes(
     add_progress_routes(app, pages)
     add_staff_routes(app, pages)
     add_dashboard_routes(app, pages)
+    add_booking_routes(app, pages)
+    add_hall_admin_routes(app, pages)
     return pages

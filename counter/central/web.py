@@ -22,7 +22,14 @@ from counter.central.engine import Engine
 from counter.central.web_booking import add_booking_routes
 from counter.central.web_dashboard import add_dashboard_routes
 from counter.central.web_hall_admin import add_hall_admin_routes
-from counter.central.web_pages import CSRF_COOKIE, WEB_RATE, Limiter, Pages, mount_static
+from counter.central.web_pages import (
+    CSRF_COOKIE,
+    WEB_RATE,
+    Limiter,
+    Pages,
+    mount_static,
+    refuse_large_forms,
+)
 from counter.central.web_progress import add_progress_routes
 from counter.central.web_staff import add_staff_routes
 
@@ -42,6 +49,7 @@ def add_web_routes(
     form; ``https`` marks cookies Secure (off only for a plain-HTTP lab)."""
     pages = Pages(engine, in_thread, now_ms, limiter, https=https)
     mount_static(app)
+    refuse_large_forms(app, pages)
     add_progress_routes(app, pages)
     add_staff_routes(app, pages)
     add_dashboard_routes(app, pages)

@@ -386,7 +386,7 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
         hall = await pages.hall()
         if not pages.allowed(request):
             return pages.message(hall, _TITLE, "操作太频繁，请稍候一分钟再试", 429, "/book")
-        fields = await request.form()
+        fields = await pages.form(request)
         code = str(fields.get("category", ""))[:10]
         typed = {k: str(fields.get(k, ""))[:60] for k in ("slot", "name", "id_number", "phone")}
         shown = {**typed, "id_number": ""}  # an ID number does not come back in a page
@@ -434,7 +434,7 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
             return pages.message(
                 hall, _CANCEL_TITLE, "操作太频繁，请稍候一分钟再试", 429, "/book/cancel"
             )
-        fields = await request.form()
+        fields = await pages.form(request)
         typed = str(fields.get("code", ""))[:40]
         if not pages.token_ok(request, fields):
             return cancel_form(hall, 403, code=typed, message="页面已过期，请重新输入后提交")

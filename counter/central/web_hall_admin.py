@@ -121,7 +121,7 @@ def add_hall_admin_routes(app: FastAPI, pages: Pages) -> None:
         if isinstance(staff, Response):
             return staff
         hall = await pages.hall()
-        fields = {k: str(v)[:200] for k, v in (await request.form()).items()}
+        fields = {k: str(v)[:200] for k, v in (await pages.form(request)).items()}
         if not pages.token_ok(request, fields):
             return await places_page(hall, staff, 403, message="页面已过期，请重新修改后保存")
         try:
@@ -159,7 +159,7 @@ def add_hall_admin_routes(app: FastAPI, pages: Pages) -> None:
         if isinstance(staff, Response):
             return staff
         hall = await pages.hall()
-        fields = {k: str(v)[:1000] for k, v in (await request.form()).items()}
+        fields = {k: str(v)[:1000] for k, v in (await pages.form(request)).items()}
         if not pages.token_ok(request, fields):
             return await notices_page(hall, staff, 403, message="页面已过期，请重新修改后保存")
         try:

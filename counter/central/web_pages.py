@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -40,6 +41,12 @@ from counter.model.workdays import HolidayCalendar
 
 #: Public form posts a second per address (burst ten times that): people type them.
 WEB_RATE = 2.0
+#: The largest form body a page takes. Its forms are a few hundred bytes (a comment
+#: of 300 characters is under 3 KB encoded); anything far larger is not a person typing.
+MAX_FORM_BYTES = 32 * 1024
+#: The most fields a form body may carry (the capacity page has one per category and
+#: half-day: a hall's few dozen categories fit many times over).
+MAX_FORM_FIELDS = 400
 #: How long the hall's name and calendar, read from the synced rows, are reused.
 HALL_SECONDS = 300.0
 CSRF_COOKIE = "counter_csrf"
@@ -51,6 +58,10 @@ CONTENT_POLICY = (
     " 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none';"
     " base-uri 'none'"
 )
+
+
+class FormTooLarge(Exception):
+    """A posted body larger than :data:`MAX_FORM_BYTES`, or not a plain form."""
 
 
 class Limiter(Protocol):
@@ -153,6 +164,34 @@ class Pages:
         """Whether this address may post a public form now (its budget per second)."""
         return self.limiter.allow("web:" + address(request))
 
+    # -- forms -----------------------------------------------------------------
+    @staticmethod
+    async def form(request: Request) -> dict[str, str]:
+        """The posted fields, read as they arrive and refused (:class:`FormTooLarge`,
+        answered 413) once past :data:`MAX_FORM_BYTES`: Starlette's own form parser
+        reads a url-encoded body whole, whatever its size, from anyone on the internet.
+        One value per name (no page sends a name twice: the last one counts)."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            raise FormTooLarge(kind)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+            raise FormTooLarge(declared)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                raise FormTooLarge(len(body))
+        try:
+            pairs = parse_qsl(
+                body.decode("utf-8", "replace"),
+                keep_blank_values=True,
+                max_num_fields=MAX_FORM_FIELDS,
+            )
+        except ValueError:
+            raise FormTooLarge("fields") from None
+        return dict(pairs)
+
     # -- CSRF ------------------------------------------------------------------
     @staticmethod
     def new_token() -> str:
@@ -190,3 +229,15 @@ def address(request: Request) -> str:
 def mount_static(app: FastAPI) -> None:
     """The pages' own styles and small scripts, at ``/static``."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def refuse_large_forms(app: FastAPI, pages: Pages) -> None:
+    """A form body past the limit gets a page saying so (413), and the connection is
+    closed: kept open, the server would read the rest of the upload only to drop it."""
+
+    @app.exception_handler(FormTooLarge)
+    async def _too_large(request: Request, exc: FormTooLarge) -> HTMLResponse:
+        text = "提交的内容太长或格式不对，请返回重新填写"
+        answer = pages.message(await pages.hall(), "无法提交", text, 413, "/")
+        answer.headers["Connection"] = "close"
+        return answer

@@ -120,7 +120,7 @@ def add_progress_routes(app: FastAPI, pages: Pages) -> None:
             text = "查询太频繁，请稍候一分钟再试"
             return pages.message(await pages.hall(), _TITLE, text, 429, "/progress")
         hall = await pages.hall()
-        fields = await request.form()
+        fields = await pages.form(request)
         if not pages.token_ok(request, fields):
             return form(hall, 403, message="页面已过期，请重新输入后查询")
         typed = str(fields.get("number", ""))[:80]

@@ -193,7 +193,7 @@ def add_staff_routes(app: FastAPI, pages: Pages) -> None:
         hall = await pages.hall()
         if not pages.allowed(request):
             return pages.message(hall, _TITLE, "操作太频繁，请稍候一分钟再试", 429, "/staff/login")
-        fields = await request.form()
+        fields = await pages.form(request)
         target = safe_next(str(fields.get("next", "/staff"))[:500])
         typed = str(fields.get("login", "")).strip()[:64]
         if not pages.token_ok(request, fields):
@@ -219,7 +219,7 @@ def add_staff_routes(app: FastAPI, pages: Pages) -> None:
 
     @app.post("/staff/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
-        fields = await request.form()
+        fields = await pages.form(request)
         if pages.token_ok(request, fields):
             token = request.cookies.get(SESSION_COOKIE, "")
             await pages.in_thread(close_session, pages.engine, token)

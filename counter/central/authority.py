@@ -336,8 +336,15 @@ RULES: dict[str, TableRule] = {
     ),
     # 好差评: the pad beside a window rates with nobody signed in; follow-ups are the
     # hall's, stepped by whoever handles them.
+    # A service's ratings share one id (model.ratings.rating_id): a second — the pad's,
+    # made offline after the phone rated through the central — is kept out silently
+    # (append-only: the first stays) and the counter takes the first on its next pull.
     "ratings": TableRule(
-        _kinds(W, P), ("RatingsService.rate_case",), unattended=_kinds(W, P), append_only=True
+        _kinds(W, P),
+        ("RatingsService.rate_case",),
+        unattended=_kinds(W, P),
+        shared=True,
+        append_only=True,
     ),
     "followups": TableRule(
         _kinds(W, L, P),

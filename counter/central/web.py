@@ -6,6 +6,7 @@ Each group of pages lives in a module of its own and is mounted here on one shar
 
 - ``/progress`` 办件进度查询 (:mod:`counter.central.web_progress`);
 - ``/staff/...`` the hall's staff sign-in (:mod:`counter.central.web_staff`);
+- ``/rate/<token>`` 扫码评价, the hand-over receipt's QR (:mod:`counter.central.web_rating`);
 - ``/book`` 网上预约 (:mod:`counter.central.web_booking`), and the supervisor's
   ``/staff/appointments`` and ``/staff/notices`` (:mod:`counter.central.web_hall_admin`);
 - ``/hall`` 电子监察, the hall's live dashboard (:mod:`counter.central.web_dashboard`).
@@ -31,6 +32,7 @@ from counter.central.web_pages import (
     refuse_large_forms,
 )
 from counter.central.web_progress import add_progress_routes
+from counter.central.web_rating import add_rating_routes
 from counter.central.web_staff import add_staff_routes
 
 __all__ = ["CSRF_COOKIE", "WEB_RATE", "add_web_routes"]
@@ -52,6 +54,7 @@ def add_web_routes(
     refuse_large_forms(app, pages)
     add_progress_routes(app, pages)
     add_staff_routes(app, pages)
+    add_rating_routes(app, pages)
     add_dashboard_routes(app, pages)
     add_booking_routes(app, pages)
     add_hall_admin_routes(app, pages)

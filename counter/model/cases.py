@@ -325,6 +325,9 @@ class Case:
     promise_lapsed_on: date | None = None
     #: The intake form that made it (a bundle's parent only): one form, one case.
     request_id: str | None = None
+    #: 扫码评价: the unguessable token of the hand-over receipt's rating link (a top case
+    #: only; "" for sub-cases and cases from before tokens). See docs/security.md.
+    rating_token: str = ""
 
     @property
     def is_parent(self) -> bool:

@@ -8,11 +8,23 @@ QR code or by hotline, or that falls to 基本满意 when nobody rated it in tim
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
+from typing import Any
 
+from counter.model.clock import iso
 from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.followups import (
+    DeadlineRules,
+    Deadlines,
+    FollowUp,
+    FollowUpKind,
+    FollowUpState,
+)
 
 MAX_COMMENT = 300
 
@@ -204,6 +216,206 @@ def default_rating(rating_id: str, request: RatingRequest, default_days: int) ->
     )
 
 
-def rating_link(template: str, number: str) -> str:
-    """The QR code's address for rating a case online; ``{number}`` is the case number."""
-    return template.replace("{number}", number) if template else ""
+def rating_id(request_id: str) -> str:
+    """The one id every rating of a service has, whoever makes it (the pad, the phone
+    through the central, the default after the period): two ratings of one service made
+    apart — the pad offline, the phone online — are one row at the central, which keeps
+    the first it receives, and every counter converges on it (docs/security.md)."""
+    return f"rating:{request_id}"
+
+
+def followup_id(rating: str) -> str:
+    """The bad-review follow-up of a rating: one id, whoever opens it."""
+    return f"followup:{rating}"
+
+
+def followup_rules(settings: Mapping[str, Any]) -> DeadlineRules:
+    """The hall's follow-up deadlines from its settings (a counter's, or the central's
+    published hall settings)."""
+    return DeadlineRules(
+        callback_days=int(settings["followup_callback_days"]),
+        fix_days=int(settings["followup_fix_days"]),
+        enterprise_response_days=int(settings["enterprise_response_days"]),
+        enterprise_resolution_months=int(settings["enterprise_resolution_months"]),
+        register_days=int(settings["register_days"]),
+    )
+
+
+def bad_review_followup(rating: Rating, now: datetime, due: Deadlines) -> FollowUp:
+    """The follow-up a 差评 opens, the same whether the pad or the central records it."""
+    return FollowUp(
+        id=followup_id(rating.id),
+        kind=FollowUpKind.BAD_REVIEW,
+        state=FollowUpState.CALLBACK,
+        opened_at=now,
+        who=rating.rater_name,
+        contact=rating.rater_phone,
+        matter=rating.comment or f"评价“{rating.level.label}”",
+        items=(rating.item_name,) if rating.item_name else (),
+        why="",
+        handler="",
+        first_due=due.first,
+        final_due=due.final,
+        cases=(rating.case_number,) if rating.case_number else (),
+        rating_id=rating.id,
+        department=rating.department,
+        window=rating.window,
+        clerk_id=rating.clerk_id,
+        clerk_name=rating.clerk_name,
+        due_provisional=due.provisional,
+        updated_at=now,
+    )
+
+
+# --- as synced rows (the same at a counter's store and at the central) -----------------
+
+
+def rating_payload(rating: Rating, device: str) -> dict[str, Any]:
+    """A rating as the ``ratings`` row every counter and the central hold."""
+    return {
+        "id": rating.id,
+        "request_id": rating.request_id,
+        "device_id": device,
+        "kind": rating.kind.value,
+        "reference": rating.reference,
+        "case_number": rating.case_number,
+        "item_code": rating.item_code,
+        "item_name": rating.item_name,
+        "department": rating.department,
+        "window": rating.window,
+        "clerk_id": rating.clerk_id,
+        "clerk_name": rating.clerk_name,
+        "channel": rating.channel.value,
+        "level": int(rating.level),
+        "efficiency": None if rating.efficiency is None else int(rating.efficiency),
+        "skill": None if rating.skill is None else int(rating.skill),
+        "attitude": None if rating.attitude is None else int(rating.attitude),
+        "comment": rating.comment,
+        "rater_name": rating.rater_name,
+        "rater_phone": rating.rater_phone,
+        "served_at": iso(rating.served_at),
+        "rated_at": iso(rating.rated_at),
+    }
+
+
+def _opt_level(value: Any) -> Level | None:
+    return None if value is None else Level(int(value))
+
+
+def rating_from_payload(row: Mapping[str, Any]) -> Rating:
+    """A ``ratings`` row back as a :class:`Rating`."""
+    return Rating(
+        id=str(row["id"]),
+        request_id=str(row["request_id"]),
+        kind=ServiceKind(row["kind"]),
+        reference=str(row["reference"]),
+        case_number=str(row.get("case_number", "")),
+        item_code=str(row.get("item_code", "")),
+        item_name=str(row.get("item_name", "")),
+        department=str(row.get("department", "")),
+        window=str(row.get("window", "")),
+        clerk_id=str(row.get("clerk_id", "")),
+        clerk_name=str(row.get("clerk_name", "")),
+        channel=Channel(row["channel"]),
+        level=Level(int(row["level"])),
+        efficiency=_opt_level(row.get("efficiency")),
+        skill=_opt_level(row.get("skill")),
+        attitude=_opt_level(row.get("attitude")),
+        comment=str(row.get("comment", "")),
+        served_at=datetime.fromisoformat(str(row["served_at"])),
+        rated_at=datetime.fromisoformat(str(row["rated_at"])),
+        rater_name=str(row.get("rater_name", "")),
+        rater_phone=str(row.get("rater_phone", "")),
+    )
+
+
+def _opt_iso(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def followup_payload(f: FollowUp) -> dict[str, Any]:
+    """A follow-up as the ``followups`` row every counter and the central hold."""
+    return {
+        "id": f.id,
+        "kind": f.kind.value,
+        "state": f.state.value,
+        "opened_at": iso(f.opened_at),
+        "who": f.who,
+        "contact": f.contact,
+        "matter": f.matter,
+        "items": json.dumps(list(f.items), ensure_ascii=False),
+        "why": f.why,
+        "handler": f.handler,
+        "first_due": _opt_iso(f.first_due),
+        "final_due": iso(f.final_due),
+        "due_provisional": int(f.due_provisional),
+        "first_done_at": _opt_iso(f.first_done_at),
+        "closed_at": _opt_iso(f.closed_at),
+        "outcome": f.outcome,
+        "cases": json.dumps(list(f.cases), ensure_ascii=False),
+        "rating_id": f.rating_id or None,
+        "department": f.department,
+        "window": f.window,
+        "clerk_id": f.clerk_id,
+        "clerk_name": f.clerk_name,
+        "staff_id": f.staff_id,
+        "staff_name": f.staff_name,
+        "updated_at": iso(f.updated_at or f.opened_at),
+    }
+
+
+# --- 扫码评价: the receipt's QR code --------------------------------------------------
+
+#: Random bytes in a rating link's token (128 bits: not to be guessed, even online).
+TOKEN_BYTES = 16
+#: What a token looks like (``secrets.token_urlsafe(16)``: 22 URL-safe characters);
+#: anything else is no token, answered without looking it up.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def is_token(text: str) -> bool:
+    return bool(_TOKEN.fullmatch(text))
+
+
+def rating_link(template: str, number: str, token: str = "", central: str = "") -> str:
+    """The QR code's address for rating a handed-over case online.
+
+    ``{token}`` is the case's rating token (the central's page ``/rate/<token>``),
+    ``{central}`` the central's address, ``{number}`` the case number (a hall's own
+    rating system that takes the number). Nothing is printed rather than a link that
+    cannot work: an empty template, a ``{token}`` the case lacks (taken in before
+    tokens), a ``{central}`` this counter does not know."""
+    if not template:
+        return ""
+    if ("{token}" in template and not token) or ("{central}" in template and not central):
+        return ""
+    return (
+        template.replace("{central}", central.rstrip("/"))
+        .replace("{token}", token)
+        .replace("{number}", number)
+    )
+
+
+#: The case event whose moment is the service a case's rating is for (出件).
+DELIVER_ACTION = "出件"
+
+
+def handed_over_request(case: Mapping[str, Any], event: Mapping[str, Any]) -> RatingRequest:
+    """A handed-over case as a service to rate, from the synced rows of the case and of
+    its 出件 event: what ``ratings_store.materialise_requests`` makes at a counter, made
+    here for the central, which holds the same rows."""
+    return RatingRequest(
+        id=f"case:{case['id']}",
+        kind=ServiceKind.CASE,
+        reference=str(case.get("number", "")),
+        case_number=str(case.get("number", "")),
+        item_code=str(case.get("item_code") or case.get("bundle_code") or ""),
+        item_name=str(case.get("title", "")),
+        department=str(case.get("department", "")),
+        window=str(event.get("window", "")),
+        clerk_id=str(event.get("staff_id", "")),
+        clerk_name=str(event.get("staff_name", "")),
+        served_at=datetime.fromisoformat(str(event["at"])),
+        rater_name=str(case.get("applicant_name", "")),
+        rater_phone=str(case.get("applicant_phone", "")),
+    )

@@ -281,9 +281,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rating_default_days", "未评价默认好评天数",
             "服务结束后这么多天内没有评价的，按“基本满意”计。", 7, _positive),
     Setting("rating_url", "扫码评价地址",
-            "印在出件回执和办结通知书上的评价二维码地址，{number} 处填入办件编号；"
-            "请改为本地区好差评系统的地址，留空则不印二维码。",
-            "https://hcp.example.org/rate?no={number}", _text),
+            "印在出件回执上的评价二维码地址：默认是中心的评价页，{central} 处填入本机的"
+            "中心地址（设置“中心地址”），{token} 处填入该办件不可猜测的评价码；中心地址"
+            "手机上网打不开时，请填中心对外的地址，如 https://hcp.example.gov.cn/rate/{token}。"
+            "也可填本地区好差评系统的地址，{number} 处填入办件编号。留空则不印二维码。",
+            "{central}/rate/{token}", _text),
     Setting("followup_callback_days", "差评回访时限（工作日）",
             "差评后多少个工作日内回访评价人。", 1, _whole("个工作日")),
     Setting("followup_fix_days", "差评整改时限（工作日）",

@@ -9,6 +9,7 @@ together or not at all. The notice for the decision comes back as a plain
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -53,7 +54,7 @@ from counter.model.intake import (
     still_to_confirm,
 )
 from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
-from counter.model.ratings import rating_link
+from counter.model.ratings import TOKEN_BYTES, rating_link
 from counter.model.settings import Settings
 from counter.model.staff import Role, password_matches
 from counter.services import audit_trail, roles
@@ -122,6 +123,12 @@ _DECISION_NOTICE = {
 
 def new_id(now: datetime) -> str:
     return outbox.uuid7(to_ms(now))
+
+
+def new_rating_token() -> str:
+    """扫码评价: the case's rating link token, 128 random bits made here, offline, and
+    synced with the case; the central finds the service by it (docs/security.md)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def event(
@@ -239,7 +246,9 @@ def build_notice(
         contact=settings["hall_phone"],
         extra_lines=extra,
         rating_url=(
-            rating_link(settings["rating_url"], case.number)
+            rating_link(
+                settings["rating_url"], case.number, case.rating_token, settings["central_url"]
+            )
             if kind is NoticeKind.HANDED_OVER
             else ""
         ),
@@ -507,6 +516,7 @@ class IntakeService:
             asked_count=checklist.asked_count,
             naive_count=checklist.naive_count,
             exempt_count=exempt,
+            rating_token=new_rating_token(),
         )
         subs = [
             replace(
@@ -517,6 +527,7 @@ class IntakeService:
                 parent_id=base.id,
                 position=n,
                 request_id=None,
+                rating_token="",  # the service rated is the whole case (一事一评)
                 item_code=item.code,
                 department=item.department,
                 promised_days=min(item.promised_days, bundle.promised_days),

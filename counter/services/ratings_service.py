@@ -32,10 +32,13 @@ from counter.model.ratings import (
     Rating,
     RatingRequest,
     Scores,
+    bad_review_followup,
     check_can_rate,
     check_scores,
     default_rating,
+    followup_rules,
     make_rating,
+    rating_id,
 )
 from counter.model.settings import Settings
 from counter.services import roles
@@ -53,13 +56,7 @@ REGISTER_KINDS = (FollowUpKind.CANNOT_DO, FollowUpKind.ENTERPRISE, FollowUpKind.
 
 
 def deadline_rules(settings: Settings) -> DeadlineRules:
-    return DeadlineRules(
-        callback_days=int(settings["followup_callback_days"]),
-        fix_days=int(settings["followup_fix_days"]),
-        enterprise_response_days=int(settings["enterprise_response_days"]),
-        enterprise_resolution_months=int(settings["enterprise_resolution_months"]),
-        register_days=int(settings["register_days"]),
-    )
+    return followup_rules(settings)
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,9 @@ class RatingsService:
             check_can_rate(
                 found, ratings_store.rating_for(self.db, found.id), now, self.default_days
             )
-            rating = make_rating(new_id(now), found, scores, channel, now)
+            # The service's one rating id: the phone may rate it through the central
+            # while this counter is offline; the central keeps one (docs/security.md).
+            rating = make_rating(rating_id(found.id), found, scores, channel, now)
             ratings_store.insert_rating(self.db, rating, now)
             followup = self._open_followup(rating, now) if rating.level.bad else None
         return RatingOutcome(rating, followup)
@@ -148,8 +147,9 @@ class RatingsService:
         count = 0
         with immediate(self.db):
             for found in ratings_store.unrated_between(self.db, self._since(now), cutoff):
-                # A fixed id: two counters holding the same service make the same default.
-                rating = default_rating(f"default:{found.id}", found, self.default_days)
+                # The service's one id: two counters holding the same service make the
+                # same default, and a rating by phone that arrives later replaces it.
+                rating = default_rating(rating_id(found.id), found, self.default_days)
                 ratings_store.insert_rating(self.db, rating, now)
                 count += 1
         return count
@@ -158,28 +158,7 @@ class RatingsService:
         due = deadlines_for(
             FollowUpKind.BAD_REVIEW, now, self.rules, self.calendar.calendar, self.calendar.hours
         )
-        followup = FollowUp(
-            id=new_id(now),
-            kind=FollowUpKind.BAD_REVIEW,
-            state=FollowUpState.CALLBACK,
-            opened_at=now,
-            who=rating.rater_name,
-            contact=rating.rater_phone,
-            matter=rating.comment or f"评价“{rating.level.label}”",
-            items=(rating.item_name,) if rating.item_name else (),
-            why="",
-            handler="",
-            first_due=due.first,
-            final_due=due.final,
-            cases=(rating.case_number,) if rating.case_number else (),
-            rating_id=rating.id,
-            department=rating.department,
-            window=rating.window,
-            clerk_id=rating.clerk_id,
-            clerk_name=rating.clerk_name,
-            due_provisional=due.provisional,
-            updated_at=now,
-        )
+        followup = bad_review_followup(rating, now, due)
         ratings_store.save_followup(self.db, followup, now)
         return followup
 

@@ -1227,4 +1227,13 @@ def m0025_print_reprints(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0026_rating_tokens")
+def m0026_rating_tokens(db: Database) -> None:
+    """扫码评价 (issue 31): each case taken in carries the random token of its rating link,
+    made at the window and synced with the case, so the central's page finds the
+    service by it. Cases from before have none ('') and their receipts no rating QR:
+    a token made here would differ at each counter (docs/security.md)."""
+    run_script(db, "ALTER TABLE cases ADD COLUMN rating_token TEXT NOT NULL DEFAULT ''")
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

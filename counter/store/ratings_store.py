@@ -17,7 +17,15 @@ from sqlite_utils import Database
 
 from counter.model.clock import iso
 from counter.model.followups import FollowUp, FollowUpKind, FollowUpState, Note, Step
-from counter.model.ratings import Channel, Level, Rating, RatingRequest, ServiceKind
+from counter.model.ratings import (
+    Channel,
+    Level,
+    Rating,
+    RatingRequest,
+    ServiceKind,
+    followup_payload,
+    rating_payload,
+)
 from counter.store import outbox
 
 DELIVER_ACTION = "出件"
@@ -165,30 +173,7 @@ def rating_by_id(db: Database, rating_id: str) -> Rating | None:
 
 
 def rating_row(rating: Rating, device: str) -> dict[str, Any]:
-    return {
-        "id": rating.id,
-        "request_id": rating.request_id,
-        "device_id": device,
-        "kind": rating.kind.value,
-        "reference": rating.reference,
-        "case_number": rating.case_number,
-        "item_code": rating.item_code,
-        "item_name": rating.item_name,
-        "department": rating.department,
-        "window": rating.window,
-        "clerk_id": rating.clerk_id,
-        "clerk_name": rating.clerk_name,
-        "channel": rating.channel.value,
-        "level": int(rating.level),
-        "efficiency": None if rating.efficiency is None else int(rating.efficiency),
-        "skill": None if rating.skill is None else int(rating.skill),
-        "attitude": None if rating.attitude is None else int(rating.attitude),
-        "comment": rating.comment,
-        "rater_name": rating.rater_name,
-        "rater_phone": rating.rater_phone,
-        "served_at": iso(rating.served_at),
-        "rated_at": iso(rating.rated_at),
-    }
+    return rating_payload(rating, device)
 
 
 def insert_rating(db: Database, rating: Rating, now: datetime) -> None:
@@ -201,42 +186,12 @@ def insert_rating(db: Database, rating: Rating, now: datetime) -> None:
 # --- follow-ups ------------------------------------------------------------------------
 
 
-def _opt(value: datetime | None) -> str | None:
-    return None if value is None else iso(value)
-
-
 def _when(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
 def followup_row(f: FollowUp) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "kind": f.kind.value,
-        "state": f.state.value,
-        "opened_at": iso(f.opened_at),
-        "who": f.who,
-        "contact": f.contact,
-        "matter": f.matter,
-        "items": json.dumps(list(f.items), ensure_ascii=False),
-        "why": f.why,
-        "handler": f.handler,
-        "first_due": _opt(f.first_due),
-        "final_due": iso(f.final_due),
-        "due_provisional": int(f.due_provisional),
-        "first_done_at": _opt(f.first_done_at),
-        "closed_at": _opt(f.closed_at),
-        "outcome": f.outcome,
-        "cases": json.dumps(list(f.cases), ensure_ascii=False),
-        "rating_id": f.rating_id or None,
-        "department": f.department,
-        "window": f.window,
-        "clerk_id": f.clerk_id,
-        "clerk_name": f.clerk_name,
-        "staff_id": f.staff_id,
-        "staff_name": f.staff_name,
-        "updated_at": iso(f.updated_at or f.opened_at),
-    }
+    return followup_payload(f)
 
 
 def _followup(row: dict[str, Any]) -> FollowUp:

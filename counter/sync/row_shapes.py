@@ -184,7 +184,7 @@ _declare(
     paused_at:text? paused_days:integer decision:text reason:text other_office:text
     delivery_method:text delivery_address:text waybill:text asked_count:integer
     naive_count:integer exempt_count:integer updated_at:text! promise_lapsed_on:text?
-    request_id:text?
+    request_id:text? rating_token:text
 """,
 )
 _declare(

@@ -93,3 +93,31 @@ def test_planted_bug_without_writer_serialisation_is_caught(pg_dsn: str, tmp_pat
     caught = [seed for seed in range(8) if skipped_cursors(engine, seed)]
     if not caught:
         pytest.fail("the no-skipped-row check did not notice unserialised writers on any seed")
+
+
+def test_a_second_record_under_one_id_sends_the_first_down_again(engine: Engine) -> None:
+    """The pad rated a service offline after the phone had rated it through the central,
+    and the pad's counter pulled the phone's rating before it pushed its own (so it
+    skipped it, holding its own pending). The central keeps the first and logs it
+    again after the push: the counter's next pull brings it, whatever it pulled before."""
+    enrol(engine, "pad-a")
+    enrol(engine, "web-b")
+    rating = {"id": "rating:case:1", "request_id": "case:1", "kind": "case",
+              "reference": "SQ-1", "served_at": "2026-12-01T10:00:00+08:00",
+              "rated_at": "2026-12-01T11:00:00+08:00", "level": 2, "channel": "扫码"}  # fmt: skip
+    first = WireOp(seq=1, op_id="b-1", table_name="ratings", row_id="rating:case:1",
+                   kind="insert", payload=rating, hlc=f"{now_ms():015d}-000000",
+                   schema_version=5)  # fmt: skip
+    assert engine.push("web-b", [first], now_ms()).acked == ["b-1"]
+    cursor = engine.scalar("SELECT max(cursor) FROM changes")
+    second = first.model_copy(
+        update={"op_id": "a-1", "payload": {**rating, "level": 5, "channel": "评价器"}}
+    )
+    assert engine.push("pad-a", [second], now_ms()).acked == ["a-1"]
+    page = engine.pull(cursor, 100)
+    assert [(c.row_id, c.payload["level"]) for c in page.changes] == [("rating:case:1", 2)]
+    # The same record sent again (a retried push) changes nothing and sends nothing.
+    cursor = engine.scalar("SELECT max(cursor) FROM changes")
+    again = first.model_copy(update={"op_id": "a-2", "seq": 2})
+    engine.push("pad-a", [again], now_ms())
+    assert engine.pull(cursor, 100).changes == []

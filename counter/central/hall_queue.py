@@ -22,6 +22,7 @@ the clerk's screen and the board disagreed until the next press.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -104,16 +105,38 @@ def ticket_answer(ticket: Ticket) -> dict[str, Any]:
     return {"ticket": answer_row(ticket)}
 
 
-def issue_answer(issued: tuple[Ticket, int]) -> dict[str, Any]:
-    return {"ticket": answer_row(issued[0]), "waiting_ahead": issued[1]}
+@dataclass(frozen=True)
+class Issued:
+    """A ticket just issued, how many wait ahead of it, and the token of its queue-view
+    link (``queue_links``; "" when none was made: :meth:`HallQueue.issue`)."""
+
+    ticket: Ticket
+    waiting_ahead: int
+    view_token: str = ""
+
+
+def issue_answer(issued: Issued) -> dict[str, Any]:
+    answer = {"ticket": answer_row(issued.ticket), "waiting_ahead": issued.waiting_ahead}
+    return {**answer, "view_token": issued.view_token} if issued.view_token else answer
+
+
+def new_view_token() -> str:
+    """The capability a ticket's queue-view link carries: 128 random bits, so a
+    ticket's page is found only by whoever holds its slip (docs/security.md)."""
+    return secrets.token_urlsafe(16)
 
 
 def _ticket_of(answer: Mapping[str, Any]) -> Ticket:
     return ticket_from_row(answer["ticket"])
 
 
-def _issued_of(answer: Mapping[str, Any]) -> tuple[Ticket, int]:
-    return ticket_from_row(answer["ticket"]), int(answer["waiting_ahead"])
+def _issued_of(answer: Mapping[str, Any]) -> Issued:
+    """A kept answer; one kept before links were made has no token (and gets none)."""
+    return Issued(
+        ticket_from_row(answer["ticket"]),
+        int(answer["waiting_ahead"]),
+        str(answer.get("view_token", "")),
+    )
 
 
 def block_answer(block: tuple[int, int]) -> dict[str, Any]:
@@ -354,6 +377,41 @@ class HallQueue:
     ) -> tuple[Ticket, int]:
         """A new number in the category; (ticket, how many wait ahead of it). Issued
         once per ``request``: a kiosk's retry gets the same number, not a second one.
+        No queue-view link is made (:meth:`issue_linked` makes one)."""
+        issued = self.issue_linked(
+            category,
+            numbering,
+            now,
+            lane=lane,
+            priority_reason=priority_reason,
+            appointment_code=appointment_code,
+            person_id=person_id,
+            person_name=person_name,
+            origin=origin,
+            request=request,
+            link=False,
+        )
+        return issued.ticket, issued.waiting_ahead
+
+    def issue_linked(
+        self,
+        category: Category,
+        numbering: str,
+        now: datetime,
+        *,
+        lane: Lane,
+        priority_reason: str = "",
+        appointment_code: str = "",
+        person_id: str = "",
+        person_name: str = "",
+        origin: str = "",
+        request: RequestKey | None = None,
+        link: bool = True,
+    ) -> Issued:
+        """:meth:`issue`, and with ``link`` the token of the ticket's queue-view page
+        (``/queue/<token>``, counter.central.web_queue_view), stored in ``queue_links``
+        in the issue's own transaction; a retry of ``request`` gets the same token back
+        from the kept answer.
 
         Whether the category needs the visitor's ID and whether one person may wait
         twice are the central's own settings (:meth:`_rules`), never the device's say;
@@ -361,7 +419,7 @@ class HallQueue:
         day = now.date()
         with self.engine._queue_tx() as cur:
 
-            def act() -> tuple[Ticket, int]:
+            def act() -> Issued:
                 rules = self._rules(cur)
                 person = check_person(rules, category, person_id, day)
                 if person:
@@ -387,7 +445,15 @@ class HallQueue:
                 )
                 self._insert(cur, ticket, now, origin)
                 self._event(cur, ticket, "issue", now)
-                return ticket, self._waiting_ahead(cur, ticket)
+                token = new_view_token() if link else ""
+                if token:
+                    self._q(
+                        cur,
+                        "INSERT INTO queue_links (token, ticket_id, day, category_name)"
+                        " VALUES (?, ?, ?, ?)",
+                        [token, ticket.id, day.isoformat(), category.name],
+                    )
+                return Issued(ticket, self._waiting_ahead(cur, ticket), token)
 
             return self._once(cur, request, act, issue_answer, _issued_of)
 
@@ -809,6 +875,12 @@ class HallQueue:
         if found is None:
             raise NotFoundError(f"没有编号为 {ticket_id_} 的排队号")
         return dict(json.loads(found[0]))
+
+    def place(self, ticket: Ticket) -> int:
+        """How many wait ahead of the waiting ``ticket`` now: the count an issue answers
+        with (:meth:`_waiting_ahead`), read for its holder's queue view."""
+        with self.engine._read() as cur:
+            return self._waiting_ahead(cur, ticket)
 
     def events(self, after: int, limit: int) -> list[dict[str, Any]]:
         with self.engine._read() as cur:

@@ -126,6 +126,14 @@ def _rating_indexes(dialect: str) -> tuple[str, ...]:
     )
 
 
+#: 扫码看排队 (counter.central.web_queue_view): the token a kiosk slip's QR carries,
+#: made with the ticket by HallQueue.issue_linked; the page of a ticket is found by it
+#: alone (docs/security.md: why a stored random token and not a ticket number).
+_QUEUE_LINKS = (
+    "CREATE TABLE IF NOT EXISTS queue_links (token TEXT PRIMARY KEY,"
+    " ticket_id TEXT NOT NULL, day TEXT NOT NULL, category_name TEXT NOT NULL DEFAULT '')",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "基础架构：设备、登记码、操作记录、数据行、变更日志与全厅排队（含旧版中心补列）"),
     Migration(
@@ -151,6 +159,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "扫码评价的索引：按评价码找办件，按服务找评价",
         sqlite=_rating_indexes("sqlite"),
         postgres=_rating_indexes("postgres"),
+    ),
+    Migration(
+        6,
+        "扫码看排队：取号小票二维码的查看凭据",
+        sqlite=_QUEUE_LINKS,
+        postgres=_QUEUE_LINKS,
     ),
 )
 

@@ -193,6 +193,9 @@ def add_queue_routes(
 ) -> None:
     hall = HallQueue(engine)
     changed = {"event": asyncio.Event()}
+    # What another group of routes waits on for the queue's next write here or in
+    # another process (the phones' queue view: counter.central.web_queue_view).
+    app.state.queue_changed = lambda: changed["event"]
     tasks: list[asyncio.Task[None]] = []
     stops: list[Callable[[], None]] = []
 
@@ -304,7 +307,7 @@ def add_queue_routes(
             check,
             lambda device: (
                 _issuer(device)
-                and hall.issue(
+                and hall.issue_linked(
                     category,
                     body.numbering,
                     at,

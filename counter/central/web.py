@@ -9,6 +9,7 @@ Each group of pages lives in a module of its own and is mounted here on one shar
 - ``/rate/<token>`` 扫码评价, the hand-over receipt's QR (:mod:`counter.central.web_rating`);
 - ``/book`` 网上预约 (:mod:`counter.central.web_booking`), and the supervisor's
   ``/staff/appointments`` and ``/staff/notices`` (:mod:`counter.central.web_hall_admin`);
+- ``/queue/<token>`` 扫码看排队, the kiosk slip's QR (:mod:`counter.central.web_queue_view`);
 - ``/hall`` 电子监察, the hall's live dashboard (:mod:`counter.central.web_dashboard`).
 """
 
@@ -32,6 +33,7 @@ from counter.central.web_pages import (
     refuse_large_forms,
 )
 from counter.central.web_progress import add_progress_routes
+from counter.central.web_queue_view import add_queue_view_routes
 from counter.central.web_rating import add_rating_routes
 from counter.central.web_staff import add_staff_routes
 
@@ -58,4 +60,5 @@ def add_web_routes(
     add_dashboard_routes(app, pages)
     add_booking_routes(app, pages)
     add_hall_admin_routes(app, pages)
+    add_queue_view_routes(app, pages)
     return pages

@@ -7,6 +7,9 @@ from datetime import datetime
 
 from counter.model.queue import APPOINTMENT_REASON
 
+#: The line above the slip's QR.
+QUEUE_VIEW_CAPTION = "扫码查看排队进度"
+
 
 @dataclass(frozen=True)
 class TicketSlip:
@@ -17,7 +20,11 @@ class TicketSlip:
     issued_at: datetime
     waiting_ahead: int
     priority_reason: str = ""  # 绿色通道: 老年人 / 残疾人 / 军人; 预约 for a booking
-    qr_url: str = ""  # optional, e.g. a link to check the queue or rate the service
+    #: The ticket's queue view on the central (扫码看排队, counter.model.queue_view):
+    #: printed as a QR with :attr:`qr_caption` above it; "" prints no QR (a ticket
+    #: issued offline or by a standalone counter has no page to show).
+    qr_url: str = ""
+    qr_caption: str = QUEUE_VIEW_CAPTION
     footer: str = "请留意叫号屏和语音提示，过号请到导服台重新取号"
 
     @property

@@ -187,6 +187,7 @@ def ticket_escpos(slip: TicketSlip, paper_mm: int = 80) -> bytes:
     w.code128(slip.ticket_id)
     w.text(slip.ticket_id, align="center")
     if slip.qr_url:
+        w.text(slip.qr_caption, align="center")
         w.qr(slip.qr_url)
     if slip.footer:
         w.text(slip.footer, align="center")

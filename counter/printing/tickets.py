@@ -38,7 +38,10 @@ def ticket_story(slip: TicketSlip, paper_mm: int) -> list[Flowable]:
         p(slip.ticket_id, style(8, align=TA_CENTER)),
     ]
     if slip.qr_url:
-        story += [Spacer(1, 1 * mm), qr(slip.qr_url, (22 if narrow else 26) * mm)]
+        story += [
+            p(slip.qr_caption, style(9, align=TA_CENTER, space_before=3)),
+            qr(slip.qr_url, (22 if narrow else 26) * mm),
+        ]
     if slip.footer:
         story.append(p(slip.footer, style(8, align=TA_CENTER, space_before=2)))
     for flowable in story:

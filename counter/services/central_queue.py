@@ -58,6 +58,7 @@ from counter.model.queue import (
     numbering_key,
     statistics,
 )
+from counter.model.queue_view import view_link
 from counter.model.ticket_rows import ticket_from_row
 
 # Opening the queue (the central's or the store's own) lives in queue_access, which
@@ -73,7 +74,7 @@ from counter.services.queue_service import (
     LocalQueue,
 )
 from counter.services.session import Session
-from counter.store import queue_store
+from counter.store import queue_store, sync_state
 from counter.store.db import immediate
 from counter.sync.client import transport_for
 from counter.sync.queue_protocol import (
@@ -477,7 +478,8 @@ class CentralQueue:
                 request_id=request_id,
             )
         )
-        issued = IssuedTicket(_ticket(body), cat.name, body.waiting_ahead)
+        link = view_link(sync_state.central_link(self.db).url, body.view_token)
+        issued = IssuedTicket(_ticket(body), cat.name, body.waiting_ahead, link)
         try:
             self.reserve_blocks(now.date())
         except (CentralUnavailable, NotAllowedError) as exc:

@@ -70,6 +70,10 @@ class IssuedTicket:
     ticket: Ticket
     category_name: str
     waiting_ahead: int
+    #: The ticket's queue view on the central (扫码看排队), printed as the slip's QR;
+    #: "" for a ticket issued here (offline or on a standalone counter): no central
+    #: knows it, so a link could show nothing.
+    view_link: str = ""
 
     def slip(self, hall_name: str) -> TicketSlip:
         reason = self.ticket.priority_reason
@@ -83,6 +87,7 @@ class IssuedTicket:
             issued_at=self.ticket.issued_at,
             waiting_ahead=self.waiting_ahead,
             priority_reason=reason,
+            qr_url=self.view_link,
         )
 
 

@@ -286,7 +286,12 @@ class TicketAnswer(_Answer):
 
 
 class IssueAnswer(TicketAnswer):
+    """``view_token``: the ticket's queue-view link (``/queue/<token>`` on the central),
+    printed as the slip's QR; absent from an older central's answer, and an older
+    kiosk ignores it (answers allow unknown keys)."""
+
     waiting_ahead: int
+    view_token: str = Field(default="", max_length=64, pattern=r"^[0-9A-Za-z_-]*$")
 
 
 class ReconcileAnswer(_Answer):

@@ -16,7 +16,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLES = (
     "devices, enrol_codes, ops, rows, changes, queue_tickets, queue_numbers, queue_blocks,"
     " queue_events, queue_mirror, queue_requests, queue_waiting, web_sessions,"
-    " web_signin_failures, booking_places, booking_settings, bookings"
+    " web_signin_failures, booking_places, booking_settings, bookings, queue_links"
 )
 
 

@@ -31,6 +31,7 @@ HALL_KEYS = (
     "queue_requeue_behind",
     "rating_default_days",
     "rating_url",
+    "queue_view_url",
     "followup_callback_days",
     "followup_fix_days",
     "enterprise_response_days",

@@ -33,6 +33,7 @@ from typing import Any
 from counter.model.clock import to_ms
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.identity import check_resident_id, mask_name, normalise
+from counter.model.links import QUEUE_VIEW_URL
 
 DEFAULT_PRIORITY_REASONS = ("老年人", "残疾人", "军人", "孕妇或携带婴幼儿")
 APPOINTMENT_REASON = "预约"
@@ -410,6 +411,8 @@ class QueueRules:
     #: Category codes whose tickets are issued only on the visitor's ID (typed at the
     #: kiosk or read from the card): the hall's ``queue_id_required`` setting.
     id_required: frozenset[str] = frozenset()
+    #: The slip's QR (扫码看排队): the hall's ``queue_view_url`` template.
+    view_url: str = QUEUE_VIEW_URL
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> QueueRules:
@@ -421,6 +424,7 @@ class QueueRules:
             reset_daily=bool(settings["queue_reset_daily"]),
             requeue_behind=int(settings["queue_requeue_behind"]),
             id_required=frozenset(c for c in str(settings["queue_id_required"]).split(",") if c),
+            view_url=str(settings.get("queue_view_url", QUEUE_VIEW_URL)),
         )
 
     def requires_id(self, category: str) -> bool:

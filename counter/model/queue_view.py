@@ -21,6 +21,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from counter.model.links import QUEUE_VIEW_URL, fill_link
 from counter.model.queue import Ticket, TicketState
 
 #: The path of a ticket's queue view on the central (the token follows).
@@ -31,12 +32,12 @@ RECENT_TICKETS = 20
 OPEN_WINDOW_MINUTES = 30
 
 
-def view_link(central_url: str, token: str) -> str:
-    """The slip's QR: the central's address and the ticket's token; "" when either
-    is missing (a standalone counter, or a central too old to make tokens)."""
-    if not (central_url and token):
+def view_link(central_url: str, token: str, template: str = QUEUE_VIEW_URL) -> str:
+    """The slip's QR (:func:`counter.model.links.fill_link`): "" without a token or a
+    central (a standalone counter, or a central too old to make tokens)."""
+    if not token:
         return ""
-    return f"{central_url.rstrip('/')}{VIEW_PATH}{token}"
+    return fill_link(template, central=central_url, token=token)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from counter.model.followups import (
     FollowUpKind,
     FollowUpState,
 )
+from counter.model.links import fill_link
 
 MAX_COMMENT = 300
 
@@ -378,22 +379,10 @@ def is_token(text: str) -> bool:
 
 
 def rating_link(template: str, number: str, token: str = "", central: str = "") -> str:
-    """The QR code's address for rating a handed-over case online.
-
-    ``{token}`` is the case's rating token (the central's page ``/rate/<token>``),
-    ``{central}`` the central's address, ``{number}`` the case number (a hall's own
-    rating system that takes the number). Nothing is printed rather than a link that
-    cannot work: an empty template, a ``{token}`` the case lacks (taken in before
-    tokens), a ``{central}`` this counter does not know."""
-    if not template:
-        return ""
-    if ("{token}" in template and not token) or ("{central}" in template and not central):
-        return ""
-    return (
-        template.replace("{central}", central.rstrip("/"))
-        .replace("{token}", token)
-        .replace("{number}", number)
-    )
+    """The QR code's address for rating a handed-over case online
+    (:func:`counter.model.links.fill_link`): ``{token}`` is the case's rating token,
+    the central's page being ``/rate/<token>``."""
+    return fill_link(template, central=central, token=token, number=number)
 
 
 #: The case event whose moment is the service a case's rating is for (出件).

@@ -15,6 +15,7 @@ from counter.model.case_numbers import CaseNumberPattern
 from counter.model.deadlines import check_yellow_share
 from counter.model.enrolment import central_url_problem
 from counter.model.errors import ValidationError
+from counter.model.links import QUEUE_VIEW_URL, RATING_URL
 from counter.model.print_target import EXAMPLES as PRINTER_EXAMPLES
 from counter.model.print_target import check_target
 from counter.model.workdays import WorkingHours
@@ -285,7 +286,13 @@ SETTINGS: tuple[Setting, ...] = (
             "中心地址（设置“中心地址”），{token} 处填入该办件不可猜测的评价码；中心地址"
             "手机上网打不开时，请填中心对外的地址，如 https://hcp.example.gov.cn/rate/{token}。"
             "也可填本地区好差评系统的地址，{number} 处填入办件编号。留空则不印二维码。",
-            "{central}/rate/{token}", _text),
+            RATING_URL, _text),
+    Setting("queue_view_url", "扫码看排队地址",
+            "印在取号小票上的二维码地址，手机扫码看排到第几、约等多久：默认是中心的排队页，"
+            "{central} 处填入取号机的中心地址，{token} 处填入这张号不可猜测的查看码；中心地址"
+            "手机上网打不开时，请填中心对外的地址，如 https://hcp.example.gov.cn/queue/{token}。"
+            "留空则不印二维码。",
+            QUEUE_VIEW_URL, _text),
     Setting("followup_callback_days", "差评回访时限（工作日）",
             "差评后多少个工作日内回访评价人。", 1, _whole("个工作日")),
     Setting("followup_fix_days", "差评整改时限（工作日）",

@@ -478,7 +478,7 @@ class CentralQueue:
                 request_id=request_id,
             )
         )
-        link = view_link(sync_state.central_link(self.db).url, body.view_token)
+        link = view_link(sync_state.central_link(self.db).url, body.view_token, self.rules.view_url)
         issued = IssuedTicket(_ticket(body), cat.name, body.waiting_ahead, link)
         try:
             self.reserve_blocks(now.date())

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from counter.model.clock import HALL_TZ
-from counter.model.queue import Lane, Ticket, TicketState
+from counter.model.queue import Lane, QueueRules, Ticket, TicketState
 from counter.model.queue_view import (
     OPEN_WINDOW_MINUTES,
     RECENT_TICKETS,
@@ -17,6 +17,7 @@ from counter.model.queue_view import (
     view_link,
     wait_text,
 )
+from counter.model.settings import Settings
 
 NOW = datetime(2026, 11, 27, 11, 0, tzinfo=HALL_TZ)
 TODAY = NOW.date()
@@ -97,3 +98,15 @@ def test_the_link_joins_the_central_and_the_token_or_is_nothing() -> None:
         "https://hall.example:8443/queue/tok_en-1"
     )
     assert view_link("", "tok") == "" and view_link("https://hall.example", "") == ""
+
+
+def test_the_hall_may_point_the_slips_qr_at_its_public_front() -> None:
+    """A central on the hall's own network: phones reach it through a public address."""
+    public = "https://hcp.example.gov.cn/queue/{token}"
+    assert view_link("https://10.0.0.5:8443", "tok", public) == (
+        "https://hcp.example.gov.cn/queue/tok"
+    )
+    rules = QueueRules.from_settings(Settings({"queue_view_url": public}))
+    assert rules.view_url == public
+    assert QueueRules.from_settings(Settings()).view_url == "{central}/queue/{token}"
+    assert view_link("https://hall.example", "tok", "") == ""  # the hall prints none

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import pytest
 from sync_support import Central, central_for
 
 from tests.postgres import scratch_database
+
+CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +44,19 @@ def two_process_central(request: pytest.FixtureRequest, tmp_path: Path) -> Itera
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's chromium driven by Playwright (its own browser download is not reachable
+    here). Skipped where chromium is missing, unless COUNTER_REQUIRE_BROWSER (.ci/run)."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("COUNTER_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing and COUNTER_REQUIRE_BROWSER is set")
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()

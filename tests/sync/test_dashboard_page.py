@@ -5,12 +5,8 @@ when the session ends the screen says so. Both engines, over loopback."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sync_support import Central, seeded_counter, token, wall_clock
 
 from counter.services.bootstrap import DEMO_PASSWORD
@@ -18,26 +14,9 @@ from counter.services.central_queue import CentralQueue
 from counter.services.session import sign_in
 from counter.sync.transport import HttpTransport
 
-CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 WALL = {"width": 1920, "height": 1080}
-SHOTS = Path(os.environ.get("COUNTER_SHOTS", "/tmp/shots-dashboard"))
 #: Long enough for the stream's next look (a second) on a loaded machine.
 WAIT_MS = 30_000
-
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("COUNTER_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_the_wall_follows_the_queue_without_reloading(
@@ -72,8 +51,6 @@ def test_the_wall_follows_the_queue_without_reloading(
     assert wall.evaluate("window.notReloaded") is True  # changed in place, not reloaded
     assert wall.evaluate("document.documentElement.scrollHeight") <= WALL["height"]
     assert wall.evaluate("document.documentElement.scrollWidth") <= WALL["width"]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    wall.screenshot(path=str(SHOTS / f"wall-{central.engine.dialect}.png"))
 
     # The session ends (signed out elsewhere, or expired): the screen says so.
     central.engine.execute("DELETE FROM web_sessions")

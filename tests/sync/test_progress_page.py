@@ -4,36 +4,16 @@ page as the window moves it on — on both engines, over loopback."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sync_support import Central, client_for, decide_case, seeded_counter, services, wall_clock
 
 from counter.model.cases import Action
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.session import sign_in
 
-CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
-
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("COUNTER_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_the_applicant_follows_her_case_on_the_phone_as_the_window_moves_it_on(

@@ -5,13 +5,9 @@ it is the visitor's turn — on both engines, over loopback."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sync_support import Central, seeded_counter, wall_clock
 
 from counter.model.devices import DeviceKind
@@ -20,26 +16,10 @@ from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.central_queue import CentralQueue, open_queue
 from counter.services.session import sign_in
 
-CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 #: How long the page may take to follow a call: a long poll answers at once, so this
 #: bounds only a broken page (no sleeps; Playwright waits for the text).
 FOLLOW_MS = 15_000
-
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("COUNTER_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def test_the_phone_follows_its_ticket_as_the_window_calls_the_ones_ahead(

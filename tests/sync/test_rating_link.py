@@ -7,14 +7,10 @@ same service leaves one rating at the central and at the counter."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlite_utils import Database
 from sync_support import Central, client_for, decide_case, seeded_counter, wall_clock
 
@@ -34,22 +30,7 @@ from counter.services.session import sign_in
 from counter.store.db import open_store
 from tests.printing.pdf_helpers import codes
 
-CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
-browser_needed = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("COUNTER_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def station(db: Database, central: Central) -> tuple[Settings, CasesService, RatingsService]:
@@ -76,7 +57,6 @@ def hand_over(db: Database, central: Central, now: datetime) -> tuple[str, Notic
     return case.id, notice
 
 
-@browser_needed
 def test_the_receipts_qr_rates_the_service_and_the_counter_gets_rating_and_follow_up(
     central: Central, seeded_template: Path, tmp_path: Path, browser: object
 ) -> None:

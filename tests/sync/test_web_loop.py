@@ -11,9 +11,7 @@ at the real pace: the loop books "this morning", which the real date could not p
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -47,7 +45,6 @@ from tests.hall import publish_hall_staff
 from tests.postgres import scratch_database
 from tests.printing.pdf_helpers import codes
 
-CHROMIUM = os.environ.get("COUNTER_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 WALL = {"width": 1920, "height": 1080}
 #: Monday 7 December 2026, 09:00 in the hall: a working day, its morning still open.
@@ -56,11 +53,6 @@ MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=HALL_TZ)
 WAIT_MS = 30_000
 #: A valid 居民身份证号码 (its check digit right).
 ID_NUMBER = "110101199003071233"
-
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("COUNTER_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it)",
-)
 
 
 class HallClock:
@@ -126,16 +118,6 @@ def hall(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessCe
         yield central
         central.stop()
         engine.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def counter_at(

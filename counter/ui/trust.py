@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import cast
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 from sqlite_utils import Database
@@ -193,6 +192,21 @@ class RestoreAction(_StoreAction):
         return pending
 
 
+def file_menu(window: QMainWindow) -> QMenu:
+    """The menu bar's first menu (文件), found among the bar's own children.
+
+    Not ``menuBar().actions()[0].menu()``: with PySide6 6.9 (what pip picks where glibc
+    is 2.28: UOS 20, Kylin V10) the QMenu wrapper that call returns is invalidated with
+    the temporary QAction wrapper it was asked of ("Internal C++ object (QMenu) already
+    deleted"), though the menu itself lives on, owned by the bar."""
+    bar = window.menuBar()
+    first = bar.actions()[0]
+    direct = Qt.FindChildOption.FindDirectChildrenOnly
+    return next(
+        menu for menu in bar.findChildren(QMenu, options=direct) if menu.menuAction() == first
+    )
+
+
 def attach_trust(
     window: QMainWindow,
     db: Database,
@@ -209,8 +223,7 @@ def attach_trust(
     guard = SessionGuard(window, db, session, clock, in_hand)
     lock = IdleLock(window, db, session, clock, lock_minutes, switch_user=guard.switch_user)
     guard.lock = lock
-    # QAction.menu() is typed QObject in the stubs; a menu bar's actions hold QMenus.
-    menu = cast(QMenu, window.menuBar().actions()[0].menu())
+    menu = file_menu(window)
     last = menu.actions()[-1] if menu.actions() else None  # 退出 stays at the bottom
     lock_action = QAction(window.tr("锁屏"), window)
     lock_action.setObjectName("lockAction")

@@ -11,6 +11,9 @@
 # Run again from a newer bundle to upgrade (data and settings are kept), or with another
 # role to change it. A PC that is both a window and the central runs it twice.
 set -euo pipefail
+# What is installed is read by every user of the PC: a hardened root's umask (027, 077)
+# would leave the program unreadable to the clerks. What is private says its own mode.
+umask 022
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 role=window
@@ -95,26 +98,57 @@ if [ -f "$here/SHA256SUMS" ] && command -v sha256sum >/dev/null; then
   (cd "$here" && sha256sum --quiet -c SHA256SUMS) || die "the bundle is damaged: copy it again"
 fi
 
-# 1. The Debian packages Qt, the fonts, the voice and venv need, where not installed.
-install_debs() { # a folder of .deb files
-  local folder=$1 deb package status
-  local wanted=()
-  [ -d "$folder" ] || return 0
-  for deb in "$folder"/*.deb; do
-    [ -e "$deb" ] || continue
-    package=$(dpkg-deb -f "$deb" Package)
-    status=$(dpkg-query -W -f '${db:Status-Status}' "$package" 2>/dev/null || true)
-    [ "$status" = installed ] || wanted+=("$deb")
-  done
-  [ ${#wanted[@]} -gt 0 ] || return 0
-  say "installing ${#wanted[@]} Debian package(s) from $(basename "$folder")"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download --no-install-recommends \
-    "${wanted[@]}" >/dev/null ||
-    die "the Debian packages did not install (see above); a package this system lacks may be missing from the bundle"
+# 1. The Debian packages Qt, the fonts, the voice and venv need (debian-packages.txt),
+# where not installed. The bundle's debs/ is a local apt repository: apt, pointed at it
+# alone (not at this PC's sources or lists, so nothing is downloaded), installs the
+# listed packages and takes from it what they need that this PC lacks or has too old.
+apt_tmp=""
+trap '[ -z "$apt_tmp" ] || rm -rf "$apt_tmp"' EXIT
+os_release() { # this system's ID-VERSION_ID, e.g. debian-12
+  awk -F= '$1 == "ID" {id = $2} $1 == "VERSION_ID" {v = $2} END {print id "-" v}' \
+    /etc/os-release 2>/dev/null | tr -d '"'
 }
-if [ "$use_apt" = 1 ] && command -v dpkg >/dev/null; then
-  install_debs "$here/debs/python"
-  [ "$role" = central ] || install_debs "$here/debs/desktop"
+install_debs() { # the groups of debian-packages.txt to install
+  local groups=" $* " package status built_for this
+  local wanted=() missing=()
+  [ -f "$here/debs/Packages" ] && [ -f "$here/debian-packages.txt" ] || return 0
+  mapfile -t wanted < <(awk -v groups="$groups" \
+    '!/^#/ && NF && index(groups, " " $2 " ") {print $1}' "$here/debian-packages.txt" | sort -u)
+  for package in "${wanted[@]}"; do
+    status=$(dpkg-query -W -f '${db:Status-Status}' "$package" 2>/dev/null || true)
+    [ "$status" = installed ] || missing+=("$package")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  # The .debs are one Debian release's (UOS and Kylin use the same names, but not those
+  # builds): on another system they could pull its C library up to theirs.
+  built_for=$(sed -n 's/^debian_release=//p' "$here/BUILD-INFO" 2>/dev/null || true)
+  this=$(os_release || true)
+  if [ -n "$built_for" ] && [ "$this" != "$built_for" ]; then
+    say "the bundle's Debian packages are for $built_for, this system is ${this:-unknown}:"
+    say "install these from its own sources first, if missing: ${missing[*]}"
+    return 0
+  fi
+  say "installing the Debian package(s) ${missing[*]} from the bundle"
+  apt_tmp=$(mktemp -d)
+  # A path without spaces for apt's sources line.
+  ln -s "$here/debs" "$apt_tmp/debs"
+  mkdir -p "$apt_tmp/lists/partial" "$apt_tmp/cache/archives/partial" "$apt_tmp/sources.list.d"
+  echo "deb [trusted=yes] file:$apt_tmp/debs ./" >"$apt_tmp/sources.list"
+  local apt=(apt-get -q -o Dir::Etc::SourceList="$apt_tmp/sources.list"
+    -o Dir::Etc::SourceParts="$apt_tmp/sources.list.d" -o Dir::State::Lists="$apt_tmp/lists"
+    -o Dir::Cache="$apt_tmp/cache" -o APT::Sandbox::User=root)
+  "${apt[@]}" update >"$apt_tmp/apt.log" 2>&1 || {
+    cat "$apt_tmp/apt.log" >&2
+    die "apt cannot read the bundle's Debian packages (above)"
+  }
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends --no-remove \
+    "${missing[@]}" >"$apt_tmp/apt.log" 2>&1 || {
+    cat "$apt_tmp/apt.log" >&2
+    die "the Debian packages did not install (above); the bundle may lack one this system needs"
+  }
+}
+if [ "$use_apt" = 1 ] && command -v apt-get >/dev/null; then
+  if [ "$role" = central ]; then install_debs python; else install_debs python qt fonts voice; fi
 fi
 
 # 2. Python 3.11 or newer, with venv.
@@ -163,6 +197,17 @@ if [ -f "$here/install.md" ]; then cp "$here/install.md" "$prefix/docs/install.m
 cp "$here/uninstall.sh" "$prefix/uninstall.sh"
 chmod 755 "$prefix/uninstall.sh"
 
+# systemd runs this system: not merely installed (a chroot has its files, and /run may be
+# the host's), and this is not a chroot of a system that runs it.
+systemd_running() {
+  [ -d /run/systemd/system ] && command -v systemctl >/dev/null || return 1
+  if command -v systemd-detect-virt >/dev/null; then
+    if systemd-detect-virt -q --chroot; then return 1; fi
+  else
+    [ "$(stat -Lc %d:%i /)" = "$(stat -Lc %d:%i /proc/1/root/ 2>/dev/null)" ]
+  fi
+}
+
 launcher() { # name, the command it runs
   local name=$1
   shift
@@ -198,7 +243,15 @@ if [ "$role" = central ]; then
     from_template central.env "$etc/counter-central/central.env" 640
   if [ "$system" = 1 ]; then chgrp counter-central "$etc/counter-central/central.env"; fi
   from_template counter-central.service "$etc/systemd/system/counter-central.service"
-  if [ "$system" = 1 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+  if [ "$system" = 1 ]; then
+    # The data folder as the unit's StateDirectory= makes it (the user's own, 0700),
+    # made here too: without systemd the central is made and started by hand, as that
+    # user, who cannot create a folder in /var/lib.
+    install -d -m 700 -o counter-central -g counter-central /var/lib/counter-central
+  fi
+  as_central="runuser -u counter-central -- $prefix/bin/counter-central"
+  data_dir=/var/lib/counter-central
+  if [ "$system" = 1 ] && systemd_running; then
     systemctl daemon-reload
     systemctl enable -q counter-central.service
     if [ "$start" = 1 ]; then
@@ -216,9 +269,22 @@ if [ "$role" = central ]; then
       say "counter-central is running: systemctl status counter-central"
     fi
   elif [ "$system" = 1 ]; then
-    say "no systemd here: make its data folder once, then start the central, with"
-    say "  sudo -u counter-central $prefix/bin/counter-central init --data-dir /var/lib/counter-central"
-    say "  sudo -u counter-central $prefix/bin/counter-central serve --data-dir /var/lib/counter-central"
+    # A chroot, a container, or a system without systemd: nothing is started. Where
+    # systemctl is there, the service is enabled for the next boot all the same.
+    if command -v systemctl >/dev/null && systemctl enable -q counter-central.service 2>/dev/null; then
+      say "systemd is not running here (a chroot or container?): counter-central.service is"
+      say "enabled and starts when this system boots with systemd; or start it by hand:"
+    else
+      say "no systemd here (a chroot or container?): counter-central.service is not started;"
+      say "start the central by hand, as its user:"
+    fi
+    if [ -f /var/lib/counter-central/central.toml ]; then
+      say "  (an upgrade: stop the central first)"
+      say "  $as_central migrate --data-dir $data_dir --backup-dir $data_dir/backups"
+    else
+      say "  $as_central init --data-dir $data_dir    (once)"
+    fi
+    say "  $as_central serve --data-dir $data_dir"
   fi
   printf 'central=%s\n' "$version" >"$etc/counter/central.conf"
 else

@@ -148,23 +148,46 @@ else
   done
 fi
 
-# 3. The Debian packages (packaging/debian-packages.txt), with the dependencies a base
-# system may lack: all but Debian's required and important packages and what they need.
-depends() { # the packages named and all they depend on, one a line
-  apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-    --no-replaces --no-enhances "$@" | awk '/^[a-z0-9]/ {print $1}' | sort -u
+# 3. The Debian packages (packaging/debian-packages.txt) and every package apt would add
+# for them on a system that has only Debian's *required* packages (all a minimal install
+# or a `debootstrap --variant=minbase` root is sure to have; no Python there). apt itself
+# works that out, with this machine's package lists and an empty package database, so
+# its choice among alternatives is the one it makes on the target. The folder is a
+# local apt repository (debs/Packages): install.sh asks apt for the listed packages by
+# name, and apt takes from it what that PC lacks, or needs newer, and nothing else.
+would_install() { # packages → what apt installs for them on an empty system, one a line
+  apt-get -s -q -o Dir::State::status="$work/no-packages" -o APT::Install-Recommends=false \
+    -o APT::Install-Suggests=false install "$@" >"$work/simulated" 2>"$work/apt.log" || {
+    cat "$work/apt.log" >&2
+    die "apt cannot install $* on a bare Debian (above)"
+  }
+  awk '/^Inst / {print $2}' "$work/simulated" | sort -u
+}
+packages_index() { # folder: its .deb files' control fields, for apt (a "flat" repository)
+  local deb
+  for deb in "$1"/*/*.deb; do
+    dpkg-deb -f "$deb"
+    printf 'Filename: ./%s\n' "${deb#"$1"/}"
+    printf 'Size: %s\n' "$(stat -c %s "$deb")"
+    printf 'SHA256: %s\n\n' "$(sha256sum "$deb" | cut -d' ' -f1)"
+  done
 }
 if [ "$use_apt" = 1 ]; then
   command -v apt-get >/dev/null || die "no apt-get here: build on Debian 12, or use --no-apt"
   list=$repo/packaging/debian-packages.txt
-  mapfile -t base_set < <(apt-cache dumpavail |
-    awk '/^Package:/ {p = $2} /^Priority: (required|important)$/ {print p}' | sort -u)
-  [ ${#base_set[@]} -gt 0 ] || die "apt knows no packages: run apt-get update first"
-  depends "${base_set[@]}" >"$work/base"
-  for group in desktop python; do
+  apt-cache dumpavail | awk '/^Package:/ {p = $2} /^Priority: required$/ {print p}' |
+    sort -u >"$work/required"
+  [ -s "$work/required" ] || die "apt knows no packages: run apt-get update first"
+  mapfile -t required <"$work/required"
+  : >"$work/no-packages"
+  cp "$work/required" "$work/taken"
+  # python first: the central's PC installs that group only.
+  for group in python desktop; do
     mapfile -t wanted < <(awk -v python="$([ "$group" = python ] && echo 1)" \
       '!/^#/ && NF && (($2 == "python") == (python == 1)) {print $1}' "$list" | sort -u)
-    mapfile -t keep < <(depends "${wanted[@]}" | comm -23 - "$work/base")
+    would_install "${required[@]}" "${wanted[@]}" | comm -23 - "$work/taken" >"$work/keep"
+    mapfile -t keep <"$work/keep"
+    sort -u -o "$work/taken" "$work/taken" "$work/keep"
     say "downloading ${#keep[@]} Debian package(s) for the $group"
     mkdir -p "$bundle/debs/$group"
     (cd "$bundle/debs/$group" && apt-get download -q "${keep[@]}" >/dev/null 2>"$work/apt.log") || {
@@ -172,6 +195,7 @@ if [ "$use_apt" = 1 ]; then
       die "apt-get download failed (run apt-get update first?)"
     }
   done
+  packages_index "$bundle/debs" >"$bundle/debs/Packages"
 fi
 
 # 4. The installer, its files, the docs, and what was built.
@@ -188,6 +212,11 @@ echo "$version" >"$bundle/VERSION"
   echo "arches=$([ -n "$wheels_from" ] && uname -m || echo "$arches")"
   echo "glibc=$glibc"
   echo "debian=$([ "$use_apt" = 1 ] && dpkg --print-architecture || echo none)"
+  # The release the .debs are from: install.sh uses them on that release only.
+  if [ "$use_apt" = 1 ]; then
+    awk -F= '$1 == "ID" {id = $2} $1 == "VERSION_ID" {v = $2} END {print "debian_release=" id "-" v}' \
+      /etc/os-release | tr -d '"'
+  fi
 } >"$bundle/BUILD-INFO"
 (cd "$bundle" && find . -type f ! -name SHA256SUMS -printf '%P\n' | sort | xargs -d '\n' sha256sum) \
   >"$work/SHA256SUMS"

@@ -164,6 +164,7 @@ def test_one_debian_package_list_for_bootstrap_and_bundle() -> None:
 SHELL_SCRIPTS = [
     "scripts/bootstrap.sh",
     "scripts/build-bundle.sh",
+    "scripts/try-bundle-fresh-debian.sh",
     "packaging/install.sh",
     "packaging/uninstall.sh",
 ]

@@ -21,7 +21,7 @@ for a wrong one), the answer time's median and p99, and the ratio of each to the
 baseline's. Times are measured, never asserted.
 
     python -m benchmarks.bench_progress [--engine sqlite] [--cases 20000] [--rate 200]
-        [--seconds 60] [--call-every 0.5]
+        [--seconds 60] [--call-every 0.5] [--central-workers N]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import sqlite3
@@ -183,6 +184,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--central-workers", type=int,
+        help="the central's processes (serve --workers); default: this machine's cores on"
+        " PostgreSQL, as a hall runs it, 1 on SQLite",
+    )  # fmt: skip
     parser.add_argument("--call-every", type=float, default=0.5,
                         help="seconds between one window's calls during the load")  # fmt: skip
     args = parser.parse_args()
@@ -196,7 +202,10 @@ def main() -> None:
             calls = int(2 * args.seconds / args.call_every) + 50
             _timed_issues(HallQueue(engine), NOW - timedelta(hours=1), calls)  # the waiting
             engine.close()
-            process, base = start_central(url, "--web-rate", "100000")
+            workers = args.central_workers or (
+                len(os.sched_getaffinity(0)) if args.engine == "postgres" else 1
+            )
+            process, base = start_central(url, "--web-rate", "100000", "--workers", str(workers))
             window = CallingWindow(base, tokens["1"], args.call_every)
             try:
                 window.start()
@@ -228,7 +237,8 @@ def main() -> None:
                 process.wait(timeout=30)
         finally:
             drop_db(dropped)
-    print(f"engine {args.engine}, {cases:,} cases, {args.rate:.0f}/s for {args.seconds:.0f} s")
+    print(f"engine {args.engine} ({workers} process{'es' if workers > 1 else ''}), {cases:,} cases,"
+          f" {args.rate:.0f}/s for {args.seconds:.0f} s")  # fmt: skip
     for label, t, e, s in (("health (baseline)", base_times, base_errors, base_sent),
                            ("progress query (form + post)", times, errors, sent)):  # fmt: skip
         print(f"{label}: {s:,} sent, {e} errors, median {statistics.median(t) * 1000:.1f} ms,"

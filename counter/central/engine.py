@@ -1075,16 +1075,40 @@ class Engine(ABC):
     ) -> str:
         """Write a central-authoritative row and log it for every counter to pull."""
         with self._write() as cur:
+            return self._publish(cur, table, row_id, payload, now_ms, kind)
+
+    def publish_new(self, rows: list[tuple[str, str, dict[str, Any]]], now_ms: int) -> bool:
+        """Publish ``rows`` (table, row id, payload) together, in one transaction, unless
+        the first is held already (False: nothing written). The check and the writes
+        share the write lock, so of two processes publishing the same first row one
+        writes and the other is told; and a crash leaves all of them or none (a rating
+        and the follow-up it opens)."""
+        with self._write() as cur:
+            table, row_id, _ = rows[0]
             held = self._q(
                 cur,
-                "SELECT hlc FROM rows WHERE table_name = ? AND row_id = ?",
+                "SELECT 1 FROM rows WHERE table_name = ? AND row_id = ? AND kind <> 'delete'",
                 [table, row_id],
             ).fetchone()
-            clock = Hlc.decode(held[0]).tick(now_ms) if held else Hlc(now_ms)
-            hlc = version(clock.encode(), CENTRAL)
-            text = _dump(payload)
-            self._put_row(cur, table, row_id, kind, text, hlc, new=held is None)
-            self._log(cur, table, row_id, kind, text, hlc, CENTRAL)
+            if held:
+                return False
+            for table, row_id, payload in rows:
+                self._publish(cur, table, row_id, payload, now_ms, "upsert")
+        return True
+
+    def _publish(
+        self, cur: Any, table: str, row_id: str, payload: dict[str, Any], now_ms: int, kind: str
+    ) -> str:
+        held = self._q(
+            cur,
+            "SELECT hlc FROM rows WHERE table_name = ? AND row_id = ?",
+            [table, row_id],
+        ).fetchone()
+        clock = Hlc.decode(held[0]).tick(now_ms) if held else Hlc(now_ms)
+        hlc = version(clock.encode(), CENTRAL)
+        text = _dump(payload)
+        self._put_row(cur, table, row_id, kind, text, hlc, new=held is None)
+        self._log(cur, table, row_id, kind, text, hlc, CENTRAL)
         return hlc
 
     # -- pull ------------------------------------------------------------------------------

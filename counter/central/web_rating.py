@@ -134,9 +134,11 @@ class Outcome:
 
 
 class Rater:
-    """Records one rating per service. The check and the publish run under one lock, so
-    two posts to this process cannot both pass the check; posts to several
-    ``--workers`` still end as one row, the service's one rating id."""
+    """Records one rating per service: the first the central receives. The rating and
+    the follow-up a 差评 opens are written together only if no rating of the service
+    is held by then (:meth:`Engine.publish_new`, under the engine's write lock), so two
+    posts — to this process or to several ``--workers`` — record one rating, and a
+    crash leaves both rows or neither."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -156,11 +158,7 @@ class Rater:
             already = rating_for(self.engine, request.id)
             check_can_rate(request, already, now, int(settings["rating_default_days"]))
             rating = make_rating(rating_id(request.id), request, scores, Channel.QR, now)
-            # An upsert, so a counter whose pad rated the service meanwhile (same id)
-            # takes this one: the hall keeps the first rating the central received.
-            self.engine.publish(
-                "ratings", rating.id, rating_payload(rating, service.device), now_ms
-            )
+            rows = [("ratings", rating.id, rating_payload(rating, service.device))]
             if rating.level.bad:
                 due = deadlines_for(
                     FollowUpKind.BAD_REVIEW,
@@ -170,7 +168,14 @@ class Rater:
                     settings.working_hours,
                 )
                 followup = bad_review_followup(rating, now, due)
-                self.engine.publish("followups", followup.id, followup_payload(followup), now_ms)
+                rows.append(("followups", followup.id, followup_payload(followup)))
+            # The rating and its follow-up in one transaction, and only if no rating of
+            # the service arrived meanwhile (another --workers process, or a pad's push):
+            # the hall keeps the first rating the central received.
+            if not self.engine.publish_new(rows, now_ms):
+                already = rating_for(self.engine, request.id)
+                check_can_rate(request, already, now, int(settings["rating_default_days"]))
+                raise NotAllowedError(f"{request.reference} 已经评价过了（一次服务只评一次）")
         return Outcome(rating, int(settings["followup_callback_days"]))
 
 

@@ -17,14 +17,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from counter.central import web_rating
 from counter.central.app import RateLimiter
 from counter.central.engine import Engine
 from counter.central.migrations import json_field
 from counter.central.threads import DatabaseThreads
 from counter.central.web import add_web_routes
-from counter.central.web_rating import NOT_FOUND
+from counter.central.web_pages import HallFacts
+from counter.central.web_rating import NOT_FOUND, Rater
 from counter.model.clock import HALL_TZ, iso, to_ms
-from counter.model.ratings import MAX_COMMENT, followup_id, rating_id
+from counter.model.errors import NotAllowedError
+from counter.model.ratings import MAX_COMMENT, Level, Scores, followup_id, rating_id
+from counter.model.workdays import HolidayCalendar
 
 TOKEN = "Qm9vb29vb29vb29vb29vb2"  # 22 URL-safe characters: 128 bits, as the window makes
 OTHER = "Xm9vb29vb29vb29vb29vb2"
@@ -328,3 +332,38 @@ def test_the_lookups_read_through_their_indexes(engine: Engine) -> None:
         )
         plan = " ".join(str(part) for row in engine.query(sql, ["t7"]) for part in row)
         assert index in plan, plan
+
+
+def test_two_processes_rating_one_service_record_the_first_and_one_follow_up(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two ``--workers`` processes (two Raters on one database) both get a post for the
+    same service and both look before either writes (played by the second's look
+    finding nothing): only the first write lands; the second is told, and the hall
+    holds one rating and one follow-up."""
+    put_case(engine)
+    hall = HallFacts("示范市政务服务中心", HolidayCalendar.weekends_only())
+    first, second = Rater(engine), Rater(engine)
+    first.rate(TOKEN, Scores(Level.DISSATISFIED, comment="第一次"), hall, to_ms(NOW))
+    looked = iter([None])  # the second's look, made before the first wrote
+    real = web_rating.rating_for
+    monkeypatch.setattr(
+        web_rating,
+        "rating_for",
+        lambda engine, request_id: next(looked, None) or real(engine, request_id),
+    )
+    with pytest.raises(NotAllowedError, match="已经评价过了"):
+        second.rate(TOKEN, Scores(Level.VERY_DISSATISFIED), hall, to_ms(NOW))
+    [(payload,)] = engine.query("SELECT payload FROM rows WHERE table_name = 'ratings'")
+    assert json.loads(payload)["comment"] == "第一次"
+    assert engine.query("SELECT count(*) FROM rows WHERE table_name = 'followups'") == [(1,)]
+
+
+def test_publish_new_writes_nothing_when_its_first_row_is_held(engine: Engine) -> None:
+    engine.publish("ratings", "rating:x", {"id": "rating:x", "level": 5}, 1)
+    rows = [("ratings", "rating:x", {"id": "rating:x", "level": 1}),
+            ("followups", "followup:x", {"id": "followup:x"})]  # fmt: skip
+    assert engine.publish_new(rows, 2) is False
+    assert engine.query("SELECT count(*) FROM rows WHERE table_name = 'followups'") == [(0,)]
+    assert engine.publish_new([("ratings", "rating:y", {"id": "rating:y"}), rows[1]], 3)
+    assert engine.query("SELECT count(*) FROM rows WHERE table_name = 'followups'") == [(1,)]

@@ -25,12 +25,12 @@ import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from counter.central.engine import CENTRAL, DeviceCheck, Engine
 from counter.log import queue as log
-from counter.model.clock import Hlc, iso
+from counter.model.clock import HALL_TZ, Hlc, iso
 from counter.model.errors import NotAllowedError, NotFoundError
 from counter.model.hall_settings import overlay
 from counter.model.queue import (
@@ -74,6 +74,9 @@ MIRROR_BATCH = 2000
 #: the lost answer; a day leaves room for a counter that retries after a long outage
 #: and keeps the table to one day's actions (a busy hall's few tens of thousands).
 ANSWER_KEPT_MS = 24 * 3600 * 1000
+#: Days a slip's queue-view link is kept after its ticket's day (the page then says
+#: the ticket is of another day); older links are forgotten with the old answers.
+LINK_KEPT_DAYS = 2
 #: How often the copying loop forgets older answers (HallQueue.forget_answers).
 FORGET_EVERY_MS = 10 * 60 * 1000
 
@@ -212,8 +215,9 @@ class HallQueue:
         return result
 
     def forget_answers(self, now_ms: int) -> None:
-        """Forget answers older than ANSWER_KEPT_MS, at most every FORGET_EVERY_MS (the
-        copying loop asks every second): the table stays a day's actions long."""
+        """Forget answers older than ANSWER_KEPT_MS and queue-view links of tickets
+        older than LINK_KEPT_DAYS days, at most every FORGET_EVERY_MS (the copying loop
+        asks every second): the tables stay a day's actions (and days' links) long."""
         if self._forgot_at_ms and now_ms - self._forgot_at_ms < FORGET_EVERY_MS:
             return
         with self.engine._queue_tx() as cur:
@@ -222,6 +226,10 @@ class HallQueue:
                 "DELETE FROM queue_requests WHERE received_at < ?",
                 [now_ms - ANSWER_KEPT_MS],
             )
+            # A slip's queue-view link outlives its day only to say so; then it goes.
+            today = datetime.fromtimestamp(now_ms / 1000, HALL_TZ).date()
+            oldest = today - timedelta(days=LINK_KEPT_DAYS)
+            self._q(cur, "DELETE FROM queue_links WHERE day < ?", [oldest.isoformat()])
         self._forgot_at_ms = now_ms
 
     # --- rows ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import asyncio
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 
 from counter.central.app import RateLimiter, create_app
 from counter.central.engine import Engine
-from counter.central.hall_queue import HallQueue, Issued, issue_answer
+from counter.central.hall_queue import LINK_KEPT_DAYS, HallQueue, Issued, issue_answer
 from counter.central.threads import DatabaseThreads
 from counter.central.web import add_web_routes
 from counter.central.web_queue_view import NEUTRAL, QueueFollower
-from counter.model.clock import HALL_TZ
+from counter.model.clock import HALL_TZ, to_ms
 from counter.model.devices import DeviceKind
 from counter.model.queue import CallRule, Category, Lane
 from counter.sync.queue_protocol import IssueAnswer
@@ -282,3 +282,16 @@ def test_an_issue_without_a_link_still_answers_as_before(engine: Engine) -> None
     answer = issue_answer(Issued(ticket, ahead))
     assert "view_token" not in answer
     assert IssueAnswer.model_validate(answer).view_token == ""
+
+
+def test_old_queue_view_links_are_forgotten_with_the_old_answers(engine: Engine) -> None:
+    """queue_links grows by one row a ticket: it keeps only the last few days."""
+    hall = HallQueue(engine)
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=HALL_TZ)
+    token = hall.issue_linked(Category("A", "企业开办"), "d", monday, lane=Lane.NORMAL).view_token
+    links = "SELECT count(*) FROM queue_links WHERE token = ?"
+    hall.forget_answers(to_ms(monday + timedelta(days=LINK_KEPT_DAYS)))
+    assert engine.query(links, [token]) == [(1,)]
+    hall._forgot_at_ms = 0  # the next look is due
+    hall.forget_answers(to_ms(monday + timedelta(days=LINK_KEPT_DAYS + 1)))
+    assert engine.query(links, [token]) == [(0,)]

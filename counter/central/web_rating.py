@@ -38,6 +38,7 @@ from counter.model.ratings import (
     DELIVER_ACTION,
     LEVELS,
     MAX_COMMENT,
+    SUB_RATINGS,
     Channel,
     Level,
     Rating,
@@ -187,7 +188,7 @@ def _level(text: str) -> Level | None:
 
 
 def _sub(fields: Any, name: str) -> Level | None:
-    """A sub-rating a crafted post may carry: read, so the rule can refuse it."""
+    """An optional sub-rating ("" for none chosen; anything not a level is none)."""
     text = str(fields.get(name, "") or "")[:8]
     return _level(text) if text else None
 
@@ -203,6 +204,7 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
         values.setdefault("message", "")
         values.setdefault("chosen", "")
         values.setdefault("comment", "")
+        values.setdefault("picked", {})
         answer = pages.render(
             "rate.html",
             hall,
@@ -212,6 +214,7 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
             token=token,
             s=service.request,
             levels=LEVELS,
+            subs=SUB_RATINGS,
             max_comment=MAX_COMMENT,
             **values,
         )
@@ -257,7 +260,8 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
         # Whole (the request's size is bounded before it is read), so the answer says
         # how long it really was; check_scores holds it to MAX_COMMENT.
         comment = str(fields.get("comment", "") or "")
-        again = {"chosen": chosen, "comment": comment[: MAX_COMMENT * 2]}  # shown again
+        again = {"chosen": chosen, "comment": comment[: MAX_COMMENT * 2],
+                 "picked": {k: str(fields.get(k, ""))[:8] for k, _ in SUB_RATINGS}}  # fmt: skip
         if not pages.token_ok(request, fields):
             return form(hall, service, token, 403, message=EXPIRED, **again)
         level = _level(chosen)

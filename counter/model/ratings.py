@@ -57,6 +57,8 @@ _LABELS = {
 
 #: Best first, as the pad shows them and reports list them.
 LEVELS = tuple(sorted(Level, reverse=True))
+#: The sub-ratings beside the overall level, as the pad and the QR page name them.
+SUB_RATINGS = (("efficiency", "办事效率"), ("skill", "业务能力"), ("attitude", "服务态度"))
 
 
 class Channel(StrEnum):
@@ -70,8 +72,16 @@ class Channel(StrEnum):
 
     @property
     def offline(self) -> bool:
-        """Offline channels carry the sub-ratings (overall, efficiency, skill, attitude)."""
+        """The hall's own channels: the pad, the terminal, the hotline."""
         return self in (Channel.PAD, Channel.TERMINAL, Channel.HOTLINE)
+
+    @property
+    def sub_ratings(self) -> bool:
+        """Whether the channel carries the sub-ratings (efficiency, skill, attitude):
+        the offline channels (docs/domain.md), and the hand-over receipt's QR, the
+        hall's own page read right after the service as the pad is. The web and app
+        ratings of the regional platform rate overall only."""
+        return self.offline or self is Channel.QR
 
 
 class ServiceKind(StrEnum):
@@ -149,7 +159,7 @@ def check_scores(scores: Scores, channel: Channel) -> Scores:
     if len(comment) > MAX_COMMENT:
         raise ValidationError("comment", f"意见建议最多 {MAX_COMMENT} 字，现在 {len(comment)} 字")
     subs = (scores.efficiency, scores.skill, scores.attitude)
-    if not channel.offline and any(s is not None for s in subs):
+    if not channel.sub_ratings and any(s is not None for s in subs):
         raise ValidationError("efficiency", f"“{channel.value}”渠道只评总体满意度，不分项评价")
     return Scores(scores.level, scores.efficiency, scores.skill, scores.attitude, comment)
 

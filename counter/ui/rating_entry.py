@@ -89,11 +89,11 @@ class RatingEntryDialog(QDialog):
         self._channel_changed()
 
     def _channel_changed(self) -> None:
-        """Only offline channels carry sub-ratings (docs/domain.md); the others hide them."""
-        offline = self.chosen_channel().offline
+        """Only some channels carry sub-ratings (Channel.sub_ratings); the others hide them."""
+        carries = self.chosen_channel().sub_ratings
         for box in (self.efficiency, self.skill, self.attitude):
-            box.setEnabled(offline)
-            if not offline:
+            box.setEnabled(carries)
+            if not carries:
                 box.setCurrentIndex(0)
 
     def chosen_channel(self) -> Channel:

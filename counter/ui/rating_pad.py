@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter.model.errors import CounterError
-from counter.model.ratings import LEVELS, Channel, Level, RatingRequest, Scores
+from counter.model.ratings import LEVELS, SUB_RATINGS, Channel, Level, RatingRequest, Scores
 from counter.services.ratings_service import RatingsService
 from counter.ui import safety_net
 from counter.ui.polling import poll_while_shown
@@ -41,7 +41,6 @@ LEVEL_STYLE = {
     Level.DISSATISFIED: "#c0661a",
     Level.VERY_DISSATISFIED: "#b00020",
 }
-SUBS = (("efficiency", "办事效率"), ("skill", "业务能力"), ("attitude", "服务态度"))
 
 
 class RatingPad(QWidget):
@@ -129,7 +128,7 @@ class RatingPad(QWidget):
 
         subs = QGridLayout()
         self.sub_groups: dict[str, QButtonGroup] = {}
-        for r, (key, label) in enumerate(SUBS):
+        for r, (key, label) in enumerate(SUB_RATINGS):
             name = QLabel(label)
             name.setStyleSheet("font-size: 14pt;")
             subs.addWidget(name, r, 0)

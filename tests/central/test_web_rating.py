@@ -4,7 +4,7 @@ publishes the rating (and a 差评's follow-up) for every counter; on both engin
 
 Each test that attacks the page plays the attacker: a guessed or forged token, another
 service's token, a replayed post, a post from another site, too many posts from one
-address, sub-ratings on an online channel, an over-long comment."""
+address, sub-ratings that are not levels, an over-long comment."""
 
 from __future__ import annotations
 
@@ -26,8 +26,16 @@ from counter.central.web import add_web_routes
 from counter.central.web_pages import HallFacts
 from counter.central.web_rating import NOT_FOUND, Rater
 from counter.model.clock import HALL_TZ, iso, to_ms
-from counter.model.errors import NotAllowedError
-from counter.model.ratings import MAX_COMMENT, Level, Scores, followup_id, rating_id
+from counter.model.errors import NotAllowedError, ValidationError
+from counter.model.ratings import (
+    MAX_COMMENT,
+    Channel,
+    Level,
+    Scores,
+    check_scores,
+    followup_id,
+    rating_id,
+)
 from counter.model.workdays import HolidayCalendar
 
 TOKEN = "Qm9vb29vb29vb29vb29vb2"  # 22 URL-safe characters: 128 bits, as the window makes
@@ -261,12 +269,27 @@ def test_a_post_from_another_site_without_the_forms_token_is_refused(
     assert ratings(engine) == []
 
 
-def test_sub_ratings_on_the_online_channel_are_refused(engine: Engine, phone: TestClient) -> None:
-    """docs/domain.md: sub-ratings are the offline channels'; 扫码 is online."""
+def test_the_receipts_qr_carries_the_sub_ratings_as_the_pad_does(
+    engine: Engine, phone: TestClient
+) -> None:
+    """The hall's own page, read right after the service: efficiency, skill and
+    attitude are offered, each optional; what is not a level is taken as not chosen."""
     put_case(engine)
-    status, page = rate(phone, level="5", efficiency="1", attitude="1")
-    assert status == 400 and "只评总体满意度" in page
-    assert ratings(engine) == []
+    page = phone.get(f"/rate/{TOKEN}").text
+    for label in ("办事效率", "业务能力", "服务态度"):
+        assert label in page
+    status, _ = rate(phone, level="4", efficiency="5", attitude="2", skill="nine")
+    assert status == 200
+    [held] = ratings(engine)
+    assert (held["efficiency"], held["skill"], held["attitude"]) == (5, None, 2)
+
+
+def test_the_regional_platforms_channels_still_rate_overall_only() -> None:
+    """docs/domain.md: the web and app channels carry no sub-ratings."""
+    for channel in (Channel.WEB, Channel.APP):
+        with pytest.raises(ValidationError, match="只评总体满意度"):
+            check_scores(Scores(Level.SATISFIED, efficiency=Level.SATISFIED), channel)
+    assert check_scores(Scores(Level.SATISFIED, skill=Level.BASIC), Channel.QR).skill is Level.BASIC
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,7 @@ def test_online_ratings_carry_no_sub_ratings(
     number = hand_over_case(db, clerk, now)
     with pytest.raises(ValidationError) as err:
         ratings.rate_case(
-            supervisor, number, Scores(Level.BASIC, skill=Level.BASIC), Channel.QR, now
+            supervisor, number, Scores(Level.BASIC, skill=Level.BASIC), Channel.WEB, now
         )
     assert err.value.field == "efficiency"
 

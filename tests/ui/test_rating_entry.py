@@ -52,12 +52,14 @@ def test_a_hotline_complaint_is_saved_and_opens_a_follow_up(
     assert dialog.outcome.followup is not None
 
 
-def test_qr_ratings_cannot_carry_sub_ratings(
+def test_web_and_app_ratings_cannot_carry_sub_ratings_but_the_receipts_qr_can(
     qtbot: QtBot, db: Database, clock: Callable[[], datetime]
 ) -> None:
     dialog = make_dialog(qtbot, db, clock)
-    choose(dialog.channel, Channel.QR)
+    choose(dialog.channel, Channel.WEB)
     assert not dialog.attitude.isEnabled()
+    choose(dialog.channel, Channel.QR)
+    assert dialog.attitude.isEnabled()
 
 
 def test_an_unknown_case_number_is_refused_at_its_field(

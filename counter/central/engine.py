@@ -486,11 +486,12 @@ class _Batch:
         if op.kind in ("insert", "event"):
             if held is None:
                 self.put(key, op.kind, _dump(op.payload), stamp, origin, writer)
-            elif held[1] != _dump(op.payload):
+            elif op.kind == "insert" and held[1] != _dump(op.payload):
                 # A second, different record under one id (a service rated on the pad
                 # offline and on the phone, model.ratings.rating_id): the first stays,
                 # and goes down again, so the device whose record lost converges on it
-                # even when it pulled the first before it pushed its own.
+                # even when it pulled the first before it pushed its own. (Events have
+                # ids of their own making, never shared: a repeat is dropped quietly.)
                 self.changes.append((*key, *held[:3], CENTRAL))
             return
         if merged is not None and held is not None:

@@ -12,6 +12,7 @@ the form's token changes nothing. Every change is logged with who made it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -87,6 +88,11 @@ def places_view(engine: Engine, calendar: HolidayCalendar, today: date) -> Place
     return PlacesView(listed, parts, places, window, tuple(lines))
 
 
+def _by_field(exc: ValidationError) -> dict[str, str]:
+    """Each field's message: all of them for a form checked whole, else the one."""
+    return exc.messages if isinstance(exc, ValidationErrors) else {exc.field: exc.message}
+
+
 def _redirect(path: str) -> Response:
     answer = RedirectResponse(path, status_code=303)
     guard(answer.headers)
@@ -108,29 +114,6 @@ def add_hall_admin_routes(app: FastAPI, pages: Pages) -> None:
         )  # fmt: skip
         return pages.set_token(answer, token)
 
-    @app.get("/staff/appointments", include_in_schema=False)
-    async def places_form(request: Request, saved: str = "") -> Response:
-        staff = await signed_in(pages, request, EDIT_ROLES)
-        if isinstance(staff, Response):
-            return staff
-        return await places_page(await pages.hall(), staff, message=_SAVED if saved else "")
-
-    @app.post("/staff/appointments", include_in_schema=False)
-    async def places_change(request: Request) -> Response:
-        staff = await signed_in(pages, request, EDIT_ROLES)
-        if isinstance(staff, Response):
-            return staff
-        hall = await pages.hall()
-        fields = {k: str(v)[:200] for k, v in (await pages.form(request)).items()}
-        if not pages.token_ok(request, fields):
-            return await places_page(hall, staff, 403, message="页面已过期，请重新修改后保存")
-        try:
-            await pages.in_thread(_change_places, pages.engine, fields, pages.today(), staff)
-        except ValidationError as exc:
-            errors = exc.messages if isinstance(exc, ValidationErrors) else {exc.field: exc.message}
-            return await places_page(hall, staff, 400, errors=errors, typed=fields)
-        return _redirect("/staff/appointments?saved=1")
-
     async def notices_page(
         hall: HallFacts, staff: CentralStaff, status: int = 200, **values: Any
     ) -> HTMLResponse:
@@ -146,31 +129,56 @@ def add_hall_admin_routes(app: FastAPI, pages: Pages) -> None:
         )  # fmt: skip
         return pages.set_token(answer, token)
 
-    @app.get("/staff/notices", include_in_schema=False)
-    async def notices_form(request: Request, saved: str = "") -> Response:
-        staff = await signed_in(pages, request, EDIT_ROLES)
-        if isinstance(staff, Response):
-            return staff
-        return await notices_page(await pages.hall(), staff, message=_SAVED if saved else "")
+    def edit_routes(
+        path: str,
+        page: Callable[..., Awaitable[HTMLResponse]],
+        change: Callable[[dict[str, str], CentralStaff], None],
+        width: int,
+        after: Callable[[], None] = lambda: None,
+    ) -> None:
+        """GET shows ``page`` to a signed-in supervisor; POST checks the session, the
+        form's token and ``change`` (in a database thread, each value cut to ``width``),
+        then shows the page again with the errors beside their fields, or goes back to
+        it saying 已保存."""
 
-    @app.post("/staff/notices", include_in_schema=False)
-    async def notices_change(request: Request) -> Response:
-        staff = await signed_in(pages, request, EDIT_ROLES)
-        if isinstance(staff, Response):
-            return staff
-        hall = await pages.hall()
-        fields = {k: str(v)[:1000] for k, v in (await pages.form(request)).items()}
-        if not pages.token_ok(request, fields):
-            return await notices_page(hall, staff, 403, message="页面已过期，请重新修改后保存")
-        try:
-            await pages.in_thread(
-                _change_notices, pages.engine, fields, pages.now(), pages.now_ms(), staff
-            )
-        except ValidationError as exc:
-            errors = exc.messages if isinstance(exc, ValidationErrors) else {exc.field: exc.message}
-            return await notices_page(hall, staff, 400, errors=errors, typed=fields)
-        notices_changed(pages)
-        return _redirect("/staff/notices?saved=1")
+        @app.get(path, include_in_schema=False)
+        async def show(request: Request, saved: str = "") -> Response:
+            staff = await signed_in(pages, request, EDIT_ROLES)
+            if isinstance(staff, Response):
+                return staff
+            return await page(await pages.hall(), staff, message=_SAVED if saved else "")
+
+        @app.post(path, include_in_schema=False)
+        async def save(request: Request) -> Response:
+            staff = await signed_in(pages, request, EDIT_ROLES)
+            if isinstance(staff, Response):
+                return staff
+            hall = await pages.hall()
+            fields = {k: str(v)[:width] for k, v in (await pages.form(request)).items()}
+            if not pages.token_ok(request, fields):
+                return await page(hall, staff, 403, message="页面已过期，请重新修改后保存")
+            try:
+                await pages.in_thread(change, fields, staff)
+            except ValidationError as exc:
+                return await page(hall, staff, 400, errors=_by_field(exc), typed=fields)
+            after()
+            return _redirect(f"{path}?saved=1")
+
+    edit_routes(
+        "/staff/appointments",
+        places_page,
+        lambda fields, staff: _change_places(pages.engine, fields, pages.today(), staff),
+        200,
+    )
+    edit_routes(
+        "/staff/notices",
+        notices_page,
+        lambda fields, staff: _change_notices(
+            pages.engine, fields, pages.now(), pages.now_ms(), staff
+        ),
+        1000,
+        after=lambda: notices_changed(pages),
+    )
 
 
 def _change_places(

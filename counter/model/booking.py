@@ -305,7 +305,8 @@ def check_applicant(name: str, id_number: str, phone: str, today: date) -> Appli
 
 
 def new_code(choice: Callable[[str], str]) -> str:
-    """A fresh code from ``choice`` (``secrets.choice``): about 6×10¹¹ of them, so
+    """A fresh code from ``choice`` (the caller's cryptographic random choice; the model
+    draws nothing itself): about 6×10¹¹ of them, so
     guessing one under the per-address rate limit is hopeless."""
     return choice(CODE_FIRST) + "".join(choice(CODE_REST) for _ in range(CODE_LENGTH - 1))
 

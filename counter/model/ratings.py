@@ -379,8 +379,8 @@ def followup_payload(f: FollowUp) -> dict[str, Any]:
 
 #: Random bytes in a rating link's token (128 bits: not to be guessed, even online).
 TOKEN_BYTES = 16
-#: What a token looks like (``secrets.token_urlsafe(16)``: 22 URL-safe characters);
-#: anything else is no token, answered without looking it up.
+#: What a token looks like (16 random bytes made by the intake service, written as 22
+#: URL-safe characters); anything else is no token, answered without looking it up.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 

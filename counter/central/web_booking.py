@@ -21,7 +21,6 @@ Wrong cancel digits are counted per code as the progress page counts per case nu
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import secrets
@@ -36,6 +35,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from counter.central.engine import Engine
+from counter.central.published import published_settings
 from counter.central.web_notices import public_notices, read_notices, use_notices
 from counter.central.web_pages import HallFacts, Pages
 from counter.central.web_progress import LOCK_MINUTES, WrongTries
@@ -51,9 +51,8 @@ from counter.model.booking import (
     halves,
     places_for,
 )
-from counter.model.errors import CounterError, NotAllowedError, ValidationError, ValidationErrors
+from counter.model.errors import NotAllowedError, ValidationError, ValidationErrors
 from counter.model.identity import mask_id, mask_name
-from counter.model.settings import Settings
 from counter.model.workdays import HolidayCalendar, WorkingHours
 
 log = logging.getLogger(__name__)
@@ -157,14 +156,7 @@ def categories(engine: Engine) -> list[Category]:
 
 def working_hours(engine: Engine) -> WorkingHours:
     """The hall's working hours as published (``publish-settings``), else the default."""
-    held = engine.scalar(
-        "SELECT payload FROM rows WHERE table_name = 'hall_settings' AND row_id = 'working_hours'"
-    )
-    settings = Settings()
-    if held is not None:
-        with contextlib.suppress(CounterError, TypeError, ValueError):
-            settings = settings.changed(working_hours=json.loads(held).get("value"))
-    return settings.working_hours
+    return published_settings(engine).working_hours
 
 
 @dataclass(frozen=True)

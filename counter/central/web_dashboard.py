@@ -40,13 +40,13 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from counter.central.engine import Engine
 from counter.central.hall_queue import CALL_KINDS
+from counter.central.published import published_settings
 from counter.central.report import HallRows, hall_rows, report_of
 from counter.central.web_pages import Pages, guard
 from counter.central.web_staff import SESSION_COOKIE, session_staff, signed_in
 from counter.model.clock import HALL_TZ
 from counter.model.deadlines import Light
 from counter.model.followups import FollowUpKind
-from counter.model.hall_settings import overlay
 from counter.model.settings import Settings
 from counter.model.statistics import COLUMNS, Dimension, Period, Report, headlines
 from counter.model.supervision import (
@@ -178,17 +178,6 @@ def queue_part(engine: Engine, now: datetime) -> QueuePart:
     )
 
 
-def hall_settings(engine: Engine) -> Settings:
-    """The hall's published settings over the defaults (as a counter overlays them)."""
-    published = {
-        row_id: json.loads(payload).get("value")
-        for row_id, payload in engine.query(
-            "SELECT row_id, payload FROM rows WHERE table_name = 'hall_settings'"
-        )
-    }
-    return overlay(Settings(), published)
-
-
 def rows_part(rows: HallRows, settings: Settings, now: datetime) -> RowsPart:
     """The figures (the report's own computation, for today and this month) and the
     alerts, from one read of the synced rows."""
@@ -253,7 +242,7 @@ class HallWatch:
                 or since >= ROWS_EVERY_S
                 or (change_cursor != self._change_cursor and since >= ROWS_MIN_S)
             ):
-                self._rows = rows_part(hall_rows(engine), hall_settings(engine), now)
+                self._rows = rows_part(hall_rows(engine), published_settings(engine), now)
                 self._change_cursor, self._rows_at = change_cursor, moment
             self._day = now.date().isoformat()
             sections = {wall: self.render(self._queue, self._rows, wall) for wall in (False, True)}

@@ -29,11 +29,11 @@ from fastapi.responses import HTMLResponse
 
 from counter.central.engine import Engine
 from counter.central.migrations import json_field
+from counter.central.published import published_settings
 from counter.central.web_pages import HallFacts, Pages
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.followups import FollowUpKind, deadlines_for
-from counter.model.hall_settings import overlay
 from counter.model.ratings import (
     DELIVER_ACTION,
     LEVELS,
@@ -56,7 +56,6 @@ from counter.model.ratings import (
     rating_id,
     rating_payload,
 )
-from counter.model.settings import Settings
 
 _TITLE = "服务评价"
 #: An unknown token, a forged one and a case whose hand-over the central has not
@@ -119,15 +118,6 @@ def rating_for(engine: Engine, request_id: str) -> Rating | None:
     return rating_from_payload(found[0][0]) if found else None
 
 
-def hall_settings(engine: Engine) -> Settings:
-    """The hall's settings as published (the rating period, the follow-up deadlines,
-    the working hours), over the defaults."""
-    rows = engine.query(
-        "SELECT row_id, payload FROM rows WHERE table_name = 'hall_settings' AND kind <> 'delete'"
-    )
-    return overlay(Settings(), {key: json.loads(text).get("value") for key, text in rows})
-
-
 @dataclass(frozen=True)
 class Outcome:
     rating: Rating
@@ -150,7 +140,7 @@ class Rater:
         (rated already, or the period over) or ValidationError (the scores)."""
         now = datetime.fromtimestamp(now_ms / 1000, HALL_TZ)
         scores = check_scores(scores, Channel.QR)
-        settings = hall_settings(self.engine)
+        settings = published_settings(self.engine)
         with self._lock:
             service = find_service(self.engine, token)
             if service is None:
@@ -224,7 +214,7 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
         return pages.render("rate_done.html", hall, status, title=_TITLE, message=text, done=done)
 
     def refused(hall: HallFacts, request: RatingRequest, already: Rating | None) -> str | None:
-        settings = hall_settings(pages.engine)
+        settings = published_settings(pages.engine)
         try:
             check_can_rate(request, already, pages.now(), int(settings["rating_default_days"]))
         except NotAllowedError as exc:

@@ -18,8 +18,9 @@ from web_support import put_staff, sign_in
 from benchmarks.hall_data import generate
 from counter.central.app import create_app
 from counter.central.engine import Engine
+from counter.central.published import published_settings
 from counter.central.report import hall_report, hall_rows, report_text
-from counter.central.web_dashboard import WALL_ROWS, hall_settings, rows_part
+from counter.central.web_dashboard import WALL_ROWS, rows_part
 from counter.central.web_staff import SESSION_COOKIE, open_session
 from counter.model.clock import HALL_TZ, iso
 from counter.model.staff import Role
@@ -161,7 +162,7 @@ def test_the_month_figures_equal_the_reports_for_the_same_month(
     report = hall_report(engine, november, Dimension.HALL, NOW)
     assert report.total.tickets and report.total.ratings  # the month has figures to compare
 
-    seen = rows_part(hall_rows(engine), hall_settings(engine), NOW)
+    seen = rows_part(hall_rows(engine), published_settings(engine), NOW)
     assert seen.month.total == report.total
     assert (
         seen.today.total == hall_report(engine, Period.day(NOW.date()), Dimension.HALL, NOW).total

@@ -351,15 +351,11 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
 
     async def form(hall: HallFacts, code: str, status: int = 200, **values: Any) -> HTMLResponse:
         found = await pages.in_thread(board, pages.engine, hall.calendar, pages.now(), code)
-        token = pages.new_token()
-        values.setdefault("errors", {})
         values.setdefault("typed", {})
-        values.setdefault("message", "")
-        answer = pages.render(
-            "book_form.html", hall, status, title=_TITLE, csrf=token, board=found,
+        return pages.form_page(
+            "book_form.html", hall, status, title=_TITLE, board=found,
             notices=public_notices(found.notices, pages.today()), **values,
         )  # fmt: skip
-        return pages.set_token(answer, token)
 
     @app.get("/book", include_in_schema=False, response_class=HTMLResponse)
     async def book_start(category: str = "") -> HTMLResponse:
@@ -377,7 +373,7 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
     async def book(request: Request) -> HTMLResponse:
         hall = await pages.hall()
         if not pages.allowed(request):
-            return pages.message(hall, _TITLE, "操作太频繁，请稍候一分钟再试", 429, "/book")
+            return pages.too_fast(hall, _TITLE, "/book")
         fields = await pages.form(request)
         code = str(fields.get("category", ""))[:10]
         typed = {k: str(fields.get(k, ""))[:60] for k in ("slot", "name", "id_number", "phone")}
@@ -406,14 +402,8 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
         )  # fmt: skip
 
     def cancel_form(hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
-        token = pages.new_token()
-        values.setdefault("errors", {})
         values.setdefault("code", "")
-        values.setdefault("message", "")
-        answer = pages.render(
-            "book_cancel.html", hall, status, title=_CANCEL_TITLE, csrf=token, **values
-        )
-        return pages.set_token(answer, token)
+        return pages.form_page("book_cancel.html", hall, status, title=_CANCEL_TITLE, **values)
 
     @app.get("/book/cancel", include_in_schema=False, response_class=HTMLResponse)
     async def cancel_start() -> HTMLResponse:
@@ -423,9 +413,7 @@ def add_booking_routes(app: FastAPI, pages: Pages) -> None:
     async def cancel(request: Request) -> HTMLResponse:
         hall = await pages.hall()
         if not pages.allowed(request):
-            return pages.message(
-                hall, _CANCEL_TITLE, "操作太频繁，请稍候一分钟再试", 429, "/book/cancel"
-            )
+            return pages.too_fast(hall, _CANCEL_TITLE, "/book/cancel")
         fields = await pages.form(request)
         typed = str(fields.get("code", ""))[:40]
         if not pages.token_ok(request, fields):

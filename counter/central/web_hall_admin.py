@@ -104,30 +104,22 @@ def add_hall_admin_routes(app: FastAPI, pages: Pages) -> None:
         hall: HallFacts, staff: CentralStaff, status: int = 200, **values: Any
     ) -> HTMLResponse:
         view = await pages.in_thread(places_view, pages.engine, hall.calendar, pages.today())
-        token = pages.new_token()
-        values.setdefault("errors", {})
-        values.setdefault("message", "")
         values.setdefault("typed", {})
-        answer = pages.render(
-            "staff_appointments.html", hall, status, title=_PLACES_TITLE, csrf=token, v=view,
+        return pages.form_page(
+            "staff_appointments.html", hall, status, title=_PLACES_TITLE, v=view,
             staff=staff, labels=booking.HALF_LABELS, **values,
         )  # fmt: skip
-        return pages.set_token(answer, token)
 
     async def notices_page(
         hall: HallFacts, staff: CentralStaff, status: int = 200, **values: Any
     ) -> HTMLResponse:
         notices = await pages.in_thread(read_notices, pages.engine)
-        token = pages.new_token()
-        values.setdefault("errors", {})
-        values.setdefault("message", "")
         values.setdefault("typed", {})
-        answer = pages.render(
-            "staff_notices.html", hall, status, title=_NOTICES_TITLE, csrf=token,
-            notices=notices, closures=[(c, _closure_key(c)) for c in notices.closures],
-            today=pages.today(), staff=staff, **values,
+        return pages.form_page(
+            "staff_notices.html", hall, status, title=_NOTICES_TITLE, notices=notices,
+            closures=[(c, _closure_key(c)) for c in notices.closures], today=pages.today(),
+            staff=staff, **values,
         )  # fmt: skip
-        return pages.set_token(answer, token)
 
     def edit_routes(
         path: str,

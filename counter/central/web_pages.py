@@ -39,6 +39,8 @@ from counter.central.report import hall_calendar
 from counter.model.clock import HALL_TZ
 from counter.model.workdays import HolidayCalendar
 
+#: What an address over its budget of form posts is told.
+TOO_FAST = "操作太频繁，请稍候一分钟再试"
 #: Public form posts a second per address (burst ten times that): people type them.
 WEB_RATE = 2.0
 #: The largest form body a page takes. Its forms are a few hundred bytes (a comment
@@ -156,9 +158,19 @@ class Pages:
     ) -> HTMLResponse:
         return self.render("message.html", hall, status, title=title, message=text, back=back)
 
-    def too_fast(self, request: Request, title: str, back: str) -> Callable[[HallFacts], Any]:
-        """The answer to an address over its budget (429), once the hall is known."""
-        return lambda hall: self.message(hall, title, "操作太频繁，请稍候一分钟再试", 429, back)
+    def too_fast(self, hall: HallFacts, title: str, back: str) -> HTMLResponse:
+        """The answer to an address over its budget of form posts (429)."""
+        return self.message(hall, title, TOO_FAST, 429, back)
+
+    def form_page(
+        self, template: str, hall: HallFacts, status: int = 200, /, **values: Any
+    ) -> HTMLResponse:
+        """A page with a form: a fresh CSRF token in the form (``csrf``) and in its
+        cookie; ``errors`` and ``message`` empty unless given."""
+        token = self.new_token()
+        values.setdefault("errors", {})
+        values.setdefault("message", "")
+        return self.set_token(self.render(template, hall, status, csrf=token, **values), token)
 
     def allowed(self, request: Request) -> bool:
         """Whether this address may post a public form now (its budget per second)."""

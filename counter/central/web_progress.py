@@ -101,14 +101,8 @@ def add_progress_routes(app: FastAPI, pages: Pages) -> None:
     tries = WrongTries()
 
     def form(hall: HallFacts, status: int = 200, **values: Any) -> HTMLResponse:
-        token = pages.new_token()
-        values.setdefault("errors", {})
         values.setdefault("number", "")
-        values.setdefault("message", "")
-        answer = pages.render(
-            "progress_form.html", hall, status, title=_TITLE, csrf=token, **values
-        )
-        return pages.set_token(answer, token)
+        return pages.form_page("progress_form.html", hall, status, title=_TITLE, **values)
 
     @app.get("/progress", include_in_schema=False, response_class=HTMLResponse)
     async def progress_form() -> HTMLResponse:
@@ -117,8 +111,7 @@ def add_progress_routes(app: FastAPI, pages: Pages) -> None:
     @app.post("/progress", include_in_schema=False, response_class=HTMLResponse)
     async def progress_query(request: Request) -> HTMLResponse:
         if not pages.allowed(request):
-            text = "查询太频繁，请稍候一分钟再试"
-            return pages.message(await pages.hall(), _TITLE, text, 429, "/progress")
+            return pages.too_fast(await pages.hall(), _TITLE, "/progress")
         hall = await pages.hall()
         fields = await pages.form(request)
         if not pages.token_ok(request, fields):

@@ -30,7 +30,7 @@ from fastapi.responses import HTMLResponse
 from counter.central.engine import Engine
 from counter.central.migrations import json_field
 from counter.central.published import published_settings
-from counter.central.web_pages import HallFacts, Pages
+from counter.central.web_pages import TOO_FAST, HallFacts, Pages
 from counter.model.clock import HALL_TZ
 from counter.model.errors import NotAllowedError, ValidationError
 from counter.model.followups import FollowUpKind, deadlines_for
@@ -189,18 +189,14 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
     def form(
         hall: HallFacts, service: Service, token: str, status: int = 200, **values: Any
     ) -> HTMLResponse:
-        csrf = pages.new_token()
-        values.setdefault("errors", {})
-        values.setdefault("message", "")
         values.setdefault("chosen", "")
         values.setdefault("comment", "")
         values.setdefault("picked", {})
-        answer = pages.render(
+        return pages.form_page(
             "rate.html",
             hall,
             status,
             title=_TITLE,
-            csrf=csrf,
             token=token,
             s=service.request,
             levels=LEVELS,
@@ -208,7 +204,6 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
             max_comment=MAX_COMMENT,
             **values,
         )
-        return pages.set_token(answer, csrf)
 
     def answer(hall: HallFacts, text: str, status: int, *, done: bool = False) -> HTMLResponse:
         return pages.render("rate_done.html", hall, status, title=_TITLE, message=text, done=done)
@@ -225,7 +220,7 @@ def add_rating_routes(app: FastAPI, pages: Pages) -> None:
     async def rate_form(token: str, request: Request) -> HTMLResponse:
         hall = await pages.hall()
         if not pages.allowed(request):
-            return answer(hall, "操作太频繁，请稍候一分钟再试", 429)
+            return answer(hall, TOO_FAST, 429)
         token = token[:64]
         service = await pages.in_thread(find_service, pages.engine, token)
         if service is None:

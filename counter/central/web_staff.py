@@ -177,12 +177,10 @@ def add_staff_routes(app: FastAPI, pages: Pages) -> None:
         hall: HallFacts, status: int = 200, *, login: str = "", target: str = "/staff",
         message: str = "",
     ) -> HTMLResponse:  # fmt: skip
-        token = pages.new_token()
-        answer = pages.render(
-            "staff_login.html", hall, status, title=_TITLE, csrf=token, login=login,
-            next=target, message=message,
+        return pages.form_page(
+            "staff_login.html", hall, status, title=_TITLE, login=login, next=target,
+            message=message,
         )  # fmt: skip
-        return pages.set_token(answer, token)
 
     @app.get("/staff/login", include_in_schema=False, response_class=HTMLResponse)
     async def login_form(next: str = "/staff") -> HTMLResponse:
@@ -192,7 +190,7 @@ def add_staff_routes(app: FastAPI, pages: Pages) -> None:
     async def login(request: Request) -> Response:
         hall = await pages.hall()
         if not pages.allowed(request):
-            return pages.message(hall, _TITLE, "操作太频繁，请稍候一分钟再试", 429, "/staff/login")
+            return pages.too_fast(hall, _TITLE, "/staff/login")
         fields = await pages.form(request)
         target = safe_next(str(fields.get("next", "/staff"))[:500])
         typed = str(fields.get("login", "")).strip()[:64]
@@ -233,9 +231,7 @@ def add_staff_routes(app: FastAPI, pages: Pages) -> None:
         staff = await signed_in(pages, request)
         if isinstance(staff, Response):
             return staff
-        token = pages.new_token()
-        answer = pages.render(
+        return pages.form_page(
             "staff_home.html", await pages.hall(), title="大厅管理", staff=staff,
-            csrf=token, may_edit=staff.role in EDIT_ROLES,
+            may_edit=staff.role in EDIT_ROLES,
         )  # fmt: skip
-        return pages.set_token(answer, token)

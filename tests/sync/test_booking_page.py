@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from stdnum.cn import ric
 from sync_support import Central, client_for, seeded_counter, token, wall_clock
 
@@ -75,17 +76,18 @@ def test_a_booking_made_on_the_phone_is_checked_in_at_the_kiosk_and_a_cancel_fre
     desk.get_by_label("企业开办上午名额").fill("1")
     desk.get_by_label("企业开办下午名额").fill("1")
     desk.get_by_role("button", name="保存工作日名额").click()
-    assert "已保存" in desk.inner_text("[role=status]")
+    expect(desk.locator("[role=status]")).to_contain_text("已保存")
     desk.goto(f"{central.url}/staff/notices")
     desk.get_by_label("向公众公布的办公时间").fill("周一至周五 9:00–12:00，13:30–17:30")
     desk.get_by_role("button", name="保存办公时间").click()
-    assert "已保存" in desk.inner_text("[role=status]")
+    expect(desk.locator("[role=status]")).to_contain_text("已保存")
 
     # An applicant books on the phone: a code and its QR.
     phone = browser.new_page(viewport=PHONE, locale="zh-CN")  # type: ignore[attr-defined]
     phone.goto(f"{central.url}/book")
     assert "9:00–12:00" in phone.inner_text(".hall-notices")
     phone.get_by_role("link", name="企业开办").click()
+    phone.wait_for_selector("input[name=slot]")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.goto(f"{central.url}/book")
     first, first_slot = book(phone, 0)
@@ -117,7 +119,7 @@ def test_a_booking_made_on_the_phone_is_checked_in_at_the_kiosk_and_a_cancel_fre
     phone.get_by_label("预约号").fill(third.lower())
     phone.get_by_label("身份证号码后四位").fill(ID_NUMBERS[2][-4:])
     phone.get_by_role("button", name="取消预约").click()
-    assert f"预约 {third} 已取消" in phone.inner_text("[role=status]")
+    expect(phone.locator("[role=status]")).to_contain_text(f"预约 {third} 已取消")
     phone.goto(f"{central.url}/book?category=A")
     assert phone.locator(f"input[value='{third_slot}']").is_enabled()
     client_for(kiosk, central).pull()

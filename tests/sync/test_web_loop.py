@@ -154,7 +154,7 @@ def test_book_check_in_be_called_served_rate_and_follow_while_the_wall_watches(
     admin.get_by_label("企业开办上午名额").fill("2")
     admin.get_by_label("企业开办下午名额").fill("2")
     admin.get_by_role("button", name="保存工作日名额").click()
-    assert "已保存" in admin.inner_text("[role=status]")
+    expect(admin.locator("[role=status]")).to_contain_text("已保存")
     wall = desk.new_page()
     wall.goto(f"{hall.url}/hall?wall=1")
     wall.wait_for_selector("#sec-queue")
@@ -214,13 +214,14 @@ def test_book_check_in_be_called_served_rate_and_follow_while_the_wall_watches(
     phone.get_by_label("不满意", exact=True).check()
     phone.get_by_label("意见建议（选填）").fill("等候时间太长")
     phone.get_by_role("button", name="提交评价").click()
-    assert "感谢您的评价：不满意" in phone.inner_text("main")
+    expect(phone.locator("[role=status]")).to_contain_text("感谢您的评价：不满意")
 
     # 办件进度查询: the case handed over, nothing personal beyond the masked name.
     phone.goto(f"{hall.url}/progress")
     phone.get_by_label("办件编号").fill(case.number)
     phone.get_by_label("证件号码或手机号码后四位").fill("5678")
     phone.get_by_role("button", name="查询进度").click()
+    phone.wait_for_selector("#case-title")
     progress = phone.inner_text("main")
     assert case.number in progress and "13812345678" not in progress
 

@@ -114,7 +114,10 @@ REASONS: dict[ErrorCode, tuple[str, str]] = {
     ),
 }
 
-Kind = Literal["insert", "upsert", "delete", "event"]
+#: "import" is a row a counter kept while it ran alone, sent once after its enrolment
+#: when its code allowed it (counter.sync.history_tables); the central stores it as the
+#: table's own kind.
+Kind = Literal["insert", "upsert", "delete", "event", "import"]
 
 
 class _Wire(BaseModel):
@@ -220,6 +223,10 @@ class EnrolResponse(_Wire):
     #: What the central enrolled the device as (its code said so, not the device).
     kind: str = "window"
     window: str = ""
+    #: Whether the central takes the work this device did before it was ever enrolled
+    #: (its code was made with ``--history``): the rows of counter.sync.history_tables,
+    #: sent as "import" ops before anything else.
+    history: bool = False
 
 
 class ErrorBody(_Wire):

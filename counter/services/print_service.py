@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from counter.log import audit
 from counter.model.audit import AuditAction
-from counter.model.clock import iso, to_ms
+from counter.model.clock import to_ms
 from counter.model.errors import NotAllowedError, NotFoundError, ValidationError
 from counter.model.giftpack import DEFAULT_CONTENTS, GiftPackLine, parse_contents
 from counter.model.print_job import (
@@ -245,21 +245,7 @@ class PrintService:
                 table="print_log",
                 row_id=job.id,
                 kind="event",
-                payload={
-                    "job_id": job.id,
-                    "document": job.kind.value,
-                    "title": job.title,
-                    "reference": job.reference,
-                    "target": job.target,
-                    "attempts": job.attempts,
-                    "staff_id": job.staff_id,
-                    "staff_name": job.staff_name,
-                    "window": job.window,
-                    "submitted_at": iso(job.created_at),
-                    "printed_at": iso(now),
-                    "reprint_of": job.reprint_of,
-                    "unmasked": print_store.unmasked(self.db, job.id),
-                },
+                payload=print_store.log_entry(job, now, print_store.unmasked(self.db, job.id)),
                 now=now,
             )
 

@@ -88,6 +88,41 @@ def get(db: Database, job_id: str) -> PrintJob | None:
     return _job(row) if row else None
 
 
+def log_entry(job: PrintJob, printed_at: datetime, unmasked: bool) -> dict[str, Any]:
+    """What the central's 打印记录 (``print_log``) keeps of a printed job: the event the
+    spool records as it prints, and what a history import sends for a job printed
+    before the counter was enrolled (counter.sync.history)."""
+    return {
+        "job_id": job.id,
+        "document": job.kind.value,
+        "title": job.title,
+        "reference": job.reference,
+        "target": job.target,
+        "attempts": job.attempts,
+        "staff_id": job.staff_id,
+        "staff_name": job.staff_name,
+        "window": job.window,
+        "submitted_at": iso(job.created_at),
+        "printed_at": iso(printed_at),
+        "reprint_of": job.reprint_of,
+        "unmasked": unmasked,
+    }
+
+
+def printed_log(db: Database) -> list[dict[str, Any]]:
+    """The 打印记录 of every printed job, in the order they were made."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS}, unmasked FROM print_jobs WHERE status = 'done'"
+        " AND printed_at IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    entries = []
+    for row in rows:
+        job = _job(row[:-1])
+        assert job.printed_at is not None
+        entries.append(log_entry(job, job.printed_at, bool(row[-1])))
+    return entries
+
+
 def unmasked(db: Database, job_id: str) -> bool:
     row = db.execute("SELECT unmasked FROM print_jobs WHERE id = ?", [job_id]).fetchone()
     return bool(row and row[0])

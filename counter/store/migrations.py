@@ -1236,4 +1236,39 @@ def m0026_rating_tokens(db: Database) -> None:
     run_script(db, "ALTER TABLE cases ADD COLUMN rating_token TEXT NOT NULL DEFAULT ''")
 
 
+@MIGRATIONS(name="0027_outbox_imports")
+def m0027_outbox_imports(db: Database) -> None:
+    """A counter that ran alone sends its casework to the central once, as ``import``
+    ops (counter.sync.history, issue 32): the outbox's kinds take that one more. SQLite
+    changes a CHECK only by making the table again."""
+    run_script(
+        db,
+        """
+        CREATE TABLE outbox_new (
+            seq INTEGER PRIMARY KEY,
+            op_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('insert', 'upsert', 'delete', 'event', 'import')),
+            payload TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'refused')),
+            refused_reason TEXT,
+            actor TEXT NOT NULL DEFAULT '',
+            proof TEXT NOT NULL DEFAULT '',
+            base TEXT
+        );
+        INSERT INTO outbox_new (seq, op_id, table_name, row_id, kind, payload, hlc,
+            schema_version, created_at, state, refused_reason, actor, proof, base)
+        SELECT seq, op_id, table_name, row_id, kind, payload, hlc, schema_version,
+            created_at, state, refused_reason, actor, proof, base FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -322,12 +322,19 @@ def create_app(
         except EnrolRefused as exc:
             log.warning("enrolment refused for device %s: %s", body.device_id, exc)
             raise ApiError(403, exc.code, exc.detail) from None
-        log.info("enrolled device %s as %s %s", body.device_id, granted.kind, granted.window)
+        log.info(
+            "enrolled device %s as %s %s%s",
+            body.device_id,
+            granted.kind,
+            granted.window,
+            " (history import allowed)" if granted.history else "",
+        )
         return EnrolResponse(
             device_id=body.device_id,
             token=granted.token,
             kind=granted.kind.value,
             window=granted.window,
+            history=granted.history,
         )
 
     @app.post(

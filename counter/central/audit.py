@@ -18,7 +18,10 @@ def verify_devices(engine: Engine) -> list[ChainReport]:
     """Each device's chain as that device pushed it: grouped by the device whose token
     sent the op, never by the device an entry names (a forged entry naming another
     device would otherwise join, or break, that device's chain), and only entries the
-    central accepted (an entry naming another device is refused: see forged_entries)."""
+    central accepted (an entry naming another device is refused: see forged_entries).
+    Entries a counter brought from before its enrolment (kind "import",
+    counter.central.history) are among them by table and state, in sequence order:
+    they are the start of its chain and are verified with the rest."""
     rows = engine.query(
         "SELECT device_id, payload FROM ops WHERE table_name = 'audit_log'"
         " AND state = 'applied' ORDER BY device_id, seq"

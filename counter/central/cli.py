@@ -193,11 +193,19 @@ def enrol_code(args: argparse.Namespace) -> None:
     engine = _open(args)
     if args.device and args.device not in {d.device_id for d in engine.devices()}:
         raise SystemExit(f"没有这台设备：{args.device}（用 counter-central devices 查看）")
-    code = engine.create_enrol_code(_now_ms(), kind, window, args.device)
+    try:
+        code = engine.create_enrol_code(_now_ms(), kind, window, args.device, args.history)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     where = f"{window} 号窗口的" if window else ""
     print(f"一次性登记码（24 小时内有效，仅限{where}{kind.label}）：{_for_counters(code, args)}")
     if args.device:
         print(f"此码只能用于重新登记设备 {args.device}，登记后它原来的令牌作废")
+    if args.history:
+        print(
+            "此码允许该设备导入单机期间的办件历史：登记后它先上传这些记录，"
+            "中心逐条核对后收下，之后不能再导入"
+        )
 
 
 def devices(args: argparse.Namespace) -> None:
@@ -209,7 +217,7 @@ def devices(args: argparse.Namespace) -> None:
     print("设备编号\t名称\t类型\t窗口\t状态\t登记时间\t最近联系\t被拒操作")
     for d in found:
         seen = _stamp(d.last_seen) if d.last_seen is not None else "从未"
-        state = "已停用" if d.revoked else "正常"
+        state = "已停用" if d.revoked else "正常（导入单机历史中）" if d.importing else "正常"
         print(
             f"{d.device_id}\t{d.name}\t{d.kind.label}\t{d.window or '-'}\t{state}"
             f"\t{_stamp(d.enrolled_at)}\t{seen}\t{d.refused_ops}"
@@ -600,6 +608,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", help="窗口号（窗口电脑和评价器必填）")
     p.add_argument(
         "--device", help="重新登记这台已登记的设备（换机、恢复备份后），它原来的令牌作废"
+    )
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="允许导入该设备单机期间的办件历史（仅新登记的窗口或笔记本）",
     )
     command("devices", devices, "列出已登记的设备：类型、窗口、最近联系时间、被拒操作数")
     p = command("tls", tls, "用同一大厅 CA 重新签发服务器证书（窗口无需重新登记）")

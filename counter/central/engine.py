@@ -11,6 +11,7 @@ moves past 10, and row 10 is skipped for ever.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from counter.central import migrations
 from counter.central.authority import CentralStaff, Held, merge_policy, refusal_for
 from counter.central.conflicts import conflict_row, taken
 from counter.central.disclosure import disclosed
+from counter.central.history import HISTORY_DEVICE_KINDS, as_stored, history_refusal
 from counter.central.migrations import (
     FIRST_TABLE,
     META_TABLE,
@@ -90,15 +92,21 @@ class Device:
     next_seq: int
     kind: DeviceKind = DeviceKind.WINDOW
     window: str = ""
+    #: Its enrol code let it bring the casework it did alone (``enrol-code --history``)
+    #: and it has sent nothing else since: it may still push "import" ops
+    #: (counter.central.history).
+    importing: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> Device | None:
         if not row:
             return None
-        return cls(row[0], row[1], bool(row[2]), int(row[3]), DeviceKind(row[4]), row[5])
+        return cls(
+            row[0], row[1], bool(row[2]), int(row[3]), DeviceKind(row[4]), row[5], bool(row[6])
+        )
 
 
-DEVICE_COLUMNS = "device_id, name, revoked, next_seq, kind, window_no"
+DEVICE_COLUMNS = "device_id, name, revoked, next_seq, kind, window_no, importing"
 DEVICE_BY_TOKEN = f"SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = ?"
 
 
@@ -116,6 +124,8 @@ class Enrolled:
     token: str
     kind: DeviceKind
     window: str
+    #: The device may send its history as "import" ops (a new device, a history code).
+    history: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,8 @@ class DeviceListing:
     enrolled_at: int
     last_seen: int | None
     refused_ops: int
+    #: Its history import is still open (see Device.importing).
+    importing: bool = False
 
 
 @dataclass(frozen=True)
@@ -645,23 +657,39 @@ class Engine(ABC):
         kind: DeviceKind = DeviceKind.WINDOW,
         window: str = "",
         device_id: str | None = None,
+        history: bool = False,
     ) -> str:
         """A one-time code for one kind of device (and window). With ``device_id`` it is
         the supervisor's approval to give that enrolled device a new token (a PC whose
-        store was restored or rebuilt); a plain code never re-keys a device."""
+        store was restored or rebuilt); a plain code never re-keys a device.
+
+        With ``history`` the new device it enrols may bring the casework it did before
+        the hall had a central (counter.central.history). Only for a device never
+        enrolled, of a kind that does casework: a re-keyed device's work is at the
+        central already, and a kiosk, a board or a pad has no casework to bring.
+        """
+        kind = DeviceKind(kind)
+        if history and device_id is not None:
+            raise ValueError(
+                "重新登记已登记设备的登记码不能允许导入历史：该设备的办件早已同步到中心"
+            )
+        if history and kind not in HISTORY_DEVICE_KINDS:
+            names = "、".join(k.label for k in DeviceKind if k in HISTORY_DEVICE_KINDS)
+            raise ValueError(f"只有{names}有单机期间的办件可导入，{kind.label}的登记码不能允许导入")
         code = new_enrol_code()
         with self._write() as cur:
             self._q(
                 cur,
                 "INSERT INTO enrol_codes (code_hash, created_at, expires_at, kind, window_no,"
-                " device_id) VALUES (?, ?, ?, ?, ?, ?)",
+                " device_id, history) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     token_hash(code),
                     now_ms,
                     now_ms + ENROL_CODE_TTL_MS,
-                    DeviceKind(kind).value,
+                    kind.value,
                     window,
                     device_id,
+                    int(history),
                 ],
             )
         return code
@@ -675,8 +703,8 @@ class Engine(ABC):
         with self._write() as cur:
             row = self._q(
                 cur,
-                "SELECT expires_at, used_by, kind, window_no, device_id FROM enrol_codes"
-                " WHERE code_hash = ?",
+                "SELECT expires_at, used_by, kind, window_no, device_id, history"
+                " FROM enrol_codes WHERE code_hash = ?",
                 [code_hash],
             ).fetchone()
             if row is None or row[1] is not None or row[0] < now_ms:
@@ -694,21 +722,31 @@ class Engine(ABC):
                 "UPDATE enrol_codes SET used_by = ? WHERE code_hash = ?",
                 [device_id, code_hash],
             )
+            # Checked again here, not only where the code is made: only a device new to
+            # the central, of a kind that does casework, ever opens an import.
+            history = (
+                bool(row[5])
+                and existing is None
+                and for_device is None
+                and kind in HISTORY_DEVICE_KINDS
+            )
             if existing is None:
                 self._q(
                     cur,
                     "INSERT INTO devices (device_id, name, token_hash, enrolled_at, kind,"
-                    " window_no) VALUES (?, ?, ?, ?, ?, ?)",
-                    [device_id, name, token_hash(token), now_ms, kind.value, window],
+                    " window_no, importing) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [device_id, name, token_hash(token), now_ms, kind.value, window, int(history)],
                 )
             else:
+                # A re-key never (re)opens an import: whatever the device did is at the
+                # central already, or was closed.
                 self._q(
                     cur,
                     "UPDATE devices SET token_hash = ?, name = ?, kind = ?, window_no = ?,"
-                    " revoked = 0, enrolled_at = ? WHERE device_id = ?",
+                    " revoked = 0, enrolled_at = ?, importing = 0 WHERE device_id = ?",
                     [token_hash(token), name, kind.value, window, now_ms, device_id],
                 )
-        return Enrolled(token, kind, window)
+        return Enrolled(token, kind, window, history)
 
     def device_for_token(self, token: str) -> Device | None:
         with self._lookup() as cur:
@@ -719,7 +757,8 @@ class Engine(ABC):
         rows = self.query(
             "SELECT d.device_id, d.name, d.kind, d.window_no, d.revoked, d.enrolled_at,"
             " d.last_seen, (SELECT count(*) FROM ops o WHERE o.device_id = d.device_id"
-            " AND o.state = 'refused') FROM devices d ORDER BY d.kind, d.window_no, d.name"
+            " AND o.state = 'refused'), d.importing FROM devices d"
+            " ORDER BY d.kind, d.window_no, d.name"
         )
         return [
             DeviceListing(
@@ -731,6 +770,7 @@ class Engine(ABC):
                 int(r[5]),
                 None if r[6] is None else int(r[6]),
                 int(r[7]),
+                bool(r[8]),
             )
             for r in rows
         ]
@@ -768,6 +808,11 @@ class Engine(ABC):
 
         Reads happen up front and writes go out together at the end (``executemany``),
         so a 500-op batch costs a handful of round trips rather than thousands.
+
+        An "import" op (a row of the work a counter did alone, counter.central.history)
+        is judged by :func:`history_refusal` instead of the staff and table rules, and
+        stored as the kind the table's own ops have; the first op of another kind from
+        the device closes its import, for the rest of the batch and for good.
         """
         acked: list[str] = []
         refused: list[Refusal] = []
@@ -778,6 +823,7 @@ class Engine(ABC):
             device = Device.from_row(row)
             assert device is not None, "push() is called for an enrolled device"
             expected = device.next_seq
+            importing = device.importing
             known = {
                 r[0]: r[1:]
                 for r in self._in(
@@ -803,12 +849,28 @@ class Engine(ABC):
                 if op.seq > expected:
                     break  # a gap: the answer's next_expected_seq tells the device
                 expected += 1
-                refusal = self._check(op, now_ms) or self._orphan(op, batch)
-                merged = batch.meet(op, device_id) if refusal is None else None
+                # What is stored: an import as its table's own kind (the ops log keeps
+                # the op as received); every other op as sent.
+                stored_op = as_stored(op)
                 held = batch.rows.get((op.table_name, op.row_id))
-                if refusal is None and self._authorise:
-                    row = merged.row if merged is not None else None
-                    refusal = refusal_for(device, op, held, staff.get(op.actor), row)
+                merged = None
+                if op.kind == "import":
+                    # Whether it may import at all first, so a device that may not is
+                    # told that for every op; never skipped (not even by _authorise):
+                    # without it an import overwrites anything, in anyone's name.
+                    so_far = dataclasses.replace(device, importing=importing)
+                    refusal = (
+                        history_refusal(so_far, op, held, batch.rows)
+                        or self._check(stored_op, now_ms)
+                        or self._orphan(stored_op, batch)
+                    )
+                else:
+                    importing = False  # the counter's history is all sent: closed for good
+                    refusal = self._check(op, now_ms) or self._orphan(op, batch)
+                    merged = batch.meet(op, device_id) if refusal is None else None
+                    if refusal is None and self._authorise:
+                        row = merged.row if merged is not None else None
+                        refusal = refusal_for(device, op, held, staff.get(op.actor), row)
                 if refusal is not None:
                     log.warning(
                         "refused op %s from device %s (%s): %s",
@@ -817,8 +879,13 @@ class Engine(ABC):
                         op.table_name,
                         refusal[1],
                     )
-                if refusal is None:
-                    batch.apply(op, device_id, merged, now_ms)
+                if refusal is None and op.kind == "import" and held is not None:
+                    # A row the hall had already (history.HALL_KEEPS): the hall's stays
+                    # and goes down again, so the counter converges on it.
+                    batch.changes.append((op.table_name, op.row_id, *held[:3], CENTRAL))
+                    acked.append(op.op_id)
+                elif refusal is None:
+                    batch.apply(stored_op, device_id, merged, now_ms)
                     acked.append(op.op_id)
                     if merged is not None and merged.outcome is Outcome.CONFLICT:
                         assert held is not None
@@ -847,7 +914,9 @@ class Engine(ABC):
                 )
             self._write_batch(cur, batch)
             self._q(
-                cur, "UPDATE devices SET next_seq = ? WHERE device_id = ?", [expected, device_id]
+                cur,
+                "UPDATE devices SET next_seq = ?, importing = ? WHERE device_id = ?",
+                [expected, int(importing), device_id],
             )
             if self._before_commit is not None:
                 self._before_commit()

@@ -134,6 +134,31 @@ _QUEUE_LINKS = (
     " ticket_id TEXT NOT NULL, day TEXT NOT NULL, category_name TEXT NOT NULL DEFAULT '')",
 )
 
+#: 单机历史导入 (counter.central.history): whether an enrol code lets the new device it
+#: enrols bring the casework it did before the hall had a central, and whether that
+#: device's import is still open (it closes for good at the first op of another kind).
+#: Existing codes and devices get 0: nothing already made or enrolled may import.
+_HISTORY_COLUMNS = (
+    ("enrol_codes", "history", "INTEGER NOT NULL DEFAULT 0"),
+    ("devices", "importing", "INTEGER NOT NULL DEFAULT 0"),
+)
+_HISTORY_IMPORT_POSTGRES = tuple(
+    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}"
+    for table, column, definition in _HISTORY_COLUMNS
+)
+
+
+def _history_columns_sqlite(cur: Any, engine: Any) -> None:
+    """SQLite has no ADD COLUMN IF NOT EXISTS, and a step must be idempotent: a store
+    whose version record was lost (version 0) runs every step again over its tables."""
+    if engine.dialect != "sqlite":
+        return
+    for table, column, definition in _HISTORY_COLUMNS:
+        have = {r[1] for r in cur.execute(f"PRAGMA table_info({table})").fetchall()}
+        if column not in have:
+            cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "基础架构：设备、登记码、操作记录、数据行、变更日志与全厅排队（含旧版中心补列）"),
     Migration(
@@ -165,6 +190,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "扫码看排队：取号小票二维码的查看凭据",
         sqlite=_QUEUE_LINKS,
         postgres=_QUEUE_LINKS,
+    ),
+    Migration(
+        7,
+        "单机历史导入：登记码可允许新设备导入其单机期间的办件历史，设备记录导入是否仍开放",
+        postgres=_HISTORY_IMPORT_POSTGRES,
+        run=_history_columns_sqlite,
     ),
 )
 

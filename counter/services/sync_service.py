@@ -34,7 +34,7 @@ from counter.services import audit_trail
 from counter.services.devices_service import DevicesService
 from counter.services.session import Session
 from counter.store import outbox, sync_state
-from counter.store.db import connect, immediate
+from counter.store.db import connect, immediate, store_path
 from counter.sync import pinning, row_shapes
 from counter.sync.client import (
     CLOCK_WARNING_MS,
@@ -50,6 +50,7 @@ from counter.sync.client import (
     request_token,
     transport_for,
 )
+from counter.sync.history import Imported
 from counter.sync.protocol import Change
 from counter.sync.tables import REGISTRY, write_change
 
@@ -253,11 +254,20 @@ def explain_failure(error: str) -> str:
 
 
 @dataclass(frozen=True)
+class Enrolled:
+    """Where the counter is enrolled now, and what became of the casework it did alone
+    before (counter.sync.history)."""
+
+    url: str
+    history: Imported
+
+
+@dataclass(frozen=True)
 class Enrolment:
     """An enrolment under way: the checked address, and the call that asks the central."""
 
     url: str
-    ask: Callable[[], Grant]
+    ask: Callable[[], Enrolled]
 
 
 class SyncService:
@@ -437,43 +447,65 @@ class SyncService:
         device)."""
         return DevicesService(self.db)
 
-    def enrol(self, session: Session, url: str, code: str, name: str) -> str:
+    def enrol(self, session: Session, url: str, code: str, name: str, now: datetime) -> str:
         """Both steps below in one call, for callers that may wait."""
         session.require(Role.SUPERVISOR)
-        enrolment = self.start_enrolment(session, url, code, name)
-        return self.finish_enrolment(session, enrolment, enrolment.ask())
+        enrolment = self.start_enrolment(session, url, code, name, now)
+        return self.finish_enrolment(session, enrolment, enrolment.ask()).url
 
-    def start_enrolment(self, session: Session, url: str, code: str, name: str) -> Enrolment:
+    def start_enrolment(
+        self, session: Session, url: str, code: str, name: str, now: datetime
+    ) -> Enrolment:
         """Check what the supervisor typed, now; the returned ``ask`` exchanges the
-        one-time code for this device's token (blocking, from any thread: the page runs
-        it off the GUI thread). The central's refusal (used or expired code) is reported
-        at the code field, an unreachable central at the address field, so the
-        supervisor knows which to fix. For an https central the code carries the
-        fingerprint of the hall's CA; a central whose CA does not match it is refused at
-        the code field before the code is sent (counter.sync.client.request_token)."""
+        one-time code for this device's token and keeps it (blocking, from any thread:
+        the page runs it off the GUI thread). The central's refusal (used or expired
+        code) is reported at the code field, an unreachable central at the address
+        field, so the supervisor knows which to fix. For an https central the code
+        carries the fingerprint of the hall's CA; a central whose CA does not match it
+        is refused at the code field before the code is sent
+        (counter.sync.client.request_token).
+
+        The token is kept by ``ask`` too, on a connection of its own thread: a counter
+        that ran alone hands its casework over in that transaction (counter.sync.history,
+        queued as imports when the central's code allowed it, else kept here), which for
+        a year's store is a minute's work the window must not freeze for."""
         session.require(Role.SUPERVISOR)
         url, code = check_enrolment(url, code)
         pinning.enrol_parts(url, code)  # an https address with a bare code: said at once
         device_id = outbox.device_id(self.db)
         label = name or f"{session.window} 号窗口"
+        path = store_path(self.db)
 
-        def ask() -> Grant:
+        def ask() -> Enrolled:
             try:
-                return request_token(url, device_id, code, label)
+                grant = request_token(url, device_id, code, label)
             except SyncOffline as exc:
                 raise ValidationError("central_url", f"连不上中心 {url}：{exc}") from None
             except SyncBlocked as exc:
                 raise ValidationError("code", f"中心不接受此登记码：{exc.reason}") from None
+            own = connect(path)
+            try:
+                done = keep_token(own, url, grant, now)
+            finally:
+                own.close()
+            return Enrolled(url, done)
 
         return Enrolment(url, ask)
 
-    def finish_enrolment(self, session: Session, enrolment: Enrolment, grant: Grant) -> str:
-        """Keep the token and the pinned CA; the agent syncs from then on. Returns the
-        central's address."""
+    def finish_enrolment(
+        self, session: Session, enrolment: Enrolment, enrolled: Enrolled
+    ) -> Enrolled:
+        """Back on the page's thread once ``ask`` kept the token: the agent syncs from
+        now on. Logged with what became of a history."""
         session.require(Role.SUPERVISOR)
-        keep_token(self.db, enrolment.url, grant)
-        audit.info("device enrolled with %s by %s", enrolment.url, session.staff.login)
-        return enrolment.url
+        audit.info(
+            "device enrolled with %s by %s (history: %d rows imported, %d kept here)",
+            enrolled.url,
+            session.staff.login,
+            enrolled.history.imports,
+            enrolled.history.kept,
+        )
+        return enrolled
 
 
 def sync_step(

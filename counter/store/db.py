@@ -269,6 +269,11 @@ def connect(path: Path | str) -> Database:
     return db
 
 
+def store_path(db: Database) -> Path:
+    """The file of a store's connection: another thread opens its own with it."""
+    return Path(db.execute("PRAGMA database_list").fetchone()[2])
+
+
 def _make_private(path: Path) -> None:
     """The store holds personal data and the device token: owner-only on POSIX.
 

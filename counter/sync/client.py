@@ -22,11 +22,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.log import sync as log
-from counter.model.clock import Hlc, iso, to_ms, version
+from counter.model.clock import HALL_TZ, Hlc, iso, to_ms, version
 from counter.model.errors import NetworkError, ValidationError
 from counter.store import outbox, staff_store, sync_state
 from counter.store.db import immediate
-from counter.sync import pinning
+from counter.sync import compaction, history, pinning
 from counter.sync.protocol import (
     ANSWER_VERSION,
     MAX_CLOCK_AHEAD_MS,
@@ -628,6 +628,8 @@ class Grant:
     #: What the central enrolled this device as: its code said so, not the device.
     kind: str = "window"
     window: str = ""
+    #: Whether the central takes the casework this counter did alone, as imports.
+    history: bool = False
 
 
 def enrol(db: Database, central_url: str, code: str, name: str = "") -> str:
@@ -691,20 +693,28 @@ def request_token(central_url: str, device_id: str, code: str, name: str = "") -
             answer.status, str(answer.body.get("reason", ErrorCode.BAD_ENROL_CODE.reason()))
         )
     granted = EnrolResponse.model_validate(answer.body)
-    return Grant(granted.token, central_ca, granted.kind, granted.window)
+    return Grant(granted.token, central_ca, granted.kind, granted.window, granted.history)
 
 
-def keep_token(db: Database, central_url: str, grant: Grant) -> None:
+def keep_token(
+    db: Database, central_url: str, grant: Grant, now: datetime | None = None
+) -> history.Imported:
     """Keep the token, the pinned CA and what the central enrolled this device as. From
     now on the hall's staff come from the central, so the demo accounts go: they share
-    one public password, printed in the README."""
+    one public password, printed in the README. A counter enrolled for the first time
+    hands its casework over in the same transaction (counter.sync.history): as imports
+    when the central allows it, else not at all."""
+    done = history.Imported()
     with immediate(db):
+        if compaction.never_enrolled(db):
+            done = history.switch_to_central(db, grant.history, now or datetime.now(HALL_TZ))
         db.execute(
             "UPDATE sync_state SET central_url = ?, device_token = ?, central_ca = ?,"
             " device_kind = ?, device_window = ? WHERE id = 1",
             [central_url, grant.token, grant.central_ca, grant.kind, grant.window],
         )
         staff_store.remove_demo_accounts(db)
+    return done
 
 
 def transport_for(db: Database, *, timeout: float) -> HttpTransport | None:

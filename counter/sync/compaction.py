@@ -1,21 +1,24 @@
 """Compacting the outbox of a counter that has never been enrolled (issue 32).
 
-A standalone counter keeps every op it ever made for the day it is enrolled with a
-central (123 MB per 10k cases and tickets, for ever). What that enrolment needs is the
-rows, not every step of them: the central applies a row's ops in order and keeps the
-last version. So while the counter has never been enrolled, each row's run of changes
-becomes one op, and the device sequence is closed up again (the central takes a new
-device's ops from 1 with no gap, counter.central.engine ``push``).
+A standalone counter kept every op it ever made for the day it is enrolled with a
+central (370 MB per 10k cases and tickets, for ever). What that enrolment needs is the
+rows, not every step of them. So while the counter has never been enrolled:
+
+- **the casework's ops go** (the tables of counter.sync.history_tables): their rows
+  are the record, and the enrolment sends each row once as an import when the central
+  allows it (counter.sync.history);
+- **each other row's run of changes becomes one op**: the central applies a row's ops
+  in order and keeps the last version.
+
+Then the device sequence is closed up again (the central takes a new device's ops from
+1 with no gap, counter.central.engine ``push``).
 
 A run is merged into its **first** op's place, carrying the **last** op's clock, id
 and the union of the payloads (later fields win): a row still reaches the central
-before anything that names it (a material before its case would be refused as an
-orphan), with the version it has now. What may not be merged is left as it was:
+before anything that names it, with the version it has now. What may not be merged or
+dropped is left as it was:
 
 - **events and inserts of record tables**: each is its own row, never changed;
-- **a case's state steps**: the central checks each case change against the state
-  machine from the state it holds (``_check_case``), so a case keeps one op per state
-  it went through, the last of each;
 - **a run whose row names other rows than its first op did** (a draft picked up by a
   case made later): merged, it would reach the central before the row it names;
 - **deletes** end a run: what comes after is a new row;
@@ -42,6 +45,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.store.db import immediate
+from counter.sync.history_tables import HISTORY_KINDS
 from counter.sync.row_shapes import parents
 
 #: Tables whose ops the central accepts only with a supervisor's valid signature, which
@@ -50,8 +54,6 @@ from counter.sync.row_shapes import parents
 SIGNED_TABLES = frozenset(
     {"holidays", "holiday_years", "credit_list", "queue_categories", "sync_conflicts"}
 )
-#: Tables whose changes the central checks step by step, and the field of the step.
-STEPPED = {"cases": "state"}
 #: Payloads read per query while merging.
 _CHUNK = 500
 
@@ -106,8 +108,17 @@ def compact(db: Database) -> Compacted:
             " ORDER BY seq DESC LIMIT 1), '')) WHERE id = 1"
         )
         fixed = _last_signed(db)
-        runs = _runs(db, fixed)
-        dropped: list[int] = []
+        # The casework's ops: its rows are the record (counter.sync.history).
+        tables = list(HISTORY_KINDS)
+        dropped: list[int] = [
+            r[0]
+            for r in db.execute(
+                f"SELECT seq FROM outbox WHERE seq > ? AND table_name IN"
+                f" ({', '.join('?' * len(tables))})",
+                [fixed, *tables],
+            )
+        ]
+        runs = _runs(db, fixed, exclude=tables)
         merged = 0
         for run in runs:
             made = _merge(run)
@@ -118,6 +129,7 @@ def compact(db: Database) -> Compacted:
             merged += 1
         if not dropped:
             return Compacted()
+        dropped.sort()
         for start in range(0, len(dropped), _CHUNK):
             chunk = dropped[start : start + _CHUNK]
             db.execute(f"DELETE FROM outbox WHERE seq IN ({', '.join('?' * len(chunk))})", chunk)
@@ -138,7 +150,7 @@ def _last_signed(db: Database) -> int:
     return int(row[0] or 0)
 
 
-def _runs(db: Database, after: int) -> list[list[_Op]]:
+def _runs(db: Database, after: int, exclude: list[str]) -> list[list[_Op]]:
     """Each row's runs of mergeable ops after seq ``after``, two ops or more."""
     db.execute("DROP TABLE IF EXISTS temp.outbox_twice")
     db.execute(
@@ -149,9 +161,10 @@ def _runs(db: Database, after: int) -> list[list[_Op]]:
     # more than once; payloads only for those.
     db.execute(
         "INSERT INTO temp.outbox_twice SELECT table_name, row_id FROM outbox"
-        " WHERE seq > ? AND state = 'pending' GROUP BY table_name, row_id"
+        " WHERE seq > ? AND state = 'pending'"
+        f" AND table_name NOT IN ({', '.join('?' * len(exclude))}) GROUP BY table_name, row_id"
         " HAVING count(*) > 1 AND sum(kind = 'upsert') > 0",
-        [after],
+        [after, *exclude],
     )
     cursor = db.execute(
         "SELECT o.seq, o.op_id, o.table_name, o.row_id, o.kind, o.payload, o.hlc,"
@@ -171,11 +184,7 @@ def _runs(db: Database, after: int) -> list[list[_Op]]:
         if op.kind not in ("upsert", "insert"):  # a delete or an event ends the run
             runs.append([])
             continue
-        step = STEPPED.get(op.table)
-        if current and (
-            op.kind == "insert"
-            or (step is not None and current[-1].payload.get(step) != op.payload.get(step))
-        ):
+        if current and op.kind == "insert":
             current = []
             runs.append(current)
         current.append(op)

@@ -38,7 +38,7 @@ from counter.model.errors import CounterError
 from counter.model.staff import Role
 from counter.services.devices_service import CentralCall, DevicesService, HallDevice, HallDevices
 from counter.services.session import Session
-from counter.services.sync_service import Enrolment, Grant, SyncService
+from counter.services.sync_service import Enrolled, Enrolment, SyncService
 from counter.ui import safety_net
 from counter.ui.background import run_in_pool
 from counter.ui.forms import FieldErrors, WrappedLabel
@@ -290,6 +290,7 @@ class DevicesPanel(QWidget):
                 self.reenrol_url_edit.text(),
                 self.reenrol_code_edit.text(),
                 self.tr("{} 号窗口").format(self.session.window) if self.session.window else "",
+                self.clock(),
             )
         except CounterError as exc:
             self.errors.show(exc)
@@ -305,8 +306,8 @@ class DevicesPanel(QWidget):
             if isinstance(answer, CounterError):
                 self.errors.show(answer)
                 return
-            assert isinstance(answer, Grant)
-            url = self.sync.finish_enrolment(self.session, enrolment, answer)
+            assert isinstance(answer, Enrolled)
+            url = self.sync.finish_enrolment(self.session, enrolment, answer).url
             self.reenrol_code_edit.clear()
             self.hall_message.setText(self.tr("已重新登记到中心 {}。").format(url))
             self.refresh()

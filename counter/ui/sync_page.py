@@ -40,8 +40,8 @@ from counter.model.errors import CounterError
 from counter.services.session import Session
 from counter.services.sync_service import (
     Conflict,
+    Enrolled,
     Enrolment,
-    Grant,
     RefusedOp,
     SyncService,
     UnappliedChange,
@@ -65,7 +65,13 @@ TABLE_LABELS = {
     "missed_tickets": "未出票提醒",
     "unmask_log": "查看明文记录",
 }
-KIND_LABELS = {"insert": "新增", "upsert": "修改", "delete": "删除", "event": "记录"}
+KIND_LABELS = {
+    "insert": "新增",
+    "upsert": "修改",
+    "delete": "删除",
+    "event": "记录",
+    "import": "导入",
+}
 
 
 def _reason_text(reason: str) -> str:
@@ -342,7 +348,11 @@ class SyncPage(QWidget):
             return
         try:
             enrolment = self.service.start_enrolment(
-                self.session, self.url_edit.text(), self.code_edit.text(), self.name_edit.text()
+                self.session,
+                self.url_edit.text(),
+                self.code_edit.text(),
+                self.name_edit.text(),
+                self.clock(),
             )
         except CounterError as exc:
             self.enrol_errors.show(exc)
@@ -370,10 +380,14 @@ class SyncPage(QWidget):
         if isinstance(answer, CounterError):
             self.enrol_errors.show(answer)
             return
-        assert isinstance(answer, Grant)
-        url = self.service.finish_enrolment(self.session, enrolment, answer)
+        assert isinstance(answer, Enrolled)
+        enrolled = self.service.finish_enrolment(self.session, enrolment, answer)
         self.code_edit.clear()
-        self._on_central_changed(url)
+        self._on_central_changed(enrolled.url)
+        note = enrolled.history.note()
+        if note:  # a counter that ran alone: what became of its casework
+            self.enrol_status.setText(note)
+            self.enrol_status.show()
 
     def _on_central_changed(self, url: str) -> None:
         """Enrolled, re-enrolled or moved to a new address: the page says where, and

@@ -7,8 +7,9 @@ import socket
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
-from sync_support import Central, wall_clock
+from sync_support import Central, decide_case, wall_clock
 
+from counter.model.devices import DeviceKind
 from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.session import sign_in
 from counter.services.sync_service import SyncService
@@ -34,6 +35,29 @@ def test_supervisor_enrols_with_the_code_and_the_page_says_where(
     assert SyncService(db).central() == sqlite_central.url
     assert sqlite_central.url in page.central_label.text()
     assert not page.code_edit.isVisibleTo(page)
+
+
+def test_a_counter_that_ran_alone_is_told_where_its_casework_went(
+    qtbot: QtBot, db: Database, sqlite_central: Central
+) -> None:
+    """Its cases taken in before there was a central go up as imports when the code
+    allows it; the page says how many, and the window stays usable meanwhile."""
+    decide_case(db, "5", wall_clock())
+    page = page_for(qtbot, db, "zhangwei")
+    code = sqlite_central.engine.create_enrol_code(
+        int(wall_clock().timestamp() * 1000), DeviceKind.WINDOW, "5", None, history=True
+    )
+    page.url_edit.setText(sqlite_central.url)
+    page.code_edit.setText(code)
+    with qtbot.wait_signal(page.enrolled):
+        page.on_enrol_requested()
+    assert "条办件记录已排队上传中心" in page.enrol_status.text()
+    assert page.enrol_status.isVisibleTo(page)
+    imports = db.execute("SELECT count(*) FROM outbox WHERE kind = 'import'").fetchone()[0]
+    assert f"{imports:,} 条" in page.enrol_status.text()
+    assert db.execute(
+        "SELECT count(*) FROM outbox WHERE kind = 'import' AND table_name = 'cases'"
+    ).fetchone() == (1,)
 
 
 def test_a_used_code_is_refused_at_the_code_field(

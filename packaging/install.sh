@@ -148,7 +148,7 @@ install_debs() { # the groups of debian-packages.txt to install
   }
 }
 if [ "$use_apt" = 1 ] && command -v apt-get >/dev/null; then
-  if [ "$role" = central ]; then install_debs python; else install_debs python qt fonts voice; fi
+  if [ "$role" = central ]; then install_debs python; else install_debs python qt fonts voice printing; fi
 fi
 
 # 2. Python 3.11 or newer, with venv.

@@ -78,12 +78,13 @@ if [ -n "${missing[qt]:-}" ]; then
     exit 1
   }
 fi
-optional="${missing[fonts]:-}${missing[voice]:-}"
+optional="${missing[fonts]:-}${missing[voice]:-}${missing[printing]:-}"
 if [ -n "$optional" ]; then
   # shellcheck disable=SC2086
-  apt_install "rare-character fonts and the board's voice" $optional || {
-    say "缺少生僻字字体或叫号语音：姓名中的生僻字将无法显示和打印，叫号屏不能播报。请如上安装"
-    say "(rare-character fonts or the call board's voice are missing: install them as above)."
+  apt_install "rare-character fonts, the board's voice and USB printing" $optional || {
+    say "缺少生僻字字体、叫号语音或 USB 打印库：姓名中的生僻字将无法显示和打印，叫号屏不能播报，"
+    say "USB 小票打印机不能使用。请如上安装"
+    say "(rare-character fonts, the call board's voice or libusb are missing: install them as above)."
     if [ "$mode" = test ]; then exit 1; fi
   }
 fi

@@ -153,7 +153,7 @@ def package_list() -> list[tuple[str, str, str]]:
 
 def test_one_debian_package_list_for_bootstrap_and_bundle() -> None:
     rows = package_list()
-    assert {group for _, group, _ in rows} == {"qt", "fonts", "voice", "python"}
+    assert {group for _, group, _ in rows} == {"qt", "fonts", "voice", "printing", "python"}
     # The libraries counter.app names when Qt cannot load are the list's.
     qt = {package for package, group, _ in rows if group == "qt"}
     assert set(QT_LIBRARIES.values()) <= qt

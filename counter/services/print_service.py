@@ -204,6 +204,20 @@ class PrintService:
                 break
         return dropped
 
+    def forget_station_tickets(self, now: datetime, *, batch: int = 200, batches: int = 50) -> int:
+        """Delete a kiosk's ticket jobs finished more than ``print_retention_days`` ago,
+        rows and recipes (print_store.forget_station_tickets), in batches as
+        :meth:`drop_payloads` does. Returns how many went."""
+        cutoff = now - timedelta(days=int(self.settings["print_retention_days"]))
+        forgotten = 0
+        for _ in range(batches):
+            with immediate(self.db):
+                done = print_store.forget_station_tickets(self.db, cutoff, batch)
+            forgotten += done
+            if done < batch:
+                break
+        return forgotten
+
     # The spool worker's side -------------------------------------------------------
 
     def recover(self, now: datetime) -> int:

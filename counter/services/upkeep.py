@@ -4,7 +4,9 @@ Three things keep a counter's store from growing with its history, each in short
 writes so a window's own work never waits long behind them:
 
 1. print jobs' bytes are dropped once printed (or cancelled) plus
-   ``print_retention_days``, a kiosk's tickets' at once (:meth:`PrintService.drop_payloads`);
+   ``print_retention_days``, a kiosk's tickets' at once (:meth:`PrintService.drop_payloads`),
+   and a kiosk's ticket jobs themselves after those days
+   (:meth:`PrintService.forget_station_tickets`);
 2. a counter never enrolled with a central compacts its outbox to the rows a later
    enrolment needs (:func:`counter.sync.compaction.compact`);
 3. the pages these free go back to the disk a few megabytes at a time
@@ -37,6 +39,7 @@ BATCH, BATCHES = 200, 50
 class Upkept:
     payloads_dropped: int
     outbox: compaction.Compacted
+    tickets_forgotten: int
     pages_returned: int
     more: bool  # work was left for the next run
 
@@ -46,19 +49,27 @@ class Upkept:
 
 
 def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
-    dropped = PrintService(db, settings).drop_payloads(now, batch=BATCH, batches=BATCHES)
+    printing = PrintService(db, settings)
+    dropped = printing.drop_payloads(now, batch=BATCH, batches=BATCHES)
+    forgotten = printing.forget_station_tickets(now, batch=BATCH, batches=BATCHES)
     compacted = compaction.compact(db)
     try:
         vacuum.make_incremental(db)
     except Exception:  # another connection's write under way: the next run tries again
         log.warning("store not switched to incremental vacuum yet", exc_info=True)
     returned = vacuum.give_back(db)
-    if dropped or compacted.dropped_ops or returned:
+    if dropped or forgotten or compacted.dropped_ops or returned:
         log.info(
-            "upkeep: %d print payloads dropped, %d outbox ops merged away, %d pages returned",
+            "upkeep: %d print payloads dropped, %d kiosk ticket jobs forgotten,"
+            " %d outbox ops merged away, %d pages returned",
             dropped,
+            forgotten,
             compacted.dropped_ops,
             returned,
         )
-    more = dropped >= BATCH * BATCHES or (vacuum.free_pages(db) > 0 and returned > 0)
-    return Upkept(dropped, compacted, returned, more)
+    more = (
+        dropped >= BATCH * BATCHES
+        or forgotten >= BATCH * BATCHES
+        or (vacuum.free_pages(db) > 0 and returned > 0)
+    )
+    return Upkept(dropped, compacted, forgotten, returned, more)

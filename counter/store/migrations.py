@@ -1271,4 +1271,17 @@ def m0027_outbox_imports(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0028_station_ticket_jobs")
+def m0028_station_ticket_jobs(db: Database) -> None:
+    """A kiosk's ticket jobs go once their retention is over (issue 32: a kiosk prints
+    hundreds of thousands a year, each row and recipe kept for ever). The upkeep finds
+    them through an index of the kiosks' tickets alone, a week's worth, not through
+    every notice a window ever printed."""
+    run_script(
+        db,
+        "CREATE INDEX print_jobs_station_tickets ON print_jobs (updated_at)"
+        " WHERE kind = 'ticket' AND staff_id LIKE 'station:%'",
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

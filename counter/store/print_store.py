@@ -190,6 +190,32 @@ def drop_payloads(db: Database, cutoff: datetime, now: datetime, limit: int) -> 
     return len(ids)
 
 
+def forget_station_tickets(db: Database, cutoff: datetime, limit: int) -> int:
+    """Delete at most ``limit`` of a kiosk's ticket jobs finished (printed or cancelled)
+    before ``cutoff``: row and recipe. A queue slip is worth printing only while its
+    visitor stands at the kiosk, and its bytes went at once (:func:`drop_payloads`);
+    the ticket itself stays in the queue's records, and the audit chain and the
+    central's 打印记录 say it printed. A ticket the guide desk reprinted stays, named by
+    its reprint. Reads the index of the kiosks' tickets alone (m0028)."""
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM print_jobs AS j INDEXED BY print_jobs_station_tickets"
+            " WHERE kind = 'ticket' AND staff_id LIKE 'station:%' AND updated_at < ?"
+            " AND status IN ('done', 'cancelled')"
+            " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
+            " LIMIT ?",
+            [iso(cutoff), limit],
+        ).fetchall()
+    ]
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    db.execute(f"DELETE FROM print_payloads WHERE job_id IN ({marks})", ids)
+    db.execute(f"DELETE FROM print_jobs WHERE id IN ({marks})", ids)
+    return len(ids)
+
+
 def payload_bytes(db: Database) -> int:
     """The bytes of documents the store still holds (the store-size figures)."""
     total = 0

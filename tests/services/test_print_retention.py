@@ -111,6 +111,46 @@ def test_a_kiosk_ticket_s_bytes_go_once_printed_or_cancelled_not_while_it_may_pr
     assert data is not None and b"A002" in (data.escpos or b"")
 
 
+def test_a_kiosks_ticket_jobs_go_after_the_retention_days_unless_reprinted(
+    db: Database, clerk: Session, now: datetime
+) -> None:
+    """A kiosk prints hundreds of thousands of slips a year: after the retention days
+    the job itself goes, row and recipe. A slip the guide desk reprinted stays (its
+    reprint names it), and a window's documents stay for ever."""
+    printing = service(db, days=7)
+    tickets = [
+        printing.submit("取号机1", DocumentKind.TICKET, payloads.ticket(slip(n, now)), f"t{n}", now)
+        for n in range(5)
+    ]
+    made = payloads.notice(notice(now))
+    kept_notice = printing.submit(clerk, DocumentKind.NOTICE, made, "20261127-1A7-0042", now)
+    print_all(printing, now)
+    again = printing.reprint(clerk, tickets[0].id, now)
+    print_all(printing, now)
+    assert printing.forget_station_tickets(now + timedelta(days=6, hours=23)) == 0
+    assert printing.forget_station_tickets(now + timedelta(days=7, minutes=1), batch=3) == 4
+    left = {r[0] for r in db.execute("SELECT id FROM print_jobs")}
+    assert left == {tickets[0].id, again.id, kept_notice.id}
+    assert printing.forget_station_tickets(now + timedelta(days=400)) == 0
+
+
+def test_forgetting_reads_only_the_kiosks_tickets(db: Database) -> None:
+    """Not every notice a window ever printed: the partial index of kiosk tickets."""
+    plan = " ".join(
+        str(r[3])
+        for r in db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM print_jobs AS j"
+            " INDEXED BY print_jobs_station_tickets"
+            " WHERE kind = 'ticket' AND staff_id LIKE 'station:%' AND updated_at < ?"
+            " AND status IN ('done', 'cancelled')"
+            " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
+            " LIMIT ?",
+            ["2026-01-01", 200],
+        )
+    )
+    assert "SEARCH j USING INDEX print_jobs_station_tickets" in plan and "SCAN" not in plan
+
+
 def test_a_failed_or_waiting_job_keeps_its_bytes_however_old(
     db: Database, clerk: Session, now: datetime
 ) -> None:

@@ -46,6 +46,8 @@ _ORDER = {
 }
 _LOCAL = {"tickets": frozenset({"handed_over", "reconciled"})}
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+#: What those rows are, in the supervisor's words.
+WHAT = "办件、材料、叫号、打印和审计日志"
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,10 @@ class Imported:
     def note(self) -> str:
         """What the supervisor is told after enrolling, "" when there was no history."""
         if self.imports:
-            return f"本机单机期间的 {self.imports:,} 条办件记录已排队上传中心。"
+            return f"本机单机期间的 {self.imports:,} 条记录（{WHAT}）已排队上传中心。"
         if self.kept:
             return (
-                f"本机单机期间的 {self.kept:,} 条办件记录留在本机，未上传：登记码未允许导入"
+                f"本机单机期间的 {self.kept:,} 条记录（{WHAT}）留在本机，未上传：登记码未允许导入"
                 "（如需导入，请信息管理员用 counter-central enrol-code --history 生成登记码）。"
             )
         return ""

@@ -51,7 +51,7 @@ def test_a_counter_that_ran_alone_is_told_where_its_casework_went(
     page.code_edit.setText(code)
     with qtbot.wait_signal(page.enrolled):
         page.on_enrol_requested()
-    assert "条办件记录已排队上传中心" in page.enrol_status.text()
+    assert "条记录（办件、材料、叫号、打印和审计日志）已排队上传中心" in page.enrol_status.text()
     assert page.enrol_status.isVisibleTo(page)
     imports = db.execute("SELECT count(*) FROM outbox WHERE kind = 'import'").fetchone()[0]
     assert f"{imports:,} 条" in page.enrol_status.text()

@@ -260,6 +260,7 @@ UNGUARDED: Mapping[str, str] = {
     "OfflineQueue.find": _READ,
     "PrintService.claim_next": _WORKER,
     "PrintService.drop_payloads": _WORKER,
+    "PrintService.forget_station_tickets": _WORKER,
     "PrintService.giftpack_contents": _READ,
     "PrintService.job": _READ,
     "PrintService.jobs": _READ,

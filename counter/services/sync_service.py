@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +51,7 @@ from counter.sync.client import (
     transport_for,
 )
 from counter.sync.history import Imported
+from counter.sync.history_tables import HISTORY_KINDS
 from counter.sync.protocol import Change
 from counter.sync.tables import REGISTRY, write_change
 
@@ -328,11 +329,15 @@ class SyncService:
         audit_trail.record(self.db, session, AuditAction.OVERRIDE, f"outbox:{op_id}", detail, now)
 
     def resubmit(self, session: Session, op_id: str, now: datetime) -> str:
-        """Send the same change again as a new op; returns the new op id."""
+        """Send the same change again as a new op; returns the new op id. A refused
+        history import goes again as an ordinary change of its table, in her name: the
+        import itself closed with the counter's first ordinary op."""
         session.require(Role.SUPERVISOR)
         # Sent again in her name, signed by her: a hall-wide change needs it.
         with immediate(self.db), outbox.acting_as(self.db, session.acting):
             op = self._find(op_id)
+            if op.kind == "import":
+                op = replace(op, kind=HISTORY_KINDS[op.table_name])
             before = self._put_back(op)
             new = outbox.record(
                 self.db,

@@ -10,6 +10,7 @@ from counter.services.bootstrap import DEMO_PASSWORD
 from counter.services.session import sign_in
 from counter.services.sync_service import SyncService
 from counter.store import holidays, outbox
+from counter.store.db import immediate
 
 
 def refused_op(db: Database, now: datetime) -> str:
@@ -37,6 +38,25 @@ def test_supervisor_resubmits_as_a_new_op_and_keeps_the_old(db: Database, now: d
     assert [op.op_id for op in outbox.refused(db)] == [op_id]
     assert any(op.op_id == new_id for op in outbox.pending(db))
     assert SyncService(db).refused() == []
+
+
+def test_a_refused_history_import_goes_again_as_an_ordinary_change(
+    db: Database, now: datetime
+) -> None:
+    """The import closed with the counter's first ordinary op: sent again, the row is
+    the supervisor's change of its table, judged by the central's ordinary rules."""
+    with immediate(db):
+        db.execute(
+            "INSERT INTO outbox (seq, op_id, table_name, row_id, kind, payload, hlc,"
+            " schema_version, created_at, state, refused_reason) VALUES (900, 'imp-1',"
+            " 'case_events', 'ev-1', 'import', '{\"id\": \"ev-1\"}', '001700000000000-000000',"
+            " 1, '2026-12-07T09:00:00+08:00', 'refused', '[not_permitted] 导入已经结束')"
+        )
+    supervisor = sign_in(db, "zhangwei", DEMO_PASSWORD, "1", now)
+    new_id = SyncService(db).resubmit(supervisor, "imp-1", now)
+    again = next(op for op in outbox.pending(db) if op.op_id == new_id)
+    assert (again.kind, again.table_name, again.payload) == ("event", "case_events", {"id": "ev-1"})
+    assert again.actor == supervisor.staff.id
 
 
 def test_clerk_may_not_act_on_refused_ops(db: Database, now: datetime) -> None:

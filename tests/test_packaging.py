@@ -4,6 +4,7 @@ each with only what it needs, and the installer's files that go with them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -176,6 +177,8 @@ def test_shell_scripts_are_strict_and_shellcheck_clean(script: str) -> None:
     assert "set -euo pipefail" in text
     subprocess.run(["bash", "-n", str(ROOT / script)], check=True)
     if shutil.which("shellcheck") is None:
+        if os.environ.get("COUNTER_REQUIRE_SHELLCHECK"):
+            pytest.fail("shellcheck is missing and COUNTER_REQUIRE_SHELLCHECK is set (.ci/run)")
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
     result = subprocess.run(
         ["shellcheck", str(ROOT / script)], capture_output=True, text=True, check=False

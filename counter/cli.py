@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="整理本机数据文件，释放已清理的空间（请先关闭 Counter）",
         description=(
-            "整理本机数据文件（请先关闭 Counter）：未登记中心的单机，先合并待同步记录"
-            "（以后登记时每条数据仍会送达中心）；再重写整个数据文件，收回已清理的打印文件"
+            "整理本机数据文件（请先关闭 Counter）：未登记中心的单机，先精简待同步记录"
+            "（办件数据本身保留；以后用允许导入历史的登记码登记时，每条数据送达中心一次）；"
+            "再重写整个数据文件，收回已清理的打印文件"
             "和记录所占的空间，并改为逐步回收空间，此后 Counter 运行时会自动归还空闲空间。"
             "数据量大时可能需要几分钟；建议先执行 counter backup。"
         ),
@@ -150,6 +151,6 @@ def compact(store: Path) -> int:
         finally:
             db.close()
     if compacted.dropped_ops:
-        print(f"已合并待同步记录：减少 {compacted.dropped_ops} 条")
+        print(f"已精简待同步记录：减少 {compacted.dropped_ops} 条")
     print(f"数据文件已整理：{before / 1e6:.1f} MB → {after / 1e6:.1f} MB")
     return 0

@@ -377,10 +377,9 @@ def followup_payload(f: FollowUp) -> dict[str, Any]:
 
 # --- 扫码评价: the receipt's QR code --------------------------------------------------
 
-#: Random bytes in a rating link's token (128 bits: not to be guessed, even online).
-TOKEN_BYTES = 16
-#: What a token looks like (16 random bytes made by the intake service, written as 22
-#: URL-safe characters); anything else is no token, answered without looking it up.
+#: What a rating link's token looks like: 22 URL-safe characters, the 128 bits the
+#: intake service draws for it (``intake_service.new_rating_token``); anything else is
+#: no token, answered without looking it up.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 

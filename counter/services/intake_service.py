@@ -54,7 +54,7 @@ from counter.model.intake import (
     still_to_confirm,
 )
 from counter.model.notice import Notice, NoticeKind, NoticeMaterial, NoticeParty, PromiseLine
-from counter.model.ratings import TOKEN_BYTES, rating_link
+from counter.model.ratings import rating_link
 from counter.model.settings import Settings
 from counter.model.staff import Role, password_matches
 from counter.services import audit_trail, roles
@@ -125,10 +125,15 @@ def new_id(now: datetime) -> str:
     return outbox.uuid7(to_ms(now))
 
 
+#: Bytes drawn for a rating link's token: 128 bits, not to be guessed even online, which
+#: url-safe base64 writes as the 22 characters model.ratings.is_token expects.
+RATING_TOKEN_BYTES = 16
+
+
 def new_rating_token() -> str:
     """扫码评价: the case's rating link token, 128 random bits made here, offline, and
     synced with the case; the central finds the service by it (docs/security.md)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    return secrets.token_urlsafe(RATING_TOKEN_BYTES)
 
 
 def event(

@@ -8,6 +8,7 @@ being printed. The bytes are dropped once a job is finished and kept long enough
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -110,18 +111,18 @@ def log_entry(job: PrintJob, printed_at: datetime, unmasked: bool) -> dict[str, 
     }
 
 
-def printed_log(db: Database) -> list[dict[str, Any]]:
-    """The 打印记录 of every printed job, in the order they were made."""
-    rows = db.execute(
+def printed_log(db: Database) -> Iterator[dict[str, Any]]:
+    """The 打印记录 of every printed job, in the order they were made, read a page at a
+    time (a year's kiosk is hundreds of thousands)."""
+    cursor = db.execute(
         f"SELECT {_COLUMNS}, unmasked FROM print_jobs WHERE status = 'done'"
         " AND printed_at IS NOT NULL ORDER BY rowid"
-    ).fetchall()
-    entries = []
-    for row in rows:
-        job = _job(row[:-1])
-        assert job.printed_at is not None
-        entries.append(log_entry(job, job.printed_at, bool(row[-1])))
-    return entries
+    )
+    while rows := cursor.fetchmany(2000):
+        for row in rows:
+            job = _job(row[:-1])
+            assert job.printed_at is not None
+            yield log_entry(job, job.printed_at, bool(row[-1]))
 
 
 def unmasked(db: Database, job_id: str) -> bool:
@@ -190,23 +191,20 @@ def drop_payloads(db: Database, cutoff: datetime, now: datetime, limit: int) -> 
     The row, its recipe and its times stay. Reads the partial index of finished jobs
     still holding bytes (m0021): a few days' worth, whatever the history. Returns how
     many were dropped; the caller commits each batch on its own."""
-    ids = [
-        r[0]
-        for r in db.execute(
-            # Named: without statistics the planner took print_jobs_due and walked
-            # every finished job ever printed.
-            "SELECT id FROM print_jobs INDEXED BY print_jobs_payload_kept"
-            " WHERE payload_dropped_at IS NULL"
-            " AND status IN ('done', 'cancelled')"
-            " AND (updated_at < ? OR (kind = 'ticket' AND staff_id LIKE 'station:%'))"
-            " LIMIT ?",
-            [iso(cutoff), limit],
-        ).fetchall()
-    ]
+    ids = _ids(
+        db,
+        # Named: without statistics the planner took print_jobs_due and walked
+        # every finished job ever printed.
+        "SELECT id FROM print_jobs INDEXED BY print_jobs_payload_kept"
+        " WHERE payload_dropped_at IS NULL"
+        " AND status IN ('done', 'cancelled')"
+        " AND (updated_at < ? OR (kind = 'ticket' AND staff_id LIKE 'station:%'))"
+        " LIMIT ?",
+        [iso(cutoff), limit],
+    )
     if not ids:
         return 0
-    marks = ", ".join("?" * len(ids))
-    db.execute(f"DELETE FROM print_payloads WHERE job_id IN ({marks})", ids)
+    marks = _drop_bytes(db, ids)
     # A job from before print_payloads holds its bytes in its own row.
     db.execute(
         "UPDATE print_jobs SET pdf = CASE WHEN length(pdf) > 0 THEN X'' ELSE pdf END,"
@@ -223,23 +221,31 @@ def forget_station_tickets(db: Database, cutoff: datetime, limit: int) -> int:
     the ticket itself stays in the queue's records, and the audit chain and the
     central's 打印记录 say it printed. A ticket the guide desk reprinted stays, named by
     its reprint. Reads the index of the kiosks' tickets alone (m0028)."""
-    ids = [
-        r[0]
-        for r in db.execute(
-            "SELECT id FROM print_jobs AS j INDEXED BY print_jobs_station_tickets"
-            " WHERE kind = 'ticket' AND staff_id LIKE 'station:%' AND updated_at < ?"
-            " AND status IN ('done', 'cancelled')"
-            " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
-            " LIMIT ?",
-            [iso(cutoff), limit],
-        ).fetchall()
-    ]
+    ids = _ids(
+        db,
+        "SELECT id FROM print_jobs AS j INDEXED BY print_jobs_station_tickets"
+        " WHERE kind = 'ticket' AND staff_id LIKE 'station:%' AND updated_at < ?"
+        " AND status IN ('done', 'cancelled')"
+        " AND NOT EXISTS (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id)"
+        " LIMIT ?",
+        [iso(cutoff), limit],
+    )
     if not ids:
         return 0
-    marks = ", ".join("?" * len(ids))
-    db.execute(f"DELETE FROM print_payloads WHERE job_id IN ({marks})", ids)
+    marks = _drop_bytes(db, ids)
     db.execute(f"DELETE FROM print_jobs WHERE id IN ({marks})", ids)
     return len(ids)
+
+
+def _ids(db: Database, sql: str, args: list[Any]) -> list[str]:
+    return [str(r[0]) for r in db.execute(sql, args).fetchall()]
+
+
+def _drop_bytes(db: Database, ids: list[str]) -> str:
+    """Delete the documents' bytes of these jobs; returns the placeholders for ``ids``."""
+    marks = ", ".join("?" * len(ids))
+    db.execute(f"DELETE FROM print_payloads WHERE job_id IN ({marks})", ids)
+    return marks
 
 
 def payload_bytes(db: Database) -> int:

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from benchmarks.bench_store_size import START, Documents, build
 from benchmarks.bench_sync import as_supervisor, bench_push, clock, new_counter
-from benchmarks.central_process import drop_db, make_db, start_central
-from counter.central.serving import open_engine
+from benchmarks.central_process import central
 from counter.model.clock import to_ms
 from counter.model.devices import DeviceKind
 from counter.model.settings import Settings
@@ -47,10 +46,7 @@ def alone(path: Path, cases: int) -> None:
 
 def run_engine(kind: str, cases: int, template: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-history-{kind}-"))
-    url, dbname = make_db(kind, folder)
-    engine = open_engine(url)
-    process, base = start_central(url)
-    try:
+    with central(kind, folder) as (engine, base):
         path = folder / "alone.db"
         path.write_bytes(template.read_bytes())
         path.chmod(0o600)
@@ -87,10 +83,6 @@ def run_engine(kind: str, cases: int, template: Path) -> None:
             f" {refused} refused; ordinary signed ops {baseline:,.0f}/s"
             f" (ratio {rate / baseline:.2f}x)"
         )
-    finally:
-        process.terminate()
-        process.wait()
-        drop_db(dbname)
 
 
 def main() -> None:

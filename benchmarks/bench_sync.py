@@ -32,10 +32,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from benchmarks.bench_intake import NOW, all_received, median_ms, services
-from benchmarks.central_process import drop_db, make_db, start_central
+from benchmarks.central_process import central
 from counter.assets import demo_catalog_text
 from counter.central.engine import Engine
-from counter.central.serving import open_engine
 from counter.model.catalog_file import parse_catalog
 from counter.model.clock import HALL_TZ, Hlc, to_ms
 from counter.model.intake import ApplicantForm, ApplicantKind, Decision
@@ -249,10 +248,7 @@ def bench_catalog_latency(
 
 def run_engine(kind: str, rows: int, interval: float) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-sync-{kind}-"))
-    url, dbname = make_db(kind, folder)
-    engine = open_engine(url)
-    process, base = start_central(url)
-    try:
+    with central(kind, folder) as (engine, base):
         db, client = new_counter(folder / "pusher.db", engine, base)
         as_supervisor(engine, db)
         rate = bench_push(db, client)
@@ -264,10 +260,6 @@ def run_engine(kind: str, rows: int, interval: float) -> None:
             f"[{kind}] catalog change to a counter syncing every {interval:g} s:"
             f" {', '.join(f'{x:.2f}' for x in latencies)} s (max {max(latencies):.2f} s)"
         )
-    finally:
-        process.terminate()
-        process.wait()
-        drop_db(dbname)
 
 
 def main() -> None:

@@ -8,10 +8,16 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import psycopg
+
+if TYPE_CHECKING:
+    from counter.central.engine import Engine
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -55,3 +61,21 @@ def start_central(url: str, *options: str) -> tuple[subprocess.Popen[bytes], str
         except httpx.HTTPError:
             time.sleep(0.05)
     raise SystemExit("central did not start")
+
+
+@contextmanager
+def central(kind: str, folder: Path) -> Iterator[tuple[Engine, str]]:
+    """A central of ``kind`` (sqlite, postgres) serving from ``folder``: its engine and
+    address while the block runs; stopped and its database dropped after."""
+    from counter.central.serving import open_engine
+
+    url, dbname = make_db(kind, folder)
+    engine = open_engine(url)
+    process, base = start_central(url)
+    try:
+        yield engine, base
+    finally:
+        process.terminate()
+        process.wait()
+        engine.close()
+        drop_db(dbname)

@@ -8,6 +8,8 @@ Never edit a migration that has shipped: add the next one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -1281,6 +1283,80 @@ def m0028_station_ticket_jobs(db: Database) -> None:
         db,
         "CREATE INDEX print_jobs_station_tickets ON print_jobs (updated_at)"
         " WHERE kind = 'ticket' AND staff_id LIKE 'station:%'",
+    )
+
+
+@MIGRATIONS(name="0029_dense_audit_log")
+def m0029_dense_audit_log(db: Database) -> None:
+    """The audit log was the largest thing a year leaves in the store (issue 32: 39 MB
+    per 10k cases and tickets, half of it the same device id, the previous entry's hash
+    and both hashes as hex text, over again in three indexes). Kept densely now
+    (counter.store.audit_log): a chain number for the device, the id and hash as bytes,
+    ``prev_hash`` read from the entry before. Each entry reads back as the very text
+    that was hashed; one the dense form cannot hold exactly stays text. A previous hash
+    that is not the entry before's (a chain broken before) is kept as it was found, so
+    the break is still found where it was."""
+    from counter.model.audit import GENESIS
+    from counter.store.audit_log import pack_hash, pack_uuid
+
+    run_script(
+        db,
+        """
+        CREATE TABLE audit_chains (
+            no INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO audit_chains (device_id)
+            SELECT device_id FROM audit_log GROUP BY device_id ORDER BY min(rowid);
+        CREATE TABLE audit_log_dense (
+            chain INTEGER NOT NULL REFERENCES audit_chains (no),
+            seq INTEGER NOT NULL,
+            id BLOB NOT NULL,
+            at TEXT NOT NULL,
+            staff_id TEXT NOT NULL,
+            staff_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            window TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            -- Only where it is not the hash of the entry before: as it was found.
+            prev_hash BLOB,
+            PRIMARY KEY (chain, seq)
+        ) WITHOUT ROWID
+        """,
+    )
+    cursor = db.execute(
+        "SELECT c.no, a.seq, a.id, a.at, a.staff_id, a.staff_name, a.role, a.window,"
+        " a.action, a.target, a.detail, a.hash, a.prev_hash"
+        " FROM audit_log a JOIN audit_chains c ON c.device_id = a.device_id"
+        " ORDER BY c.no, a.seq"
+    )
+    last: tuple[Any, ...] = (None, None, None)  # chain, seq, hash
+    while rows := cursor.fetchmany(2000):
+        dense = []
+        for r in rows:
+            chain, seq, prev = r[0], r[1], r[12]
+            follows = (chain, seq - 1) == last[:2]
+            derived = last[2] if follows else (GENESIS if seq == 1 else None)
+            kept = None if prev == derived else pack_hash(prev)
+            dense.append((*r[:2], pack_uuid(r[2]), *r[3:11], pack_hash(r[11]), kept))
+            last = (chain, seq, r[11])
+        db.conn.executemany(
+            "INSERT INTO audit_log_dense VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", dense
+        )
+    run_script(
+        db,
+        """
+        DROP TABLE audit_log;
+        ALTER TABLE audit_log_dense RENAME TO audit_log;
+        CREATE INDEX audit_log_target ON audit_log (target);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.model.clock import iso, to_ms
-from counter.store import outbox, print_store, sync_state
+from counter.store import audit_log, outbox, print_store, sync_state
 from counter.store.migrations import SCHEMA_VERSION
 from counter.sync.history_tables import HISTORY_KINDS
 from counter.sync.row_shapes import SHAPES
@@ -42,7 +42,6 @@ _CHUNK = 2000
 _ORDER = {
     # A bundle's parent case before its sub-cases, which name it.
     "cases": "CASE WHEN parent_id IS NULL OR parent_id = id THEN 0 ELSE 1 END, rowid",
-    "audit_log": "seq",
 }
 _LOCAL = {"tickets": frozenset({"handed_over", "reconciled"})}
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -78,14 +77,14 @@ def rows_of(db: Database, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for entry in print_store.printed_log(db):
             yield str(entry["job_id"]), entry
         return
-    if table == "audit_log":
-        where, args = "WHERE device_id = ?", [outbox.device_id(db)]  # its own chain only
-    else:
-        where, args = "", []
+    if table == "audit_log":  # its own chain only, each entry as it was hashed
+        for entry in audit_log.chain(db):
+            yield str(entry["id"]), entry
+        return
     shape = SHAPES[table]
     skip = shape.local | _LOCAL.get(table, frozenset())
     order = _ORDER.get(table, "rowid")
-    cursor = db.execute(f"SELECT * FROM [{table}] {where} ORDER BY {order}", args)
+    cursor = db.execute(f"SELECT * FROM [{table}] ORDER BY {order}")
     names = [d[0] for d in cursor.description]
     while rows := cursor.fetchmany(_CHUNK):
         for row in rows:

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from counter.model.audit import AuditAction
+from counter.model.audit import GENESIS, AuditAction, canonical, entry_hash, verify_chain
 from counter.store import audit_log, outbox
 from counter.store.audit_log import Actor
 from counter.store.db import immediate
+from counter.store.migrations import MIGRATIONS
 
 CLERK = Actor("s1", "李娜", "clerk", "3")
 
@@ -59,3 +65,134 @@ def test_tampering_past_the_triggers_is_found_at_its_entry(db: Database, now: da
     db.execute("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 2")
     (report,) = audit_log.verify(db)
     assert report.broken_seq == 2
+
+
+def test_the_table_keeps_hashes_and_ids_as_bytes_and_no_prev_hash(
+    db: Database, now: datetime
+) -> None:
+    """The dense form (issue 32): what reads back as hex and UUID text is stored as its
+    bytes, and the previous hash is the entry before's, not stored again."""
+    write(db, now, 2)
+    assert "device_id" not in {r[1] for r in db.execute("PRAGMA table_info(audit_log)")}
+    stored = db.execute(
+        "SELECT typeof(id), length(id), typeof(hash), length(hash), prev_hash FROM audit_log"
+    )
+    assert set(stored.fetchall()) == {("blob", 16, "blob", 32, None)}
+    first, second = audit_log.entries(db)
+    assert first["prev_hash"] == GENESIS and second["prev_hash"] == first["hash"]
+    assert audit_log.for_target(db, "cases:1") == [second]
+
+
+@given(
+    st.text(max_size=80) | st.uuids().map(str) | st.binary(min_size=32, max_size=32).map(bytes.hex)
+)
+def test_any_id_or_hash_reads_back_as_the_text_it_was(text: str) -> None:
+    assert audit_log.unpack_uuid(audit_log.pack_uuid(text)) == text
+    assert audit_log.unpack_hash(audit_log.pack_hash(text)) == text
+
+
+def test_text_the_dense_form_cannot_hold_exactly_stays_text() -> None:
+    upper = "AB" * 32
+    assert audit_log.pack_hash(upper) == upper  # its bytes would read back lowercase
+    assert audit_log.pack_uuid("{12345678-1234-5678-1234-567812345678}") != b""
+    assert isinstance(audit_log.pack_uuid("12345678123456781234567812345678"), str)
+
+
+def old_store(tmp_path: Path, now: datetime) -> Database:
+    """A store as it was before the dense audit log, with the entries that version wrote."""
+    db = Database(tmp_path / "old.db")
+    db.execute("PRAGMA foreign_keys = ON")
+    MIGRATIONS.apply(db, stop_before="0029_dense_audit_log")
+    outbox.ensure_device(db, now)
+    return db
+
+
+def old_chain(db: Database, device: str, n: int, now: datetime) -> list[dict[str, Any]]:
+    """``n`` entries of ``device``'s chain, written row for row as that version did."""
+    made: list[dict[str, Any]] = []
+    previous = GENESIS
+    for seq in range(1, n + 1):
+        entry: dict[str, Any] = {
+            "id": outbox.uuid7(seq), "seq": seq, "device_id": device,
+            "at": "2026-11-27T10:00:00.000+08:00", "staff_id": "s1", "staff_name": "李娜",
+            "role": "clerk", "window": "3", "action": "decision", "target": f"cases:{seq}",
+            "detail": canonical({"i": seq}), "prev_hash": previous,
+        }  # fmt: skip
+        entry["hash"] = entry_hash(entry)
+        previous = entry["hash"]
+        db.execute(
+            f"INSERT INTO audit_log ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
+            list(entry.values()),
+        )
+        made.append({c: entry[c] for c in audit_log.COLUMNS})
+    return made
+
+
+def test_an_older_store_s_chains_read_back_entry_for_entry_after_the_dense_migration(
+    tmp_path: Path, now: datetime
+) -> None:
+    db = old_store(tmp_path, now)
+    own = outbox.device_id(db)
+    before_rekey = old_chain(db, "019b0000-0000-7000-8000-000000000001", 3, now)
+    mine = old_chain(db, own, 4, now)
+    MIGRATIONS.apply(db)
+    assert audit_log.entries(db) == mine
+    assert audit_log.entries(db, "019b0000-0000-7000-8000-000000000001") == before_rekey
+    assert [r.ok for r in audit_log.verify(db)] == [True, True]
+    with immediate(db):
+        added = audit_log.append(db, CLERK, AuditAction.PRINT, "print_jobs:x", {}, now)
+    assert (added["seq"], added["prev_hash"]) == (5, mine[-1]["hash"])
+    assert all(r.ok for r in audit_log.verify(db))
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+
+
+def rewrite_second_entry(db: Database) -> None:
+    """Entry 2 changed and its hash made again, as someone who knows the rule would."""
+    columns = audit_log.COLUMNS
+    row = db.execute(f"SELECT {', '.join(columns)} FROM audit_log WHERE seq = 2").fetchone()
+    entry = {**dict(zip(columns, row, strict=True)), "detail": canonical({"i": 99})}
+    db.execute(
+        "UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 2",
+        [entry["detail"], entry_hash(entry)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken"),
+    [
+        # An entry changed and its hash left: found at that entry.
+        ("UPDATE audit_log SET detail = '{\"i\":99}' WHERE seq = 2", 2),
+        # The link to the entry before changed: found there, although the entry now
+        # names the right previous hash once it is read from the entry before.
+        ("UPDATE audit_log SET prev_hash = '1' || substr(prev_hash, 2) WHERE seq = 3", 3),
+        # An entry changed with its hash made again: the next one no longer follows.
+        (rewrite_second_entry, 3),
+    ],
+)
+def test_a_chain_broken_before_the_migration_is_still_broken_at_the_same_entry(
+    tmp_path: Path, now: datetime, tamper: str | Callable[[Database], None], broken: int
+) -> None:
+    db = old_store(tmp_path, now)
+    old_chain(db, outbox.device_id(db), 4, now)
+    db.execute("DROP TRIGGER audit_log_no_update")
+    if callable(tamper):
+        tamper(db)
+    else:
+        db.execute(tamper)
+    assert audit_log_before(db) == broken
+    MIGRATIONS.apply(db)
+    (report,) = audit_log.verify(db)
+    assert report.broken_seq == broken
+    # What an intact entry keeps is its link's evidence only where it was broken.
+    kept = db.execute("SELECT seq FROM audit_log WHERE prev_hash IS NOT NULL").fetchall()
+    assert kept == ([(3,)] if broken == 3 else [])
+
+
+def audit_log_before(db: Database) -> int | None:
+    """Where the old table's chain broke, read as that version read it."""
+    columns = audit_log.COLUMNS
+    rows = db.execute(f"SELECT {', '.join(columns)} FROM audit_log ORDER BY seq").fetchall()
+    report = verify_chain("d", [dict(zip(columns, r, strict=True)) for r in rows])
+    return report.broken_seq

@@ -1360,4 +1360,43 @@ def m0029_dense_audit_log(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0030_materials_by_case")
+def m0030_materials_by_case(db: Database) -> None:
+    """A case's materials are only ever read by their case, and a table keyed by
+    (case, material) kept the key twice: in its rows and in an index of its own, a
+    quarter of the table (issue 32). Stored by that key instead (WITHOUT ROWID), a
+    case's materials lie together and the index is gone."""
+    run_script(
+        db,
+        """
+        CREATE TABLE case_materials_by_case (
+            case_id TEXT NOT NULL REFERENCES cases (id),
+            material_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            form TEXT NOT NULL,
+            copies_required INTEGER NOT NULL,
+            required INTEGER NOT NULL,
+            rongque INTEGER NOT NULL,
+            shared_source TEXT,
+            asked_by TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL,
+            copies INTEGER NOT NULL DEFAULT 0,
+            promised_due TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (case_id, material_id)
+        ) WITHOUT ROWID;
+        INSERT INTO case_materials_by_case (case_id, material_id, position, name, form,
+            copies_required, required, rongque, shared_source, asked_by, status, copies,
+            promised_due, updated_at)
+        SELECT case_id, material_id, position, name, form,
+            copies_required, required, rongque, shared_source, asked_by, status, copies,
+            promised_due, updated_at
+        FROM case_materials;
+        DROP TABLE case_materials;
+        ALTER TABLE case_materials_by_case RENAME TO case_materials
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

@@ -42,6 +42,8 @@ _CHUNK = 2000
 _ORDER = {
     # A bundle's parent case before its sub-cases, which name it.
     "cases": "CASE WHEN parent_id IS NULL OR parent_id = id THEN 0 ELSE 1 END, rowid",
+    # Kept by its key, without a rowid (store migration 0030).
+    "case_materials": "case_id, material_id",
 }
 _LOCAL = {"tickets": frozenset({"handed_over", "reconciled"})}
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -11,6 +13,7 @@ from counter.model.intake import Applicant, ApplicantKind
 from counter.store import cases_store
 from counter.store.cases_store import CaseFilter
 from counter.store.db import immediate
+from counter.store.migrations import MIGRATIONS
 
 
 def make_case(now: datetime, n: int, name: str, **changes: object) -> Case:
@@ -134,3 +137,30 @@ def test_two_characters_match_anywhere_in_any_case_one_only_name_starts_or_recen
     assert ids(cases_store.search(stocked, "示")) == ["case-1"]  # start of an old name
     assert cases_store.search(stocked, "贸") == []  # one character: middles only recently
     assert ids(cases_store.search(stocked, "馆")) == ["case-3"]
+
+
+def test_an_older_store_s_materials_are_kept_by_their_case_after_the_migration(
+    tmp_path: Path, now: datetime
+) -> None:
+    """Store migration 0030 (issue 32) keeps case_materials by its (case, material) key,
+    without the rowid and the index that held the key a second time: every row stays."""
+    db = Database(tmp_path / "old.db")
+    MIGRATIONS.apply(db, stop_before="0030_materials_by_case")
+    rows = [
+        {"case_id": f"case-{c}", "material_id": f"M-{m}", "position": m, "name": "营业执照",
+         "form": "原件", "copies_required": 1, "required": 1, "rongque": 0,
+         "shared_source": None, "asked_by": '["SCJG-0002"]', "status": "原件已收", "copies": 1,
+         "promised_due": "2026-12-01" if m == 2 else None,
+         "updated_at": "2026-11-27T10:00:00+08:00"}
+        for c in range(3) for m in range(4)
+    ]  # fmt: skip
+    db["case_materials"].insert_all(rows)
+    MIGRATIONS.apply(db)
+    read = db.execute("SELECT * FROM case_materials ORDER BY case_id, position").fetchall()
+    assert [dict(zip(rows[0], r, strict=True)) for r in read] == rows
+    names = {
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'case_materials'")
+    }
+    assert names == {"case_materials"}  # no index of its own key beside the table
+    with pytest.raises(sqlite3.OperationalError, match="rowid"):
+        db.execute("SELECT rowid FROM case_materials")

@@ -1,8 +1,8 @@
 """好差评: five levels, one rating per service, the 7-day default and who may see the rater.
 
 A *service* is what an applicant rates: one ticket served at a window (一次一评) or one
-case handed over (一事一评). The counter learns of services from its own store; each
-becomes a :class:`RatingRequest` that can be rated once, on the hall's rating pad, by
+case handed over (一事一评). Each service the caller passes in becomes a
+:class:`RatingRequest` that can be rated once, on the hall's rating pad, by
 QR code or by hotline, or that falls to 基本满意 when nobody rated it in time.
 """
 
@@ -377,9 +377,9 @@ def followup_payload(f: FollowUp) -> dict[str, Any]:
 
 # --- 扫码评价: the receipt's QR code --------------------------------------------------
 
-#: What a rating link's token looks like: 22 URL-safe characters, the 128 bits the
-#: intake service draws for it (``intake_service.new_rating_token``); anything else is
-#: no token, answered without looking it up.
+#: The shape of a rating link's token: 22 URL-safe characters. The token itself is
+#: made outside the model (``intake_service.new_rating_token``) and passed in; text of
+#: any other shape is no token.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 

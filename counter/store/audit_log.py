@@ -93,9 +93,11 @@ def unpack_hash(value: bytes | str) -> str:
 
 def chain_of(db: Database, device: str) -> int:
     """The chain number of a device's entries, made the first time it is asked for."""
-    db.execute("INSERT OR IGNORE INTO audit_chains (device_id) VALUES (?)", [device])
     found = db.execute("SELECT no FROM audit_chains WHERE device_id = ?", [device]).fetchone()
-    return int(found[0])
+    if found is not None:
+        return int(found[0])
+    made = db.execute("INSERT INTO audit_chains (device_id) VALUES (?)", [device])
+    return int(made.lastrowid or 0)
 
 
 def store_entry(db: Database, chain: int, entry: Mapping[str, Any]) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read or write the person's own settings file.
@@ -24,6 +25,11 @@ from counter.services.bootstrap import prepare_store
 from counter.store.db import DB_FILE, open_store
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=HALL_TZ)
+
+# Property tests pin what happens, never how fast: hypothesis's 200 ms deadline per
+# example is a timed assertion, and CI is a loaded 2-core machine.
+settings.register_profile("counter", deadline=None)
+settings.load_profile("counter")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
@@ -83,7 +83,6 @@ def test_the_table_keeps_hashes_and_ids_as_bytes_and_no_prev_hash(
     assert audit_log.for_target(db, "cases:1") == [second]
 
 
-@settings(deadline=None)  # what is checked is the text read back, not how fast
 @given(
     st.text(max_size=80) | st.uuids().map(str) | st.binary(min_size=32, max_size=32).map(bytes.hex)
 )

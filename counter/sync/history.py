@@ -22,7 +22,7 @@ transaction is an ordinary op after the imports.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,6 +46,12 @@ _ORDER = {
     "case_materials": "case_id, material_id",
 }
 _LOCAL = {"tickets": frozenset({"handed_over", "reconciled"})}
+#: The imports that are not a row of a counter table of their name: each is read by
+#: the store module that writes it, as its own op carries it, and named by ``key``.
+_READERS: dict[str, tuple[Callable[[Database], Iterable[dict[str, Any]]], str]] = {
+    "print_log": (print_store.printed_log, "job_id"),
+    "audit_log": (audit_log.chain, "id"),  # its own chain only, as each entry was hashed
+}
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 #: What those rows are, in the supervisor's words.
 WHAT = "办件、材料、叫号、打印和审计日志"
@@ -75,13 +81,10 @@ class Imported:
 def rows_of(db: Database, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(row id, payload) of each row of ``table`` as its import carries it: the row as
     the table's own op would, in the order the central needs them."""
-    if table == "print_log":
-        for entry in print_store.printed_log(db):
-            yield str(entry["job_id"]), entry
-        return
-    if table == "audit_log":  # its own chain only, each entry as it was hashed
-        for entry in audit_log.chain(db):
-            yield str(entry["id"]), entry
+    if table in _READERS:
+        read, key = _READERS[table]
+        for entry in read(db):
+            yield str(entry[key]), entry
         return
     shape = SHAPES[table]
     skip = shape.local | _LOCAL.get(table, frozenset())

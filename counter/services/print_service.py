@@ -12,6 +12,7 @@ document out again from the job's recipe (:func:`counter.printing.payloads.regen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -194,29 +195,34 @@ class PrintService:
         a kiosk's finished tickets at once), ``batch`` jobs per transaction so the
         window's own writes never wait long behind it; at most ``batches`` batches a
         call (the caller comes back for the rest). Returns how many were dropped."""
-        cutoff = now - timedelta(days=int(self.settings["print_retention_days"]))
-        dropped = 0
-        for _ in range(batches):
-            with immediate(self.db):
-                done = print_store.drop_payloads(self.db, cutoff, now, batch)
-            dropped += done
-            if done < batch:
-                break
-        return dropped
+        cutoff = self._retention_cutoff(now)
+        return self._in_batches(
+            lambda: print_store.drop_payloads(self.db, cutoff, now, batch), batch, batches
+        )
 
     def forget_station_tickets(self, now: datetime, *, batch: int = 200, batches: int = 50) -> int:
         """Delete a kiosk's ticket jobs finished more than ``print_retention_days`` ago,
         rows and recipes (print_store.forget_station_tickets), in batches as
         :meth:`drop_payloads` does. Returns how many went."""
-        cutoff = now - timedelta(days=int(self.settings["print_retention_days"]))
-        forgotten = 0
+        cutoff = self._retention_cutoff(now)
+        return self._in_batches(
+            lambda: print_store.forget_station_tickets(self.db, cutoff, batch), batch, batches
+        )
+
+    def _retention_cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=int(self.settings["print_retention_days"]))
+
+    def _in_batches(self, step: Callable[[], int], batch: int, batches: int) -> int:
+        """Run ``step`` (one batch of at most ``batch`` jobs) in its own write
+        transaction, up to ``batches`` times or until a batch comes back short."""
+        total = 0
         for _ in range(batches):
             with immediate(self.db):
-                done = print_store.forget_station_tickets(self.db, cutoff, batch)
-            forgotten += done
+                done = step()
+            total += done
             if done < batch:
                 break
-        return forgotten
+        return total
 
     # The spool worker's side -------------------------------------------------------
 

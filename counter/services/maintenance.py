@@ -64,12 +64,14 @@ def verify_audit(db: Database) -> list[ChainReport]:
 
 def compact_store(db: Database) -> tuple[compaction.Compacted, int, int]:
     """What the spool's upkeep cannot do on a large store (issue 32): the outbox of a
-    counter never enrolled is compacted, then the file is rewritten by one full
+    counter never enrolled is compacted, the audit chain's older entries are sealed,
+    then the file is rewritten by one full
     ``VACUUM`` and switched to incremental vacuum, so the upkeep hands freed pages back
     from then on. The caller holds the store alone: the ``VACUUM`` holds the whole
     file, a window's write would wait behind it. Returns what compaction did and the
     file's bytes before and after. Nothing is logged to the audit trail: no record
     changes, and an entry would be one more op for the outbox this makes smaller."""
     compacted = compaction.compact(db)
+    audit_log.seal(db, at_most=None)
     before, after = vacuum.rewrite(db)
     return compacted, before, after

@@ -1,6 +1,6 @@
 """The store's upkeep, now and then on the spool's worker thread (issue 32).
 
-Three things keep a counter's store from growing with its history, each in short
+Four things keep a counter's store from growing with its history, each in short
 writes so a window's own work never waits long behind them:
 
 1. print jobs' bytes are dropped once printed (or cancelled) plus
@@ -9,7 +9,9 @@ writes so a window's own work never waits long behind them:
    (:meth:`PrintService.forget_station_tickets`);
 2. a counter never enrolled with a central compacts its outbox to the rows a later
    enrolment needs (:func:`counter.sync.compaction.compact`);
-3. the pages these free go back to the disk a few megabytes at a time
+3. the audit chain's older entries are sealed into compressed runs
+   (:func:`counter.store.audit_log.seal`), a quarter of their rows' size;
+4. the pages these free go back to the disk a few megabytes at a time
    (:mod:`counter.store.vacuum`); a small store is switched to incremental vacuum
    first, a large one waits for a maintenance step that may hold it alone.
 
@@ -27,12 +29,14 @@ from sqlite_utils import Database
 from counter.log import printing as log
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
-from counter.store import vacuum
+from counter.store import audit_log, vacuum
 from counter.sync import compaction
 
 EVERY = timedelta(minutes=10)
 #: Payloads dropped per transaction, and transactions per run.
 BATCH, BATCHES = 200, 50
+#: Audit segments sealed per run, each its own transaction.
+SEALS = 20
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Upkept:
     payloads_dropped: int
     outbox: compaction.Compacted
     tickets_forgotten: int
+    audit_sealed: int
     pages_returned: int
     more: bool  # work was left for the next run
 
@@ -53,23 +58,26 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
     dropped = printing.drop_payloads(now, batch=BATCH, batches=BATCHES)
     forgotten = printing.forget_station_tickets(now, batch=BATCH, batches=BATCHES)
     compacted = compaction.compact(db)
+    sealed = audit_log.seal(db, at_most=SEALS)
     try:
         vacuum.make_incremental(db)
     except Exception:  # another connection's write under way: the next run tries again
         log.warning("store not switched to incremental vacuum yet", exc_info=True)
     returned = vacuum.give_back(db)
-    if dropped or forgotten or compacted.dropped_ops or returned:
+    if dropped or forgotten or compacted.dropped_ops or sealed or returned:
         log.info(
             "upkeep: %d print payloads dropped, %d kiosk ticket jobs forgotten,"
-            " %d outbox ops merged away, %d pages returned",
+            " %d outbox ops merged away, %d audit entries sealed, %d pages returned",
             dropped,
             forgotten,
             compacted.dropped_ops,
+            sealed,
             returned,
         )
     more = (
         dropped >= BATCH * BATCHES
         or forgotten >= BATCH * BATCHES
+        or sealed >= SEALS * audit_log.SEGMENT
         or (vacuum.free_pages(db) > 0 and returned > 0)
     )
-    return Upkept(dropped, compacted, forgotten, returned, more)
+    return Upkept(dropped, compacted, forgotten, sealed, returned, more)

@@ -15,18 +15,30 @@ exactly the text that was hashed and sent, so the counter and the central verify
 same thing. A value the dense form cannot hold exactly (a hash that is not lowercase
 hex, an id that is not a UUID) is kept as its text, so nothing is ever changed on
 the way in, not even a forgery.
+
+Entries behind a chain's newest :data:`SEGMENT` are sealed a run at a time
+(:func:`seal`, from the store's upkeep): the run's rows, exactly as the table held
+them, compressed into one ``audit_sealed`` row, a quarter of their size. Nothing reads
+an old entry alone (the chain is walked whole, to verify or to import), so every
+reader goes through :func:`chain`, which reads the sealed runs and then the live rows
+as one sequence. A segment is as append-only as the log, and the log's trigger lets an
+entry go only once a segment holds it; :func:`seal` reads the segment back and
+compares it with the rows before it deletes them.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterator, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from counter.log import audit as log
 from counter.model.audit import (
     GENESIS,
     HASHED_FIELDS,
@@ -37,22 +49,19 @@ from counter.model.audit import (
 )
 from counter.model.clock import iso, to_ms
 from counter.store import outbox
+from counter.store.db import immediate
 
 # A row is what is hashed plus the hash itself.
 COLUMNS = (*HASHED_FIELDS, "hash")
 #: What an entry's row holds, besides its chain, in this order.
 _STORED = ("seq", "id", "at", "staff_id", "staff_name", "role", "window", "action",
            "target", "detail", "hash")  # fmt: skip
+#: What a sealed row holds: the stored columns and the previous hash it keeps, if any.
+_SEALED = (*_STORED, "prev_hash")
 #: Rows read per query while a chain is walked.
 _CHUNK = 2000
-# Each entry with the hash of the one before it in its chain (None: that one is missing),
-# unless the entry keeps a previous hash of its own.
-_SELECT = (
-    f"SELECT {', '.join('a.' + c for c in _STORED)},"
-    " coalesce(a.prev_hash,"
-    " (SELECT p.hash FROM audit_log p WHERE p.chain = a.chain AND p.seq = a.seq - 1)),"
-    " c.device_id FROM audit_log a JOIN audit_chains c ON c.no = a.chain"
-)
+#: Entries per sealed segment, and how many of a chain's newest stay live rows.
+SEGMENT = 500
 
 
 @dataclass(frozen=True)
@@ -123,9 +132,7 @@ def append(
         raise outbox.OutsideTransactionError("audit_log.append() must run inside the action")
     device = outbox.device_id(db)
     chain = chain_of(db, device)
-    last = db.execute(
-        "SELECT seq, hash FROM audit_log WHERE chain = ? ORDER BY seq DESC LIMIT 1", [chain]
-    ).fetchone()
+    last = _tip(db, chain)
     seq, prev_hash = (int(last[0]) + 1, unpack_hash(last[1])) if last else (1, GENESIS)
     row: dict[str, Any] = {
         "id": outbox.uuid7(to_ms(now)),
@@ -147,22 +154,98 @@ def append(
     return row
 
 
-def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
-    stored = dict(zip(_STORED, row, strict=False))
-    prev, device = row[len(_STORED)], row[len(_STORED) + 1]
-    if prev is None:  # the first entry, or one whose predecessor is missing
-        prev = GENESIS if stored["seq"] == 1 else ""
-    stored.update(id=unpack_uuid(stored["id"]), hash=unpack_hash(stored["hash"]),
-                  device_id=device, prev_hash=unpack_hash(prev))  # fmt: skip
-    return {c: stored[c] for c in COLUMNS}
+def _tip(db: Database, chain: int) -> tuple[int, bytes | str] | None:
+    """The (seq, hash) of a chain's newest entry: a live row, else a sealed one."""
+    live = db.execute(
+        "SELECT seq, hash FROM audit_log WHERE chain = ? ORDER BY seq DESC LIMIT 1", [chain]
+    ).fetchone()
+    if live is not None:
+        return int(live[0]), live[1]
+    segments = _segments(db, chain, after=0)
+    rows = _segment_rows(db, chain, *segments[-1]) if segments else []
+    return (int(rows[-1][0]), rows[-1][_STORED.index("hash")]) if rows else None
+
+
+def _stored(db: Database, chain: int) -> Iterator[tuple[Any, ...]]:
+    """A chain's rows as the table keeps them (``_SEALED``), sealed runs first, in order.
+    The upkeep may seal a run on another connection between reading the segments and
+    the live rows: a live row that does not follow, with a segment newer than those
+    read, means that happened, and the new segments are read on from there."""
+    seen = after = 0  # the newest segment read; the last entry given
+    while True:
+        for segment in _segments(db, chain, after=seen):
+            seen = segment[0]
+            for row in _segment_rows(db, chain, *segment):
+                after = int(row[0])
+                yield row
+        cursor = db.execute(
+            f"SELECT {', '.join(_SEALED)} FROM audit_log WHERE chain = ? AND seq > ? ORDER BY seq",
+            [chain, after],
+        )
+        sealed_meanwhile = False
+        while not sealed_meanwhile and (rows := cursor.fetchmany(_CHUNK)):
+            for row in rows:
+                if row[0] != after + 1 and _segments(db, chain, after=seen):
+                    sealed_meanwhile = True
+                    break
+                after = int(row[0])
+                yield row
+        if not sealed_meanwhile:
+            return
+
+
+def _segments(db: Database, chain: int, after: int) -> list[tuple[int, int, int]]:
+    """(first, last, count) of a chain's segments that begin after ``after``, in order."""
+    rows = db.execute(
+        "SELECT first, last, count FROM audit_sealed WHERE chain = ? AND first > ? ORDER BY first",
+        [chain, after],
+    ).fetchall()
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def _segment_rows(
+    db: Database, chain: int, first: int, last: int, count: int
+) -> list[tuple[Any, ...]]:
+    """One segment's rows; none if it does not read back as the segment it says it is
+    (evidence of tampering or a damaged disk: its entries read as missing, so verifying
+    the chain names the first of them)."""
+    (blob,) = db.execute(
+        "SELECT entries FROM audit_sealed WHERE chain = ? AND first = ?", [chain, first]
+    ).fetchone()
+    try:
+        rows = unseal(blob)
+    except ValueError:
+        log.error("audit chain %s: sealed entries %s-%s cannot be read", chain, first, last)
+        return []
+    if len(rows) != count or not rows or (rows[0][0], rows[-1][0]) != (first, last):
+        log.error("audit chain %s: sealed entries %s-%s do not match", chain, first, last)
+        return []
+    return rows
+
+
+def _entries(rows: Iterable[tuple[Any, ...]], device: str) -> Iterator[dict[str, Any]]:
+    """Entries as they were hashed: each one's previous hash is the one it keeps, else
+    the hash of the entry before it (the genesis for the first; empty where it is missing)."""
+    before: tuple[int, bytes | str] | None = None
+    for row in rows:
+        stored = dict(zip(_SEALED, row, strict=True))
+        seq = int(stored["seq"])
+        prev = stored["prev_hash"]
+        if prev is None:
+            follows = before is not None and before[0] == seq - 1
+            prev = before[1] if before is not None and follows else (GENESIS if seq == 1 else "")
+        stored.update(id=unpack_uuid(stored["id"]), hash=unpack_hash(stored["hash"]),
+                      device_id=device, prev_hash=unpack_hash(prev))  # fmt: skip
+        before = (seq, row[_STORED.index("hash")])
+        yield {c: stored[c] for c in COLUMNS}
 
 
 def chain(db: Database, device_id: str | None = None) -> Iterator[dict[str, Any]]:
     """This device's chain (or another's, when given), in order, a page at a time."""
     device = device_id or outbox.device_id(db)
-    cursor = db.execute(f"{_SELECT} WHERE c.device_id = ? ORDER BY a.seq", [device])
-    while rows := cursor.fetchmany(_CHUNK):
-        yield from (_entry(r) for r in rows)
+    found = db.execute("SELECT no FROM audit_chains WHERE device_id = ?", [device]).fetchone()
+    if found is not None:
+        yield from _entries(_stored(db, int(found[0])), device)
 
 
 def entries(db: Database, device_id: str | None = None) -> list[dict[str, Any]]:
@@ -174,8 +257,69 @@ def for_target(db: Database, target: str) -> list[dict[str, Any]]:
     """What was logged about one thing. It walks the whole log: nothing on a counter
     asks this but its tests and an IT person at the shell (the central keeps and
     reviews every chain), and an index of targets cost a sixth of the table."""
-    rows = db.execute(f"{_SELECT} WHERE a.target = ? ORDER BY c.device_id, a.seq", [target])
-    return [_entry(r) for r in rows.fetchall()]
+    devices = [r[0] for r in db.execute("SELECT device_id FROM audit_chains ORDER BY device_id")]
+    return [e for d in devices for e in chain(db, d) if e["target"] == target]
+
+
+def seal_blob(rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """Rows (``_SEALED``) as one compressed segment: JSON, bytes as ``{"x": hex}`` (hex
+    costs little once compressed, and JSON needs no trust to read back, unlike pickle)."""
+    plain = [[{"x": v.hex()} if isinstance(v, bytes) else v for v in row] for row in rows]
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode(), 9)
+
+
+def unseal(blob: bytes) -> list[tuple[Any, ...]]:
+    """A segment's rows; ValueError if it is not one."""
+    try:
+        plain = json.loads(zlib.decompress(blob))
+        return [
+            tuple(bytes.fromhex(v["x"]) if isinstance(v, dict) else v for v in row) for row in plain
+        ]
+    except (zlib.error, UnicodeDecodeError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"not a sealed audit segment: {exc}") from exc
+
+
+def seal(db: Database, at_most: int | None = 20) -> int:
+    """Seal whole runs of :data:`SEGMENT` entries behind each chain's newest
+    :data:`SEGMENT`, each run in its own write transaction, at most ``at_most`` runs
+    (None: all). Returns the entries sealed."""
+    sealed = 0
+    runs = 0
+    for (chain_no,) in db.execute("SELECT no FROM audit_chains ORDER BY no").fetchall():
+        while at_most is None or runs < at_most:
+            with immediate(db):
+                done = _seal_one(db, int(chain_no))
+            if not done:
+                break
+            sealed += done
+            runs += 1
+    return sealed
+
+
+def _seal_one(db: Database, chain: int) -> int:
+    live = db.execute(
+        "SELECT min(seq), max(seq), count(*) FROM audit_log WHERE chain = ?", [chain]
+    ).fetchone()
+    if live[2] < 2 * SEGMENT:
+        return 0
+    rows = db.execute(
+        f"SELECT {', '.join(_SEALED)} FROM audit_log WHERE chain = ? ORDER BY seq LIMIT ?",
+        [chain, SEGMENT],
+    ).fetchall()
+    rows = [tuple(r) for r in rows]
+    blob = seal_blob(rows)
+    if unseal(blob) != rows:  # never delete what the segment would not give back
+        raise RuntimeError(f"audit chain {chain}: a sealed segment does not read back")
+    first, last = rows[0][0], rows[-1][0]
+    db.execute(
+        "INSERT INTO audit_sealed (chain, first, last, count, entries) VALUES (?, ?, ?, ?, ?)",
+        [chain, first, last, len(rows), blob],
+    )
+    db.execute(
+        "DELETE FROM audit_log WHERE chain = ? AND seq BETWEEN ? AND ?", [chain, first, last]
+    )
+    return len(rows)
 
 
 def verify(db: Database) -> list[ChainReport]:

@@ -1400,4 +1400,37 @@ def m0030_materials_by_case(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0031_sealed_audit_segments")
+def m0031_sealed_audit_segments(db: Database) -> None:
+    """A year's audit chain was still the largest thing in a counter's store (issue 32:
+    18 MB per 10k cases and tickets, dense). Entries behind a chain's newest few hundred
+    are never read but walked whole (to verify, to import), and runs of them compress
+    to a quarter (counter.store.audit_log.seal). A sealed run is as append-only as the
+    log: no update or delete of a segment, and an entry may leave the log only once a
+    segment holds it."""
+    run_script(
+        db,
+        """
+        CREATE TABLE audit_sealed (
+            chain INTEGER NOT NULL REFERENCES audit_chains (no),
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            entries BLOB NOT NULL,
+            PRIMARY KEY (chain, first)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER audit_sealed_no_update BEFORE UPDATE ON audit_sealed
+            BEGIN SELECT RAISE(ABORT, 'audit_sealed is append-only'); END;
+        CREATE TRIGGER audit_sealed_no_delete BEFORE DELETE ON audit_sealed
+            BEGIN SELECT RAISE(ABORT, 'audit_sealed is append-only'); END;
+        DROP TRIGGER audit_log_no_delete;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            WHEN coalesce((SELECT s.last FROM audit_sealed s
+                           WHERE s.chain = OLD.chain AND s.first <= OLD.seq
+                           ORDER BY s.first DESC LIMIT 1), 0) < OLD.seq
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS._migrations)

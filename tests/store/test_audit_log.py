@@ -196,3 +196,147 @@ def audit_log_before(db: Database) -> int | None:
     rows = db.execute(f"SELECT {', '.join(columns)} FROM audit_log ORDER BY seq").fetchall()
     report = verify_chain("d", [dict(zip(columns, r, strict=True)) for r in rows])
     return report.broken_seq
+
+
+# --- Sealed segments (issue 32) ---------------------------------------------------
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(audit_log, "SEGMENT", 5)
+    return 5
+
+
+def test_sealing_keeps_every_entry_as_it_was_and_the_chain_goes_on(
+    db: Database, now: datetime, small_segments: int
+) -> None:
+    write(db, now, 23)
+    before = audit_log.entries(db)
+    assert audit_log.seal(db, at_most=None) == 15  # three runs; the newest 5 to 9 stay live
+    assert db.execute("SELECT first, last, count FROM audit_sealed").fetchall() == [
+        (1, 5, 5), (6, 10, 5), (11, 15, 5)
+    ]  # fmt: skip
+    assert db.execute("SELECT min(seq), count(*) FROM audit_log").fetchone() == (16, 8)
+    assert audit_log.entries(db) == before
+    assert audit_log.for_target(db, "cases:7") == [before[7]]
+    assert all(r.ok for r in audit_log.verify(db))
+    with immediate(db):
+        added = audit_log.append(db, CLERK, AuditAction.PRINT, "print_jobs:x", {}, now)
+    assert (added["seq"], added["prev_hash"]) == (24, before[-1]["hash"])
+    assert audit_log.seal(db, at_most=None) == 0  # 9 live: not two segments' worth
+    assert all(r.ok for r in audit_log.verify(db))
+
+
+def test_a_chain_sealed_whole_goes_on_from_its_last_sealed_entry(
+    db: Database, now: datetime, small_segments: int
+) -> None:
+    """Sealing leaves the newest entries live, but a chain must go on even if none
+    were: the next entry follows the last one sealed."""
+    write(db, now, 10)
+    audit_log.seal(db, at_most=None)
+    last = audit_log.entries(db)[-1]
+    (chain,) = db.execute("SELECT no FROM audit_chains").fetchone()
+    with immediate(db):  # as a sealing run would, had it taken the newest too
+        rows = db.execute(
+            f"SELECT {', '.join(audit_log._SEALED)} FROM audit_log ORDER BY seq"
+        ).fetchall()
+        db.execute(
+            "INSERT INTO audit_sealed VALUES (?, 6, 10, 5, ?)",
+            [chain, audit_log.seal_blob([tuple(r) for r in rows])],
+        )
+        db.execute("DELETE FROM audit_log")  # the trigger lets sealed entries go
+        added = audit_log.append(db, CLERK, AuditAction.PRINT, "print_jobs:x", {}, now)
+    assert (added["seq"], added["prev_hash"]) == (11, last["hash"])
+    assert all(r.ok for r in audit_log.verify(db))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM audit_log WHERE seq = 16",  # live: no segment holds it
+        "UPDATE audit_sealed SET entries = x'00'",
+        "DELETE FROM audit_sealed",
+    ],
+)
+def test_a_segment_is_append_only_and_only_sealed_entries_leave_the_log(
+    db: Database, now: datetime, small_segments: int, sql: str
+) -> None:
+    write(db, now, 20)
+    audit_log.seal(db, at_most=None)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(sql)
+
+
+def rewrite_segment(db: Database, first: int, change: Callable[[list[list[Any]]], bytes]) -> None:
+    """An attacker past the triggers: the segment's rows changed and sealed again."""
+    db.execute("DROP TRIGGER audit_sealed_no_update")
+    (blob,) = db.execute("SELECT entries FROM audit_sealed WHERE first = ?", [first]).fetchone()
+    rows = [list(r) for r in audit_log.unseal(blob)]
+    db.execute("UPDATE audit_sealed SET entries = ? WHERE first = ?", [change(rows), first])
+
+
+def changed_detail(rows: list[list[Any]]) -> bytes:
+    rows[2][audit_log._SEALED.index("detail")] = canonical({"i": 99})  # seq 8
+    return audit_log.seal_blob([tuple(r) for r in rows])
+
+
+def dropped_entry(rows: list[list[Any]]) -> bytes:
+    return audit_log.seal_blob([tuple(r) for r in rows[:2] + rows[3:]])  # seq 8 gone
+
+
+@pytest.mark.parametrize(
+    ("change", "broken", "why"),
+    [
+        (changed_detail, 8, "内容被改动"),
+        (dropped_entry, 6, "缺少第 6 条"),  # a segment that is not what it says reads as missing
+        (lambda rows: b"not zlib", 6, "缺少第 6 条"),
+    ],
+)
+def test_tampering_with_a_sealed_segment_is_found_at_its_entry(
+    db: Database,
+    now: datetime,
+    small_segments: int,
+    change: Callable[[list[list[Any]]], bytes],
+    broken: int,
+    why: str,
+) -> None:
+    write(db, now, 20)
+    audit_log.seal(db, at_most=None)
+    rewrite_segment(db, 6, change)
+    (report,) = audit_log.verify(db)
+    assert (report.broken_seq, report.reason) == (broken, why)
+
+
+def test_a_walk_loses_nothing_when_another_connection_seals_meanwhile(
+    db: Database, store_path: Path, now: datetime, small_segments: int
+) -> None:
+    """The upkeep seals on the spool's connection while a verify or a history import
+    walks the chain on another."""
+    write(db, now, 30)
+    before = audit_log.entries(db)
+    audit_log.seal(db, at_most=1)  # 1-5 sealed
+    walk = audit_log.chain(db)
+    first = [next(walk) for _ in range(3)]  # the segments were listed, the walk is in one
+    other = Database(str(store_path))
+    assert audit_log.seal(other, at_most=None) == 20  # 6-25 leave the live rows
+    other.close()
+    assert first + list(walk) == before
+
+
+def test_the_upkeep_seals_in_runs_and_a_history_import_reads_every_entry(
+    db: Database, now: datetime, small_segments: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counter.model.settings import Settings
+    from counter.services import upkeep
+    from counter.sync.history import rows_of
+
+    monkeypatch.setattr(upkeep, "SEALS", 2)
+    write(db, now, 30)
+    before = audit_log.entries(db)
+    first = upkeep.upkeep(db, Settings(), now)
+    assert (first.audit_sealed, first.more) == (10, True)
+    second = upkeep.upkeep(db, Settings(), now)
+    assert (second.audit_sealed, second.more) == (10, True)
+    assert upkeep.upkeep(db, Settings(), now).audit_sealed == 5  # 26-30 stay live
+    assert upkeep.upkeep(db, Settings(), now).audit_sealed == 0
+    assert [payload for _, payload in rows_of(db, "audit_log")] == before

@@ -50,9 +50,10 @@ from counter.services.print_service import PrintService
 from counter.services.print_spool import run_due
 from counter.services.printers import Printer
 from counter.services.queue_service import LocalQueue
+from counter.services.ratings_service import LOOKBACK_DAYS
 from counter.services.session import sign_in
 from counter.services.upkeep import upkeep
-from counter.store import vacuum
+from counter.store import case_packs, vacuum
 from counter.store.db import DB_FILE, close_store, open_store
 from counter.sync import compaction
 
@@ -225,7 +226,14 @@ def main() -> None:
         print(f"{cases:,} cases and {tickets:,} tickets made in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         settings = Settings()
-        later = last + timedelta(days=int(settings["print_retention_days"]) + 1)
+        # After retention: past the print payloads' days, and past the season a closed
+        # case's events and materials stay rows before they are packed (case_packs).
+        rating_days = int(settings["rating_default_days"]) + LOOKBACK_DAYS
+        quiet = last - case_packs.cutoff(last, rating_days)
+        kept = max(timedelta(days=int(settings["print_retention_days"])), quiet)
+        later = last + kept + timedelta(days=1)
+        print(f"upkeep run {kept.days + 1} days after the last case (print retention, "
+              f"and the {quiet.days} days a closed case stays rows before packing)")  # fmt: skip
         before = table_bytes(db)
         ops_before = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
         rounds = 0
@@ -236,6 +244,8 @@ def main() -> None:
                 break
         compaction.compact(db)
         vacuum.make_incremental(db, at_most=None)  # the maintenance step (counter compact)
+        while vacuum.give_back(db):  # the freed pages the next upkeep runs would give back
+            pass
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         after = table_bytes(db)
         ops_after = db.execute("SELECT count(*) FROM outbox").fetchone()[0]

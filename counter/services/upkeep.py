@@ -10,7 +10,9 @@ writes so a window's own work never waits long behind them:
 2. a counter never enrolled with a central compacts its outbox to the rows a later
    enrolment needs (:func:`counter.sync.compaction.compact`);
 3. the audit chain's older entries are sealed into compressed runs
-   (:func:`counter.store.audit_log.seal`), a quarter of their rows' size;
+   (:func:`counter.store.audit_log.seal`), a quarter of their rows' size, and a closed
+   case nobody has changed for a season has its events and materials packed
+   (:func:`counter.store.case_packs.pack`), an eleventh of theirs;
 4. the pages these free go back to the disk a few megabytes at a time
    (:mod:`counter.store.vacuum`); a small store is switched to incremental vacuum
    first, a large one waits for a maintenance step that may hold it alone.
@@ -29,14 +31,16 @@ from sqlite_utils import Database
 from counter.log import printing as log
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
-from counter.store import audit_log, vacuum
+from counter.services.ratings_service import LOOKBACK_DAYS
+from counter.store import audit_log, case_packs, vacuum
 from counter.sync import compaction
 
 EVERY = timedelta(minutes=10)
 #: Payloads dropped per transaction, and transactions per run.
 BATCH, BATCHES = 200, 50
-#: Audit segments sealed per run, each its own transaction.
+#: Audit segments sealed, and batches of cases packed, per run: each its own transaction.
 SEALS = 20
+PACKS = 10
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Upkept:
     outbox: compaction.Compacted
     tickets_forgotten: int
     audit_sealed: int
+    cases_packed: int
     pages_returned: int
     more: bool  # work was left for the next run
 
@@ -59,25 +64,30 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
     forgotten = printing.forget_station_tickets(now, batch=BATCH, batches=BATCHES)
     compacted = compaction.compact(db)
     sealed = audit_log.seal(db, at_most=SEALS)
+    rating_days = int(settings["rating_default_days"]) + LOOKBACK_DAYS
+    packed = case_packs.pack(db, case_packs.cutoff(now, rating_days), now, at_most=PACKS)
     try:
         vacuum.make_incremental(db)
     except Exception:  # another connection's write under way: the next run tries again
         log.warning("store not switched to incremental vacuum yet", exc_info=True)
     returned = vacuum.give_back(db)
-    if dropped or forgotten or compacted.dropped_ops or sealed or returned:
+    if dropped or forgotten or compacted.dropped_ops or sealed or packed or returned:
         log.info(
             "upkeep: %d print payloads dropped, %d kiosk ticket jobs forgotten,"
-            " %d outbox ops merged away, %d audit entries sealed, %d pages returned",
+            " %d outbox ops merged away, %d audit entries sealed, %d cases packed,"
+            " %d pages returned",
             dropped,
             forgotten,
             compacted.dropped_ops,
             sealed,
+            packed,
             returned,
         )
     more = (
         dropped >= BATCH * BATCHES
         or forgotten >= BATCH * BATCHES
         or sealed >= SEALS * audit_log.SEGMENT
+        or packed >= PACKS * case_packs.BATCH
         or (vacuum.free_pages(db) > 0 and returned > 0)
     )
-    return Upkept(dropped, compacted, forgotten, sealed, returned, more)
+    return Upkept(dropped, compacted, forgotten, sealed, packed, returned, more)

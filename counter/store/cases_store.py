@@ -20,7 +20,7 @@ from counter.model.catalog import MaterialForm
 from counter.model.clock import iso, parse_iso
 from counter.model.figures import CaseMaterialCounts, MaterialTotals
 from counter.model.intake import Applicant, ApplicantKind, CaseMaterial, MaterialStatus
-from counter.store import outbox
+from counter.store import case_packs, outbox
 
 _DATETIMES = {
     "created_at",
@@ -141,6 +141,7 @@ def add_event(db: Database, event: CaseEvent, now: datetime) -> None:
         "reason": event.reason,
         "data": event.data,
     }
+    case_packs.unpack(db, [event.case_id])  # a case is packed whole or not at all
     db.table("case_events").insert(row)
     outbox.record(db, table="case_events", row_id=event.id, kind="event", payload=row, now=now)
 
@@ -148,15 +149,28 @@ def add_event(db: Database, event: CaseEvent, now: datetime) -> None:
 def overrides_of_person(db: Database, id_number: str) -> list[tuple[datetime, str]]:
     """(time, data) of every case event that carries a supervisor's override, on the
     cases of this person (a 个人 applicant or an agent), pulled from other windows too:
-    where a confirmation of the person's ID is remembered (model.intake.Verification)."""
+    where a confirmation of the person's ID is remembered (model.intake.Verification).
+    A packed case's events are read from its pack."""
+    persons = (
+        "SELECT id FROM cases WHERE applicant_id_number = ? AND applicant_kind = ?"
+        " UNION SELECT id FROM cases WHERE agent_id_number = ?"
+    )
+    args = [id_number, ApplicantKind.PERSON.value, id_number]
     rows = db.execute(
-        "SELECT at, data FROM case_events WHERE case_id IN (SELECT id FROM cases"
-        " WHERE applicant_id_number = ? AND applicant_kind = ?"
-        " UNION SELECT id FROM cases WHERE agent_id_number = ?)"
-        " AND data LIKE '%\"override_by\"%' ORDER BY at",
-        [id_number, ApplicantKind.PERSON.value, id_number],
+        f"SELECT at, data FROM case_events WHERE case_id IN ({persons})"
+        " AND data LIKE '%\"override_by\"%'",
+        args,
     ).fetchall()
-    return [(parse_iso(r[0]), str(r[1])) for r in rows]
+    packed = db.execute(
+        f"SELECT case_id FROM case_packs WHERE case_id IN ({persons})", args
+    ).fetchall()
+    for (case_id,) in packed:
+        rows += [
+            (e["at"], e["data"])
+            for e in case_packs.rows(db, "case_events", case_id)
+            if '"override_by"' in (e["data"] or "")
+        ]
+    return [(parse_iso(at), str(data)) for at, data in sorted(rows, key=lambda r: r[0])]
 
 
 def number_for_request(db: Database, request_id: str) -> str | None:
@@ -187,12 +201,20 @@ def children(db: Database, parent_id: str) -> list[Case]:
     return [_case(r) for r in rows]
 
 
+_EVENT_COLUMNS = ("id", "case_id", "action", "from_state", "to_state", "at", "staff_id",
+                  "staff_name", "window", "reason", "data")  # fmt: skip
+
+
 def events(db: Database, case_id: str) -> list[CaseEvent]:
-    rows = db.execute(
-        "SELECT id, case_id, action, from_state, to_state, at, staff_id, staff_name, window,"
-        " reason, data FROM case_events WHERE case_id = ? ORDER BY at, rowid",
+    """A case's events in time order (those of one moment as they were written),
+    from its pack once it is packed."""
+    packed = [tuple(e.get(c) for c in _EVENT_COLUMNS)
+              for e in case_packs.rows(db, "case_events", case_id)]  # fmt: skip
+    live = db.execute(
+        f"SELECT {', '.join(_EVENT_COLUMNS)} FROM case_events WHERE case_id = ? ORDER BY rowid",
         [case_id],
     ).fetchall()
+    rows = sorted([*packed, *live], key=lambda r: r[5])  # stable: written order within `at`
     return [
         CaseEvent(
             id=r[0],
@@ -217,6 +239,7 @@ def events(db: Database, case_id: str) -> list[CaseEvent]:
 def save_materials(
     db: Database, case_id: str, materials: Sequence[CaseMaterial], now: datetime
 ) -> None:
+    case_packs.unpack(db, [case_id])  # a case is packed whole or not at all
     for m in materials:
         row = {
             "case_id": case_id,
@@ -249,13 +272,32 @@ def save_materials(
         )
 
 
+_MATERIAL_COLUMNS = (
+    "material_id",
+    "position",
+    "name",
+    "form",
+    "copies_required",
+    "required",
+    "rongque",
+    "shared_source",
+    "asked_by",
+    "status",
+    "copies",
+    "promised_due",
+)
+
+
 def materials(db: Database, case_id: str) -> list[CaseMaterial]:
-    rows = db.execute(
-        "SELECT material_id, position, name, form, copies_required, required, rongque,"
-        " shared_source, asked_by, status, copies, promised_due FROM case_materials"
+    """A case's checklist in its order, from its pack once it is packed."""
+    packed = [tuple(m.get(c) for c in _MATERIAL_COLUMNS)
+              for m in case_packs.rows(db, "case_materials", case_id)]  # fmt: skip
+    live = db.execute(
+        f"SELECT {', '.join(_MATERIAL_COLUMNS)} FROM case_materials"
         " WHERE case_id = ? ORDER BY position",
         [case_id],
     ).fetchall()
+    rows = sorted([*packed, *live], key=lambda r: r[1])
     return [
         CaseMaterial(
             material_id=r[0],

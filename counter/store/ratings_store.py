@@ -27,6 +27,7 @@ from counter.model.ratings import (
     rating_payload,
 )
 from counter.store import outbox
+from counter.store.case_packs import MARKED_ACTIONS
 
 DELIVER_ACTION = "出件"
 
@@ -322,17 +323,23 @@ def case_rows(db: Database, start: date, end: date, today: date) -> list[dict[st
     today_text = today.isoformat()
     lo, hi = start.isoformat(), (end.toordinal() + 1)
     hi_text = date.fromordinal(hi).isoformat()
+    finishing = ", ".join("?" * len(MARKED_ACTIONS))
     return _dicts(
         db,
         # A 容缺 promise lapses the day after its date: recorded on the case once someone
-        # acted on it, else read from the materials still promised (as CasesService.row).
+        # acted on it, else read from the materials still promised (as CasesService.row),
+        # or from the pack of a case packed (case_packs: a case is one or the other).
         "WITH lapses AS (SELECT c.id, coalesce(c.promise_lapsed_on,"
         " (SELECT date(min(m.promised_due), '+1 day') FROM case_materials m"
         " WHERE m.case_id = coalesce(c.parent_id, c.id) AND m.status = '容缺承诺'"
-        " AND m.promised_due < ?)) AS lapsed_on FROM cases c WHERE c.rongque = 1),"
-        " finished AS (SELECT case_id, max(at) AS at FROM case_events"
-        " WHERE action IN ('办结（准予）', '办结（不予）') AND at >= ? AND at < ?"
-        " GROUP BY case_id),"
+        " AND m.promised_due < ?),"
+        " (SELECT date(p.promised_open, '+1 day') FROM case_packs p"
+        " WHERE p.case_id = coalesce(c.parent_id, c.id) AND p.promised_open < ?))"
+        " AS lapsed_on FROM cases c WHERE c.rongque = 1),"
+        f" finished AS (SELECT case_id, max(at) AS at FROM (SELECT case_id, at FROM case_events"
+        f" WHERE action IN ({finishing}) AND at >= ? AND at < ?"
+        f" UNION ALL SELECT case_id, at FROM case_pack_marks"
+        f" WHERE action IN ({finishing}) AND at >= ? AND at < ?) GROUP BY case_id),"
         " wanted AS (SELECT id FROM cases WHERE accepted_at >= ? AND accepted_at < ?"
         " UNION SELECT case_id FROM finished"
         " UNION SELECT id FROM cases WHERE promised_due >= ? AND promised_due < ?"
@@ -344,7 +351,22 @@ def case_rows(db: Database, start: date, end: date, today: date) -> list[dict[st
         " (SELECT count(*) FROM cases k WHERE k.parent_id = c.id) AS children"
         " FROM wanted w JOIN cases c ON c.id = w.id LEFT JOIN finished f ON f.case_id = c.id"
         " LEFT JOIN lapses l ON l.id = c.id",
-        [today_text, lo, hi_text, lo, hi_text, lo, hi_text, lo, hi_text],
+        [
+            today_text,
+            today_text,
+            *MARKED_ACTIONS,
+            lo,
+            hi_text,
+            *MARKED_ACTIONS,
+            lo,
+            hi_text,
+            lo,
+            hi_text,
+            lo,
+            hi_text,
+            lo,
+            hi_text,
+        ],
     )
 
 

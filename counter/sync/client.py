@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from counter.log import sync as log
 from counter.model.clock import HALL_TZ, Hlc, iso, to_ms, version
 from counter.model.errors import NetworkError, ValidationError
-from counter.store import outbox, staff_store, sync_state
+from counter.store import case_packs, outbox, staff_store, sync_state
 from counter.store.db import immediate
 from counter.sync import compaction, history, pinning
 from counter.sync.protocol import (
@@ -497,6 +497,15 @@ class SyncClient:
         """Apply changes inside the caller's transaction; lookups are made per run (a
         page, or one change when the page would not go in whole)."""
         keys = {(c.table_name, c.row_id) for c in changes}
+        # A case is packed whole or not at all: one whose rows arrive is unpacked first.
+        case_packs.unpack(
+            self.db,
+            {
+                str(c.payload.get("case_id") or c.row_id.split("/")[0])
+                for c in changes
+                if c.table_name in case_packs.TABLES
+            },
+        )
         # Only ops still to be pushed hold a pulled row back: a refused change is not the
         # hall's, and the row takes the hall's version (SyncService.resubmit puts it back).
         waiting = {(t, r) for t, r in self._keyed(PENDING, "table_name, row_id", keys)}

@@ -30,7 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.model.clock import iso, to_ms
-from counter.store import audit_log, outbox, print_store, sync_state
+from counter.store import audit_log, case_packs, outbox, print_store, sync_state
 from counter.store.migrations import SCHEMA_VERSION
 from counter.sync.history_tables import HISTORY_KINDS
 from counter.sync.row_shapes import SHAPES
@@ -94,6 +94,10 @@ def rows_of(db: Database, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
     while rows := cursor.fetchmany(_CHUNK):
         for row in rows:
             payload = {k: v for k, v in zip(names, row, strict=True) if k not in skip}
+            yield "/".join(str(payload[c]) for c in shape.pk), payload
+    if table in case_packs.TABLES:  # a packed case's rows, as the table held them
+        for packed in case_packs.all_rows(db, table):
+            payload = {k: v for k, v in packed.items() if k not in skip}
             yield "/".join(str(payload[c]) for c in shape.pk), payload
 
 

@@ -1,0 +1,75 @@
+"""Rows packed into one compressed value, and read back (issue 32).
+
+What :mod:`counter.store.case_packs` and :mod:`counter.store.queue_packs` share: a
+table's rows as they were held (their column names and values, JSON: nothing needs
+trusting to read it back, unlike pickle), zlib-compressed, optionally with a preset
+dictionary of what such rows look like. A pack is written only after it has been read
+back and compared with the rows it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from sqlite_utils import Database
+
+#: A table's rows as held: {"columns": [...], "rows": [[...], ...]}.
+Held = dict[str, Any]
+
+
+def read(db: Database, table: str, where: str, args: list[Any], order: str) -> Held:
+    cursor = db.execute(f"SELECT * FROM [{table}] WHERE {where} ORDER BY {order}", args)
+    return {"columns": [d[0] for d in cursor.description], "rows": [list(r) for r in cursor]}
+
+
+def plain(tables: dict[str, Held]) -> bytes:
+    return json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compress(text: bytes, zdict: bytes = b"") -> bytes:
+    packer = zlib.compressobj(9, zdict=zdict) if zdict else zlib.compressobj(9)
+    return packer.compress(text) + packer.flush()
+
+
+def decompress(blob: bytes, zdict: bytes = b"") -> bytes:
+    unpacker = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
+    return unpacker.decompress(blob) + unpacker.flush()
+
+
+def pack(tables: dict[str, Held], zdict: bytes = b"") -> bytes:
+    """The tables' rows compressed; RuntimeError if they would not read back the same."""
+    text = plain(tables)
+    blob = compress(text, zdict)
+    if decompress(blob, zdict) != text:
+        raise RuntimeError("a pack does not read back as the rows it holds")
+    return blob
+
+
+def unpack(blob: bytes, zdict: bytes = b"") -> dict[str, Held]:
+    """The tables' rows; ValueError (zlib.error is one) if the blob is not a pack."""
+    try:
+        tables = json.loads(decompress(blob, zdict))
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from exc
+    if not isinstance(tables, dict):
+        raise ValueError("not a pack")
+    return tables
+
+
+def dicts(held: Held) -> list[dict[str, Any]]:
+    """Each row as column → value."""
+    return [dict(zip(held["columns"], row, strict=True)) for row in held["rows"]]
+
+
+def put_back(db: Database, table: str, held: Held) -> None:
+    """Insert held rows into their table again. A column a later schema dropped is left
+    out; one it added takes its default."""
+    have = {str(r[1]) for r in db.execute(f"PRAGMA table_info([{table}])")}
+    names = [c for c in held["columns"] if c in have]
+    db.conn.executemany(
+        f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)})"
+        f" VALUES ({', '.join('?' * len(names))})",
+        [[row[c] for c in names] for row in dicts(held)],
+    )

@@ -12,7 +12,8 @@ writes so a window's own work never waits long behind them:
 3. the audit chain's older entries are sealed into compressed runs
    (:func:`counter.store.audit_log.seal`), a quarter of their rows' size, and a closed
    case nobody has changed for a season has its events and materials packed
-   (:func:`counter.store.case_packs.pack`), an eleventh of theirs;
+   (:func:`counter.store.case_packs.pack`), an eleventh of theirs, as has a past day's
+   queue (:func:`counter.store.queue_packs.pack`);
 4. the pages these free go back to the disk a few megabytes at a time
    (:mod:`counter.store.vacuum`); a small store is switched to incremental vacuum
    first, a large one waits for a maintenance step that may hold it alone.
@@ -32,7 +33,7 @@ from counter.log import printing as log
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
 from counter.services.ratings_service import LOOKBACK_DAYS
-from counter.store import audit_log, case_packs, vacuum
+from counter.store import audit_log, case_packs, queue_packs, vacuum
 from counter.sync import compaction
 
 EVERY = timedelta(minutes=10)
@@ -41,6 +42,7 @@ BATCH, BATCHES = 200, 50
 #: Audit segments sealed, and batches of cases packed, per run: each its own transaction.
 SEALS = 20
 PACKS = 10
+DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Upkept:
     tickets_forgotten: int
     audit_sealed: int
     cases_packed: int
+    days_packed: int  # the queue's
     pages_returned: int
     more: bool  # work was left for the next run
 
@@ -66,21 +69,24 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
     sealed = audit_log.seal(db, at_most=SEALS)
     rating_days = int(settings["rating_default_days"]) + LOOKBACK_DAYS
     packed = case_packs.pack(db, case_packs.cutoff(now, rating_days), now, at_most=PACKS)
+    queue_days = queue_packs.pack(db, now.date(), at_most=DAYS)
+    days = queue_days
     try:
         vacuum.make_incremental(db)
     except Exception:  # another connection's write under way: the next run tries again
         log.warning("store not switched to incremental vacuum yet", exc_info=True)
     returned = vacuum.give_back(db)
-    if dropped or forgotten or compacted.dropped_ops or sealed or packed or returned:
+    if dropped or forgotten or compacted.dropped_ops or sealed or packed or days or returned:
         log.info(
             "upkeep: %d print payloads dropped, %d kiosk ticket jobs forgotten,"
-            " %d outbox ops merged away, %d audit entries sealed, %d cases packed,"
-            " %d pages returned",
+            " %d outbox ops merged away, %d audit entries sealed, %d cases and %d days"
+            " packed, %d pages returned",
             dropped,
             forgotten,
             compacted.dropped_ops,
             sealed,
             packed,
+            days,
             returned,
         )
     more = (
@@ -88,6 +94,7 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
         or forgotten >= BATCH * BATCHES
         or sealed >= SEALS * audit_log.SEGMENT
         or packed >= PACKS * case_packs.BATCH
+        or queue_days >= DAYS
         or (vacuum.free_pages(db) > 0 and returned > 0)
     )
-    return Upkept(dropped, compacted, forgotten, sealed, packed, returned, more)
+    return Upkept(dropped, compacted, forgotten, sealed, packed, days, returned, more)

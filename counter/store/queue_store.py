@@ -28,6 +28,7 @@ from counter.model.ticket_rows import (
     ticket_from_values,
     ticket_row,
 )
+from counter.store import queue_packs
 
 _OPEN_STATES = ("waiting", "called", "serving", "held")
 
@@ -348,12 +349,19 @@ def latest_calls(db: Database, day: date) -> list[tuple[int, str, Ticket]]:
 
 
 def events_of(db: Database, ticket_id: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-    """(kind, at, window, detail) of one ticket, oldest first."""
+    """(kind, at, window, detail) of one ticket, oldest first; a past day's from its
+    pack (queue_packs)."""
+    day = db.execute("SELECT day FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    packed = [
+        (e["kind"], e["at"], e["window"], e["detail"])
+        for e in (queue_packs.packed_rows(db, "ticket_events", day[0]) if day else [])
+        if e["ticket_id"] == ticket_id
+    ]
     rows = db.execute(
         "SELECT kind, at, window, detail FROM ticket_events WHERE ticket_id = ? ORDER BY id",
         [ticket_id],
     ).fetchall()
-    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in [*packed, *rows]]
 
 
 # --- clerks -----------------------------------------------------------------------
@@ -382,15 +390,26 @@ def clerk_state(db: Database, staff_id: str, day: date) -> ClerkState | None:
         "SELECT state FROM clerk_states WHERE staff_id = ? AND day = ? ORDER BY id DESC LIMIT 1",
         [staff_id, day.isoformat()],
     ).fetchone()
-    return ClerkState(row[0]) if row else None
+    if row is not None:
+        return ClerkState(row[0])
+    packed = [
+        s for s in queue_packs.packed_rows(db, "clerk_states", day) if s["staff_id"] == staff_id
+    ]
+    return ClerkState(packed[-1]["state"]) if packed else None
 
 
 def clerk_changes(db: Database, day: date) -> list[tuple[str, str, ClerkState, datetime]]:
+    """(staff, window, state, since) of a day's clerk states in order; a past day's
+    from its pack (queue_packs)."""
+    packed = [
+        (s["staff_id"], s["window"], s["state"], s["at"])
+        for s in queue_packs.packed_rows(db, "clerk_states", day)
+    ]
     rows = db.execute(
         "SELECT staff_id, window, state, at FROM clerk_states WHERE day = ? ORDER BY id",
         [day.isoformat()],
     ).fetchall()
-    return [(r[0], r[1], ClerkState(r[2]), parse_iso(r[3])) for r in rows]
+    return [(r[0], r[1], ClerkState(r[2]), parse_iso(r[3])) for r in [*packed, *rows]]
 
 
 # --- appointments -----------------------------------------------------------------

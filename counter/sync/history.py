@@ -30,7 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter.model.clock import iso, to_ms
-from counter.store import audit_log, case_packs, outbox, print_store, sync_state
+from counter.store import audit_log, case_packs, outbox, print_store, queue_packs, sync_state
 from counter.store.migrations import SCHEMA_VERSION
 from counter.sync.history_tables import HISTORY_KINDS
 from counter.sync.row_shapes import SHAPES
@@ -95,10 +95,12 @@ def rows_of(db: Database, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for row in rows:
             payload = {k: v for k, v in zip(names, row, strict=True) if k not in skip}
             yield "/".join(str(payload[c]) for c in shape.pk), payload
-    if table in case_packs.TABLES:  # a packed case's rows, as the table held them
-        for packed in case_packs.all_rows(db, table):
-            payload = {k: v for k, v in packed.items() if k not in skip}
-            yield "/".join(str(payload[c]) for c in shape.pk), payload
+    # Rows packed by the upkeep (a closed case's, a past day's queue), as the table held them.
+    for packs in (case_packs, queue_packs):
+        if table in packs.TABLES:
+            for packed in packs.all_rows(db, table):
+                payload = {k: v for k, v in packed.items() if k not in skip}
+                yield "/".join(str(payload[c]) for c in shape.pk), payload
 
 
 def switch_to_central(db: Database, history: bool, now: datetime) -> Imported:

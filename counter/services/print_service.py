@@ -172,6 +172,7 @@ class PrintService:
             unmasked=print_store.unmasked(self.db, job_id),
         )
         with self.db.atomic():
+            print_store.unpack_job(self.db, original.id)  # named by the reprint: a row again
             print_store.update(self.db, job.id, now, reprint_of=original.id)
         return replace(job, reprint_of=original.id)
 

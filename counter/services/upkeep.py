@@ -13,7 +13,8 @@ writes so a window's own work never waits long behind them:
    (:func:`counter.store.audit_log.seal`), a quarter of their rows' size, and a closed
    case nobody has changed for a season has its events and materials packed
    (:func:`counter.store.case_packs.pack`), an eleventh of theirs, as has a past day's
-   queue (:func:`counter.store.queue_packs.pack`);
+   queue (:func:`counter.store.queue_packs.pack`) and, a month on, its finished print
+   jobs (:func:`counter.store.print_packs.pack`);
 4. the pages these free go back to the disk a few megabytes at a time
    (:mod:`counter.store.vacuum`); a small store is switched to incremental vacuum
    first, a large one waits for a maintenance step that may hold it alone.
@@ -33,7 +34,7 @@ from counter.log import printing as log
 from counter.model.settings import Settings
 from counter.services.print_service import PrintService
 from counter.services.ratings_service import LOOKBACK_DAYS
-from counter.store import audit_log, case_packs, queue_packs, vacuum
+from counter.store import audit_log, case_packs, print_packs, print_store, queue_packs, vacuum
 from counter.sync import compaction
 
 EVERY = timedelta(minutes=10)
@@ -52,7 +53,7 @@ class Upkept:
     tickets_forgotten: int
     audit_sealed: int
     cases_packed: int
-    days_packed: int  # the queue's
+    days_packed: int  # the queue's and the print jobs' days
     pages_returned: int
     more: bool  # work was left for the next run
 
@@ -70,7 +71,9 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
     rating_days = int(settings["rating_default_days"]) + LOOKBACK_DAYS
     packed = case_packs.pack(db, case_packs.cutoff(now, rating_days), now, at_most=PACKS)
     queue_days = queue_packs.pack(db, now.date(), at_most=DAYS)
-    days = queue_days
+    retention = int(settings["print_retention_days"])
+    print_days = print_store.pack_days(db, print_packs.cutoff_day(now.date(), retention), DAYS)
+    days = queue_days + print_days
     try:
         vacuum.make_incremental(db)
     except Exception:  # another connection's write under way: the next run tries again
@@ -95,6 +98,7 @@ def upkeep(db: Database, settings: Settings, now: datetime) -> Upkept:
         or sealed >= SEALS * audit_log.SEGMENT
         or packed >= PACKS * case_packs.BATCH
         or queue_days >= DAYS
+        or print_days >= DAYS
         or (vacuum.free_pages(db) > 0 and returned > 0)
     )
     return Upkept(dropped, compacted, forgotten, sealed, packed, days, returned, more)

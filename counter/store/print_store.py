@@ -22,7 +22,7 @@ from counter.model.print_job import (
     PrintJob,
     PrintPayload,
 )
-from counter.store import outbox
+from counter.store import outbox, print_packs
 from counter.store.recipe_dictionary import DICTIONARY
 
 _COLUMNS = (
@@ -85,9 +85,20 @@ def insert(db: Database, job: PrintJob, payload: PrintPayload, *, unmasked: bool
     )
 
 
+_COLUMN_NAMES = tuple(c.strip() for c in _COLUMNS.split(","))
+
+
+def _packed_job(row: dict[str, Any]) -> PrintJob:
+    return _job(tuple(row[c] for c in _COLUMN_NAMES))
+
+
 def get(db: Database, job_id: str) -> PrintJob | None:
+    """A job, from the table or, once its day is packed, from the pack (print_packs)."""
     row = db.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", [job_id]).fetchone()
-    return _job(row) if row else None
+    if row is not None:
+        return _job(row)
+    packed = print_packs.by_id(db, job_id)
+    return _packed_job(packed) if packed is not None else None
 
 
 def log_entry(job: PrintJob, printed_at: datetime, unmasked: bool) -> dict[str, Any]:
@@ -118,6 +129,10 @@ def printed_log(db: Database) -> Iterator[dict[str, Any]]:
         f"SELECT {_COLUMNS}, unmasked FROM print_jobs WHERE status = 'done'"
         " AND printed_at IS NOT NULL ORDER BY rowid"
     )
+    for packed in print_packs.all_rows(db):  # the older days first, as they were made
+        job = _packed_job(packed)
+        if job.status is JobStatus.DONE and job.printed_at is not None:
+            yield log_entry(job, job.printed_at, bool(packed["unmasked"]))
     while rows := cursor.fetchmany(2000):
         for row in rows:
             job = _job(row[:-1])
@@ -127,7 +142,10 @@ def printed_log(db: Database) -> Iterator[dict[str, Any]]:
 
 def unmasked(db: Database, job_id: str) -> bool:
     row = db.execute("SELECT unmasked FROM print_jobs WHERE id = ?", [job_id]).fetchone()
-    return bool(row and row[0])
+    if row is not None:
+        return bool(row[0])
+    packed = print_packs.by_id(db, job_id)
+    return bool(packed and packed["unmasked"])
 
 
 def payload(db: Database, job_id: str) -> PrintPayload | None:
@@ -147,7 +165,29 @@ def payload(db: Database, job_id: str) -> PrintPayload | None:
 def source(db: Database, job_id: str) -> str:
     """What the job's bytes were made from ("" for a job from before recipes)."""
     row = db.execute("SELECT source FROM print_jobs WHERE id = ?", [job_id]).fetchone()
-    return _unpack(row[0]) if row else ""
+    if row is not None:
+        return _unpack(row[0])
+    packed = print_packs.by_id(db, job_id)
+    return str(packed["source"] or "") if packed is not None else ""
+
+
+def unpack_job(db: Database, job_id: str) -> None:
+    """Put a packed job back in the table (a reprint is about to name it)."""
+    row = print_packs.take_out(db, job_id)
+    if row is None:
+        return
+    values = {**row, "source": _pack(str(row["source"] or "")), "pdf": b"", "escpos": None}
+    names = list(values)
+    db.execute(
+        f"INSERT INTO print_jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [values[c] for c in names],
+    )
+
+
+def pack_days(db: Database, before: str, at_most: int | None = 10) -> int:
+    """Pack the finished jobs of the days before ``before`` (print_packs.pack), each
+    recipe as its text."""
+    return print_packs.pack(db, before, _unpack, at_most)
 
 
 def _pack(recipe: str) -> bytes | None:
@@ -272,10 +312,12 @@ def recent(db: Database, limit: int = 300) -> list[PrintJob]:
 
 
 def by_reference(db: Database, reference: str) -> list[PrintJob]:
+    """A reference's jobs in the order made, packed days' first."""
+    packed = [_packed_job(r) for r in print_packs.by_reference(db, reference)]
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM print_jobs WHERE reference = ? ORDER BY created_at", [reference]
     ).fetchall()
-    return [_job(r) for r in rows]
+    return sorted([*packed, *(_job(r) for r in rows)], key=lambda j: j.created_at)
 
 
 def next_due(db: Database, now: datetime) -> PrintJob | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from counter.model.errors import NotAllowedError
+from counter.model.errors import NotAllowedError, StorageError
 from counter.model.notice import Notice, NoticeKind, NoticeParty
 from counter.model.print_job import DocumentKind, JobStatus, PrintPayload
 from counter.model.settings import Settings
@@ -21,7 +21,7 @@ from counter.services.print_service import PrintService
 from counter.services.print_spool import run_due
 from counter.services.session import Session, sign_in
 from counter.services.upkeep import upkeep
-from counter.store import print_store, vacuum
+from counter.store import print_packs, print_store, vacuum
 from tests.printing.pdf_helpers import text
 
 pytest.importorskip("reportlab")
@@ -233,3 +233,63 @@ def test_pruning_reads_only_the_jobs_still_holding_bytes(db: Database) -> None:
     assert "print_jobs_payload_kept" in plan
     source = Path(print_store.__file__).read_text(encoding="utf-8")
     assert "INDEXED BY print_jobs_payload_kept" in source
+
+
+# --- A past day's finished jobs packed (print_packs) ---------------------------------
+
+
+def pack_before(db: Database, today: datetime) -> int:
+    before = print_packs.cutoff_day(today.date(), 7)
+    return print_store.pack_days(db, before, at_most=None)
+
+
+def test_a_months_old_notice_is_packed_and_still_listed_reprinted_and_logged(
+    db: Database, clerk: Session, now: datetime
+) -> None:
+    printing = service(db, days=7)
+    made = payloads.notice(notice(now))
+    job = printing.submit(clerk, DocumentKind.NOTICE, made, "20261127-1A7-0042", now)
+    other = printing.submit(clerk, DocumentKind.NOTICE, made, "20261127-1A7-0043", now)
+    print_all(printing, now)
+    printing.drop_payloads(now + timedelta(days=8))
+    listed = printing.jobs_for("20261127-1A7-0042")
+    logged = list(print_store.printed_log(db))
+    assert pack_before(db, now + timedelta(days=31)) == 0  # the print queue page's month
+    assert pack_before(db, now + timedelta(days=32)) == 1
+    assert db.execute("SELECT count(*) FROM print_jobs").fetchone()[0] == 0
+    assert printing.jobs_for("20261127-1A7-0042") == listed
+    assert printing.job(other.id) == printing.jobs_for("20261127-1A7-0043")[0]
+    assert list(print_store.printed_log(db)) == logged  # what a history import sends
+    later = now + timedelta(days=40)
+    again = printing.reprint(clerk, job.id, later)  # laid out again from the packed recipe
+    assert printing.jobs_for("20261127-1A7-0042")[-1].reprint_of == job.id
+    claimed = printing.claim_next(later)
+    assert claimed is not None and claimed[0].id == again.id
+    assert text(claimed[1].pdf) == text(made.pdf)
+    assert pack_before(db, later) == 0  # the reprint is today's: it stays a row
+
+
+def test_an_unfinished_or_failed_job_is_never_packed(
+    db: Database, clerk: Session, now: datetime
+) -> None:
+    printing = service(db, days=0)
+    waiting = printing.submit(clerk, DocumentKind.NOTICE, payloads.notice(notice(now)), "c1", now)
+    failed = printing.submit(clerk, DocumentKind.NOTICE, payloads.notice(notice(now)), "c2", now)
+    printing.not_printed(failed, "缺纸", now, permanent=True)
+    printing.drop_payloads(now + timedelta(days=400))
+    assert pack_before(db, now + timedelta(days=400)) == 0
+    assert {r[0] for r in db.execute("SELECT id FROM print_jobs")} == {waiting.id, failed.id}
+
+
+def test_a_damaged_print_day_is_a_storage_fault(
+    db: Database, clerk: Session, now: datetime
+) -> None:
+    printing = service(db, days=0)
+    job = printing.submit(clerk, DocumentKind.NOTICE, payloads.notice(notice(now)), "c1", now)
+    print_all(printing, now)
+    printing.drop_payloads(now + timedelta(seconds=1))
+    pack_before(db, now + timedelta(days=40))
+    db.execute("UPDATE print_day_packs SET packed = x'00'")
+    with pytest.raises(StorageError) as caught:
+        printing.job(job.id)
+    assert caught.value.kind == "corrupt"

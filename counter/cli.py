@@ -7,7 +7,8 @@ counter restore PATH         put a backup in the store's place, keeping the old 
                              the counter re-enrols (backups carry no device token)
 counter restore PATH --keep-token   ... keeping this store's device token (same device only)
 counter audit verify         check this store's audit hash chain; exit 1 if broken
-counter compact              compact a never-enrolled counter's outbox and rewrite the
+counter compact              run the upkeep to the end (a never-enrolled counter's outbox
+                             compacted, history nobody works on packed) and rewrite the
                              store file smaller, switched to incremental vacuum (issue 32);
                              refused while any Counter has the store open
 
@@ -32,6 +33,7 @@ from counter.model.errors import CounterError
 from counter.services.maintenance import backup_store, compact_store, verify_audit
 from counter.store import backup, store_lock
 from counter.store.db import DB_FILE, StoreError, open_store
+from counter.store.hall_settings import effective
 from counter.store.paths import config_file, data_dir
 from counter.store.settings_file import load_settings
 
@@ -81,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "整理本机数据文件（请先关闭 Counter）：未登记中心的单机，先精简待同步记录"
             "（办件数据本身保留；以后用允许导入历史的登记码登记时，每条数据送达中心一次）；"
+            "把已办结一季的办件记录、过去的排队记录和一个月前的打印记录压缩归档（照常可查、可补打）；"
             "再重写整个数据文件，收回已清理的打印文件"
             "和记录所占的空间，并改为逐步回收空间，此后 Counter 运行时会自动归还空闲空间。"
             "数据量大时可能需要几分钟；建议先执行 counter backup。"
@@ -122,7 +125,7 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
                 )
             return 0
         if args.command == "compact":
-            return compact(store)
+            return compact(store, clock())
         with store_lock.shared(store):
             db = open_store(store)
             try:
@@ -141,16 +144,21 @@ def main(argv: list[str], clock: Callable[[], datetime]) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
-def compact(store: Path) -> int:
+def compact(store: Path, now: datetime) -> int:
     """``counter compact``: the store to itself (refused while any Counter has it open:
-    the VACUUM would hold every window's write for as long as it runs)."""
+    the VACUUM would hold every window's write for as long as it runs), with the
+    hall's settings as the upkeep would have them (the retention days)."""
     with store_lock.exclusive(store, COMPACT_IN_USE):
         db = open_store(store)
         try:
-            compacted, before, after = compact_store(db)
+            settings = effective(db, load_settings(config_file()))
+            done = compact_store(db, settings, now)
         finally:
             db.close()
-    if compacted.dropped_ops:
-        print(f"已精简待同步记录：减少 {compacted.dropped_ops} 条")
-    print(f"数据文件已整理：{before / 1e6:.1f} MB → {after / 1e6:.1f} MB")
+    if done.dropped_ops:
+        print(f"已精简待同步记录：减少 {done.dropped_ops} 条")
+    if done.cases_packed or done.days_packed or done.audit_sealed:
+        print(f"已归档历史：办件 {done.cases_packed} 件，排队与打印 {done.days_packed} 天，"
+              f"审计记录 {done.audit_sealed} 条")  # fmt: skip
+    print(f"数据文件已整理：{done.before / 1e6:.1f} MB → {done.after / 1e6:.1f} MB")
     return 0

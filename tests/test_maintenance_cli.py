@@ -297,3 +297,36 @@ def test_the_app_hands_every_maintenance_command_to_the_cli() -> None:
     from counter import app, cli
 
     assert app.CLI_COMMANDS == cli.COMMANDS
+
+
+def test_compact_packs_history_nobody_works_on_and_says_so(
+    store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case closed half a year ago goes into its pack; it reads the same after."""
+    from datetime import timedelta
+
+    from counter.model.settings import Settings
+    from counter.services.bootstrap import DEMO_PASSWORD
+    from counter.services.calendar_service import CalendarService
+    from counter.services.cases_service import CasesService
+    from counter.services.catalog_service import CatalogService
+    from counter.services.intake_service import IntakeService
+    from counter.services.session import sign_in
+    from counter.store import cases_store
+    from tests.services.test_case_packs import closed
+
+    then = NOW - timedelta(days=180)
+    db = open_store(store_path)
+    settings = Settings()
+    calendar = CalendarService(db, settings.working_hours)
+    intake = IntakeService(db, CatalogService(db), calendar, settings)
+    services = (intake, CasesService(db, intake, calendar, settings))
+    case_id = closed(services, sign_in(db, "lina", DEMO_PASSWORD, "3", then), then)
+    events = cases_store.events(db, case_id)
+    db.close()
+    assert compact("--data-dir", str(store_path.parent)) == 0
+    assert "已归档历史：办件 1 件" in capsys.readouterr().out
+    db = open_store(store_path)
+    assert db.execute("SELECT count(*) FROM case_packs").fetchone()[0] == 1
+    assert cases_store.events(db, case_id) == events
+    db.close()

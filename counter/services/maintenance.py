@@ -3,18 +3,20 @@ start, the audit check, and compacting the store (``counter compact``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from counter.model.audit import AuditAction, ChainReport
+from counter.model.settings import Settings
 from counter.model.staff import Role
 from counter.services import audit_trail
 from counter.services.session import Session
+from counter.services.upkeep import upkeep
 from counter.store import audit_log, backup, vacuum
 from counter.store.db import immediate
-from counter.sync import compaction
 
 
 def backup_store(
@@ -62,16 +64,35 @@ def verify_audit(db: Database) -> list[ChainReport]:
     return audit_log.verify(db)
 
 
-def compact_store(db: Database) -> tuple[compaction.Compacted, int, int]:
-    """What the spool's upkeep cannot do on a large store (issue 32): the outbox of a
-    counter never enrolled is compacted, the audit chain's older entries are sealed,
-    then the file is rewritten by one full
-    ``VACUUM`` and switched to incremental vacuum, so the upkeep hands freed pages back
-    from then on. The caller holds the store alone: the ``VACUUM`` holds the whole
-    file, a window's write would wait behind it. Returns what compaction did and the
-    file's bytes before and after. Nothing is logged to the audit trail: no record
-    changes, and an entry would be one more op for the outbox this makes smaller."""
-    compacted = compaction.compact(db)
-    audit_log.seal(db, at_most=None)
+@dataclass(frozen=True)
+class Compacted:
+    """What ``counter compact`` did, and the file's bytes before and after."""
+
+    dropped_ops: int
+    audit_sealed: int
+    cases_packed: int
+    days_packed: int
+    before: int
+    after: int
+
+
+def compact_store(db: Database, settings: Settings, now: datetime) -> Compacted:
+    """What the spool's upkeep cannot finish on a large store (issue 32): every step of
+    the upkeep (the outbox of a counter never enrolled compacted, print bytes past
+    their days dropped, the audit chain sealed, history nobody works on packed) run to
+    the end, then the file rewritten by one full ``VACUUM`` and switched to incremental
+    vacuum, so the upkeep hands freed pages back from then on. The caller holds the
+    store alone: the ``VACUUM`` holds the whole file, a window's write would wait
+    behind it. Nothing is logged to the audit trail: no record changes, and an entry
+    would be one more op for the outbox this makes smaller."""
+    dropped = sealed = cases = days = 0
+    while True:
+        done = upkeep(db, settings, now)
+        dropped += done.outbox.dropped_ops
+        sealed += done.audit_sealed
+        cases += done.cases_packed
+        days += done.days_packed
+        if not done.more:
+            break
     before, after = vacuum.rewrite(db)
-    return compacted, before, after
+    return Compacted(dropped, sealed, cases, days, before, after)

@@ -57,27 +57,27 @@ def cutoff(now: datetime, rating_days: int) -> datetime:
 
 def pack(db: Database, before: datetime, now: datetime, at_most: int | None = 20) -> int:
     """Pack closed cases unchanged since ``before``, :data:`BATCH` per write
-    transaction, at most ``at_most`` transactions (None: all). Returns cases packed."""
-    packed = batches = 0
-    while at_most is None or batches < at_most:
+    transaction, at most ``at_most`` transactions (None: all). Returns cases packed.
+    The candidates are found before any write: on a store packed for the first time
+    that reads every case's events once, and a window's writes do not wait on it."""
+    limit = BATCH * at_most if at_most is not None else -1
+    candidates = _candidates(db, before, limit)
+    packed = 0
+    for start in range(0, len(candidates), BATCH):
         with immediate(db):
-            ids = _candidates(db, before, BATCH)
-            if not ids:
-                break
-            dict_no, zdict = _dictionary(db, ids)
-            for case_id in ids:
-                _pack_one(db, case_id, dict_no, zdict, now)
+            ids = _still_packable(db, candidates[start : start + BATCH], before)
+            if ids:
+                dict_no, zdict = _dictionary(db, ids)
+                for case_id in ids:
+                    _pack_one(db, case_id, dict_no, zdict, now)
         packed += len(ids)
-        batches += 1
-        if len(ids) < BATCH:
-            break
     return packed
 
 
 def _candidates(db: Database, before: datetime, limit: int) -> list[str]:
-    """Closed cases unchanged since ``before`` that still have rows in the tables. The
-    tables hold only what is not packed (about a season's cases), so reading their
-    case ids is bounded by the work in hand, not by the history."""
+    """Closed cases unchanged since ``before`` that still have rows in the tables (at
+    most ``limit``; -1: all). Once the history is packed, the tables hold about a
+    season's cases, so this reads the work in hand, not the history."""
     marks = ", ".join("?" * len(_CLOSED))
     rows = db.execute(
         "SELECT c.id FROM cases c WHERE c.id IN (SELECT DISTINCT case_id FROM case_events"
@@ -86,6 +86,21 @@ def _candidates(db: Database, before: datetime, limit: int) -> list[str]:
         [*_CLOSED, iso(before), limit],
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+def _still_packable(db: Database, ids: list[str], before: datetime) -> list[str]:
+    """Those of ``ids`` still closed, unchanged and not packed, inside the write (a
+    window may have acted on one since they were found)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    closed = ", ".join("?" * len(_CLOSED))
+    rows = db.execute(
+        f"SELECT id FROM cases WHERE id IN ({marks}) AND state IN ({closed}) AND updated_at < ?"
+        " AND NOT EXISTS (SELECT 1 FROM case_packs p WHERE p.case_id = cases.id)",
+        [*ids, *_CLOSED, iso(before)],
+    ).fetchall()
+    return sorted(str(r[0]) for r in rows)
 
 
 def _read(db: Database, case_id: str) -> dict[str, packing.Held]:

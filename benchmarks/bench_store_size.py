@@ -10,9 +10,11 @@ at a counter never enrolled with a central:
   is started, approved and handed over at the window, and its 出件回执 printed;
 - each kiosk ticket is issued, its slip printed, called, served and finished;
 
-then the upkeep runs (payload retention, outbox compaction, incremental vacuum, with
+then the upkeep runs (payload retention, outbox compaction, the audit chain sealed,
+closed cases, past queue days and month-old print days packed, incremental vacuum, with
 the one full ``VACUUM`` a maintenance step does for a store too large for the upkeep
-to switch alone) with the clock past ``print_retention_days``. The bytes of each table
+to switch alone) with the clock past ``print_retention_days`` and the season a closed
+case stays rows: what a year's history adds, not the hall's work in hand. The bytes of each table
 and index (the ``dbstat`` virtual table) are printed before and after, per 10k cases
 plus 10k tickets, with the file's size. Sizes only, never times: the figures are the
 same on a slow machine.

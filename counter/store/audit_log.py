@@ -28,9 +28,7 @@ compares it with the rows before it deletes them.
 
 from __future__ import annotations
 
-import json
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +46,7 @@ from counter.model.audit import (
     verify_chain,
 )
 from counter.model.clock import iso, to_ms
-from counter.store import outbox
+from counter.store import outbox, packing
 from counter.store.db import immediate
 
 # A row is what is hashed plus the hash itself.
@@ -262,22 +260,17 @@ def for_target(db: Database, target: str) -> list[dict[str, Any]]:
 
 
 def seal_blob(rows: Iterable[tuple[Any, ...]]) -> bytes:
-    """Rows (``_SEALED``) as one compressed segment: JSON, bytes as ``{"x": hex}`` (hex
-    costs little once compressed, and JSON needs no trust to read back, unlike pickle)."""
-    plain = [[{"x": v.hex()} if isinstance(v, bytes) else v for v in row] for row in rows]
-    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode(), 9)
+    """Rows (``_SEALED``) as one compressed segment (store.packing), compared with the
+    rows before it is given back."""
+    return packing.pack({"audit_log": {"columns": list(_SEALED), "rows": [list(r) for r in rows]}})
 
 
 def unseal(blob: bytes) -> list[tuple[Any, ...]]:
     """A segment's rows; ValueError if it is not one."""
-    try:
-        plain = json.loads(zlib.decompress(blob))
-        return [
-            tuple(bytes.fromhex(v["x"]) if isinstance(v, dict) else v for v in row) for row in plain
-        ]
-    except (zlib.error, UnicodeDecodeError, TypeError, KeyError, AttributeError) as exc:
-        raise ValueError(f"not a sealed audit segment: {exc}") from exc
+    held = packing.unpack(blob).get("audit_log")
+    if held is None or held.get("columns") != list(_SEALED):
+        raise ValueError("not a sealed audit segment")
+    return [tuple(row) for row in held["rows"]]
 
 
 def seal(db: Database, at_most: int | None = 20) -> int:
@@ -309,8 +302,8 @@ def _seal_one(db: Database, chain: int) -> int:
         [chain, SEGMENT],
     ).fetchall()
     rows = [tuple(r) for r in rows]
-    blob = seal_blob(rows)
-    if unseal(blob) != rows:  # never delete what the segment would not give back
+    blob = seal_blob(rows)  # read back and compared: never delete what it would not give
+    if unseal(blob) != rows:  # and the bytes come back as bytes
         raise RuntimeError(f"audit chain {chain}: a sealed segment does not read back")
     first, last = rows[0][0], rows[-1][0]
     db.execute(

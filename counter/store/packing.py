@@ -1,10 +1,11 @@
 """Rows packed into one compressed value, and read back (issue 32).
 
-What :mod:`counter.store.case_packs` and :mod:`counter.store.queue_packs` share: a
-table's rows as they were held (their column names and values, JSON: nothing needs
-trusting to read it back, unlike pickle), zlib-compressed, optionally with a preset
-dictionary of what such rows look like. A pack is written only after it has been read
-back and compared with the rows it replaces.
+What the audit chain's segments and the case, queue and print packs share: a table's
+rows as they were held (their column names and values, JSON, a BLOB as ``{"x": hex}``:
+nothing needs trusting to read it back, unlike pickle, and hex costs little once
+compressed), zlib-compressed, optionally with a preset dictionary of what such rows
+look like. A pack is written only after it has been read back and compared with the
+rows it replaces.
 """
 
 from __future__ import annotations
@@ -25,7 +26,20 @@ def read(db: Database, table: str, where: str, args: list[Any], order: str) -> H
 
 
 def plain(tables: dict[str, Held]) -> bytes:
-    return json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(tables, ensure_ascii=False, separators=(",", ":"), default=_blob).encode()
+
+
+def _blob(value: object) -> dict[str, str]:
+    if isinstance(value, bytes):
+        return {"x": value.hex()}
+    raise TypeError(f"a row holds {type(value).__name__}, which a pack cannot")
+
+
+def _unblob(found: dict[str, Any]) -> Any:
+    """A row's value is never an object, so one with the key "x" alone is a BLOB."""
+    if len(found) == 1 and isinstance(found.get("x"), str):
+        return bytes.fromhex(found["x"])
+    return found
 
 
 def compress(text: bytes, zdict: bytes = b"") -> bytes:
@@ -50,10 +64,12 @@ def pack(tables: dict[str, Held], zdict: bytes = b"") -> bytes:
 def unpack(blob: bytes, zdict: bytes = b"") -> dict[str, Held]:
     """The tables' rows; ValueError (zlib.error is one) if the blob is not a pack."""
     try:
-        tables = json.loads(decompress(blob, zdict))
-    except (zlib.error, UnicodeDecodeError) as exc:
+        tables = json.loads(decompress(blob, zdict), object_hook=_unblob)
+    except (zlib.error, UnicodeDecodeError) as exc:  # json's errors are ValueErrors
         raise ValueError(str(exc)) from exc
-    if not isinstance(tables, dict):
+    if not isinstance(tables, dict) or not all(
+        isinstance(t, dict) and isinstance(t.get("rows"), list) for t in tables.values()
+    ):
         raise ValueError("not a pack")
     return tables
 

@@ -39,6 +39,7 @@ ARGS: dict[str, tuple[list[str], list[str]]] = {
     "bench_commit_flush": ([], ["100"]),
     "bench_growth": ([], ["--sizes", "2000,20000", "--runs", "2"]),
     "bench_store_size": ([], ["--cases", "300"]),
+    "bench_first_pack": ([], ["--cases", "5000"]),
     "bench_history_import": ([], ["--cases", "100"]),
     "bench_progress": ([], ["--cases", "2000", "--rate", "50", "--seconds", "5"]),
 }

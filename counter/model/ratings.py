@@ -1,9 +1,10 @@
 """好差评: five levels, one rating per service, the 7-day default and who may see the rater.
 
 A *service* is what an applicant rates: one ticket served at a window (一次一评) or one
-case handed over (一事一评). Each service the caller passes in becomes a
-:class:`RatingRequest` that can be rated once, on the hall's rating pad, by
-QR code or by hotline, or that falls to 基本满意 when nobody rated it in time.
+case handed over (一事一评). A :class:`RatingRequest` is one such service: it is rated
+once (rating pad, QR code, hotline), or counts as 基本满意 once its rating period has
+passed. Every function here is given the moment it judges by (``now``) and the rows it
+turns into records; none looks anything up.
 """
 
 from __future__ import annotations
@@ -377,9 +378,7 @@ def followup_payload(f: FollowUp) -> dict[str, Any]:
 
 # --- 扫码评价: the receipt's QR code --------------------------------------------------
 
-#: The shape of a rating link's token: 22 URL-safe characters. The token itself is
-#: made outside the model (``intake_service.new_rating_token``) and passed in; text of
-#: any other shape is no token.
+#: A rating link's token: 22 URL-safe characters. Text of any other shape is no token.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 

@@ -27,10 +27,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from counter.log import store as log
 from counter.model.cases import Action, CaseState
 from counter.model.clock import iso
-from counter.model.errors import StorageError
 from counter.model.intake import MaterialStatus
 from counter.store import packing
 from counter.store.db import immediate
@@ -152,14 +150,7 @@ def _held(db: Database, case_id: str) -> dict[str, packing.Held] | None:
     ).fetchone()
     if found is None:
         return None
-    try:
-        held = packing.unpack(bytes(found[0]), bytes(found[1]))
-    except ValueError as exc:  # a damaged disk, or someone past the app
-        log.error("case %s: its packed events and materials cannot be read: %s", case_id, exc)
-        raise StorageError(
-            f"case {case_id}: packed events and materials cannot be read", kind="corrupt"
-        ) from exc
-    return held
+    return packing.opened(bytes(found[0]), f"case {case_id}", bytes(found[1]))
 
 
 def rows(db: Database, table: str, case_id: str) -> list[dict[str, Any]]:

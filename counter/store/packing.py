@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
+
+from counter.log import store as log
+from counter.model.errors import StorageError
+from counter.store.db import immediate
 
 #: A table's rows as held: {"columns": [...], "rows": [[...], ...]}.
 Held = dict[str, Any]
@@ -88,4 +93,42 @@ def put_back(db: Database, table: str, held: Held) -> None:
         f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)})"
         f" VALUES ({', '.join('?' * len(names))})",
         [[row[c] for c in names] for row in dicts(held)],
+    )
+
+
+def opened(blob: bytes, what: str, zdict: bytes = b"") -> dict[str, Held]:
+    """A stored pack's tables. One that does not read back (a damaged disk, or someone
+    past the app) is a storage fault naming ``what``: never read as no rows."""
+    try:
+        return unpack(blob, zdict)
+    except ValueError as exc:
+        log.error("%s: its packed rows cannot be read: %s", what, exc)
+        raise StorageError(f"{what}: packed rows cannot be read", kind="corrupt") from exc
+
+
+def day_by_day(
+    db: Database,
+    next_day: Callable[[], str | None],
+    pack_day: Callable[[str], None],
+    at_most: int | None,
+) -> int:
+    """Pack one day per write transaction, the oldest ``next_day`` finds first, until it
+    finds none or ``at_most`` days are done (None: all). Returns days packed."""
+    done = 0
+    while at_most is None or done < at_most:
+        with immediate(db):
+            day = next_day()
+            if day is None:
+                break
+            pack_day(day)
+        done += 1
+    return done
+
+
+def keep_day(db: Database, table: str, day: str, blob: bytes) -> None:
+    """Write a day's pack into ``table`` (day, packed), over the one it had."""
+    db.execute(
+        f"INSERT INTO [{table}] (day, packed) VALUES (?, ?)"
+        " ON CONFLICT (day) DO UPDATE SET packed = excluded.packed",
+        [day, blob],
     )

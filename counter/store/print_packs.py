@@ -26,11 +26,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from counter.log import store as log
 from counter.model.clock import HALL_TZ
-from counter.model.errors import StorageError
 from counter.store import packing
-from counter.store.db import immediate
 
 #: Days a finished job stays a row at least (the print queue page lists them).
 KEEP_DAYS = 31
@@ -52,19 +49,16 @@ def pack(db: Database, before: str, recipe: Callable[[Any], str], at_most: int |
     """Pack the finished jobs of each day before ``before``, one day per write
     transaction, at most ``at_most`` days (None: all). ``recipe`` turns a stored
     ``source`` into its text. Returns days packed."""
-    done = 0
-    while at_most is None or done < at_most:
-        with immediate(db):
-            found = db.execute(
-                "SELECT substr(created_at, 1, 10) FROM print_jobs INDEXED BY print_jobs_created"
-                f" WHERE created_at < ? AND {_FINISHED} ORDER BY created_at LIMIT 1",
-                [before],
-            ).fetchone()
-            if found is None:
-                break
-            _pack_day(db, str(found[0]), recipe)
-        done += 1
-    return done
+
+    def oldest() -> str | None:
+        found = db.execute(
+            "SELECT substr(created_at, 1, 10) FROM print_jobs INDEXED BY print_jobs_created"
+            f" WHERE created_at < ? AND {_FINISHED} ORDER BY created_at LIMIT 1",
+            [before],
+        ).fetchone()
+        return None if found is None else str(found[0])
+
+    return packing.day_by_day(db, oldest, lambda day: _pack_day(db, day, recipe), at_most)
 
 
 def _pack_day(db: Database, day: str, recipe: Callable[[Any], str]) -> None:
@@ -83,11 +77,7 @@ def _pack_day(db: Database, day: str, recipe: Callable[[Any], str]) -> None:
     elif held is not None:  # a later schema changed the table: the pack starts again
         raise RuntimeError(f"print day {day}: its pack has other columns than the table")
     blob = packing.pack({"print_jobs": {"columns": columns, "rows": rows}})
-    db.execute(
-        "INSERT INTO print_day_packs (day, packed) VALUES (?, ?)"
-        " ON CONFLICT (day) DO UPDATE SET packed = excluded.packed",
-        [day, blob],
-    )
+    packing.keep_day(db, "print_day_packs", day, blob)
     references = {r[columns.index("reference")] for r in rows}
     db.conn.executemany(
         "INSERT OR IGNORE INTO print_job_refs (reference, day) VALUES (?, ?)",
@@ -103,11 +93,7 @@ def _packed(db: Database, day: str) -> dict[str, packing.Held] | None:
     found = db.execute("SELECT packed FROM print_day_packs WHERE day = ?", [day]).fetchone()
     if found is None:
         return None
-    try:
-        return packing.unpack(bytes(found[0]))
-    except ValueError as exc:  # a damaged disk, or someone past the app
-        log.error("print day %s: its packed jobs cannot be read: %s", day, exc)
-        raise StorageError(f"print day {day}: packed jobs cannot be read", kind="corrupt") from exc
+    return packing.opened(bytes(found[0]), f"print day {day}")
 
 
 def day_rows(db: Database, day: str) -> list[dict[str, Any]]:
@@ -131,7 +117,7 @@ def _day_of(job_id: str) -> str | None:
         return None
     if value.version != 7:
         return None
-    made = datetime.fromtimestamp((value.int >> 80) / 1000, HALL_TZ)
+    made = datetime.fromtimestamp((value.int >> 80) / 1000, HALL_TZ)  # its first 48 bits
     return made.date().isoformat()
 
 

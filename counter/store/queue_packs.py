@@ -22,10 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from counter.log import store as log
-from counter.model.errors import StorageError
 from counter.store import packing
-from counter.store.db import immediate
 
 #: The tables whose rows a day's pack holds, in the order each was written.
 TABLES = ("ticket_events", "clerk_states")
@@ -37,19 +34,16 @@ def pack(db: Database, today: date, at_most: int | None = 10) -> int:
     """Pack each day before the last :data:`KEEP_DAYS` that has rows in the tables, one
     day per write transaction, at most ``at_most`` days (None: all). Returns days packed."""
     before = date.fromordinal(today.toordinal() - KEEP_DAYS).isoformat()
-    done = 0
-    while at_most is None or done < at_most:
-        with immediate(db):
-            found = db.execute(
-                "SELECT min(day) FROM (SELECT min(day) AS day FROM ticket_events WHERE day < ?"
-                " UNION ALL SELECT min(day) FROM clerk_states WHERE day < ?)",
-                [before, before],
-            ).fetchone()
-            if found is None or found[0] is None:
-                break
-            _pack_day(db, str(found[0]))
-        done += 1
-    return done
+
+    def oldest() -> str | None:
+        found = db.execute(
+            "SELECT min(day) FROM (SELECT min(day) AS day FROM ticket_events WHERE day < ?"
+            " UNION ALL SELECT min(day) FROM clerk_states WHERE day < ?)",
+            [before, before],
+        ).fetchone()
+        return None if found is None or found[0] is None else str(found[0])
+
+    return packing.day_by_day(db, oldest, lambda day: _pack_day(db, day), at_most)
 
 
 def _pack_day(db: Database, day: str) -> None:
@@ -65,11 +59,7 @@ def _pack_day(db: Database, day: str) -> None:
                 live = {"columns": live["columns"], "rows": held[table]["rows"] + live["rows"]}
             held[table] = live
     blob = packing.pack(held)  # compared with the rows before they go
-    db.execute(
-        "INSERT INTO queue_day_packs (day, packed) VALUES (?, ?)"
-        " ON CONFLICT (day) DO UPDATE SET packed = excluded.packed",
-        [day, blob],
-    )
+    packing.keep_day(db, "queue_day_packs", day, blob)
     for table in TABLES:
         db.execute(f"DELETE FROM [{table}] WHERE day = ?", [day])
 
@@ -78,12 +68,7 @@ def _packed(db: Database, day: str) -> dict[str, packing.Held] | None:
     found = db.execute("SELECT packed FROM queue_day_packs WHERE day = ?", [day]).fetchone()
     if found is None:
         return None
-    try:
-        held = packing.unpack(bytes(found[0]))
-    except ValueError as exc:  # a damaged disk, or someone past the app
-        log.error("queue day %s: its packed steps cannot be read: %s", day, exc)
-        raise StorageError(f"queue day {day}: packed steps cannot be read", kind="corrupt") from exc
-    return held
+    return packing.opened(bytes(found[0]), f"queue day {day}")
 
 
 def packed_rows(db: Database, table: str, day: date | str) -> list[dict[str, Any]]:
